@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mon_memcg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mon_memcg", targets: ["mon_memcg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure policy: parsing text, Bytes, the kubelet formula, the seed's
+        // decision, configuration. No file I/O, no clock.
+        .target(name: "MemcgCore"),
+        // The only code that touches /proc, cgroupfs, the state, lock and log files.
+        .target(name: "MemcgKernel", dependencies: ["MemcgCore"]),
+        // Thin executable: one file per subcommand.
+        .executableTarget(
+            name: "mon_memcg",
+            dependencies: [
+                "MemcgCore", "MemcgKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore"]),
+        .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore"]),
+        // Runs the built binary end to end against fixture trees and the real kernel.
+        .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgCore"]),
+    ]
+)

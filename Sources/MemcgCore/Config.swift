@@ -1,0 +1,101 @@
+/// Every setting of the tool. Defaults are the seed's.
+public struct Config: Equatable, Sendable {
+    public var availableThreshold: Bytes = .gib(4)
+    public var growthThreshold: Bytes = .gib(1)
+    /// Target cgroup, relative to `cgroupRoot`.
+    public var target = "user.slice"
+    /// The cgroup v1 memory controller mount. Every cgroup path derives from it.
+    public var cgroupRoot = "/sys/fs/cgroup/memory"
+    /// Where procfs is mounted. Every /proc path derives from it.
+    public var procRoot = "/proc"
+    public var stateFile = "/var/lib/mon_memcg/state"
+    public var logFile = "/var/log/mon_memcg.log"
+    /// A reclaim that has not returned by then is interrupted. Below the
+    /// service's `TimeoutStartSec=1min` so systemd's kill never ends a run.
+    public var reclaimTimeoutMilliseconds: Int64 = 45_000
+
+    public init() {}
+
+    public static let defaultPath = "/etc/mon_memcg.conf"
+
+    public var policy: Policy {
+        Policy(availableThreshold: availableThreshold, growthThreshold: growthThreshold)
+    }
+
+    /// The lock that keeps runs one at a time lives next to the state.
+    public var lockFile: String { stateFile + ".lock" }
+
+    /// Sets one key from its text form, validating it. The config file and
+    /// the command-line options both come through here, so they cannot
+    /// disagree on what is valid.
+    public mutating func set(_ key: ConfigKey, to raw: String) throws(ParseError) {
+        let value = raw.trimmingBlanks()
+        switch key {
+        case .availableThreshold: availableThreshold = try Units.parseSize(value)
+        case .growthThreshold: growthThreshold = try Units.parseSize(value)
+        case .target: target = try Self.validTarget(value)
+        case .cgroupRoot: cgroupRoot = try Self.absolutePath(value, key: key)
+        case .procRoot: procRoot = try Self.absolutePath(value, key: key)
+        case .stateFile: stateFile = try Self.absolutePath(value, key: key, isFile: true)
+        case .logFile: logFile = try Self.absolutePath(value, key: key, isFile: true)
+        case .reclaimTimeout:
+            let ms = try Units.parseDurationMilliseconds(value)
+            guard ms >= 100, ms < 60_000 else {
+                throw ParseError("reclaim_timeout \(value) must be between 100ms and 59s: the service's TimeoutStartSec=1min must never be what ends a run")
+            }
+            reclaimTimeoutMilliseconds = ms
+        }
+    }
+
+    /// A target is a relative path below the memory mount: no `..`, no `.`,
+    /// no empty component, no leading `/`. Symlinks are checked against the
+    /// real tree by the kernel layer.
+    static func validTarget(_ value: String) throws(ParseError) -> String {
+        guard !value.isEmpty else { throw ParseError("target is empty (the root cgroup cannot be emptied; e.g. target = user.slice)") }
+        guard !value.hasPrefix("/") else {
+            throw ParseError("target \"\(value)\" must be relative to cgroup_root (write \"\(value.drop(while: { $0 == "/" }))\")")
+        }
+        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("target contains control characters") }
+        for component in value.split(separator: "/", omittingEmptySubsequences: false) {
+            guard !component.isEmpty, component != ".", component != ".." else {
+                throw ParseError("target \"\(value)\" must stay inside cgroup_root: no \"..\", \".\" or empty path components")
+            }
+        }
+        return value
+    }
+
+    static func absolutePath(_ value: String, key: ConfigKey, isFile: Bool = false) throws(ParseError) -> String {
+        guard value.hasPrefix("/") else { throw ParseError("\(key.rawValue) \"\(value)\" must be an absolute path") }
+        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("\(key.rawValue) contains control characters") }
+        var path = value
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        if isFile, path == "/" { throw ParseError("\(key.rawValue) must name a file, not /") }
+        return path
+    }
+}
+
+/// The configuration keys: a contract other tools and checks rely on.
+public enum ConfigKey: String, CaseIterable, Sendable {
+    case availableThreshold = "available_threshold"
+    case growthThreshold = "growth_threshold"
+    case target
+    case cgroupRoot = "cgroup_root"
+    case procRoot = "proc_root"
+    case stateFile = "state_file"
+    case logFile = "log_file"
+    case reclaimTimeout = "reclaim_timeout"
+
+    /// The default as it is written in the shipped config file.
+    public var defaultText: String {
+        switch self {
+        case .availableThreshold: "4G"
+        case .growthThreshold: "1G"
+        case .target: "user.slice"
+        case .cgroupRoot: "/sys/fs/cgroup/memory"
+        case .procRoot: "/proc"
+        case .stateFile: "/var/lib/mon_memcg/state"
+        case .logFile: "/var/log/mon_memcg.log"
+        case .reclaimTimeout: "45s"
+        }
+    }
+}

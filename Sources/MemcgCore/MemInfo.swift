@@ -1,0 +1,48 @@
+/// The fields of `/proc/meminfo` that the tool uses, in bytes.
+public struct MemInfo: Equatable, Sendable {
+    /// `MemTotal`: kubelet's node capacity.
+    public var memTotal: Bytes
+    /// `MemAvailable`, when the kernel reports it; shown by `status` only.
+    public var memAvailable: Bytes?
+
+    public init(memTotal: Bytes, memAvailable: Bytes? = nil) {
+        self.memTotal = memTotal
+        self.memAvailable = memAvailable
+    }
+
+    /// Parses the whole file. Fails closed: a missing or zero `MemTotal`, a
+    /// value that is not a kB count, or `MemAvailable > MemTotal` is an error,
+    /// because a decision made on such numbers would be wrong.
+    public init(parsing text: String) throws(ParseError) {
+        var total: Bytes?
+        var available: Bytes?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let colon = line.firstIndex(of: ":") else {
+                if line.trimmingBlanks().isEmpty { continue }
+                throw ParseError(line: index + 1, "expected \"Name: value kB\", got \"\(line.prefix(80))\"")
+            }
+            let key = line[..<colon]
+            guard key == "MemTotal" || key == "MemAvailable" else { continue }
+            let fields = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count == 2, fields[1] == "kB", let kb = Units.parseCounter(fields[0]) else {
+                throw ParseError(line: index + 1, "\(key) should be a number of kB, got \"\(line.prefix(80))\"")
+            }
+            let bytes = Bytes.kib(kb)
+            guard bytes.value < Int64.max else { throw ParseError(line: index + 1, "\(key) is too large") }
+            if key == "MemTotal" {
+                guard total == nil else { throw ParseError(line: index + 1, "MemTotal appears twice") }
+                total = bytes
+            } else {
+                guard available == nil else { throw ParseError(line: index + 1, "MemAvailable appears twice") }
+                available = bytes
+            }
+        }
+        guard let total else { throw ParseError("no MemTotal line (truncated file?)") }
+        guard total > .zero else { throw ParseError("MemTotal is 0") }
+        if let available, available > total {
+            throw ParseError("MemAvailable \(available) is larger than MemTotal \(total)")
+        }
+        self.memTotal = total
+        self.memAvailable = available
+    }
+}

@@ -1,0 +1,46 @@
+/// A cgroup's `memory.stat`: "name value" lines. cgroup v1 reports bytes for
+/// the fields used here (`total_rss`, `total_cache`, `total_inactive_file`,
+/// `rss`, `cache`); page counters such as `pgfault` are counts.
+public struct MemoryStat: Equatable, Sendable {
+    public private(set) var values: [String: Int64]
+
+    public init(values: [String: Int64]) { self.values = values }
+
+    /// Every line must be `name non-negative-integer`; a duplicate name is an
+    /// error. Unknown names are kept: the kernel adds fields over time.
+    public init(parsing text: String) throws(ParseError) {
+        var values: [String: Int64] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.trimmingBlanks().isEmpty { continue }
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let n = Units.parseCounter(fields[1]) else {
+                throw ParseError(line: index + 1, "expected \"name value\", got \"\(line.prefix(80))\"")
+            }
+            let name = String(fields[0])
+            guard values[name] == nil else { throw ParseError(line: index + 1, "\(name) appears twice") }
+            values[name] = n
+        }
+        guard !values.isEmpty else { throw ParseError("empty memory.stat (truncated read?)") }
+        self.values = values
+    }
+
+    /// A field in bytes; a missing field is an error that names it.
+    public func bytes(_ name: String) throws(ParseError) -> Bytes {
+        guard let v = values[name] else { throw ParseError("no \(name) field") }
+        return Bytes(v)
+    }
+
+    /// `total_rss + total_cache`: what the seed calls the target's "mem usage".
+    public func hierarchicalUsage() throws(ParseError) -> Bytes {
+        try bytes(StatField.totalRSS) + bytes(StatField.totalCache)
+    }
+}
+
+/// Field names of `memory.stat`, spelled the kernel's way.
+public enum StatField {
+    public static let totalRSS = "total_rss"
+    public static let totalCache = "total_cache"
+    public static let totalInactiveFile = "total_inactive_file"
+    public static let rss = "rss"
+    public static let cache = "cache"
+}

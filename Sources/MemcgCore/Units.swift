@@ -1,0 +1,77 @@
+/// Parsing of the sizes and durations that people write in the config file
+/// and on the command line. Units are converted to bytes/seconds here, once.
+public enum Units {
+    /// `4294967296`, `4G`, `512M`, `64K`, `1T` (powers of 1024, upper or
+    /// lower case, an optional trailing `B`/`iB`). Negative, empty, fractional
+    /// and overflowing values are errors.
+    public static func parseSize(_ text: String) throws(ParseError) -> Bytes {
+        let trimmed = text.trimmingBlanks()
+        guard !trimmed.isEmpty else { throw ParseError("empty size (write bytes or a number with K, M, G or T, e.g. 4G)") }
+        var digits = Substring(trimmed)
+        var suffix = ""
+        while let last = digits.last, !last.isASCIIDigit {
+            suffix = String(last) + suffix
+            digits = digits.dropLast()
+        }
+        let multiplier: Int64
+        switch suffix.uppercased() {
+        case "", "B": multiplier = 1
+        case "K", "KB", "KIB": multiplier = Bytes.kibibyte
+        case "M", "MB", "MIB": multiplier = Bytes.mebibyte
+        case "G", "GB", "GIB": multiplier = Bytes.gibibyte
+        case "T", "TB", "TIB": multiplier = Bytes.tebibyte
+        default:
+            throw ParseError("size \"\(trimmed)\" has an unknown unit \"\(suffix)\" (use K, M, G or T, powers of 1024)")
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let n = Int64(digits) else {
+            throw ParseError("size \"\(trimmed)\" is not a whole non-negative number of bytes, K, M, G or T")
+        }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { throw ParseError("size \"\(trimmed)\" is too large") }
+        return Bytes(bytes)
+    }
+
+    /// `45`, `45s`, `1m`, `500ms`: returned in milliseconds.
+    public static func parseDurationMilliseconds(_ text: String) throws(ParseError) -> Int64 {
+        let trimmed = text.trimmingBlanks()
+        var digits = Substring(trimmed)
+        var suffix = ""
+        while let last = digits.last, !last.isASCIIDigit {
+            suffix = String(last) + suffix
+            digits = digits.dropLast()
+        }
+        let multiplier: Int64
+        switch suffix.lowercased() {
+        case "", "s", "sec": multiplier = 1000
+        case "ms": multiplier = 1
+        case "m", "min": multiplier = 60_000
+        default: throw ParseError("duration \"\(trimmed)\" has an unknown unit \"\(suffix)\" (use ms, s or m, e.g. 45s)")
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let n = Int64(digits) else {
+            throw ParseError("duration \"\(trimmed)\" is not a whole non-negative number of ms, s or m")
+        }
+        let (ms, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { throw ParseError("duration \"\(trimmed)\" is too large") }
+        return ms
+    }
+
+    /// A kernel counter: digits only, fits in Int64.
+    static func parseCounter(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.utf8.count <= 19, text.allSatisfy(\.isASCIIDigit) else { return nil }
+        return Int64(text)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension StringProtocol {
+    /// Spaces and tabs only; no Foundation needed.
+    public func trimmingBlanks() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}

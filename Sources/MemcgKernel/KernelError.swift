@@ -1,0 +1,32 @@
+import MemcgCore
+
+/// Why the kernel layer could not produce an observation or finish an
+/// action. Each case carries the path and what to do about it; the command
+/// maps each case to its documented exit status.
+public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A kernel file is missing or unreadable: unsupported host.
+    case unreadable(SystemError)
+    /// A kernel file says something we cannot parse: fail closed.
+    case malformed(path: String, ParseError)
+    /// The memory controller is not mounted where `cgroup_root` points.
+    case noMemoryController(path: String)
+    /// The target cgroup does not exist.
+    case targetMissing(path: String)
+    /// The target resolves outside the cgroup mount (a symlink).
+    case targetEscapes(path: String, resolved: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let e):
+            return e.description
+        case .malformed(let path, let e):
+            return "cannot use \(path): \(e) (the kernel reported something unexpected; nothing was reclaimed)"
+        case .noMemoryController(let path):
+            return "no cgroup v1 memory controller at \(path): \(KernelFile.usageInBytes) is missing (set cgroup_root to the memory controller's mount; cgroup v2 is not supported yet)"
+        case .targetMissing(let path):
+            return "target cgroup \(path) does not exist (set target to an existing cgroup below cgroup_root)"
+        case .targetEscapes(let path, let resolved):
+            return "target \(path) resolves to \(resolved), outside cgroup_root (refusing to touch it; fix target)"
+        }
+    }
+}

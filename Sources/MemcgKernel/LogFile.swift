@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only event log in the seed's format: `date(1)` timestamp, five
+/// spaces, the message. Opened per line with O_APPEND so logrotate's rename
+/// is picked up by the next line and concurrent writers never interleave
+/// within a line.
+public struct LogFile: Sendable {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    public static func format(_ message: String, timestamp: String) -> String {
+        "\(timestamp)     \(message)\n"
+    }
+
+    public func append(_ message: String, timestamp: String) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
+        guard fd >= 0 else {
+            let e = lastErrno()
+            throw SystemError("open log file", path, errno: e,
+                              fix: e == ENOENT ? "create its directory \(FileIO.directoryName(of: path)) or set log_file" : nil)
+        }
+        defer { close(fd) }
+        try FileIO.writeAll(fd: fd, LogFile.format(message, timestamp: timestamp), path: path)
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// CLOCK_MONOTONIC in milliseconds: durations that wall-clock jumps cannot
+/// bend. Read by the command, passed into anything that needs a time.
+public enum MonotonicClock {
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+/// The `date(1)` default timestamp the seed's log lines start with,
+/// e.g. `Sat Sep 14 02:48:45 CST 2024`, in the local time zone. strftime
+/// instead of Foundation's formatters, which pull in ICU.
+public enum WallClock {
+    public static func seedTimestamp(epochSeconds: Int? = nil) -> String {
+        var t = time_t(epochSeconds ?? time(nil))
+        var parts = tm()
+        localtime_r(&t, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Z %Y", &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MemcgCore
+
+/// What was found at the state path.
+public enum LoadedState: Equatable, Sendable {
+    /// No file: the first run on this node; the seed starts with last = 0.
+    case missing
+    case valid(RunState)
+    /// Something is there but cannot be trusted; the reason says what.
+    case unusable(String)
+
+    public var state: RunState {
+        if case .valid(let s) = self { return s }
+        return RunState()
+    }
+}
+
+/// The state file on disk: read without following symlinks, replaced
+/// atomically.
+public struct StateStore: Sendable {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    public func load() -> LoadedState {
+        let text: String
+        do {
+            text = try FileIO.read(path, limit: 4096, followSymlinks: false)
+        } catch {
+            if error.errno == ENOENT { return .missing }
+            if error.errno == ELOOP { return .unusable("\(path) is a symlink; refusing to follow it") }
+            return .unusable(error.description)
+        }
+        do {
+            return .valid(try StateFile.parse(text))
+        } catch {
+            return .unusable("\(path): \(error)")
+        }
+    }
+
+    public func save(_ state: RunState) throws(SystemError) {
+        try FileIO.ensureDirectory(FileIO.directoryName(of: path))
+        try FileIO.replaceAtomically(path, with: StateFile.render(state))
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import MemcgCore
+import MemcgKernel
+
+/// One run of the seed's check: observe, decide, act, remember.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one check and reclaim the target cgroup if kubelet would see memory short (the default).",
+        discussion: """
+        Reads MemTotal, the root cgroup's memory.usage_in_bytes and total_inactive_file, and \
+        vm.min_free_kbytes; computes kubelet's available memory; if it is below \
+        available_threshold + min_free_kbytes and the target's total_rss+total_cache grew by at \
+        least growth_threshold since the last recorded value, writes 1 to the target's \
+        memory.force_empty and records the usage after the reclaim. Lines are appended to \
+        log_file in the seed's format.
+        """)
+
+    @OptionGroup var options: SharedOptions
+
+    @Flag(name: .customLong("dry-run"), help: "Decide and log what would happen (\"would have ...\"), write nothing to the kernel or the state file.")
+    var dryRun = false
+
+    func run() throws {
+        var log: EventLog?
+        do {
+            let config = try Settings.load(options)
+            let events = EventLog(path: config.logFile, echo: dryRun)
+            log = events
+            try CheckRun(config: config, dryRun: dryRun, log: events).run()
+        } catch {
+            if let log { log.error(error.message) } else { Output.err("mon_memcg: \(error.message)\n") }
+            throw ExitCode(error.status.rawValue)
+        }
+    }
+}
+
+/// The body of a check, with its collaborators passed in.
+struct CheckRun {
+    var config: Config
+    var dryRun: Bool
+    var log: EventLog
+
+    func run() throws(Failure) {
+        let host = MemcgHost(config: config)
+        let store = StateStore(path: config.stateFile)
+
+        // One run at a time. A dry run writes nothing, not even the lock.
+        let lock = RunLock(path: config.lockFile)
+        if !dryRun {
+            do {
+                guard try lock.tryLock() else {
+                    log.info("another mon_memcg run holds \(config.lockFile); this run does nothing")
+                    return
+                }
+            } catch {
+                throw Failure(status: .stateError, message: error.description)
+            }
+        }
+
+        let node: NodeObservation
+        let targetPath: String
+        let current: Bytes
+        do {
+            node = try host.observeNode()
+            targetPath = try host.resolveTarget(config.target)
+            current = try host.targetUsage(at: targetPath)
+        } catch {
+            throw Failure(status: error.exitStatus, message: error.description)
+        }
+
+        let loaded = store.load()
+        if case .unusable(let why) = loaded {
+            log.info("state file unusable (\(why)); starting with no last value")
+        }
+        let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+        let seedPath = SeedLog.targetPath(cgroupRoot: config.cgroupRoot, target: config.target)
+        for line in SeedLog.preamble(for: decision, targetPath: seedPath) { log.info(line) }
+
+        switch decision.action {
+        case .reclaim:
+            try reclaim(host: host, store: store, targetPath: targetPath, before: current)
+        case .lowerLast:
+            if dryRun {
+                log.info("dry-run: would have changed last usage mem \(decision.last) -> \(current) (mem usage decline)")
+            } else {
+                log.info(SeedLog.decline(from: decision.last, to: current))
+                try save(store, RunState(last: current))
+            }
+        case .skipGrowthBelowThreshold, .nothing:
+            if dryRun {
+                log.info("dry-run: \(decision.reason)")
+            } else if case .unusable = loaded {
+                // Replace the bad file now so the next run starts clean.
+                try save(store, RunState(last: nil))
+            }
+        }
+    }
+
+    private func reclaim(host: MemcgHost, store: StateStore, targetPath: String, before: Bytes) throws(Failure) {
+        let file = "\(targetPath)/\(KernelFile.forceEmpty)"
+        if dryRun {
+            log.info("dry-run: would have written 1 to \(file), then stored the usage after it as last")
+            return
+        }
+        let outcome: ReclaimOutcome
+        do {
+            outcome = try ForceEmpty.reclaim(cgroupPath: targetPath, deadlineMilliseconds: config.reclaimTimeoutMilliseconds)
+        } catch {
+            throw Failure(status: .reclaimFailed, message: error.description)
+        }
+        let after: Bytes
+        do {
+            after = try host.targetUsage(at: targetPath)
+        } catch {
+            throw Failure(status: error.exitStatus, message: "after reclaim: \(error)")
+        }
+        log.info(SeedLog.afterReclaim)
+        log.info(SeedLog.usageAfter(after))
+        switch outcome {
+        case .completed(let ms):
+            log.info("reclaim took \(seconds(ms)) s, freed \(before - after) bytes")
+            try save(store, RunState(last: after))
+        case .interrupted(let ms):
+            log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(before - after) bytes (reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s)")
+            try save(store, RunState(last: after))
+            throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
+        }
+    }
+
+    private func save(_ store: StateStore, _ state: RunState) throws(Failure) {
+        do {
+            try store.save(state)
+        } catch {
+            throw Failure(status: .stateError, message: error.description)
+        }
+    }
+}
+
+extension KernelError {
+    var exitStatus: ExitStatus {
+        switch self {
+        case .targetMissing, .targetEscapes: .targetMissing
+        case .unreadable, .malformed, .noMemoryController: .kernelError
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Every way a run can end, each with its own number so a timer's failed
+/// runs can be told apart in `systemctl status` and journald. Documented in
+/// `--help` and the README; keep the three in step (a test checks).
+enum ExitStatus: Int32, CaseIterable {
+    case ok = 0
+    case internalError = 1
+    case configError = 2
+    case kernelError = 3
+    case targetMissing = 4
+    case reclaimFailed = 5
+    case reclaimInterrupted = 6
+    case stateError = 7
+    case usage = 64
+
+    var meaning: String {
+        switch self {
+        case .ok: "the check ran (reclaimed, skipped or nothing to do), or another run held the lock"
+        case .internalError: "unexpected internal error (a bug: please report it with the log)"
+        case .configError: "bad configuration file or option value; the message names the line or option"
+        case .kernelError: "a kernel file is missing, unreadable or malformed (no cgroup v1 memory controller?)"
+        case .targetMissing: "the target cgroup does not exist or resolves outside cgroup_root"
+        case .reclaimFailed: "writing memory.force_empty failed; the message has the errno"
+        case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
+        case .stateError: "the state file or its lock could not be written"
+        case .usage: "command-line usage error"
+        }
+    }
+
+    static var helpTable: String {
+        allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n")
+    }
+}
+
+/// A failure the command reports once (stderr and log) and exits with.
+struct Failure: Error {
+    var status: ExitStatus
+    var message: String
+}

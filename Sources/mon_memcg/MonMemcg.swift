@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct MonMemcg: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mon_memcg",
+        abstract: "Reclaim the user.slice memory cgroup before kubelet evicts pods.",
+        discussion: """
+        kubelet computes memory.available = MemTotal - (root memory.usage_in_bytes - root \
+        total_inactive_file). Page cache, dying cgroups and mis-accounted RSS charged to \
+        user.slice (ssh sessions) inflate that working set, so kubelet evicts pods while the \
+        memory is reclaimable. mon_memcg runs from a systemd timer, computes the same number, \
+        and writes memory.force_empty on the target cgroup when it falls below \
+        available_threshold + vm.min_free_kbytes.
+
+        Settings come from /etc/mon_memcg.conf (key = value; see mon_memcg.conf comments), \
+        overridden by the options below. Events go to /var/log/mon_memcg.log.
+
+        EXIT STATUS
+        \(ExitStatus.helpTable)
+        """,
+        version: "0.1.0",
+        subcommands: [Check.self, Status.self],
+        defaultSubcommand: Check.self)
+}

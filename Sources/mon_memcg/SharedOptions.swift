@@ -1,0 +1,53 @@
+import ArgumentParser
+import MemcgCore
+
+/// Options every subcommand takes. Each setting option overrides the key of
+/// the same name in the configuration file.
+struct SharedOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file.", valueName: "path"))
+    var config: String?
+
+    @Option(name: .customLong("available-threshold"), help: ArgumentHelp("Overrides available_threshold (default 4G).", valueName: "size"))
+    var availableThreshold: String?
+
+    @Option(name: .customLong("growth-threshold"), help: ArgumentHelp("Overrides growth_threshold (default 1G).", valueName: "size"))
+    var growthThreshold: String?
+
+    @Option(name: .long, help: ArgumentHelp("Overrides target, relative to cgroup_root (default user.slice).", valueName: "cgroup"))
+    var target: String?
+
+    @Option(name: .customLong("cgroup-root"), help: ArgumentHelp("Overrides cgroup_root (default /sys/fs/cgroup/memory).", valueName: "path"))
+    var cgroupRoot: String?
+
+    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Overrides proc_root (default /proc).", valueName: "path"))
+    var procRoot: String?
+
+    @Option(name: .customLong("state-file"), help: ArgumentHelp("Overrides state_file (default /var/lib/mon_memcg/state).", valueName: "path"))
+    var stateFile: String?
+
+    @Option(name: .customLong("log-file"), help: ArgumentHelp("Overrides log_file (default /var/log/mon_memcg.log).", valueName: "path"))
+    var logFile: String?
+
+    @Option(name: .customLong("reclaim-timeout"), help: ArgumentHelp("Overrides reclaim_timeout (default 45s).", valueName: "duration"))
+    var reclaimTimeout: String?
+
+    var overrides: [(ConfigKey, String, String)] {
+        var list: [(ConfigKey, String, String)] = []
+        func add(_ key: ConfigKey, _ value: String?) {
+            if let value { list.append((key, "--" + key.rawValue.replacingUnderscores(), value)) }
+        }
+        add(.availableThreshold, availableThreshold)
+        add(.growthThreshold, growthThreshold)
+        add(.target, target)
+        add(.cgroupRoot, cgroupRoot)
+        add(.procRoot, procRoot)
+        add(.stateFile, stateFile)
+        add(.logFile, logFile)
+        add(.reclaimTimeout, reclaimTimeout)
+        return list
+    }
+}
+
+extension String {
+    func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import MemcgCore
+import MemcgKernel
+
+/// Shows what kubelet sees and what a check would do, changing nothing.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what kubelet sees and what a check would do now; changes nothing.",
+        discussion: """
+        Reads the same files as a check, takes no lock and writes nothing. A missing target \
+        cgroup is reported (a check would exit 4) but the node figures are still shown.
+        """)
+
+    @OptionGroup var options: SharedOptions
+
+    @Flag(name: .long, help: "Print one JSON object with stable field names; sizes are integers in bytes.")
+    var json = false
+
+    func run() throws {
+        do {
+            let config = try Settings.load(options)
+            let report = try StatusReport.gather(config: config)
+            Output.out(json ? report.json() : report.text())
+        } catch {
+            Output.err("mon_memcg: \(error.message)\n")
+            throw ExitCode(error.status.rawValue)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import MemcgCore
+import MemcgKernel
+
+/// Everything `status` shows, gathered once and rendered as text or JSON.
+struct StatusReport {
+    var config: Config
+    var node: NodeObservation
+    var memAvailable: Bytes?
+    var targetPath: String
+    /// Why the target cannot be used, when it cannot.
+    var targetProblem: String?
+    var current: Bytes?
+    var loaded: LoadedState
+    var decision: Decision?
+
+    static func gather(config: Config) throws(Failure) -> StatusReport {
+        let host = MemcgHost(config: config)
+        let node: NodeObservation
+        do {
+            node = try host.observeNode()
+        } catch {
+            throw Failure(status: error.exitStatus, message: error.description)
+        }
+        let loaded = StateStore(path: config.stateFile).load()
+        var report = StatusReport(
+            config: config, node: node, memAvailable: host.memAvailable(),
+            targetPath: host.cgroupPath(config.target), targetProblem: nil, current: nil,
+            loaded: loaded, decision: nil)
+        do {
+            let path = try host.resolveTarget(config.target)
+            let current = try host.targetUsage(at: path)
+            report.current = current
+            report.decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+        } catch {
+            report.targetProblem = error.description
+        }
+        return report
+    }
+
+    var globalThreshold: Bytes { config.policy.globalThreshold(watermark: node.watermark) }
+
+    var decisionName: String {
+        guard let decision else { return "target_missing" }
+        switch decision.action {
+        case .reclaim: return "reclaim"
+        case .skipGrowthBelowThreshold: return "skip"
+        case .lowerLast: return "lower_last"
+        case .nothing: return "none"
+        }
+    }
+
+    var reason: String {
+        if let decision { return decision.reason }
+        let short = node.available < globalThreshold
+        return "\(targetProblem ?? "target unusable"); memory is \(short ? "short" : "not short") (available \(node.available) \(short ? "<" : ">=") global threshold \(globalThreshold)); a check would exit \(ExitStatus.targetMissing.rawValue) without reclaiming"
+    }
+
+    var stateName: String {
+        switch loaded {
+        case .missing: "missing"
+        case .valid: "valid"
+        case .unusable: "unusable"
+        }
+    }
+
+    func text() -> String {
+        var rows: [(String, String, String)] = []
+        func row(_ name: String, _ value: Bytes?, _ note: String = "") {
+            guard let value else { rows.append((name, "-", note)); return }
+            rows.append((name, "\(value)", "(\(value.humanReadable))\(note.isEmpty ? "" : "  " + note)"))
+        }
+        var out = "mon_memcg status: cgroup v1, \(config.cgroupRoot) (read-only: nothing was changed)\n\n"
+        out += "Node, as kubelet sees it\n"
+        row("MemTotal", node.memTotal, "\(config.procRoot)/meminfo")
+        row("root usage_in_bytes", node.rootUsage, "\(config.cgroupRoot)/\(KernelFile.usageInBytes)")
+        row("root total_inactive_file", node.rootInactiveFile, "\(config.cgroupRoot)/\(KernelFile.stat)")
+        row("working set", node.workingSet, "usage - inactive_file, at least 0")
+        row("available", node.available, "MemTotal - working set (kubelet's memory.available)")
+        row("watermark", node.watermark, "vm.min_free_kbytes")
+        row("available_threshold", config.availableThreshold)
+        row("global thresh", globalThreshold, "available_threshold + watermark")
+        if let memAvailable { row("MemAvailable", memAvailable, "for comparison; not used") }
+        out += table(rows)
+        rows = []
+        out += "\nTarget \(targetPath)\n"
+        if let targetProblem {
+            out += "  MISSING: \(targetProblem)\n"
+        } else {
+            row("current", current, "total_rss + total_cache")
+        }
+        switch loaded {
+        case .missing: rows.append(("last", "0", "no state file yet (\(config.stateFile))"))
+        case .valid(let s): row("last", s.last ?? .zero, config.stateFile)
+        case .unusable(let why): rows.append(("last", "0", "state unusable: \(why)"))
+        }
+        if let decision { rows.append(("change", "\(decision.change)", "current - last")) }
+        row("growth_threshold", config.growthThreshold)
+        out += table(rows)
+        out += "\nDecision: \(decisionName)\n  \(reason)\n"
+        return out
+    }
+
+    private func table(_ rows: [(String, String, String)]) -> String {
+        // Fixed widths so both sections line up.
+        let w0 = max(26, rows.map(\.0.count).max() ?? 0)
+        let w1 = max(14, rows.map(\.1.count).max() ?? 0)
+        return rows.map { name, value, note in
+            "  " + name + String(repeating: " ", count: w0 - name.count + 2)
+                + String(repeating: " ", count: w1 - value.count) + value + "  " + note
+        }.map { line in
+            var l = Substring(line)
+            while l.last == " " { l = l.dropLast() }
+            return String(l) + "\n"
+        }.joined()
+    }
+
+    /// One JSON object, fields in a fixed order; sizes are integers.
+    func json() -> String {
+        var j = JSONObject()
+        j.add("hierarchy", "v1")
+        j.add("cgroup_root", config.cgroupRoot)
+        j.add("mem_total_bytes", node.memTotal)
+        j.add("mem_available_bytes", memAvailable)
+        j.add("root_usage_bytes", node.rootUsage)
+        j.add("root_total_inactive_file_bytes", node.rootInactiveFile)
+        j.add("working_set_bytes", node.workingSet)
+        j.add("available_bytes", node.available)
+        j.add("watermark_bytes", node.watermark)
+        j.add("available_threshold_bytes", config.availableThreshold)
+        j.add("global_threshold_bytes", globalThreshold)
+        j.add("memory_short", node.available < globalThreshold)
+        j.add("growth_threshold_bytes", config.growthThreshold)
+        j.add("target", config.target)
+        j.add("target_path", targetPath)
+        j.add("target_present", targetProblem == nil)
+        j.add("target_problem", targetProblem)
+        j.add("current_bytes", current)
+        j.add("state_file", config.stateFile)
+        j.add("state", stateName)
+        j.add("last_bytes", loaded.state.last)
+        j.add("change_bytes", decision?.change)
+        j.add("decision", decisionName)
+        j.add("reason", reason)
+        return j.rendered() + "\n"
+    }
+}
+
+/// A flat JSON object writer: enough for status, no Foundation needed.
+struct JSONObject {
+    private var fields: [String] = []
+
+    mutating func add(_ key: String, _ value: String?) {
+        fields.append("\(Self.quote(key)):\(value.map(Self.quote) ?? "null")")
+    }
+    mutating func add(_ key: String, _ value: Bytes?) {
+        fields.append("\(Self.quote(key)):\(value.map { String($0.value) } ?? "null")")
+    }
+    mutating func add(_ key: String, _ value: Bool) {
+        fields.append("\(Self.quote(key)):\(value)")
+    }
+
+    func rendered() -> String { "{" + fields.joined(separator: ",") + "}" }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
