@@ -24,9 +24,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fixture trees, the built binary, and the real-kernel lab, for tests only.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore"]),
-        .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore"]),
+        .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore", "TestSupport"]),
         // Runs the built binary end to end against fixture trees and the real kernel.
-        .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgCore"]),
+        .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgCore", "TestSupport"]),
     ]
 )

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A fake host in a temp directory: `proc/` and `cgroup/` trees with the
+/// files mon_memcg reads, a state directory and a log path. Every value is
+/// set explicitly by the test that builds it.
+public final class FixtureTree {
+    public let root: URL
+    public var procRoot: String { root.appendingPathComponent("proc").path }
+    public var cgroupRoot: String { root.appendingPathComponent("cgroup").path }
+    public var stateFile: String { root.appendingPathComponent("state/state").path }
+    public var logFile: String { root.appendingPathComponent("mon_memcg.log").path }
+    public var configFile: String { root.appendingPathComponent("mon_memcg.conf").path }
+
+    public init(
+        memTotalKB: Int64 = 24_000_000,
+        rootUsage: Int64 = 2_000_000_000,
+        rootInactiveFile: Int64 = 500_000_000,
+        minFreeKbytes: Int64 = 65536,
+        target: String? = "user.slice",
+        targetRSS: Int64 = 100_000_000,
+        targetCache: Int64 = 200_000_000
+    ) throws {
+        root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mon_memcg-fixture-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try write("proc/meminfo", Self.meminfo(totalKB: memTotalKB))
+        try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        try write("cgroup/memory.usage_in_bytes", "\(rootUsage)\n")
+        try write("cgroup/memory.stat", Self.memoryStat(rss: 0, cache: 0, totalRSS: rootUsage / 2, totalCache: rootUsage / 2, totalInactiveFile: rootInactiveFile))
+        try write("cgroup/memory.force_empty", "")
+        if let target {
+            try setTarget(target, rss: targetRSS, cache: targetCache)
+        }
+        try FileManager.default.createDirectory(atPath: root.appendingPathComponent("state").path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    public func write(_ relative: String, _ text: String) throws {
+        let url = root.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    public func read(_ relative: String) -> String? {
+        try? String(contentsOfFile: path(relative), encoding: .utf8)
+    }
+
+    public func remove(_ relative: String) throws {
+        try FileManager.default.removeItem(atPath: path(relative))
+    }
+
+    /// The target cgroup's memory.stat and an empty force_empty to read back.
+    public func setTarget(_ target: String, rss: Int64, cache: Int64) throws {
+        try write("cgroup/\(target)/memory.stat", Self.memoryStat(rss: rss, cache: cache, totalRSS: rss, totalCache: cache, totalInactiveFile: cache / 2))
+        if !FileManager.default.fileExists(atPath: path("cgroup/\(target)/memory.force_empty")) {
+            try write("cgroup/\(target)/memory.force_empty", "")
+        }
+    }
+
+    public func setRoot(usage: Int64, inactiveFile: Int64) throws {
+        try write("cgroup/memory.usage_in_bytes", "\(usage)\n")
+        try write("cgroup/memory.stat", Self.memoryStat(rss: 0, cache: 0, totalRSS: usage / 2, totalCache: usage / 2, totalInactiveFile: inactiveFile))
+    }
+
+    public func writeState(last: Int64) throws {
+        try write("state/state", "mon_memcg-state 1\nlast \(last)\n")
+    }
+
+    /// Options that point the binary at this tree.
+    public var arguments: [String] {
+        ["--cgroup-root", cgroupRoot, "--proc-root", procRoot, "--state-file", stateFile, "--log-file", logFile]
+    }
+
+    public static func meminfo(totalKB: Int64) -> String {
+        """
+        MemTotal:       \(totalKB) kB
+        MemFree:        \(totalKB / 2) kB
+        MemAvailable:   \(totalKB / 2) kB
+        Buffers:           12345 kB
+        Cached:          1234567 kB
+        HugePages_Total:       0
+
+        """
+    }
+
+    public static func memoryStat(rss: Int64, cache: Int64, totalRSS: Int64, totalCache: Int64, totalInactiveFile: Int64) -> String {
+        """
+        cache \(cache)
+        rss \(rss)
+        rss_huge 0
+        shmem 0
+        mapped_file 0
+        inactive_file \(cache / 2)
+        active_file \(cache - cache / 2)
+        hierarchical_memory_limit 9223372036854771712
+        total_cache \(totalCache)
+        total_rss \(totalRSS)
+        total_inactive_anon 0
+        total_active_anon \(totalRSS)
+        total_inactive_file \(totalInactiveFile)
+        total_active_file \(max(0, totalCache - totalInactiveFile))
+
+        """
+    }
+}
