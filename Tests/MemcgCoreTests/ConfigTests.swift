@@ -1,0 +1,99 @@
+import Testing
+@testable import MemcgCore
+
+struct ConfigTests {
+    @Test("defaults are the seed's")
+    func defaults() {
+        let c = Config()
+        #expect(c.availableThreshold == 4_294_967_296)
+        #expect(c.growthThreshold == 1_073_741_824)
+        #expect(c.target == "user.slice")
+        #expect(c.cgroupRoot == "/sys/fs/cgroup/memory")
+        #expect(c.procRoot == "/proc")
+        #expect(c.stateFile == "/var/lib/mon_memcg/state")
+        #expect(c.logFile == "/var/log/mon_memcg.log")
+        #expect(c.reclaimTimeoutMilliseconds == 45_000)
+    }
+
+    @Test("every key parses")
+    func allKeys() throws {
+        var c = Config()
+        try ConfigFile.parse("""
+            # comment
+              # indented comment
+
+            available_threshold = 10G
+            growth_threshold=512M
+            target = kubepods.slice/user-1000.slice
+            cgroup_root = /tmp/x/cgroup/
+            proc_root = /tmp/x/proc
+            state_file = /tmp/x/state
+            log_file = /tmp/x/log
+            reclaim_timeout = 30s
+            """, into: &c)
+        #expect(c.availableThreshold == .gib(10))
+        #expect(c.growthThreshold == .mib(512))
+        #expect(c.target == "kubepods.slice/user-1000.slice")
+        #expect(c.cgroupRoot == "/tmp/x/cgroup")
+        #expect(c.procRoot == "/tmp/x/proc")
+        #expect(c.stateFile == "/tmp/x/state")
+        #expect(c.logFile == "/tmp/x/log")
+        #expect(c.reclaimTimeoutMilliseconds == 30_000)
+        #expect(c.lockFile == "/tmp/x/state.lock")
+    }
+
+    @Test("the shipped default file parses to the defaults")
+    func shippedDefaults() throws {
+        var c = Config()
+        try ConfigFile.parse(ConfigFile.defaultText(), into: &c)
+        #expect(c == Config())
+        // Every key appears, commented out, with its default.
+        for key in ConfigKey.allCases {
+            #expect(ConfigFile.defaultText().contains("#\(key.rawValue) = \(key.defaultText)"))
+            var parsed = Config()
+            try parsed.set(key, to: key.defaultText)
+            #expect(parsed == Config(), "default text of \(key.rawValue) must parse to the default")
+        }
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        var line: Int
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let bad: [Bad] = [
+        Bad(name: "unknown key", text: "availble_threshold = 4G", line: 1, message: "unknown key \"availble_threshold\""),
+        Bad(name: "duplicate key", text: "target = a\n\ntarget = b", line: 3, message: "already set on line 1"),
+        Bad(name: "no equals sign", text: "# ok\ntarget user.slice", line: 2, message: "expected \"key = value\""),
+        Bad(name: "negative size", text: "available_threshold = -1", line: 1, message: "not a whole non-negative"),
+        Bad(name: "bad unit", text: "available_threshold = 4X", line: 1, message: "unknown unit"),
+        Bad(name: "overflowing size", text: "growth_threshold = 99999999999T", line: 1, message: "too large"),
+        Bad(name: "empty size", text: "growth_threshold =", line: 1, message: "empty size"),
+        Bad(name: "trailing comment is not stripped", text: "growth_threshold = 1G # one gig", line: 1, message: "size"),
+        Bad(name: "target escapes with ..", text: "target = ../etc", line: 1, message: "must stay inside cgroup_root"),
+        Bad(name: "target escapes in the middle", text: "target = user.slice/../..", line: 1, message: "must stay inside"),
+        Bad(name: "absolute target", text: "target = /sys/fs/cgroup/memory/user.slice", line: 1, message: "must be relative"),
+        Bad(name: "empty target", text: "target = ", line: 1, message: "target is empty"),
+        Bad(name: "target with empty component", text: "target = a//b", line: 1, message: "must stay inside"),
+        Bad(name: "relative cgroup_root", text: "cgroup_root = sys/fs/cgroup", line: 1, message: "must be an absolute path"),
+        Bad(name: "relative state_file", text: "state_file = state", line: 1, message: "absolute"),
+        Bad(name: "state_file is /", text: "state_file = /", line: 1, message: "must name a file"),
+        Bad(name: "timeout too long", text: "reclaim_timeout = 60s", line: 1, message: "between 100ms and 59s"),
+        Bad(name: "timeout zero", text: "reclaim_timeout = 0", line: 1, message: "between"),
+        Bad(name: "timeout unit", text: "reclaim_timeout = 1h", line: 1, message: "unknown unit"),
+    ]
+
+    @Test("hostile configuration is refused with its line", arguments: bad)
+    func refuses(row: Bad) {
+        var c = Config()
+        #expect {
+            try ConfigFile.parse(row.text, into: &c)
+        } throws: { error in
+            guard let e = error as? ParseError else { return false }
+            return e.line == row.line && e.reason.contains(row.message)
+        }
+    }
+}

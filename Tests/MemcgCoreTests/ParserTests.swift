@@ -1,0 +1,169 @@
+import Testing
+@testable import MemcgCore
+
+struct MemInfoTests {
+    static let real = """
+        MemTotal:       24684084 kB
+        MemFree:        22001300 kB
+        MemAvailable:   24308440 kB
+        Buffers:          111660 kB
+        HugePages_Total:       0
+        Hugepagesize:       2048 kB
+
+        """
+
+    @Test("parses MemTotal and MemAvailable into bytes")
+    func parses() throws {
+        let m = try MemInfo(parsing: Self.real)
+        #expect(m.memTotal == Bytes(24_684_084 * 1024))
+        #expect(m.memAvailable == Bytes(24_308_440 * 1024))
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let bad: [Bad] = [
+        Bad(name: "empty", text: "", message: "no MemTotal"),
+        Bad(name: "truncated before MemTotal's unit", text: "MemTotal:       2468", message: "MemTotal should be a number of kB"),
+        Bad(name: "truncated after the header", text: "MemFree: 1 kB\n", message: "no MemTotal"),
+        Bad(name: "MemTotal zero", text: "MemTotal: 0 kB\n", message: "MemTotal is 0"),
+        Bad(name: "negative", text: "MemTotal: -5 kB\n", message: "number of kB"),
+        Bad(name: "wrong unit", text: "MemTotal: 5 MB\n", message: "number of kB"),
+        Bad(name: "not a number", text: "MemTotal: lots kB\n", message: "number of kB"),
+        Bad(name: "duplicate MemTotal", text: "MemTotal: 5 kB\nMemTotal: 6 kB\n", message: "appears twice"),
+        Bad(name: "MemAvailable above MemTotal", text: "MemTotal: 5 kB\nMemAvailable: 6 kB\n", message: "larger than MemTotal"),
+        Bad(name: "overflowing", text: "MemTotal: 99999999999999999999 kB\n", message: "number of kB"),
+        Bad(name: "overflow after kB scaling", text: "MemTotal: 9223372036854775 kB\n", message: "too large"),
+        Bad(name: "garbage line", text: "MemTotal: 5 kB\n\u{0}\u{1}garbage\n", message: "expected"),
+    ]
+
+    @Test("fails closed", arguments: bad)
+    func failsClosed(row: Bad) {
+        #expect {
+            _ = try MemInfo(parsing: row.text)
+        } throws: { error in
+            String(describing: error).contains(row.message)
+        }
+    }
+}
+
+struct MemoryStatTests {
+    @Test("parses fields and the seed's usage")
+    func parses() throws {
+        let s = try MemoryStat(parsing: "cache 10\nrss 5\ntotal_cache 300\ntotal_rss 200\ntotal_inactive_file 50\npgfault 99\n")
+        #expect(try s.hierarchicalUsage() == 500)
+        #expect(try s.bytes(StatField.totalInactiveFile) == 50)
+        #expect(try s.bytes("rss") == 5)
+    }
+
+    @Test("unknown new kernel fields are kept, not errors")
+    func unknownFields() throws {
+        let s = try MemoryStat(parsing: "total_cache 1\ntotal_rss 2\nsome_future_field 7\n")
+        #expect(s.values["some_future_field"] == 7)
+    }
+
+    static let bad: [(String, String, String)] = [
+        ("empty", "", "empty memory.stat"),
+        ("missing value", "total_cache\n", "expected"),
+        ("negative", "total_cache -1\n", "expected"),
+        ("three fields", "total_cache 1 2\n", "expected"),
+        ("tab separated", "total_cache\t1\n", "expected"),
+        ("duplicate", "total_cache 1\ntotal_cache 2\n", "appears twice"),
+        ("overflow", "total_cache 99999999999999999999\n", "expected"),
+        ("truncated mid-number keeps going: partial line", "total_cache 1\ntotal_r", "expected"),
+    ]
+
+    @Test("fails closed", arguments: bad)
+    func failsClosed(row: (String, String, String)) {
+        #expect {
+            _ = try MemoryStat(parsing: row.1)
+        } throws: { String(describing: $0).contains(row.2) }
+    }
+
+    @Test("missing field names itself")
+    func missingField() throws {
+        let s = try MemoryStat(parsing: "total_cache 1\n")
+        #expect { _ = try s.hierarchicalUsage() } throws: { String(describing: $0).contains("no total_rss field") }
+    }
+}
+
+struct CounterTests {
+    @Test("min_free_kbytes is kB", arguments: [("65536\n", Int64(67_108_864)), ("0\n", 0), ("67584", 69_206_016)])
+    func watermark(row: (String, Int64)) throws {
+        #expect(try Watermark.parse(minFreeKbytes: row.0) == Bytes(row.1))
+    }
+
+    @Test("bad counters fail", arguments: ["", "\n", "-1\n", "12 34\n", "abc", "1.5\n", "99999999999999999999\n", " 5\n", "5\n\n"])
+    func badCounters(text: String) {
+        #expect(throws: ParseError.self) { try CounterFile.parse(text) }
+        #expect(throws: ParseError.self) { try Watermark.parse(minFreeKbytes: text) }
+    }
+
+    @Test("usage_in_bytes")
+    func usage() throws {
+        #expect(try CounterFile.parse("747991040\n") == 747_991_040)
+    }
+}
+
+struct UnitsTests {
+    static let sizes: [(String, Int64)] = [
+        ("0", 0), ("4294967296", 4_294_967_296), ("4G", 4_294_967_296), ("4g", 4_294_967_296),
+        ("1024K", 1_048_576), ("512M", 536_870_912), ("1T", 1_099_511_627_776), ("10GiB", 10_737_418_240),
+        ("  2G  ", 2_147_483_648), ("7B", 7),
+    ]
+
+    @Test("sizes", arguments: sizes)
+    func size(row: (String, Int64)) throws {
+        #expect(try Units.parseSize(row.0) == Bytes(row.1))
+    }
+
+    @Test("hostile sizes are refused", arguments: ["-1", "4X", "99999999999T", "", "  ", "G", "1.5G", "4 G", "0x10", "+4G", "4GG", "９G"])
+    func badSize(text: String) {
+        #expect(throws: ParseError.self) { try Units.parseSize(text) }
+    }
+
+    @Test("durations", arguments: [("45", Int64(45_000)), ("45s", 45_000), ("1m", 60_000), ("500ms", 500)])
+    func duration(row: (String, Int64)) throws {
+        #expect(try Units.parseDurationMilliseconds(row.0) == row.1)
+    }
+
+    @Test("bad durations", arguments: ["", "-5s", "5h", "s", "1.5s", "99999999999999999m"])
+    func badDuration(text: String) {
+        #expect(throws: ParseError.self) { try Units.parseDurationMilliseconds(text) }
+    }
+}
+
+struct StateFileTests {
+    @Test("round trip")
+    func roundTrip() throws {
+        for state in [RunState(last: 915_800_064), RunState(last: 0), RunState(last: nil)] {
+            #expect(try StateFile.parse(StateFile.render(state)) == state)
+        }
+        #expect(StateFile.render(RunState(last: 42)) == "mon_memcg-state 1\nlast 42\n")
+    }
+
+    static let bad: [(String, String, String)] = [
+        ("empty", "", "newline"),
+        ("only newline", "\n", "not a mon_memcg state"),
+        ("truncated", "mon_memcg-state 1\nlast 91", "newline"),
+        ("garbage", "\u{7f}ELF\u{2}\u{1}\n", "not a mon_memcg state"),
+        ("old unversioned shell value", "915800064\n", "not a mon_memcg state"),
+        ("future version", "mon_memcg-state 2\nlast 5\n", "not the supported version"),
+        ("huge number", "mon_memcg-state 1\nlast 99999999999999999999999\n", "not a byte count"),
+        ("negative", "mon_memcg-state 1\nlast -5\n", "not a byte count"),
+        ("unknown key", "mon_memcg-state 1\nlats 5\n", "unknown key"),
+        ("duplicate", "mon_memcg-state 1\nlast 5\nlast 6\n", "twice"),
+        ("extra field", "mon_memcg-state 1\nlast 5 6\n", "expected"),
+    ]
+
+    @Test("unusable state is rejected whole", arguments: bad)
+    func rejects(row: (String, String, String)) {
+        #expect {
+            _ = try StateFile.parse(row.1)
+        } throws: { String(describing: $0).contains(row.2) }
+    }
+}
