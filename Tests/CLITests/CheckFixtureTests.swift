@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The built binary, end to end, against fixture trees: the decision, the
+/// bytes written to memory.force_empty, the state file and the log lines.
+@Suite(.serialized)
+struct CheckFixtureTests {
+    /// 1 GiB of MemTotal with 2 GB of root usage: kubelet's avail is
+    /// negative, so memory is short under the default 4G threshold.
+    func shortTree(targetRSS: Int64 = 1_000_000_000, targetCache: Int64 = 2_000_000_000) throws -> FixtureTree {
+        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 100_000_000,
+                        targetRSS: targetRSS, targetCache: targetCache)
+    }
+
+    func logLines(_ tree: FixtureTree) -> [String] {
+        (tree.read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
+            // Strip the date(1) timestamp and the five spaces after it.
+            guard let r = line.range(of: "     ") else { return String(line) }
+            return String(line[r.upperBound...])
+        }
+    }
+
+    @Test("memory short and target grew: writes 1 to force_empty, records the usage after it")
+    func reclaims() throws {
+        let tree = try shortTree()
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
+        let avail = 1_073_741_824 - (3_000_000_000 - 100_000_000)
+        let lines = logLines(tree)
+        #expect(Array(lines.prefix(6)) == [
+            "avalible_mem \(avail) is less global thresh 4362076160, need reclaim \(tree.cgroupRoot)//user.slice !!",
+            "Before reclaim:",
+            "mem usage: CURRENT 3000000000 LAST 0 CHANGE 3000000000",
+            "After reclaim:",
+            "mem usage total_rss+total_cache 3000000000",
+            lines.count > 5 ? lines[5] : "missing",
+        ])
+        #expect(lines.count == 6 && lines[5].hasPrefix("reclaim took ") && lines[5].hasSuffix(" s, freed 0 bytes"))
+    }
+
+    @Test("the timestamp is date(1)'s default format")
+    func timestamp() throws {
+        let tree = try shortTree()
+        try Binary.run(["check"] + tree.arguments, environment: ["TZ": "UTC", "PATH": "/usr/bin:/bin"])
+        let first = (tree.read("mon_memcg.log") ?? "").split(separator: "\n").first.map(String.init) ?? ""
+        // e.g. "Fri Nov 27 03:23:25 UTC 2026     avalible_mem ..."
+        let pattern = #/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] UTC [0-9]{4}     avalible_mem /#
+        #expect(first.firstMatch(of: pattern) != nil, "\(first)")
+    }
+
+    @Test("growth below growth_threshold: the seed's skip, nothing written")
+    func skips() throws {
+        let tree = try shortTree()
+        try tree.writeState(last: 2_500_000_000)
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 2500000000\n")
+        #expect(Array(logLines(tree).suffix(2)) == [
+            "mem usage: CURRENT 3000000000 LAST 2500000000 CHANGE 500000000",
+            "change is too small (less than 1073741824 ), so skip reclaim",
+        ])
+    }
+
+    @Test("memory fine and target shrank: last lowered, decline logged")
+    func decline() throws {
+        let tree = try FixtureTree(targetRSS: 400_000_000, targetCache: 532_184_064)
+        try tree.writeState(last: 2_689_925_120)
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(logLines(tree) == ["mem usage decline, change last usage mem 2689925120 -> 932184064"])
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 932184064\n")
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
+    }
+
+    @Test("memory fine and target not shrinking: silent, nothing written")
+    func nothing() throws {
+        let tree = try FixtureTree()
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(tree.read("mon_memcg.log") == nil)
+        #expect(tree.read("state/state") == nil)
+    }
+
+    @Test("no subcommand means check")
+    func defaultSubcommand() throws {
+        let tree = try shortTree()
+        let r = try Binary.run(tree.arguments)
+        #expect(r.status == 0)
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+    }
+
+    @Test("--dry-run says 'would have' and writes nothing to the kernel or the state")
+    func dryRun() throws {
+        let tree = try shortTree()
+        let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("dry-run: would have written 1 to \(tree.cgroupRoot)/user.slice/memory.force_empty"))
+        #expect(r.stdout.contains("avalible_mem "))
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
+        #expect(tree.read("state/state") == nil)
+        #expect(tree.read("state/state.lock") == nil)
+        #expect(logLines(tree).last?.hasPrefix("dry-run: would have written 1") == true)
+    }
+
+    @Test("--dry-run on a decline does not lower last")
+    func dryRunDecline() throws {
+        let tree = try FixtureTree(targetRSS: 1, targetCache: 1)
+        try tree.writeState(last: 500)
+        let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("dry-run: would have changed last usage mem 500 -> 2"))
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 500\n")
+    }
+
+    @Test("a garbage state file is logged, treated as no last value, and replaced")
+    func garbageState() throws {
+        let tree = try shortTree()
+        try tree.write("state/state", "\u{7f}ELF garbage")
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0)
+        let lines = logLines(tree)
+        #expect(lines.first?.hasPrefix("state file unusable (") == true)
+        #expect(lines.contains("mem usage: CURRENT 3000000000 LAST 0 CHANGE 3000000000"))
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
+    }
+
+    @Test("command-line options override the config file")
+    func overrides() throws {
+        let tree = try shortTree()
+        try tree.write("mon_memcg.conf", "growth_threshold = 100G\n")
+        // The file alone makes it a skip...
+        var r = try Binary.run(["check", "--config", tree.configFile] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(logLines(tree).last == "change is too small (less than 107374182400 ), so skip reclaim")
+        // ...the option wins over the file.
+        r = try Binary.run(["check", "--config", tree.configFile, "--growth-threshold", "1M"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+    }
+
+    @Test("the config file sets every path")
+    func configPaths() throws {
+        let tree = try shortTree()
+        try tree.write("mon_memcg.conf", """
+            cgroup_root = \(tree.cgroupRoot)
+            proc_root = \(tree.procRoot)
+            state_file = \(tree.stateFile)
+            log_file = \(tree.logFile)
+            available_threshold = 4G
+
+            """)
+        let r = try Binary.run(["check", "--config", tree.configFile])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+    }
+
+    @Test("log file that cannot be written: the run still reclaims and says so on stderr")
+    func unwritableLog() throws {
+        let tree = try shortTree()
+        let r = try Binary.run(["check"] + tree.arguments + ["--log-file", tree.path("no/such/dir/log")])
+        #expect(r.status == 0)
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+        #expect(r.stderr.contains("cannot open log file \(tree.path("no/such/dir/log")): No such file or directory"))
+        #expect(r.stderr.contains("Before reclaim:"))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every failure path through the built binary: its exit status, its
+/// one-line reason, and that nothing was reclaimed.
+@Suite(.serialized)
+struct FailureTests {
+    struct Row: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Prepares the tree and returns extra arguments.
+        var setup: @Sendable (FixtureTree) throws -> [String]
+        var status: Int32
+        var stderr: String
+        var testDescription: String { name }
+    }
+
+    static let rows: [Row] = [
+        Row(name: "target cgroup missing", setup: { _ in ["--target", "no.such.slice"] }, status: 4,
+            stderr: "target cgroup"),
+        Row(name: "target symlink escaping cgroup_root", setup: { t in
+            try FileManager.default.createDirectory(atPath: t.path("outside"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: t.path("cgroup/evil.slice"), withDestinationPath: t.path("outside"))
+            return ["--target", "evil.slice"]
+        }, status: 4, stderr: "outside cgroup_root"),
+        Row(name: "target with ..", setup: { _ in ["--target", "../proc"] }, status: 2, stderr: "--target: target \"../proc\" must stay inside cgroup_root"),
+        Row(name: "absolute target", setup: { _ in ["--target", "/etc"] }, status: 2, stderr: "must be relative"),
+        Row(name: "no memory controller at cgroup_root", setup: { t in ["--cgroup-root", t.path("proc")] }, status: 3,
+            stderr: "no cgroup v1 memory controller at"),
+        Row(name: "meminfo missing", setup: { t in try t.remove("proc/meminfo"); return [] }, status: 3,
+            stderr: "meminfo: No such file or directory"),
+        Row(name: "meminfo truncated", setup: { t in try t.write("proc/meminfo", "MemTotal:   1234"); return [] }, status: 3,
+            stderr: "MemTotal should be a number of kB"),
+        Row(name: "root memory.stat without total_inactive_file", setup: { t in try t.write("cgroup/memory.stat", "total_cache 1\n"); return [] },
+            status: 3, stderr: "no total_inactive_file field"),
+        Row(name: "target memory.stat garbage", setup: { t in try t.write("cgroup/user.slice/memory.stat", "garbage\n"); return [] },
+            status: 3, stderr: "user.slice/memory.stat"),
+        Row(name: "min_free_kbytes missing", setup: { t in try t.remove("proc/sys/vm/min_free_kbytes"); return [] }, status: 3,
+            stderr: "min_free_kbytes"),
+        Row(name: "bad size option", setup: { _ in ["--available-threshold", "4X"] }, status: 2, stderr: "--available-threshold: size \"4X\" has an unknown unit"),
+        Row(name: "negative size option", setup: { _ in ["--growth-threshold=-1"] }, status: 2, stderr: "--growth-threshold"),
+        Row(name: "relative state file", setup: { _ in ["--state-file", "state"] }, status: 2, stderr: "must be an absolute path"),
+        Row(name: "config file missing", setup: { t in ["--config", t.path("nope.conf")] }, status: 2, stderr: "nope.conf: No such file or directory"),
+        Row(name: "config unknown key", setup: { t in try t.write("mon_memcg.conf", "# c\ntarget = user.slice\nthreshold = 4G\n"); return ["--config", t.configFile] },
+            status: 2, stderr: "mon_memcg.conf: line 3: unknown key \"threshold\""),
+        Row(name: "config duplicate key", setup: { t in try t.write("mon_memcg.conf", "target = a\ntarget = b\n"); return ["--config", t.configFile] },
+            status: 2, stderr: "line 2: target is already set on line 1"),
+        Row(name: "config bad size", setup: { t in try t.write("mon_memcg.conf", "available_threshold = 99999999999T\n"); return ["--config", t.configFile] },
+            status: 2, stderr: "line 1: size \"99999999999T\" is too large"),
+        Row(name: "config writable by others", setup: { t in
+            try t.write("mon_memcg.conf", "target = user.slice\n")
+            chmod(t.configFile, 0o666)
+            return ["--config", t.configFile]
+        }, status: 2, stderr: "writable by group or others"),
+        Row(name: "config owned by another user", setup: { t in
+            try t.write("mon_memcg.conf", "target = user.slice\n")
+            chown(t.configFile, 65534, 65534)
+            return ["--config", t.configFile]
+        }, status: 2, stderr: "owned by uid 65534, not root"),
+        Row(name: "config is a directory", setup: { t in ["--config", t.path("state")] }, status: 2, stderr: "not a regular file"),
+        Row(name: "unknown option", setup: { _ in ["--no-such-option"] }, status: 64, stderr: "Unknown option"),
+    ]
+
+    @Test("refused with its exit status and reason, nothing reclaimed", arguments: rows)
+    func refused(row: Row) throws {
+        // Memory short, so only the failure can stop a reclaim.
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let extra = try row.setup(tree)
+        let r = try Binary.run(["check"] + tree.arguments + extra)
+        #expect(r.status == row.status, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(row.stderr), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"), "a Swift runtime trap: \(r.stderr)")
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") ?? "" == "")
+        #expect(tree.read("state/state") == nil)
+    }
+
+    @Test("a failure is one line on stderr and an error line in the log")
+    func oneLine() throws {
+        let tree = try FixtureTree(target: nil)
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 4)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(tree.read("mon_memcg.log")?.contains("     error: target cgroup \(tree.cgroupRoot)/user.slice does not exist") == true)
+    }
+}
