@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.serialized)
+struct StatusTests {
+    @Test("status --json: stable fields, integer bytes, the same numbers a check would use")
+    func json() throws {
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 100_000_000,
+                                   targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
+        try tree.writeState(last: 915_800_064)
+        let r = try Binary.run(["status", "--json"] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        func int(_ k: String) -> Int64? { (object[k] as? NSNumber)?.int64Value }
+        #expect(object["hierarchy"] as? String == "v1")
+        #expect(int("mem_total_bytes") == 1_073_741_824)
+        #expect(int("root_usage_bytes") == 3_000_000_000)
+        #expect(int("root_total_inactive_file_bytes") == 100_000_000)
+        #expect(int("working_set_bytes") == 2_900_000_000)
+        #expect(int("available_bytes") == 1_073_741_824 - 2_900_000_000)
+        #expect(int("watermark_bytes") == 67_108_864)
+        #expect(int("global_threshold_bytes") == 4_362_076_160)
+        #expect(int("current_bytes") == 3_000_000_000)
+        #expect(int("last_bytes") == 915_800_064)
+        #expect(int("change_bytes") == Int64(2_084_199_936))  // 3000000000 - 915800064
+        #expect(object["decision"] as? String == "reclaim")
+        #expect(object["target_present"] as? Bool == true)
+        #expect(object["state"] as? String == "valid")
+        // Changes nothing.
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
+        #expect(tree.read("mon_memcg.log") == nil)
+        #expect(tree.read("state/state.lock") == nil)
+    }
+
+    @Test("status with no target: node figures, plain word that the target is missing, exit 0")
+    func missingTarget() throws {
+        let tree = try FixtureTree(target: nil)
+        let r = try Binary.run(["status"] + tree.arguments)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("MISSING: target cgroup \(tree.cgroupRoot)/user.slice does not exist"))
+        #expect(r.stdout.contains("MemTotal"))
+        #expect(r.stdout.contains("a check would exit 4"))
+        let j = try Binary.run(["status", "--json"] + tree.arguments)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(object["decision"] as? String == "target_missing")
+        #expect(object["target_present"] as? Bool == false)
+        #expect(object["current_bytes"] is NSNull)
+    }
+
+    @Test("status text shows each figure kubelet uses and the decision with its reason")
+    func text() throws {
+        let tree = try FixtureTree()
+        let r = try Binary.run(["status"] + tree.arguments)
+        #expect(r.status == 0)
+        for label in ["MemTotal", "root usage_in_bytes", "root total_inactive_file", "working set", "available",
+                      "watermark", "global thresh", "current", "last", "growth_threshold", "Decision: none"] {
+            #expect(r.stdout.contains(label), "missing \(label)")
+        }
+    }
+
+    @Test("status on this host agrees with /proc/meminfo and the root memory.stat")
+    func realHost() throws {
+        guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.stat") else {
+            print("SKIP status on this host: no cgroup v1 memory controller at /sys/fs/cgroup/memory")
+            return
+        }
+        let r = try Binary.run(["status", "--json", "--state-file", "/nonexistent/state"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let totalKB = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }!
+            .split(separator: " ")[1]
+        #expect((object["mem_total_bytes"] as? NSNumber)?.int64Value == Int64(totalKB)! * 1024)
+        let minFree = try String(contentsOfFile: "/proc/sys/vm/min_free_kbytes", encoding: .utf8)
+        #expect((object["watermark_bytes"] as? NSNumber)?.int64Value == Int64(minFree.dropLast())! * 1024)
+        // usage and inactive_file move between reads; working set must follow
+        // from the two numbers the tool itself reported.
+        let usage = (object["root_usage_bytes"] as! NSNumber).int64Value
+        let inactive = (object["root_total_inactive_file_bytes"] as! NSNumber).int64Value
+        #expect((object["working_set_bytes"] as! NSNumber).int64Value == max(0, usage - inactive))
+        let kernelUsage = Int64(try String(contentsOfFile: "/sys/fs/cgroup/memory/memory.usage_in_bytes", encoding: .utf8).dropLast())!
+        #expect(abs(kernelUsage - usage) < 512 * 1024 * 1024, "root usage moved by more than 512 MiB between two reads")
+    }
+}
+
+struct HelpTests {
+    @Test("--help lists every exit status, and the README table says the same")
+    func exitStatuses() throws {
+        let r = try Binary.run(["--help"])
+        #expect(r.status == 0)
+        let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md").path, encoding: .utf8)
+        for status in [0, 1, 2, 3, 4, 5, 6, 7, 64] {
+            #expect(r.stdout.contains("  \(status)\t") || r.stdout.contains("  \(status) "), "--help lacks exit status \(status)")
+            #expect(readme.contains("| \(status) |"), "README lacks exit status \(status)")
+        }
+        for key in ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file", "log_file", "reclaim_timeout"] {
+            #expect(readme.contains("| `\(key)` |"), "README lacks config key \(key)")
+        }
+    }
+}
