@@ -15,7 +15,9 @@ let package = Package(
         // decision, configuration. No file I/O, no clock.
         .target(name: "MemcgCore"),
         // The only code that touches /proc, cgroupfs, the state, lock and log files.
-        .target(name: "MemcgKernel", dependencies: ["MemcgCore"]),
+        .target(name: "MemcgKernel", dependencies: ["MemcgCore", "CMemcgShims"]),
+        // gettid(2) and friends, which Swift cannot call directly.
+        .target(name: "CMemcgShims"),
         // Thin executable: one file per subcommand.
         .executableTarget(
             name: "mon_memcg",

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMemcgShims
 
 /// The outcome of one write to `memory.force_empty`.
 public enum ReclaimOutcome: Equatable, Sendable {
@@ -22,7 +23,7 @@ public enum ForceEmpty {
     public static func reclaim(cgroupPath: String, deadlineMilliseconds: Int64) throws(SystemError) -> ReclaimOutcome {
         let path = "\(cgroupPath)/memory.force_empty"
         let start = MonotonicClock.nowMilliseconds()
-        let alarm = DeadlineAlarm(afterMilliseconds: deadlineMilliseconds)
+        let alarm = try DeadlineAlarm(afterMilliseconds: deadlineMilliseconds)
         defer { alarm.cancel() }
         // O_TRUNC as the shell's `>` does; cgroupfs ignores it, fixtures need it.
         let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
@@ -41,24 +42,56 @@ public enum ForceEmpty {
     }
 }
 
-/// A SIGALRM that interrupts blocking system calls after a deadline, and
-/// again every 200 ms until cancelled.
-struct DeadlineAlarm {
-    init(afterMilliseconds ms: Int64) {
+/// A SIGALRM aimed at the calling thread that interrupts its blocking
+/// system calls after a deadline, and again every 200 ms until cancelled.
+///
+/// A POSIX timer with SIGEV_THREAD_ID rather than setitimer(2): a process
+/// signal goes to any thread that does not block it, and in a process with
+/// more than one thread (the daemon, the test runner) that is often not the
+/// one stuck in write(2).
+final class DeadlineAlarm {
+    private var timer: timer_t?
+    private var savedMask = sigset_t()
+
+    init(afterMilliseconds ms: Int64) throws(SystemError) {
+        // Dispatch's worker threads block SIGALRM; a thread-directed signal
+        // to such a thread would stay pending and the call would never end.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGALRM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &savedMask)
+
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         sigemptyset(&action.sa_mask)
-        action.sa_flags = 0  // no SA_RESTART: the blocked write must return EINTR
+        action.sa_flags = 0  // no SA_RESTART: the blocked call must return EINTR
         sigaction(SIGALRM, &action, nil)
+
+        var event = sigevent()
+        event.sigev_notify = Int32(SIGEV_THREAD_ID)
+        event.sigev_signo = SIGALRM
+        event._sigev_un._tid = pid_t(memcg_gettid())
+        var created: timer_t?
+        guard timer_create(CLOCK_MONOTONIC, &event, &created) == 0 else {
+            let e = lastErrno()
+            pthread_sigmask(SIG_SETMASK, &savedMask, nil)
+            // Never start a reclaim that nothing could stop.
+            throw SystemError("arm the reclaim deadline timer for", "memory.force_empty", errno: e)
+        }
+        timer = created
         let first = max(ms, 1)
-        var timer = itimerval(
-            it_interval: timeval(tv_sec: 0, tv_usec: 200_000),
-            it_value: timeval(tv_sec: Int(first / 1000), tv_usec: Int((first % 1000) * 1000)))
-        setitimer(Int32(ITIMER_REAL.rawValue), &timer, nil)
+        var spec = itimerspec(
+            it_interval: timespec(tv_sec: 0, tv_nsec: 200_000_000),
+            it_value: timespec(tv_sec: Int(first / 1000), tv_nsec: Int((first % 1000) * 1_000_000)))
+        timer_settime(created, 0, &spec, nil)
     }
 
     func cancel() {
-        var off = itimerval()
-        setitimer(Int32(ITIMER_REAL.rawValue), &off, nil)
+        if let timer {
+            timer_delete(timer)
+            self.timer = nil
+            // A signal already queued is harmless (empty handler); restore the mask.
+            pthread_sigmask(SIG_SETMASK, &savedMask, nil)
+        }
     }
 }

@@ -1,0 +1,2 @@
+// Intentionally empty: the shims are static inline in the header.
+#include "memcg_shims.h"
