@@ -55,7 +55,10 @@ tar -xzf "$top/SOURCES/$name-$version.tar.gz" -C "$top/stage"
         Package.resolved .build/checkouts .build/repositories .build/workspace-state.json)
 
 echo "== rpmbuild -ba"
-rpmbuild -ba "${macros[@]}" "${nodeps[@]}" \
+# An empty HOME: the build must not lean on ~/.cache/org.swift.swiftpm or
+# other per-user state, just as on a clean build host.
+mkdir -p "$top/home"
+HOME=$top/home rpmbuild -ba "${macros[@]}" "${nodeps[@]}" \
     --define "_topdir $top" \
     --define "_sourcedir $top/SOURCES" \
     "$spec"
