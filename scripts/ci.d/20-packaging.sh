@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# CI: build the RPM from HEAD and check it: rpmlint, the file list and config
+# flags, the units (systemd-analyze verify and security), the installed
+# binary against this host, and one reclaim inside the service's sandbox.
+# Runs on a fresh machine as root: installs what it needs first.
+#
+# After an intended change to the package's contents, refresh the expected
+# list with: UPDATE_EXPECTED=1 bash scripts/ci.d/20-packaging.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+started=$(date +%s)
+passed=0
+step() { echo "-- $*"; }
+ok() { passed=$((passed + 1)); echo "   ok: $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+max_exposure=2.0
+spec=packaging/rpm/mon_memcg.spec
+expected=packaging/expected-rpm-files.txt
+
+step "install rpm, rpmlint, systemd, logrotate, python3-seccomp"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq rpm rpmlint systemd logrotate python3-seccomp util-linux >/dev/null
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-packaging.XXXXXX")
+cgroup=""
+cleanup() {
+    if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then rmdir "$cgroup" || echo "could not remove $cgroup" >&2; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "scripts/build-rpm.sh"
+t0=$(date +%s)
+if ! scripts/build-rpm.sh "$work/dist" > "$work/build.log" 2>&1; then
+    tail -60 "$work/build.log"
+    fail "scripts/build-rpm.sh failed; the end of its log is above"
+fi
+srpm=$(find "$work/dist" -name '*.src.rpm')
+rpm_file=$(find "$work/dist" -name '*.rpm' ! -name '*.src.rpm')
+[ -n "$srpm" ] && [ -n "$rpm_file" ] || fail "build-rpm.sh did not leave an SRPM and a binary RPM in $work/dist"
+ok "built $(basename "$srpm") ($(du -k "$srpm" | cut -f1) KiB) and $(basename "$rpm_file") ($(du -k "$rpm_file" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
+
+step "rpmlint on the spec, SRPM and RPM"
+set +e
+rpmlint -r packaging/rpm/mon_memcg.rpmlintrc "$spec" "$srpm" "$rpm_file" > "$work/rpmlint.log" 2>&1
+lint_status=$?
+set -e
+summary=$(grep -E 'checked; [0-9]+ errors, [0-9]+ warnings' "$work/rpmlint.log" || true)
+if [ $lint_status -ne 0 ] || ! grep -q ' 0 errors, 0 warnings' <<<"$summary"; then
+    cat "$work/rpmlint.log"
+    fail "rpmlint: fix each finding, or filter it in packaging/rpm/mon_memcg.rpmlintrc with a one-line reason"
+fi
+summary=${summary#*; }
+ok "rpmlint: ${summary%%;*}"
+
+step "file list and config flags vs $expected"
+# flags (c config, n noreplace, g ghost, d doc, l license, a artifact; - none),
+# mode, owner:group, path; build-id hashes and the version are masked.
+version=$(rpm -qp --qf '%{VERSION}' "$rpm_file")
+rpm -qp --qf '[%{FILEFLAGS:fflags}\t%{FILEMODES:perms}\t%{FILEUSERNAME}:%{FILEGROUPNAME}\t%{FILENAMES}\n]' "$rpm_file" \
+    | awk -F'\t' -v OFS='\t' '{ if ($1 == "") $1 = "-"; print }' \
+    | sed -E "s|/usr/lib/\.build-id/[0-9a-f]{2}(/[0-9a-f]+)?|/usr/lib/.build-id/XX\1|; s|/usr/lib/\.build-id/XX/[0-9a-f]+$|/usr/lib/.build-id/XX/HASH|; s|mon_memcg-$version|mon_memcg-VERSION|" \
+    > "$work/files.txt"
+if [ "${UPDATE_EXPECTED:-}" = 1 ]; then
+    { sed -n '/^#/p' "$expected"; cat "$work/files.txt"; } > "$work/expected.new"
+    mv "$work/expected.new" "$expected"
+    echo "   wrote $expected"
+fi
+if ! diff -u <(grep -v '^#' "$expected") "$work/files.txt"; then
+    fail "the RPM's files differ from $expected (- expected, + built); if intended: UPDATE_EXPECTED=1 bash $0"
+fi
+ok "$(wc -l < "$work/files.txt") entries as expected"
+
+step "install into a scratch root (rpm -i --root --nodeps --noscripts)"
+root=$work/root
+mkdir -p "$root"
+# (Debian's rpm warns on stderr that alien is the usual way: shown only on failure.)
+rpm -i --root "$root" --nodeps --noscripts "$rpm_file" 2> "$work/rpm-i.log" \
+    || { cat "$work/rpm-i.log"; fail "rpm -i --root $root failed"; }
+cmp packaging/mon_memcg.conf "$root/etc/mon_memcg.conf" || fail "the installed /etc/mon_memcg.conf differs from packaging/mon_memcg.conf"
+ok "installed; /etc/mon_memcg.conf is packaging/mon_memcg.conf"
+
+step "systemd-analyze verify --man=no (any output fails)"
+# The scratch root needs systemd's own units (sysinit.target, timers.target).
+cp -an /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
+verify_out=$(systemd-analyze verify --man=no --root="$root" mon_memcg.service mon_memcg.timer 2>&1) || true
+if [ -n "$verify_out" ]; then
+    echo "$verify_out"
+    fail "systemd-analyze verify printed the above for packaging/systemd/"
+fi
+ok "mon_memcg.service and mon_memcg.timer verify silently"
+
+step "systemd-analyze security --offline=yes (exposure <= $max_exposure)"
+systemd-analyze security --offline=yes --root="$root" mon_memcg.service > "$work/security.log" 2>&1 || true
+exposure=$(sed -n 's/.*Overall exposure level for mon_memcg.service: \([0-9.]*\).*/\1/p' "$work/security.log")
+[ -n "$exposure" ] || { cat "$work/security.log"; fail "no exposure level in systemd-analyze security's output"; }
+if awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
+    grep '✗' "$work/security.log" || true
+    fail "mon_memcg.service exposure $exposure is above $max_exposure"
+fi
+ok "exposure $exposure"
+
+step "tmpfiles.d and logrotate files"
+systemd-tmpfiles --root="$root" --create mon_memcg.conf
+[ "$(stat -c '%a %U' "$root/var/log/mon_memcg.log")" = "640 root" ] \
+    || fail "systemd-tmpfiles did not create $root/var/log/mon_memcg.log as 0640 root"
+logrotate -d "$root/etc/logrotate.d/mon_memcg" > "$work/logrotate.log" 2>&1 \
+    || { cat "$work/logrotate.log"; fail "logrotate rejects /etc/logrotate.d/mon_memcg"; }
+ok "tmpfiles creates the log 0640; logrotate accepts its file"
+
+step "the installed binary on this host"
+bin=$root/usr/sbin/mon_memcg
+"$bin" --help > "$work/help.txt" || fail "$bin --help failed"
+[ "$("$bin" --version)" = "$version" ] || fail "$bin --version says $("$bin" --version), the RPM says $version"
+if [ ! -d /sys/fs/cgroup/memory ]; then
+    echo "   skipped status: no cgroup v1 memory controller at /sys/fs/cgroup/memory"
+else
+    "$bin" status > "$work/status.txt" || { cat "$work/status.txt"; fail "mon_memcg status (defaults) failed"; }
+    "$bin" status --json --config "$root/etc/mon_memcg.conf" > "$work/status.json" \
+        || fail "mon_memcg status --config (the shipped file) failed"
+    python3 -m json.tool "$work/status.json" >/dev/null || fail "status --json is not JSON"
+    sed 's/^/   | /' "$work/status.txt" | head -20
+fi
+ok "--help, --version $version, status"
+
+step "one reclaim inside the service's sandbox (scripts/service-sandbox.sh)"
+if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/memory ]; then
+    echo "   skipped: needs root and a writable cgroup v1 memory controller at /sys/fs/cgroup/memory"
+else
+    unit=$root/usr/lib/systemd/system/mon_memcg.service
+    sandbox=$work/sandbox
+    mkdir -p "$sandbox"
+    cgroup=/sys/fs/cgroup/memory/mon_memcg-test-pkg-$$
+    mkdir "$cgroup"
+    # 32 MiB of page cache charged to the test cgroup by a process of ours.
+    sh -c 'echo $$ > "$1/cgroup.procs" && dd if=/dev/zero of="$2/fill" bs=1M count=32 status=none' sh "$cgroup" "$work"
+    if ! scripts/service-sandbox.sh "$unit" "$sandbox" -- "$bin" check \
+            --config "$root/etc/mon_memcg.conf" --target "$(basename "$cgroup")" \
+            --available-threshold 1T --growth-threshold 0 > "$work/sandbox.out" 2>&1; then
+        cat "$work/sandbox.out" "$sandbox/mon_memcg.log"
+        fail "mon_memcg check failed inside the service's sandbox"
+    fi
+    grep -q 'reclaim took .* s, freed [0-9]* bytes' "$sandbox/mon_memcg.log" \
+        || { cat "$sandbox/mon_memcg.log"; fail "no reclaim line in the sandboxed run's log"; }
+    grep -q '^last ' "$sandbox/state/state" || fail "the sandboxed run wrote no state file"
+    [ -e "$sandbox/state/state.lock" ] || fail "the sandboxed run took no lock"
+    sed 's/^/   | /' "$sandbox/mon_memcg.log"
+    # And the sandbox does restrict: no capabilities, read-only /etc, filtered calls.
+    scripts/service-sandbox.sh "$unit" "$sandbox" -- sh -c '
+        grep -q "^CapEff:[[:space:]]*0*$" /proc/self/status || { echo "capabilities left"; exit 1; }
+        if touch /etc/mon_memcg-sandbox-probe 2>/dev/null; then echo "/etc is writable"; exit 1; fi
+        nice -n 1 true 2>&1 | grep -q "Operation not permitted" || { echo "setpriority was not filtered"; exit 1; }
+    ' || fail "the sandbox emulation does not restrict as mon_memcg.service does"
+    ok "reclaimed $(sed -n 's/.*freed \([0-9]*\) bytes.*/\1/p' "$sandbox/mon_memcg.log") bytes as uid 0 with no capabilities, read-only /, the unit's syscall filter"
+fi
+
+echo "packaging checks done in $(( $(date +%s) - started )) s"
+echo "packaging: $passed passed, 0 failed"
