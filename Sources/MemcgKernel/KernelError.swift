@@ -10,6 +10,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(path: String, ParseError)
     /// The memory controller is not mounted where `cgroup_root` points.
     case noMemoryController(path: String)
+    /// `cgroup_root` is a cgroup v2 (unified) mount.
+    case unifiedHierarchy(path: String)
     /// The target cgroup does not exist.
     case targetMissing(path: String)
     /// The target resolves outside the cgroup mount (a symlink).
@@ -23,6 +25,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot use \(path): \(e) (the kernel reported something unexpected; nothing was reclaimed)"
         case .noMemoryController(let path):
             return "no cgroup v1 memory controller at \(path): \(KernelFile.usageInBytes) is missing (set cgroup_root to the memory controller's mount; cgroup v2 is not supported yet)"
+        case .unifiedHierarchy(let path):
+            return "\(path) is a cgroup v2 (unified) mount: this version needs the cgroup v1 memory controller (memory.force_empty); nothing was reclaimed"
         case .targetMissing(let path):
             return "target cgroup \(path) does not exist (set target to an existing cgroup below cgroup_root)"
         case .targetEscapes(let path, let resolved):

@@ -9,4 +9,6 @@ public enum KernelFile {
     public static let usageInBytes = "memory.usage_in_bytes"
     public static let stat = "memory.stat"
     public static let forceEmpty = "memory.force_empty"
+    // Only in a cgroup v2 (unified) directory.
+    public static let cgroupControllers = "cgroup.controllers"
 }

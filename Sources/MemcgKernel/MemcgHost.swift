@@ -23,7 +23,10 @@ public struct MemcgHost: Sendable {
     /// total_inactive_file, plus the kernel watermark.
     public func observeNode() throws(KernelError) -> NodeObservation {
         let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
-        guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }
+        guard FileIO.exists(usagePath) else {
+            if FileIO.exists("\(cgroupRoot)/\(KernelFile.cgroupControllers)") { throw .unifiedHierarchy(path: cgroupRoot) }
+            throw .noMemoryController(path: cgroupRoot)
+        }
         let meminfo = try parse(procPath(KernelFile.meminfo)) { text throws(ParseError) in try MemInfo(parsing: text) }
         let usage = try parse(usagePath) { text throws(ParseError) in try CounterFile.parse(text) }
         let statPath = "\(cgroupRoot)/\(KernelFile.stat)"

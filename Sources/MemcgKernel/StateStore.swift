@@ -42,6 +42,18 @@ public struct StateStore: Sendable {
 
     public func save(_ state: RunState) throws(SystemError) {
         try FileIO.ensureDirectory(FileIO.directoryName(of: path))
+        try moveAsideIfDirectory()
         try FileIO.replaceAtomically(path, with: StateFile.render(state))
+    }
+
+    /// rename(2) cannot replace a directory with a file. One found in the
+    /// state's place is kept for inspection under a new name, never deleted.
+    private func moveAsideIfDirectory() throws(SystemError) {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return }
+        let aside = "\(path).unusable.\(time(nil))"
+        guard rename(path, aside) == 0 else {
+            throw SystemError("move aside the directory at", path, errno: lastErrno(), fix: "remove the directory \(path)")
+        }
     }
 }

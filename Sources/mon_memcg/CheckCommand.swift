@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import MemcgCore
 import MemcgKernel
@@ -41,6 +44,11 @@ struct CheckRun {
     var log: EventLog
 
     func run() throws(Failure) {
+        // Writing memory.force_empty and the state needs root; say so once,
+        // up front, instead of failing half-way with EACCES.
+        if !dryRun, geteuid() != 0 {
+            throw Failure(status: .notRoot, message: "mon_memcg check must run as root (it writes \(KernelFile.forceEmpty) and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
+        }
         let host = MemcgHost(config: config)
         let store = StateStore(path: config.stateFile)
 
@@ -140,7 +148,7 @@ extension KernelError {
     var exitStatus: ExitStatus {
         switch self {
         case .targetMissing, .targetEscapes: .targetMissing
-        case .unreadable, .malformed, .noMemoryController: .kernelError
+        case .unreadable, .malformed, .noMemoryController, .unifiedHierarchy: .kernelError
         }
     }
 }

@@ -10,6 +10,7 @@ enum ExitStatus: Int32, CaseIterable {
     case reclaimFailed = 5
     case reclaimInterrupted = 6
     case stateError = 7
+    case notRoot = 8
     case usage = 64
 
     var meaning: String {
@@ -22,6 +23,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .reclaimFailed: "writing memory.force_empty failed; the message has the errno"
         case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
         case .stateError: "the state file or its lock could not be written"
+        case .notRoot: "check must run as root (use status or check --dry-run as another user)"
         case .usage: "command-line usage error"
         }
     }

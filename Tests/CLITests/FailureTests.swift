@@ -59,6 +59,22 @@ struct FailureTests {
         }, status: 2, stderr: "owned by uid 65534, not root"),
         Row(name: "config is a directory", setup: { t in ["--config", t.path("state")] }, status: 2, stderr: "not a regular file"),
         Row(name: "unknown option", setup: { _ in ["--no-such-option"] }, status: 64, stderr: "Unknown option"),
+        Row(name: "cgroup_root is a cgroup v2 mount", setup: { t in
+            try t.write("v2/cgroup.controllers", "cpu io memory pids\n")
+            return ["--cgroup-root", t.path("v2")]
+        }, status: 3, stderr: "is a cgroup v2 (unified) mount"),
+        Row(name: "kernel file unreadable (a directory in its place)", setup: { t in
+            try t.remove("cgroup/user.slice/memory.stat")
+            try FileManager.default.createDirectory(atPath: t.path("cgroup/user.slice/memory.stat"), withIntermediateDirectories: true)
+            return []
+        }, status: 3, stderr: "user.slice/memory.stat: Is a directory"),
+        Row(name: "cgroup_root missing", setup: { t in ["--cgroup-root", t.path("nowhere")] }, status: 3, stderr: "no cgroup v1 memory controller at"),
+        Row(name: "reclaim_timeout above the service timeout", setup: { _ in ["--reclaim-timeout", "90s"] }, status: 2,
+            stderr: "must be between 100ms and 59s"),
+        Row(name: "config file with NUL bytes", setup: { t in
+            try t.write("mon_memcg.conf", "target\u{0} = user.slice\n")
+            return ["--config", t.configFile]
+        }, status: 2, stderr: "unknown key"),
     ]
 
     @Test("refused with its exit status and reason, nothing reclaimed", arguments: rows)
@@ -72,6 +88,26 @@ struct FailureTests {
         #expect(!r.stderr.contains("Fatal error"), "a Swift runtime trap: \(r.stderr)")
         #expect(tree.read("cgroup/user.slice/memory.force_empty") ?? "" == "")
         #expect(tree.read("state/state") == nil)
+    }
+
+    @Test("not root: refused up front with status 8, nothing touched")
+    func notRoot() throws {
+        guard geteuid() == 0 else {
+            print("SKIP not-root test: needs root to switch to uid 65534")
+            return
+        }
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        chmod(tree.root.path, 0o755)
+        let r = try Binary.run(["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path, "check"] + tree.arguments,
+                               executable: "/usr/bin/setpriv")
+        #expect(r.status == 8, "\(r.stderr)")
+        #expect(r.stderr.contains("must run as root"))
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
+        #expect(tree.read("state/state.lock") == nil)
+        // status and dry-run work for any user.
+        let s = try Binary.run(["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path, "status"] + tree.arguments,
+                               executable: "/usr/bin/setpriv")
+        #expect(s.status == 0, "\(s.stderr)")
     }
 
     @Test("a failure is one line on stderr and an error line in the log")

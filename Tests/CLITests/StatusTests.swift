@@ -92,7 +92,7 @@ struct HelpTests {
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("README.md").path, encoding: .utf8)
-        for status in [0, 1, 2, 3, 4, 5, 6, 7, 64] {
+        for status in [0, 1, 2, 3, 4, 5, 6, 7, 8, 64] {
             #expect(r.stdout.contains("  \(status)\t") || r.stdout.contains("  \(status) "), "--help lacks exit status \(status)")
             #expect(readme.contains("| \(status) |"), "README lacks exit status \(status)")
         }

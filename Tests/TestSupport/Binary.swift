@@ -17,9 +17,9 @@ public enum Binary {
     }
 
     @discardableResult
-    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> RunResult {
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, executable: String? = nil) throws -> RunResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable ?? path)
         process.arguments = arguments
         if let environment { process.environment = environment }
         let out = Pipe()
