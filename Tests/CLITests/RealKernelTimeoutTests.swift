@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The seed's timeout case on the real kernel: busy writers in a session
+/// cgroup keep memory.force_empty on its parent from ever returning. The run
+/// must end itself at reclaim_timeout, say so, and keep a correct state.
+@Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
+struct RealKernelTimeoutTests {
+    @Test("force_empty under 16 busy writers is interrupted at the deadline with status 6")
+    func interruptedAtDeadline() throws {
+        let parent = try KernelLab.makeCgroup("timeout")
+        defer { KernelLab.remove(parent) }
+        let session = try KernelLab.makeCgroup("writers", parent: parent)
+        let scratch = URL(fileURLWithPath: "/var/tmp/mon_memcg-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // Like the seed's cat.sh/loop_cat.sh: many processes turning over
+        // page cache as fast as they can.
+        let writer = scratch.appendingPathComponent("writer.sh").path
+        try """
+            i=0
+            while :; do
+                i=$((i+1))
+                dd if=/dev/zero of=\(scratch.path)/f$1-$((i%4)) bs=1M count=32 status=none
+            done
+
+            """.write(toFile: writer, atomically: true, encoding: .utf8)
+        var writers: [Process] = []
+        defer {
+            for w in writers { w.terminate() }
+            KernelLab.remove(parent)  // kills what is left inside, then rmdir
+        }
+        for n in 1...16 { writers.append(try KernelLab.startInside(session, "sh \(writer) \(n)")) }
+        usleep(1_500_000)
+        let before = KernelLab.usage(parent)
+        #expect(before > 256 << 20, "writers did not fill page cache: \(before)")
+
+        let state = scratch.appendingPathComponent("state").path
+        let log = scratch.appendingPathComponent("log").path
+        let start = Date()
+        let r = try Binary.run(["check", "--target", parent, "--available-threshold", "1T", "--growth-threshold", "1M",
+                                "--reclaim-timeout", "2s", "--state-file", state, "--log-file", log])
+        let took = Date().timeIntervalSince(start)
+        #expect(r.status == 6, "\(r.stderr)")
+        #expect(took < 4.0, "the run took \(took) s for a 2 s reclaim_timeout")
+        #expect(r.stderr.contains("interrupted after"))
+
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let interrupted = text.split(separator: "\n").first { $0.contains("reclaim interrupted after ") }
+        #expect(interrupted != nil, "\(text)")
+        let recorded = text.split(separator: "\n").compactMap { line -> Int64? in
+            guard let r = line.range(of: "mem usage total_rss+total_cache ") else { return nil }
+            return Int64(line[r.upperBound...])
+        }
+        let last = try #require(recorded.first)
+        #expect(try String(contentsOfFile: state, encoding: .utf8) == "mon_memcg-state 1\nlast \(last)\n")
+        print("real kernel timeout case: run ended after \(String(Int(took * 1000))) ms with status \(r.status); \(interrupted.map(String.init) ?? "")")
+    }
+}
