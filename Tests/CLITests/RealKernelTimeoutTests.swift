@@ -16,11 +16,12 @@ struct RealKernelTimeoutTests {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         // Like the seed's cat.sh/loop_cat.sh: many processes turning over
-        // page cache as fast as they can.
+        // page cache as fast as they can, and stopping by themselves if this
+        // test process dies before its cleanup runs.
         let writer = scratch.appendingPathComponent("writer.sh").path
         try """
             i=0
-            while :; do
+            while kill -0 \(getpid()) 2>/dev/null; do
                 i=$((i+1))
                 dd if=/dev/zero of=\(scratch.path)/f$1-$((i%4)) bs=1M count=32 status=none
             done
