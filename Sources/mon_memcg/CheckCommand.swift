@@ -12,7 +12,10 @@ struct Check: ParsableCommand {
         available_threshold + min_free_kbytes and the target's total_rss+total_cache grew by at \
         least growth_threshold since the last recorded value, writes 1 to the target's \
         memory.force_empty and records the usage after the reclaim. Lines are appended to \
-        log_file in the seed's format.
+        log_file in the seed's format. On cgroup v2 the root's memory.stat gives anon + file and \
+        inactive_file, the target's usage is memory.current, and the target's memory.reclaim is \
+        asked for global thresh + growth_threshold - available (at most memory.current), in \
+        bounded writes under reclaim_timeout.
         """)
 
     @OptionGroup var options: SharedOptions
@@ -41,7 +44,6 @@ struct CheckRun {
     var log: EventLog
 
     func run() throws(Failure) {
-        let host = MemcgHost(config: config)
         let store = StateStore(path: config.stateFile)
 
         // One run at a time. A dry run writes nothing, not even the lock.
@@ -57,10 +59,12 @@ struct CheckRun {
             }
         }
 
+        let host: MemcgHost
         let node: NodeObservation
         let targetPath: String
         let current: Bytes
         do {
+            host = try MemcgHost.detect(config: config)
             node = try host.observeNode()
             targetPath = try host.resolveTarget(config.target)
             current = try host.targetUsage(at: targetPath)
@@ -73,10 +77,12 @@ struct CheckRun {
             log.info("state file unusable (\(why)); starting with no last value")
         }
         let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
-        let seedPath = SeedLog.targetPath(cgroupRoot: config.cgroupRoot, target: config.target)
+        let seedPath = SeedLog.targetPath(cgroupRoot: host.cgroupRoot, target: config.target)
         for line in SeedLog.preamble(for: decision, targetPath: seedPath) { log.info(line) }
 
         switch decision.action {
+        case .reclaim where host.hierarchy == .v2:
+            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision)
         case .reclaim:
             try reclaim(host: host, store: store, targetPath: targetPath, before: current)
         case .lowerLast:
@@ -127,7 +133,7 @@ struct CheckRun {
         }
     }
 
-    private func save(_ store: StateStore, _ state: RunState) throws(Failure) {
+    func save(_ store: StateStore, _ state: RunState) throws(Failure) {
         do {
             try store.save(state)
         } catch {
@@ -140,7 +146,7 @@ extension KernelError {
     var exitStatus: ExitStatus {
         switch self {
         case .targetMissing, .targetEscapes: .targetMissing
-        case .unreadable, .malformed, .noMemoryController: .kernelError
+        case .unreadable, .malformed, .noMemoryController, .noMemoryMount: .kernelError
         }
     }
 }
