@@ -40,6 +40,13 @@ mark root-anon $(stat_of $CG anon)
 mark root-file $(stat_of $CG file)
 mark root-inactive-file $(stat_of $CG inactive_file)
 
+# The kernel's own files at this moment, for the host to keep as a fixture
+# tree (run.sh --save-fixture); the blocks are named by their path.
+for f in /proc/self/mountinfo /proc/meminfo /proc/sys/vm/min_free_kbytes \
+         $CG/cgroup.controllers $CG/memory.stat $T/memory.stat $T/memory.current; do
+    run "file:$f" cat $f
+done
+
 # 1. status: the hierarchy is detected from /proc/self/mountinfo (no
 #    cgroup_root anywhere), the node signal is kubelet's v2 formula.
 run status mon_memcg status

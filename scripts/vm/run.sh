@@ -4,7 +4,9 @@
 # initramfs, runs mon_memcg status/check inside on cgroup v2, and judges the
 # console output here.
 #
-#   scripts/vm/run.sh            build the static binary, the initramfs, boot, assert
+#   scripts/vm/run.sh                      build the static binary, the initramfs, boot, assert
+#   scripts/vm/run.sh --save-fixture DIR   also keep the guest's kernel files (root and target
+#                                          memory.stat, mountinfo, ...) as a fixture tree in DIR
 #
 # Environment: MON_MEMCG_BINARY (skip the build and use this binary),
 # MMVM_OUT (build directory, default .build-vm/), MMVM_TIMEOUT (seconds for
@@ -12,6 +14,8 @@
 # Exit status: 0 all assertions passed, 1 a failure, 77 skipped (the reason
 # is printed: not x86_64, no kernel/qemu and none installable).
 set -euo pipefail
+save_fixture=
+if [ "${1:-}" = --save-fixture ]; then save_fixture=${2:?--save-fixture needs a directory}; fi
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/scripts/vm
 out=${MMVM_OUT:-$repo/.build-vm}
@@ -97,6 +101,21 @@ if ! grep -q '^MMVM-DONE' "$console"; then
     echo "0 passed, 1 failed"; exit 1
 fi
 
+if [ -n "$save_fixture" ]; then
+    # Guest paths map to DIR/proc/... and DIR/cgroup/...: the layout the
+    # tests' --proc-root and --cgroup-root expect.
+    sed -n 's/^MMVM-BEGIN file://p' "$console" | while read -r path; do
+        case $path in
+            /proc/*) dest=$save_fixture/proc/${path#/proc/} ;;
+            /sys/fs/cgroup/*) dest=$save_fixture/cgroup/${path#/sys/fs/cgroup/} ;;
+            *) continue ;;
+        esac
+        mkdir -p "$(dirname "$dest")"
+        sed -n "\\|^MMVM-BEGIN file:$path\$|,\\|^MMVM-END file:$path rc=|p" "$console" | sed '1d;$d' >"$dest"
+    done
+    echo "kernel files saved under $save_fixture"
+fi
+
 # ---- judging the console ----
 passed=0
 failed=0
@@ -134,7 +153,7 @@ check "check 1 logs the seed's need-reclaim line with the v2 target path" has "$
 check "check 1 requests about ${request_mb} MiB (requested ${requested:-none})" \
     within "${requested:-0}" $(((request_mb - 8) * 1048576)) $(((request_mb + 8) * 1048576))
 check "check 1 freed about what it requested: memory.current dropped by ${dropped:-?} of ${requested:-?} bytes" \
-    within "${dropped:-0}" "$(( ${requested:-1} * 85 / 100 ))" "$(( ${requested:-1} * 130 / 100 ))"
+    within "${dropped:-0}" "$(( ${requested:-1} * 85 / 100 ))" "$(( ${requested:-1} * 135 / 100 ))"
 check "check 1 logs the usage after reclaim in v2 words" [ -n "$after_logged" ]
 check "state after check 1 holds that usage as last" [ "$(block state1)" = "$(printf 'mon_memcg-state 1\nlast %s' "${after_logged:-x}")" ]
 echo "check 1: requested ${requested:-?} bytes, memory.current dropped by ${dropped:-?} bytes ($(mark check1-current-before) -> $(mark check1-current-after)), run took $(seconds_between "$(mark check1-seconds)") s of guest time"
