@@ -72,6 +72,6 @@ extension MemcgHost {
 
     /// The target's `memory.current` (v1's `total_rss + total_cache`).
     func targetUsageV2(at targetPath: String) throws(KernelError) -> Bytes {
-        try parse("\(targetPath)/\(KernelFile.current)") { text throws(ParseError) in try CounterFile.parse(text) }
+        try parse("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
     }
 }

@@ -50,6 +50,13 @@ struct DeadlineAlarm {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0  // no SA_RESTART: the blocked write must return EINTR
         sigaction(SIGALRM, &action, nil)
+        // A blocked signal mask is inherited across exec: a parent that
+        // blocks SIGALRM (the Swift test runner's Process does) would leave
+        // the write uninterruptible until systemd kills the run.
+        var alarmOnly = sigset_t()
+        sigemptyset(&alarmOnly)
+        sigaddset(&alarmOnly, SIGALRM)
+        pthread_sigmask(SIG_UNBLOCK, &alarmOnly, nil)
         let first = max(ms, 1)
         var timer = itimerval(
             it_interval: timeval(tv_sec: 0, tv_usec: 200_000),

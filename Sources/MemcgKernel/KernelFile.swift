@@ -12,6 +12,6 @@ public enum KernelFile {
     public static let forceEmpty = "memory.force_empty"
     // In a cgroup v2 directory (memory.stat is shared with v1, other fields).
     public static let controllers = "cgroup.controllers"
-    public static let current = "memory.current"
+    public static let memoryCurrent = "memory.current"
     public static let reclaim = "memory.reclaim"
 }

@@ -82,7 +82,7 @@ struct CheckRun {
 
         switch decision.action {
         case .reclaim where host.hierarchy == .v2:
-            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision)
+            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state)
         case .reclaim:
             try reclaim(host: host, store: store, targetPath: targetPath, before: current)
         case .lowerLast:

@@ -7,7 +7,9 @@ import MemcgKernel
 /// Log lines, state and exit statuses are v1's; lines that would name a v1
 /// file name the v2 one.
 extension CheckRun {
-    func reclaimV2(host: MemcgHost, store: StateStore, targetPath: String, decision: Decision) throws(Failure) {
+    /// `state` is what was loaded: only its `last` is replaced, so fields
+    /// other features keep in the state survive a v2 reclaim.
+    func reclaimV2(host: MemcgHost, store: StateStore, targetPath: String, decision: Decision, state: RunState) throws(Failure) {
         let file = "\(targetPath)/\(KernelFile.reclaim)"
         var plan = ReclaimPlanV2(request: ReclaimPlanV2.request(for: decision))
         // Never a silent no-op: a kernel without memory.reclaim is a failure.
@@ -53,12 +55,14 @@ extension CheckRun {
         }
 
         let after = try usage(host, targetPath)
+        var stateAfter = state
+        stateAfter.last = after
         let ms = MonotonicClock.nowMilliseconds() - start
         log.info(SeedLog.afterReclaim)
         log.info(SeedLogV2.usageAfter(after))
         if interrupted {
             log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(decision.current - after) bytes (reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s)")
-            try save(store, RunState(last: after))
+            try save(store, stateAfter)
             throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
         }
         log.info("reclaim took \(seconds(ms)) s, freed \(decision.current - after) bytes")
@@ -70,7 +74,7 @@ extension CheckRun {
         case .done, nil:
             break
         }
-        try save(store, RunState(last: after))
+        try save(store, stateAfter)
     }
 
     private func usage(_ host: MemcgHost, _ targetPath: String) throws(Failure) -> Bytes {

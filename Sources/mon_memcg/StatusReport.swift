@@ -82,7 +82,7 @@ struct StatusReport {
         out += "Node, as kubelet sees it\n"
         row("MemTotal", node.memTotal, "\(config.procRoot)/meminfo")
         if host.hierarchy == .v2 {
-            row("root anon + file", node.rootUsage, "\(host.cgroupRoot)/\(KernelFile.stat) (the root has no \(KernelFile.current))")
+            row("root anon + file", node.rootUsage, "\(host.cgroupRoot)/\(KernelFile.stat) (the root has no \(KernelFile.memoryCurrent))")
             row("root inactive_file", node.rootInactiveFile, "\(host.cgroupRoot)/\(KernelFile.stat)")
         } else {
             row("root usage_in_bytes", node.rootUsage, "\(host.cgroupRoot)/\(KernelFile.usageInBytes)")
@@ -100,7 +100,7 @@ struct StatusReport {
         if let targetProblem {
             out += "  MISSING: \(targetProblem)\n"
         } else {
-            row("current", current, host.hierarchy == .v2 ? KernelFile.current : "total_rss + total_cache")
+            row("current", current, host.hierarchy == .v2 ? KernelFile.memoryCurrent : "total_rss + total_cache")
         }
         switch loaded {
         case .missing: rows.append(("last", "0", "no state file yet (\(config.stateFile))"))

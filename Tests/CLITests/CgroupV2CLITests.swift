@@ -92,6 +92,23 @@ struct CgroupV2CLITests {
         #expect(!FileManager.default.fileExists(atPath: tree.path("cgroup/user.slice/memory.reclaim")))
     }
 
+    @Test("a memory.reclaim write that does not return is interrupted at reclaim_timeout: exit 6, usage recorded")
+    func interrupted() throws {
+        let tree = try FixtureTreeV2()
+        // A FIFO nobody reads: opening it for writing blocks, as a stuck reclaim would.
+        let fifo = tree.path("cgroup/user.slice/memory.reclaim")
+        try tree.remove("cgroup/user.slice/memory.reclaim")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let r = try Binary.run(["check", "--reclaim-timeout", "300ms"] + tree.arguments)
+        #expect(r.status == 6, "\(r.stderr)")
+        #expect(r.stderr.contains("memory.reclaim interrupted after"))
+        let lines = logLines(tree)
+        #expect(lines.contains { $0.hasPrefix("memory.reclaim step 1: asked 750000000 bytes, interrupted by reclaim_timeout after ") })
+        #expect(lines.contains("mem usage memory.current 3000000000"))
+        #expect(lines.contains { $0.hasPrefix("reclaim interrupted after ") && $0.hasSuffix("(reclaim_timeout 0.300 s)") })
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
+    }
+
     @Test("memory not short on v2: nothing, and a lower usage is recorded (the seed's decline)")
     func decline() throws {
         let tree = try FixtureTreeV2(memTotalKB: 64 * 1_048_576, targetCurrent: 900)
