@@ -4,8 +4,13 @@ public struct Config: Equatable, Sendable {
     public var growthThreshold: Bytes = .gib(1)
     /// Target cgroup, relative to `cgroupRoot`.
     public var target = "user.slice"
-    /// The cgroup v1 memory controller mount. Every cgroup path derives from it.
+    /// The cgroup v1 memory controller mount or the cgroup v2 mount. Every
+    /// cgroup path derives from it.
     public var cgroupRoot = "/sys/fs/cgroup/memory"
+    /// False while `cgroupRoot` is the default: the kernel layer then finds
+    /// the memory controller in `proc_root/self/mountinfo` (v1 or v2).
+    /// Set, it is used as given and only probed for its version.
+    public var cgroupRootIsSet = false
     /// Where procfs is mounted. Every /proc path derives from it.
     public var procRoot = "/proc"
     public var stateFile = "/var/lib/mon_memcg/state"
@@ -34,7 +39,9 @@ public struct Config: Equatable, Sendable {
         case .availableThreshold: availableThreshold = try Units.parseSize(value)
         case .growthThreshold: growthThreshold = try Units.parseSize(value)
         case .target: target = try Self.validTarget(value)
-        case .cgroupRoot: cgroupRoot = try Self.absolutePath(value, key: key)
+        case .cgroupRoot:
+            cgroupRoot = try Self.absolutePath(value, key: key)
+            cgroupRootIsSet = true
         case .procRoot: procRoot = try Self.absolutePath(value, key: key)
         case .stateFile: stateFile = try Self.absolutePath(value, key: key, isFile: true)
         case .logFile: logFile = try Self.absolutePath(value, key: key, isFile: true)
@@ -44,6 +51,21 @@ public struct Config: Equatable, Sendable {
                 throw ParseError("reclaim_timeout \(value) must be between 100ms and 59s: the service's TimeoutStartSec=1min must never be what ends a run")
             }
             reclaimTimeoutMilliseconds = ms
+        }
+    }
+
+    /// The value of one key as the config file would spell it; sizes in
+    /// bytes, so what `mon_memcg config` prints is exact.
+    public func text(for key: ConfigKey) -> String {
+        switch key {
+        case .availableThreshold: "\(availableThreshold)"
+        case .growthThreshold: "\(growthThreshold)"
+        case .target: target
+        case .cgroupRoot: cgroupRoot
+        case .procRoot: procRoot
+        case .stateFile: stateFile
+        case .logFile: logFile
+        case .reclaimTimeout: reclaimTimeoutMilliseconds % 1000 == 0 ? "\(reclaimTimeoutMilliseconds / 1000)s" : "\(reclaimTimeoutMilliseconds)ms"
         }
     }
 

@@ -60,7 +60,8 @@ public enum ConfigFile {
         case .target:
             return ["The cgroup to reclaim, relative to cgroup_root."]
         case .cgroupRoot:
-            return ["Mount point of the cgroup v1 memory controller."]
+            return ["Mount point of the cgroup v1 memory controller, or of cgroup2. Unset,",
+                    "the memory controller is found in /proc/self/mountinfo (v1 or v2)."]
         case .procRoot:
             return ["Mount point of procfs (meminfo, sys/vm/min_free_kbytes)."]
         case .stateFile:

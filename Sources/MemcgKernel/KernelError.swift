@@ -10,8 +10,8 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(path: String, ParseError)
     /// The memory controller is not mounted where `cgroup_root` points.
     case noMemoryController(path: String)
-    /// `cgroup_root` is a cgroup v2 (unified) mount.
-    case unifiedHierarchy(path: String)
+    /// `cgroup_root` unset and mountinfo shows no memory controller mount.
+    case noMemoryMount(mountinfo: String)
     /// The target cgroup does not exist.
     case targetMissing(path: String)
     /// The target resolves outside the cgroup mount (a symlink).
@@ -24,9 +24,9 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformed(let path, let e):
             return "cannot use \(path): \(e) (the kernel reported something unexpected; nothing was reclaimed)"
         case .noMemoryController(let path):
-            return "no cgroup v1 memory controller at \(path): \(KernelFile.usageInBytes) is missing (set cgroup_root to the memory controller's mount; cgroup v2 is not supported yet)"
-        case .unifiedHierarchy(let path):
-            return "\(path) is a cgroup v2 (unified) mount: this version needs the cgroup v1 memory controller (memory.force_empty); nothing was reclaimed"
+            return "no cgroup v1 memory controller at \(path): \(KernelFile.usageInBytes) is missing, and no cgroup v2 one either: \(KernelFile.controllers) is missing or does not list memory (set cgroup_root to the v1 memory controller's or the cgroup2 mount, or leave it unset to find it in /proc/self/mountinfo)"
+        case .noMemoryMount(let mountinfo):
+            return "no memory controller is mounted: \(mountinfo) lists no cgroup v1 mount with the memory option and no cgroup2 mount (mount one, or set cgroup_root)"
         case .targetMissing(let path):
             return "target cgroup \(path) does not exist (set target to an existing cgroup below cgroup_root)"
         case .targetEscapes(let path, let resolved):

@@ -5,10 +5,13 @@ public enum KernelFile {
     public static let meminfo = "meminfo"
     public static let minFreeKbytes = "sys/vm/min_free_kbytes"
     public static let cgroups = "cgroups"
+    public static let mountinfo = "self/mountinfo"
     // In a cgroup v1 memory controller directory.
     public static let usageInBytes = "memory.usage_in_bytes"
     public static let stat = "memory.stat"
     public static let forceEmpty = "memory.force_empty"
-    // Only in a cgroup v2 (unified) directory.
-    public static let cgroupControllers = "cgroup.controllers"
+    // In a cgroup v2 directory (memory.stat is shared with v1, other fields).
+    public static let controllers = "cgroup.controllers"
+    public static let memoryCurrent = "memory.current"
+    public static let reclaim = "memory.reclaim"
 }

@@ -6,6 +6,8 @@ import MemcgCore
 public struct MemcgHost: Sendable {
     public var cgroupRoot: String
     public var procRoot: String
+    /// Which files to read under `cgroupRoot`; `detect(config:)` sets it.
+    public var hierarchy: CgroupHierarchy = .v1
 
     public init(cgroupRoot: String, procRoot: String) {
         self.cgroupRoot = cgroupRoot
@@ -22,11 +24,9 @@ public struct MemcgHost: Sendable {
     /// Reads what kubelet reads: MemTotal, the root cgroup's usage and
     /// total_inactive_file, plus the kernel watermark.
     public func observeNode() throws(KernelError) -> NodeObservation {
+        if hierarchy == .v2 { return try observeNodeV2() }
         let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
-        guard FileIO.exists(usagePath) else {
-            if FileIO.exists("\(cgroupRoot)/\(KernelFile.cgroupControllers)") { throw .unifiedHierarchy(path: cgroupRoot) }
-            throw .noMemoryController(path: cgroupRoot)
-        }
+        guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }
         let meminfo = try parse(procPath(KernelFile.meminfo)) { text throws(ParseError) in try MemInfo(parsing: text) }
         let usage = try parse(usagePath) { text throws(ParseError) in try CounterFile.parse(text) }
         let statPath = "\(cgroupRoot)/\(KernelFile.stat)"
@@ -66,12 +66,13 @@ public struct MemcgHost: Sendable {
 
     /// The target's `total_rss + total_cache` (the seed's "mem usage").
     public func targetUsage(at targetPath: String) throws(KernelError) -> Bytes {
-        try parse("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+        if hierarchy == .v2 { return try targetUsageV2(at: targetPath) }
+        return try parse("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
             try MemoryStat(parsing: text).hierarchicalUsage()
         }
     }
 
-    private func parse<T>(_ path: String, _ body: (String) throws(ParseError) -> T) throws(KernelError) -> T {
+    func parse<T>(_ path: String, _ body: (String) throws(ParseError) -> T) throws(KernelError) -> T {
         let text: String
         do {
             text = try FileIO.read(path)

@@ -15,7 +15,10 @@ struct Check: ParsableCommand {
         available_threshold + min_free_kbytes and the target's total_rss+total_cache grew by at \
         least growth_threshold since the last recorded value, writes 1 to the target's \
         memory.force_empty and records the usage after the reclaim. Lines are appended to \
-        log_file in the seed's format.
+        log_file in the seed's format. On cgroup v2 the root's memory.stat gives anon + file and \
+        inactive_file, the target's usage is memory.current, and the target's memory.reclaim is \
+        asked for global thresh + growth_threshold - available (at most memory.current), in \
+        bounded writes under reclaim_timeout.
         """)
 
     @OptionGroup var options: SharedOptions
@@ -44,12 +47,11 @@ struct CheckRun {
     var log: EventLog
 
     func run() throws(Failure) {
-        // Writing memory.force_empty and the state needs root; say so once,
-        // up front, instead of failing half-way with EACCES.
+        // Writing the kernel's reclaim file and the state needs root; say so
+        // once, up front, instead of failing half-way with EACCES.
         if !dryRun, geteuid() != 0 {
-            throw Failure(status: .notRoot, message: "mon_memcg check must run as root (it writes \(KernelFile.forceEmpty) and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
+            throw Failure(status: .notRoot, message: "mon_memcg check must run as root (it writes the target's \(KernelFile.forceEmpty) or \(KernelFile.reclaim), and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
         }
-        let host = MemcgHost(config: config)
         let store = StateStore(path: config.stateFile)
 
         // One run at a time. A dry run writes nothing, not even the lock.
@@ -65,10 +67,12 @@ struct CheckRun {
             }
         }
 
+        let host: MemcgHost
         let node: NodeObservation
         let targetPath: String
         let current: Bytes
         do {
+            host = try MemcgHost.detect(config: config)
             node = try host.observeNode()
             targetPath = try host.resolveTarget(config.target)
             current = try host.targetUsage(at: targetPath)
@@ -81,10 +85,12 @@ struct CheckRun {
             log.info("state file unusable (\(why)); starting with no last value")
         }
         let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
-        let seedPath = SeedLog.targetPath(cgroupRoot: config.cgroupRoot, target: config.target)
+        let seedPath = SeedLog.targetPath(cgroupRoot: host.cgroupRoot, target: config.target)
         for line in SeedLog.preamble(for: decision, targetPath: seedPath) { log.info(line) }
 
         switch decision.action {
+        case .reclaim where host.hierarchy == .v2:
+            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state)
         case .reclaim:
             try reclaim(host: host, store: store, targetPath: targetPath, before: current)
         case .lowerLast:
@@ -135,7 +141,7 @@ struct CheckRun {
         }
     }
 
-    private func save(_ store: StateStore, _ state: RunState) throws(Failure) {
+    func save(_ store: StateStore, _ state: RunState) throws(Failure) {
         do {
             try store.save(state)
         } catch {
@@ -148,7 +154,7 @@ extension KernelError {
     var exitStatus: ExitStatus {
         switch self {
         case .targetMissing, .targetEscapes: .targetMissing
-        case .unreadable, .malformed, .noMemoryController, .unifiedHierarchy: .kernelError
+        case .unreadable, .malformed, .noMemoryController, .noMemoryMount: .kernelError
         }
     }
 }

@@ -11,7 +11,9 @@ struct MonMemcg: ParsableCommand {
         user.slice (ssh sessions) inflate that working set, so kubelet evicts pods while the \
         memory is reclaimable. mon_memcg runs from a systemd timer, computes the same number, \
         and writes memory.force_empty on the target cgroup when it falls below \
-        available_threshold + vm.min_free_kbytes.
+        available_threshold + vm.min_free_kbytes. On cgroup v2 (found in /proc/self/mountinfo \
+        unless cgroup_root is set) it computes kubelet's v2 signal from the root's memory.stat \
+        (anon + file - inactive_file) and asks the target's memory.reclaim for what is missing.
 
         Settings come from /etc/mon_memcg.conf (key = value; see mon_memcg.conf comments), \
         overridden by the options below. Events go to /var/log/mon_memcg.log.
@@ -20,6 +22,6 @@ struct MonMemcg: ParsableCommand {
         \(ExitStatus.helpTable)
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Status.self],
+        subcommands: [Check.self, Status.self, ConfigCommand.self],
         defaultSubcommand: Check.self)
 }

@@ -16,7 +16,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Overrides target, relative to cgroup_root (default user.slice).", valueName: "cgroup"))
     var target: String?
 
-    @Option(name: .customLong("cgroup-root"), help: ArgumentHelp("Overrides cgroup_root (default /sys/fs/cgroup/memory).", valueName: "path"))
+    @Option(name: .customLong("cgroup-root"), help: ArgumentHelp("Overrides cgroup_root (default: the memory controller's mount from /proc/self/mountinfo, v1 or v2).", valueName: "path"))
     var cgroupRoot: String?
 
     @Option(name: .customLong("proc-root"), help: ArgumentHelp("Overrides proc_root (default /proc).", valueName: "path"))

@@ -4,6 +4,8 @@ import MemcgKernel
 /// Everything `status` shows, gathered once and rendered as text or JSON.
 struct StatusReport {
     var config: Config
+    /// The detected hierarchy and where its files are read.
+    var host: MemcgHost
     var node: NodeObservation
     var memAvailable: Bytes?
     var targetPath: String
@@ -14,16 +16,17 @@ struct StatusReport {
     var decision: Decision?
 
     static func gather(config: Config) throws(Failure) -> StatusReport {
-        let host = MemcgHost(config: config)
+        let host: MemcgHost
         let node: NodeObservation
         do {
+            host = try MemcgHost.detect(config: config)
             node = try host.observeNode()
         } catch {
             throw Failure(status: error.exitStatus, message: error.description)
         }
         let loaded = StateStore(path: config.stateFile).load()
         var report = StatusReport(
-            config: config, node: node, memAvailable: host.memAvailable(),
+            config: config, host: host, node: node, memAvailable: host.memAvailable(),
             targetPath: host.cgroupPath(config.target), targetProblem: nil, current: nil,
             loaded: loaded, decision: nil)
         do {
@@ -35,6 +38,12 @@ struct StatusReport {
             report.targetProblem = error.description
         }
         return report
+    }
+
+    /// On v2, what a check would ask `memory.reclaim` for now.
+    var reclaimRequestV2: Bytes? {
+        guard host.hierarchy == .v2, let decision, decision.action == .reclaim else { return nil }
+        return ReclaimPlanV2.request(for: decision)
     }
 
     var globalThreshold: Bytes { config.policy.globalThreshold(watermark: node.watermark) }
@@ -69,11 +78,16 @@ struct StatusReport {
             guard let value else { rows.append((name, "-", note)); return }
             rows.append((name, "\(value)", "(\(value.humanReadable))\(note.isEmpty ? "" : "  " + note)"))
         }
-        var out = "mon_memcg status: cgroup v1, \(config.cgroupRoot) (read-only: nothing was changed)\n\n"
+        var out = "mon_memcg status: cgroup \(host.hierarchy.rawValue), \(host.cgroupRoot) (read-only: nothing was changed)\n\n"
         out += "Node, as kubelet sees it\n"
         row("MemTotal", node.memTotal, "\(config.procRoot)/meminfo")
-        row("root usage_in_bytes", node.rootUsage, "\(config.cgroupRoot)/\(KernelFile.usageInBytes)")
-        row("root total_inactive_file", node.rootInactiveFile, "\(config.cgroupRoot)/\(KernelFile.stat)")
+        if host.hierarchy == .v2 {
+            row("root anon + file", node.rootUsage, "\(host.cgroupRoot)/\(KernelFile.stat) (the root has no \(KernelFile.memoryCurrent))")
+            row("root inactive_file", node.rootInactiveFile, "\(host.cgroupRoot)/\(KernelFile.stat)")
+        } else {
+            row("root usage_in_bytes", node.rootUsage, "\(host.cgroupRoot)/\(KernelFile.usageInBytes)")
+            row("root total_inactive_file", node.rootInactiveFile, "\(host.cgroupRoot)/\(KernelFile.stat)")
+        }
         row("working set", node.workingSet, "usage - inactive_file, at least 0")
         row("available", node.available, "MemTotal - working set (kubelet's memory.available)")
         row("watermark", node.watermark, "vm.min_free_kbytes")
@@ -86,7 +100,7 @@ struct StatusReport {
         if let targetProblem {
             out += "  MISSING: \(targetProblem)\n"
         } else {
-            row("current", current, "total_rss + total_cache")
+            row("current", current, host.hierarchy == .v2 ? KernelFile.memoryCurrent : "total_rss + total_cache")
         }
         switch loaded {
         case .missing: rows.append(("last", "0", "no state file yet (\(config.stateFile))"))
@@ -97,6 +111,9 @@ struct StatusReport {
         row("growth_threshold", config.growthThreshold)
         out += table(rows)
         out += "\nDecision: \(decisionName)\n  \(reason)\n"
+        if let request = reclaimRequestV2 {
+            out += "  a check would write \(request) to \(targetPath)/\(KernelFile.reclaim) (\(request.humanReadable))\n"
+        }
         return out
     }
 
@@ -117,8 +134,8 @@ struct StatusReport {
     /// One JSON object, fields in a fixed order; sizes are integers.
     func json() -> String {
         var j = JSONObject()
-        j.add("hierarchy", "v1")
-        j.add("cgroup_root", config.cgroupRoot)
+        j.add("hierarchy", host.hierarchy.rawValue)
+        j.add("cgroup_root", host.cgroupRoot)
         j.add("mem_total_bytes", node.memTotal)
         j.add("mem_available_bytes", memAvailable)
         j.add("root_usage_bytes", node.rootUsage)
@@ -141,6 +158,7 @@ struct StatusReport {
         j.add("change_bytes", decision?.change)
         j.add("decision", decisionName)
         j.add("reason", reason)
+        if host.hierarchy == .v2 { j.add("reclaim_request_bytes", reclaimRequestV2) }
         return j.rendered() + "\n"
     }
 }

@@ -101,3 +101,34 @@ struct HelpTests {
         }
     }
 }
+
+struct ConfigCommandTests {
+    @Test("config prints the effective values; its output parses back to the same settings")
+    func effective() throws {
+        let tree = try FixtureTree()
+        try tree.write("mon_memcg.conf", "growth_threshold = 2G\ntarget = a.slice\n")
+        let r = try Binary.run(["config", "--config", tree.configFile, "--reclaim-timeout", "500ms", "--state-file", "/tmp/s"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("growth_threshold = 2147483648\n"))
+        #expect(r.stdout.contains("target = a.slice\n"))
+        #expect(r.stdout.contains("reclaim_timeout = 500ms\n"))
+        #expect(r.stdout.contains("state_file = /tmp/s\n"))
+        #expect(r.stdout.contains("# cgroup_root is unset"))
+        try tree.write("round.conf", r.stdout)
+        let again = try Binary.run(["config", "--config", tree.path("round.conf")])
+        #expect(again.stdout == r.stdout)
+    }
+
+    @Test("config --defaults is the shipped file; a bad file is refused like a check would")
+    func defaultsAndErrors() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("packaging/mon_memcg.conf").path
+        let r = try Binary.run(["config", "--defaults"])
+        #expect(r.stdout == (try String(contentsOfFile: shipped, encoding: .utf8)))
+        let tree = try FixtureTree()
+        try tree.write("mon_memcg.conf", "bogus = 1\n")
+        let bad = try Binary.run(["config", "--config", tree.configFile])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("line 1: unknown key \"bogus\""))
+    }
+}

@@ -1,0 +1,94 @@
+/// How much a cgroup v2 reclaim asks `memory.reclaim` for, and how the ask
+/// is split into bounded writes. Pure: the kernel layer does the writes and
+/// reports each one's outcome back.
+///
+/// v1's `force_empty` takes everything; `memory.reclaim` takes an amount, so
+/// the tool asks for what the decision says is missing and no more:
+///
+///     request = (global thresh + growth_threshold) - available
+///
+/// i.e. enough to lift kubelet's available memory back above the threshold
+/// with `growth_threshold` to spare (the same margin that stops the next
+/// run from reclaiming again at once), capped at the target's
+/// `memory.current` (it cannot give more than it holds).
+public struct ReclaimPlanV2: Equatable, Sendable {
+    /// Smallest amount worth a write; the kernel counts whole pages (up to
+    /// 64 KiB on some architectures) and ignores a remainder.
+    public static let minimumWrite = Bytes.kib(64)
+    /// Smallest step; below this splitting only adds system calls.
+    public static let minimumStep = Bytes.mib(32)
+    /// A request is split into about this many writes, so that progress is
+    /// visible (each is logged) and a stuck write is noticed early.
+    public static let targetSteps: Int64 = 4
+    /// Hard bound on writes per run, whatever the kernel answers.
+    public static let maximumSteps = 16
+
+    /// What a write did. `freed` is the drop of the target's
+    /// `memory.current` over the write: it can exceed the amount asked (the
+    /// kernel scans its lists in batches; on 6.1 a 32 MiB ask freed up to
+    /// 52 MB) or be negative (other tasks charged memory meanwhile).
+    public enum StepResult: Equatable, Sendable {
+        /// The kernel reclaimed at least the whole step. What is left to
+        /// ask for shrinks by the larger of the two, so over-reclaim is not
+        /// asked for again and new charges are not chased.
+        case completed(freed: Bytes)
+        /// EAGAIN: the kernel retried and reclaimed less than asked; what
+        /// is left shrinks by what `memory.current` shows was freed.
+        case partial(freed: Bytes)
+    }
+
+    public enum Stop: Equatable, Sendable {
+        /// Everything requested was reclaimed.
+        case done
+        /// A write ended in EAGAIN without `memory.current` dropping:
+        /// nothing more is reclaimable now.
+        case noProgress
+        /// `maximumSteps` writes were made.
+        case stepLimit
+    }
+
+    public let request: Bytes
+    public let stepSize: Bytes
+    public private(set) var remaining: Bytes
+    public private(set) var steps = 0
+    public private(set) var stop: Stop?
+
+    public init(request: Bytes) {
+        self.request = request.clampedAtZero
+        let quarter = Bytes((self.request.value + Self.targetSteps - 1) / Self.targetSteps)
+        self.stepSize = max(quarter, Self.minimumStep)
+        self.remaining = self.request
+        if self.request < Self.minimumWrite { stop = .done }
+    }
+
+    /// The request for this decision (see the type's comment).
+    public static func request(for decision: Decision) -> Bytes {
+        let wanted = (decision.globalThreshold + decision.growthThreshold - decision.available).clampedAtZero
+        return min(wanted, decision.current.clampedAtZero)
+    }
+
+    /// The next write's size, nil when the plan has stopped.
+    public var nextStep: Bytes? {
+        guard stop == nil else { return nil }
+        return min(stepSize, remaining)
+    }
+
+    /// Records the outcome of a write of `asked` bytes.
+    public mutating func record(asked: Bytes, _ result: StepResult) {
+        steps += 1
+        switch result {
+        case .completed(let freed):
+            remaining = (remaining - max(asked, freed)).clampedAtZero
+        case .partial(let freed):
+            remaining = (remaining - freed.clampedAtZero).clampedAtZero
+            if freed <= .zero { stop = .noProgress }
+        }
+        if stop == nil {
+            if remaining < Self.minimumWrite {
+                stop = .done
+            } else if steps >= Self.maximumSteps {
+                stop = .stepLimit
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import MemcgCore
+@testable import MemcgKernel
+import TestSupport
+
+/// The kernel layer on cgroup v2 fixture trees: finding the hierarchy,
+/// reading kubelet's v2 signal and the target's memory.current, writing
+/// memory.reclaim.
+@Suite(.serialized)
+struct CgroupV2HostTests {
+    static let vmFakeroot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/v2-linux6.1-pagecache.fakeroot")
+
+    func config(procRoot: String, cgroupRoot: String? = nil) throws -> Config {
+        var c = Config()
+        try c.set(.procRoot, to: procRoot)
+        if let cgroupRoot { try c.set(.cgroupRoot, to: cgroupRoot) }
+        return c
+    }
+
+    @Test("cgroup_root set to a cgroup2 mount: v2, used as given")
+    func explicitV2() throws {
+        let tree = try FixtureTreeV2()
+        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
+        #expect(host.hierarchy == .v2)
+        #expect(host.cgroupRoot == tree.cgroupRoot)
+    }
+
+    @Test("cgroup_root set to a v1 memory mount: v1, mountinfo not read")
+    func explicitV1() throws {
+        let tree = try FixtureTree()
+        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
+        #expect(host.hierarchy == .v1)
+        #expect(tree.read("proc/self/mountinfo") == nil)
+    }
+
+    @Test("cgroup_root unset: cgroup2 found in proc_root/self/mountinfo")
+    func detectedV2() throws {
+        let tree = try FixtureTreeV2()
+        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        #expect(host.hierarchy == .v2)
+        #expect(host.cgroupRoot == tree.cgroupRoot)
+    }
+
+    @Test("cgroup_root unset, hybrid layout: the v1 memory mount wins")
+    func detectedHybrid() throws {
+        let v1 = try FixtureTree()
+        let v2 = try FixtureTreeV2()
+        try v1.write("proc/self/mountinfo", """
+            41 31 0:38 / \(v2.cgroupRoot) rw,relatime - cgroup2 cgroup2 rw
+            35 31 0:32 / \(v1.cgroupRoot) rw,relatime - cgroup cgroup rw,memory
+
+            """)
+        let host = try MemcgHost.detect(config: config(procRoot: v1.procRoot))
+        #expect(host.hierarchy == .v1)
+        #expect(host.cgroupRoot == v1.cgroupRoot)
+    }
+
+    struct Refusal: CustomTestStringConvertible, Sendable {
+        var name: String
+        var setup: @Sendable (FixtureTreeV2) throws -> Config
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let refusals: [Refusal] = [
+        Refusal(name: "cgroup2 without the memory controller (cgroup_root set)", setup: { t in
+            try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
+            var c = Config(); try c.set(.cgroupRoot, to: t.cgroupRoot); return c
+        }, message: "no cgroup v2 one either"),
+        Refusal(name: "cgroup2 without the memory controller (detected)", setup: { t in
+            try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
+            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+        }, message: "cgroup.controllers is missing or does not list memory"),
+        Refusal(name: "cgroup_root is neither v1 nor v2", setup: { t in
+            var c = Config(); try c.set(.cgroupRoot, to: t.procRoot); return c
+        }, message: "no cgroup v1 memory controller at"),
+        Refusal(name: "mountinfo without any cgroup mount", setup: { t in
+            try t.write("proc/self/mountinfo", "21 1 0:19 / /proc rw,relatime - proc proc rw\n")
+            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+        }, message: "no memory controller is mounted"),
+        Refusal(name: "mountinfo missing", setup: { t in
+            try t.remove("proc/self/mountinfo")
+            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+        }, message: "setting cgroup_root skips this detection"),
+        Refusal(name: "mountinfo garbage", setup: { t in
+            try t.write("proc/self/mountinfo", "garbage\n")
+            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+        }, message: "line 1: expected a mountinfo line"),
+    ]
+
+    @Test("refused with the reason and the fix", arguments: refusals)
+    func refused(row: Refusal) throws {
+        let tree = try FixtureTreeV2()
+        let config = try row.setup(tree)
+        #expect {
+            _ = try MemcgHost.detect(config: config)
+        } throws: { error in
+            "\(error)".contains(row.message)
+        }
+    }
+
+    @Test("the node signal and memory.current from a real 6.1 kernel's files")
+    func realKernelFiles() throws {
+        let tree = try FixtureTreeV2(copying: Self.vmFakeroot)
+        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        #expect(host.hierarchy == .v2)
+        let node = try host.observeNode()
+        // Fixtures/…/cgroup/memory.stat: anon 180224, file 182398976, inactive_file 157360128;
+        // proc/meminfo: MemTotal 468416 kB; min_free_kbytes 2641.
+        #expect(node.rootUsage == Bytes(180_224 + 182_398_976))
+        #expect(node.rootInactiveFile == Bytes(157_360_128))
+        #expect(node.memTotal == Bytes(468_416 * 1024))
+        #expect(node.watermark == Bytes(2641 * 1024))
+        #expect(node.available == Bytes(468_416 * 1024 - (180_224 + 182_398_976 - 157_360_128)))
+        let target = try host.resolveTarget("user.slice")
+        #expect(try host.targetUsage(at: target) == Bytes(162_332_672))
+    }
+
+    @Test("v2 files that do not say what we expect fail closed")
+    func malformed() throws {
+        let tree = try FixtureTreeV2()
+        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        try tree.write("cgroup/user.slice/memory.current", "max\n")
+        #expect(throws: KernelError.self) { _ = try host.targetUsage(at: "\(tree.cgroupRoot)/user.slice") }
+        try tree.write("cgroup/memory.stat", "anon 1\n")
+        #expect {
+            _ = try host.observeNode()
+        } throws: { error in
+            "\(error)".contains("no file field")
+        }
+    }
+
+    @Test("memory.reclaim gets the amount in bytes, as one line")
+    func writesReclaim() throws {
+        let tree = try FixtureTreeV2()
+        let outcome = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(104_857_600), deadlineMilliseconds: 5000)
+        #expect(outcome == .completed)
+        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "104857600\n")
+    }
+
+    @Test("no time left: nothing written, interrupted")
+    func noTimeLeft() throws {
+        let tree = try FixtureTreeV2()
+        let outcome = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(1 << 20), deadlineMilliseconds: 0)
+        #expect(outcome == .interrupted)
+        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "")
+    }
+
+    @Test("a kernel without memory.reclaim: an error that says so, never a silent no-op")
+    func noReclaimFile() throws {
+        let tree = try FixtureTreeV2(reclaimFile: false)
+        #expect(!MemoryReclaim.isAvailable(cgroupPath: "\(tree.cgroupRoot)/user.slice"))
+        #expect {
+            _ = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(1 << 20), deadlineMilliseconds: 5000)
+        } throws: { error in
+            "\(error)".contains("this kernel has no memory.reclaim: Linux 5.19 or later is needed")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+#!/bin/sh
+# The test proper, run by /init inside the VM as root on a real cgroup v2
+# kernel. It only reports (MMVM lines and MMVM-BEGIN/END blocks); the host
+# script (run.sh) judges. Sizes come from the kernel command line.
+CG=/sys/fs/cgroup
+T=$CG/user.slice
+MiB=1048576
+FILL_MB=${MMVM_FILL_MB:-150}
+REQUEST_MB=${MMVM_REQUEST_MB:-100}
+GROWTH=$((16 * MiB))
+
+mark() { echo "MMVM $*"; }
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+# run NAME CMD...: the command's output between markers, with its status.
+run() {
+    name=$1; shift
+    echo "MMVM-BEGIN $name"
+    "$@" 2>&1
+    rc=$?
+    echo "MMVM-END $name rc=$rc"
+    return $rc
+}
+json_field() { sed -n "s/.*\"$1\":\(-*[0-9]*\).*/\1/p"; }
+
+mkdir -p /var/lib /var/log
+mkdir $T || exit 1
+mark has-memory.reclaim $([ -e $T/memory.reclaim ] && echo yes || echo no)
+
+# Page cache charged to the target: a shell that moves itself into the
+# target writes files on the ext2 ramdisk and syncs them to the device, so
+# the pages are clean, inactive and reclaimable.
+t0=$(cut -d' ' -f1 /proc/uptime)
+sh -c "echo \$\$ > $T/cgroup.procs && dd if=/dev/zero of=/mnt/fill1 bs=1M count=$((FILL_MB / 2)) 2>/dev/null \
+    && dd if=/dev/zero of=/mnt/fill2 bs=1M count=$((FILL_MB - FILL_MB / 2)) 2>/dev/null && sync"
+mark fill-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
+mark target-current-after-fill $(cat $T/memory.current)
+mark target-file-after-fill $(stat_of $T file)
+mark target-inactive-file-after-fill $(stat_of $T inactive_file)
+mark root-anon $(stat_of $CG anon)
+mark root-file $(stat_of $CG file)
+mark root-inactive-file $(stat_of $CG inactive_file)
+
+# The kernel's own files at this moment, for the host to keep as a fixture
+# tree (run.sh --save-fixture); the blocks are named by their path.
+for f in /proc/self/mountinfo /proc/meminfo /proc/sys/vm/min_free_kbytes \
+         $CG/cgroup.controllers $CG/memory.stat $T/memory.stat $T/memory.current; do
+    run "file:$f" cat $f
+done
+
+# 1. status: the hierarchy is detected from /proc/self/mountinfo (no
+#    cgroup_root anywhere), the node signal is kubelet's v2 formula.
+run status mon_memcg status
+run status-json mon_memcg status --json
+json=$(mon_memcg status --json)
+avail=$(echo "$json" | json_field available_bytes)
+wm=$(echo "$json" | json_field watermark_bytes)
+mark status-available $avail
+mark status-watermark $wm
+
+# 2. check that must reclaim about REQUEST_MB: the threshold is chosen so
+#    that global thresh + growth_threshold - available = REQUEST_MB.
+thr=$((avail - wm - GROWTH + REQUEST_MB * MiB))
+[ $thr -lt 0 ] && { mark error "available $avail too small for the test"; thr=0; }
+mark check1-threshold $thr
+mark check1-planned-request $((REQUEST_MB * MiB))
+before=$(cat $T/memory.current)
+t0=$(cut -d' ' -f1 /proc/uptime)
+run check1 mon_memcg check --available-threshold $thr --growth-threshold $GROWTH
+mark check1-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
+after=$(cat $T/memory.current)
+mark check1-current-before $before
+mark check1-current-after $after
+mark check1-dropped $((before - after))
+run state1 cat /var/lib/mon_memcg/state
+
+# 3. memory is still short for the default 4G threshold, but the target did
+#    not grow by growth_threshold since the reclaim: the seed's skip.
+run check2 mon_memcg check --growth-threshold 1G
+run state2 cat /var/lib/mon_memcg/state
+
+# 4. dry run: says what it would write to memory.reclaim, writes nothing.
+before=$(cat $T/memory.current)
+run dryrun mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+mark dryrun-current-before $before
+mark dryrun-current-after $(cat $T/memory.current)
+mark dryrun-state-exists $([ -e /var/lib/mon_memcg/state-dry ] && echo yes || echo no)
+
+# 5. more asked than the target can give: anonymous memory held by a
+#    process in the target cannot be reclaimed without swap, so the kernel
+#    answers EAGAIN; the run must log the partial progress and end on its own.
+# dd's 40 MiB buffer stays resident while it blocks writing to a pipe
+# that sleep never reads.
+sh -c "echo \$\$ > $T/cgroup.procs && dd if=/dev/zero bs=40M count=1 2>/dev/null | sleep 600" &
+holder=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    [ "$(stat_of $T anon)" -gt $((35 * MiB)) ] && break
+    sleep 1
+done
+mark eagain-target-anon $(stat_of $T anon)
+before=$(cat $T/memory.current)
+t0=$(cut -d' ' -f1 /proc/uptime)
+run check3 mon_memcg check --state-file /var/lib/mon_memcg/state-eagain --growth-threshold 0 --reclaim-timeout 30s
+mark check3-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
+mark check3-current-before $before
+mark check3-current-after $(cat $T/memory.current)
+run state3 cat /var/lib/mon_memcg/state-eagain
+kill $holder 2>/dev/null
+
+run log cat /var/log/mon_memcg.log
+exit 0

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The cgroup v2 test on a real kernel: boots Debian's kernel under QEMU
+# (software emulation: KVM does not work on these machines) with a small
+# initramfs, runs mon_memcg status/check inside on cgroup v2, and judges the
+# console output here.
+#
+#   scripts/vm/run.sh                      build the static binary, the initramfs, boot, assert
+#   scripts/vm/run.sh --save-fixture DIR   also keep the guest's kernel files (root and target
+#                                          memory.stat, mountinfo, ...) as a fixture tree in DIR
+#
+# Environment: MON_MEMCG_BINARY (skip the build and use this binary),
+# MMVM_OUT (build directory, default .build-vm/), MMVM_TIMEOUT (seconds for
+# the whole boot, default 300), MMVM_MEM (guest MiB, default 512).
+# Exit status: 0 all assertions passed, 1 a failure, 77 skipped (the reason
+# is printed: not x86_64, no kernel/qemu and none installable).
+set -euo pipefail
+save_fixture=
+if [ "${1:-}" = --save-fixture ]; then save_fixture=${2:?--save-fixture needs a directory}; fi
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+here=$repo/scripts/vm
+out=${MMVM_OUT:-$repo/.build-vm}
+timeout_s=${MMVM_TIMEOUT:-300}
+mem=${MMVM_MEM:-512}
+fill_mb=150
+request_mb=100
+rd_kb=262144
+export PATH="/opt/swift/usr/bin:$PATH"
+
+skip() { echo "SKIP cgroup v2 VM test: $*"; exit 77; }
+
+[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (uname -m: $(uname -m))"
+
+# What the test needs from Debian; installed when missing and possible.
+newest_kernel() {
+    local v best=
+    for k in /boot/vmlinuz-*; do
+        [ -r "$k" ] || continue
+        v=${k#/boot/vmlinuz-}
+        [ -n "$(find "/lib/modules/$v/kernel/drivers/block" -name 'brd.ko*' 2>/dev/null | head -n 1)" ] || continue
+        best=$(printf '%s\n%s\n' "$best" "$v" | sed '/^$/d' | sort -V | tail -n 1)
+    done
+    echo "$best"
+}
+missing() {
+    local m=()
+    command -v qemu-system-x86_64 >/dev/null || m+=(qemu-system-x86)
+    command -v busybox >/dev/null && file -L "$(command -v busybox)" | grep -q 'statically linked' || m+=(busybox-static)
+    command -v mke2fs >/dev/null || m+=(e2fsprogs)
+    command -v cpio >/dev/null || m+=(cpio)
+    command -v file >/dev/null || m+=(file)
+    [ -n "$(newest_kernel)" ] || m+=(linux-image-amd64)
+    echo "${m[@]}"
+}
+need=$(missing)
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing: $need"
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null \
+            || skip "apt-get install $need failed"
+    fi
+    need=$(missing)
+    [ -z "$need" ] || skip "missing $need (apt-get install $need as root)"
+fi
+kver=$(newest_kernel)
+kernel=/boot/vmlinuz-$kver
+
+mkdir -p "$out"
+if [ -n "${MON_MEMCG_BINARY:-}" ]; then
+    binary=$MON_MEMCG_BINARY
+else
+    echo "== swift build -c release --static-swift-stdlib"
+    (cd "$repo" && swift build -c release --static-swift-stdlib >"$out/build.log" 2>&1) || { tail -n 30 "$out/build.log"; exit 1; }
+    binary=$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)/mon_memcg
+fi
+"$here/build-initramfs.sh" "$out" "$binary" "$kver"
+
+echo "== booting $kernel (tcg, ${mem} MiB, timeout ${timeout_s} s)"
+console=$out/console.log
+started=$(date +%s%N)
+set +e
+MMVM_RD_KB=$rd_kb timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+    -accel tcg -m "$mem" -smp 1 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$out/initramfs.cpio" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_FILL_MB=$fill_mb MMVM_REQUEST_MB=$request_mb" \
+    </dev/null >"$console.raw" 2>&1
+qemu_status=$?
+set -e
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+elapsed=$((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000)))
+tr -d '\r' <"$console.raw" >"$console"
+rm -f "$console.raw"
+echo "VM boot+test took ${elapsed} s (qemu status $qemu_status); console: $console"
+
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+    echo "not ok - the VM did not power off within ${timeout_s} s"; tail -n 40 "$console"
+    echo "0 passed, 1 failed"; exit 1
+fi
+if ! grep -q '^MMVM-DONE' "$console"; then
+    echo "not ok - the guest did not finish its test (no MMVM-DONE)"; tail -n 60 "$console"
+    echo "0 passed, 1 failed"; exit 1
+fi
+
+if [ -n "$save_fixture" ]; then
+    # Guest paths map to DIR/proc/... and DIR/cgroup/...: the layout the
+    # tests' --proc-root and --cgroup-root expect.
+    sed -n 's/^MMVM-BEGIN file://p' "$console" | while read -r path; do
+        case $path in
+            /proc/*) dest=$save_fixture/proc/${path#/proc/} ;;
+            /sys/fs/cgroup/*) dest=$save_fixture/cgroup/${path#/sys/fs/cgroup/} ;;
+            *) continue ;;
+        esac
+        mkdir -p "$(dirname "$dest")"
+        sed -n "\\|^MMVM-BEGIN file:$path\$|,\\|^MMVM-END file:$path rc=|p" "$console" | sed '1d;$d' >"$dest"
+    done
+    echo "kernel files saved under $save_fixture"
+fi
+
+# ---- judging the console ----
+passed=0
+failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+mark() { sed -n "s/^MMVM $1 //p" "$console" | head -n 1; }
+block() { sed -n "/^MMVM-BEGIN $1\$/,/^MMVM-END $1 rc=/p" "$console" | sed '1d;$d'; }
+rc() { sed -n "s/^MMVM-END $1 rc=//p" "$console" | head -n 1; }
+has() { grep -qF -- "$2" <<<"$1"; }
+seconds_between() { echo "$1" | awk '{ printf "%.2f", $2 - $1 }'; }
+within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+
+grep '^MMVM error' "$console" && not_ok "guest setup reported errors" || true
+echo "guest: kernel $(mark kernel), init at $(mark uptime-at-init) s, done at $(mark uptime-at-end) s of guest uptime"
+echo "guest: fill took $(seconds_between "$(mark fill-seconds)") s; target memory.current $(mark target-current-after-fill), file $(mark target-file-after-fill), inactive_file $(mark target-inactive-file-after-fill)"
+check "the kernel has memory.reclaim" [ "$(mark has-memory.reclaim)" = yes ]
+check "page cache of about ${fill_mb} MiB is charged to the target" \
+    within "$(mark target-file-after-fill)" $((fill_mb * 1048576 * 9 / 10)) $((fill_mb * 1048576 * 11 / 10))
+
+status_text=$(block status)
+check "status exits 0" [ "$(rc status)" = 0 ]
+check "status names cgroup v2 and its root" has "$status_text" "cgroup v2, /sys/fs/cgroup"
+check "status shows the v2 working-set inputs" has "$status_text" "root anon + file"
+status_json=$(block status-json)
+check "status --json says hierarchy v2" has "$status_json" '"hierarchy":"v2"'
+echo "$status_text" | sed 's/^/    | /'
+
+log=$(block log)
+requested=$(sed -n 's/.*memory\.reclaim: requesting \([0-9]*\) bytes.*/\1/p' <<<"$log" | head -n 1)
+dropped=$(mark check1-dropped)
+after_logged=$(sed -n 's/.*mem usage memory\.current \([0-9]*\)$/\1/p' <<<"$log" | head -n 1)
+check "check 1 exits 0" [ "$(rc check1)" = 0 ]
+check "check 1 logs the seed's need-reclaim line with the v2 target path" has "$log" "need reclaim /sys/fs/cgroup//user.slice !!"
+check "check 1 requests about ${request_mb} MiB (requested ${requested:-none})" \
+    within "${requested:-0}" $(((request_mb - 8) * 1048576)) $(((request_mb + 8) * 1048576))
+check "check 1 freed about what it requested: memory.current dropped by ${dropped:-?} of ${requested:-?} bytes" \
+    within "${dropped:-0}" "$(( ${requested:-1} * 85 / 100 ))" "$(( ${requested:-1} * 135 / 100 ))"
+check "check 1 logs the usage after reclaim in v2 words" [ -n "$after_logged" ]
+check "state after check 1 holds that usage as last" [ "$(block state1)" = "$(printf 'mon_memcg-state 1\nlast %s' "${after_logged:-x}")" ]
+echo "check 1: requested ${requested:-?} bytes, memory.current dropped by ${dropped:-?} bytes ($(mark check1-current-before) -> $(mark check1-current-after)), run took $(seconds_between "$(mark check1-seconds)") s of guest time"
+
+check "check 2 exits 0" [ "$(rc check2)" = 0 ]
+check "check 2 skips: change is too small" has "$log" "change is too small (less than 1073741824 ), so skip reclaim"
+check "check 2 leaves the state alone" [ "$(block state2)" = "$(block state1)" ]
+
+dry=$(block dryrun)
+check "dry run exits 0" [ "$(rc dryrun)" = 0 ]
+check "dry run says what it would write to memory.reclaim" has "$dry" "dry-run: would have written"
+check "dry run writes no state" [ "$(mark dryrun-state-exists)" = no ]
+dry_drop=$(( $(mark dryrun-current-before) - $(mark dryrun-current-after) ))
+check "dry run reclaims nothing (memory.current moved by $dry_drop bytes)" within "$dry_drop" -4194304 4194304
+
+check "check 3 (more than reclaimable) exits 0" [ "$(rc check3)" = 0 ]
+check "check 3 logs EAGAIN as partial progress" has "$log" "EAGAIN"
+check "check 3 stops on its own well before its 30 s reclaim_timeout ($(seconds_between "$(mark check3-seconds)") s)" \
+    within "$(seconds_between "$(mark check3-seconds)")" 0 25
+check "check 3 records the usage after it" has "$(block state3)" "last "
+echo "check 3: target anon $(mark eagain-target-anon), memory.current $(mark check3-current-before) -> $(mark check3-current-after)"
+
+echo "---- guest log file ----"
+echo "$log" | sed 's/^/    | /'
+echo "cgroup-v2-vm: $passed passed, $failed failed"
+[ "$failed" = 0 ]
