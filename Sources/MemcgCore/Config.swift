@@ -18,6 +18,12 @@ public struct Config: Equatable, Sendable {
     /// A reclaim that has not returned by then is interrupted. Below the
     /// service's `TimeoutStartSec=1min` so systemd's kill never ends a run.
     public var reclaimTimeoutMilliseconds: Int64 = 45_000
+    /// How dying cgroups are freed when a reclaim was not enough.
+    public var dyingReclaim: DyingReclaimMode = .auto
+    /// drop_caches runs at most once per this many seconds.
+    public var dropCachesIntervalSeconds: Int64 = 600
+    /// Where sysfs is mounted (the memcg reaper's knob lives below it).
+    public var sysRoot = "/sys"
 
     public init() {}
 
@@ -51,6 +57,18 @@ public struct Config: Equatable, Sendable {
                 throw ParseError("reclaim_timeout \(value) must be between 100ms and 59s: the service's TimeoutStartSec=1min must never be what ends a run")
             }
             reclaimTimeoutMilliseconds = ms
+        case .dyingReclaim:
+            guard let mode = DyingReclaimMode(rawValue: value) else {
+                throw ParseError("dying_reclaim \"\(value.prefix(40))\" is not one of \(DyingReclaimMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            dyingReclaim = mode
+        case .dropCachesInterval:
+            let ms = try Units.parseDurationMilliseconds(value)
+            guard ms >= 10_000 else {
+                throw ParseError("drop_caches_interval \(value) must be at least 10s: drop_caches empties the page cache of the whole node")
+            }
+            dropCachesIntervalSeconds = ms / 1000
+        case .sysRoot: sysRoot = try Self.absolutePath(value, key: key)
         }
     }
 
@@ -106,6 +124,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case stateFile = "state_file"
     case logFile = "log_file"
     case reclaimTimeout = "reclaim_timeout"
+    case dyingReclaim = "dying_reclaim"
+    case dropCachesInterval = "drop_caches_interval"
+    case sysRoot = "sys_root"
 
     /// The default as it is written in the shipped config file.
     public var defaultText: String {
@@ -118,6 +139,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .stateFile: "/var/lib/mon_memcg/state"
         case .logFile: "/var/log/mon_memcg.log"
         case .reclaimTimeout: "45s"
+        case .dyingReclaim: "auto"
+        case .dropCachesInterval: "10m"
+        case .sysRoot: "/sys"
         }
     }
 }

@@ -72,6 +72,16 @@ public enum ConfigFile {
         case .reclaimTimeout:
             return ["A reclaim still running after this long is interrupted, logged, and",
                     "the run exits 6. Must stay below the service's TimeoutStartSec (1min)."]
+        case .dyingReclaim:
+            return ["When a reclaim leaves available memory short and dying (removed but",
+                    "still charged) cgroups below the target hold at least growth_threshold:",
+                    "auto = the memcg reaper if the kernel has it, then drop_caches;",
+                    "reaper, drop_caches = only that step; off = never."]
+        case .dropCachesInterval:
+            return ["echo 1 > /proc/sys/vm/drop_caches drops clean page cache node-wide:",
+                    "at most once per this long (at least 10s)."]
+        case .sysRoot:
+            return ["Mount point of sysfs (kernel/mm/memcg_reaper/reap)."]
         }
     }
 }

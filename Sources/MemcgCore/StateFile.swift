@@ -4,15 +4,23 @@ public struct RunState: Equatable, Sendable {
     /// The target's `total_rss + total_cache` recorded after the last
     /// reclaim or at the last decline; nil when never recorded.
     public var last: Bytes?
+    /// Wall-clock epoch seconds of the last `drop_caches` escalation; it may
+    /// run at most once per `drop_caches_interval`, across runs.
+    public var lastDropCaches: Int64?
 
-    public init(last: Bytes? = nil) { self.last = last }
+    public init(last: Bytes? = nil, lastDropCaches: Int64? = nil) {
+        self.last = last
+        self.lastDropCaches = lastDropCaches
+    }
 }
 
 /// The state file format: a version line, then `key value` lines.
 ///
 ///     mon_memcg-state 1
 ///     last 915800064
+///     last_drop_caches 1726282125
 ///
+/// Every key is optional and appears at most once.
 /// Anything else (empty, truncated, another version, a huge or negative
 /// number) is rejected whole, so a half-written file can never be read as
 /// a plausible but wrong `last`.
@@ -23,6 +31,7 @@ public enum StateFile {
     public static func render(_ state: RunState) -> String {
         var text = "\(magic) \(version)\n"
         if let last = state.last { text += "last \(last)\n" }
+        if let stamp = state.lastDropCaches { text += "last_drop_caches \(stamp)\n" }
         return text
     }
 
@@ -48,6 +57,12 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last \"\(fields[1].prefix(40))\" is not a byte count")
                 }
                 state.last = Bytes(n)
+            case "last_drop_caches":
+                guard state.lastDropCaches == nil else { throw ParseError(line: index + 1, "last_drop_caches appears twice") }
+                guard let n = Units.parseCounter(fields[1]) else {
+                    throw ParseError(line: index + 1, "last_drop_caches \"\(fields[1].prefix(40))\" is not epoch seconds")
+                }
+                state.lastDropCaches = n
             default:
                 throw ParseError(line: index + 1, "unknown key \"\(fields[0].prefix(40))\"")
             }
