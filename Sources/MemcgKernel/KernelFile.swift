@@ -14,4 +14,12 @@ public enum KernelFile {
     public static let controllers = "cgroup.controllers"
     public static let memoryCurrent = "memory.current"
     public static let reclaim = "memory.reclaim"
+    // Dying-cgroup escalation.
+    /// Below proc_root: `echo 1` drops clean page cache node-wide.
+    public static let dropCaches = "sys/vm/drop_caches"
+    /// Below sys_root: Alibaba Cloud Linux's one-shot reaper of dying memcgs.
+    public static let memcgReaper = "kernel/mm/memcg_reaper/reap"
+    // In a cgroup v2 directory, for dying cgroups (the v2 seam).
+    public static let cgroupStat = "cgroup.stat"
+    public static let cgroupSubtreeControl = "cgroup.subtree_control"
 }
