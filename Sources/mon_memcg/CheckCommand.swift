@@ -47,6 +47,7 @@ struct CheckRun {
     var log: EventLog
 
     func run() throws(Failure) {
+        let started = MonotonicClock.nowMilliseconds()
         // Writing the kernel's reclaim file and the state needs root; say so
         // once, up front, instead of failing half-way with EACCES.
         if !dryRun, geteuid() != 0 {
@@ -92,13 +93,15 @@ struct CheckRun {
         case .reclaim where host.hierarchy == .v2:
             try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state)
         case .reclaim:
-            try reclaim(host: host, store: store, targetPath: targetPath, before: current)
+            let dying = DyingReclaimRun(config: config, dryRun: dryRun, log: log, targetPath: targetPath, runStarted: started)
+            try reclaim(host: host, store: store, targetPath: targetPath, before: current,
+                        dying: dying, decision: decision, state: loaded.state)
         case .lowerLast:
             if dryRun {
                 log.info("dry-run: would have changed last usage mem \(decision.last) -> \(current) (mem usage decline)")
             } else {
                 log.info(SeedLog.decline(from: decision.last, to: current))
-                try save(store, RunState(last: current))
+                try save(store, RunState(last: current, lastDropCaches: loaded.state.lastDropCaches))
             }
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
@@ -110,10 +113,13 @@ struct CheckRun {
         }
     }
 
-    private func reclaim(host: MemcgHost, store: StateStore, targetPath: String, before: Bytes) throws(Failure) {
+    private func reclaim(host: MemcgHost, store: StateStore, targetPath: String, before: Bytes,
+                         dying: DyingReclaimRun, decision: Decision, state: RunState) throws(Failure) {
         let file = "\(targetPath)/\(KernelFile.forceEmpty)"
+        let dyingBefore = dying.measure("before reclaim")
         if dryRun {
             log.info("dry-run: would have written 1 to \(file), then stored the usage after it as last")
+            dying.planDryRun(decision: decision, dying: dyingBefore, lastDropCaches: state.lastDropCaches)
             return
         }
         let outcome: ReclaimOutcome
@@ -133,10 +139,28 @@ struct CheckRun {
         switch outcome {
         case .completed(let ms):
             log.info("reclaim took \(seconds(ms)) s, freed \(before - after) bytes")
-            try save(store, RunState(last: after))
         case .interrupted(let ms):
             log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(before - after) bytes (reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s)")
-            try save(store, RunState(last: after))
+        }
+        try save(store, RunState(last: after, lastDropCaches: state.lastDropCaches))
+
+        // Dying cgroups: measured after every reclaim; escalated when the
+        // reclaim left memory short and they still hold growth_threshold.
+        let dyingAfter = dying.measure("after reclaim")
+        let escalated = try dying.escalate(host: host, dyingAfterReclaim: dyingAfter, lastDropCaches: state.lastDropCaches) { stamp throws(Failure) in
+            try save(store, RunState(last: after, lastDropCaches: stamp))
+        }
+        if !escalated.stepsRun.isEmpty {
+            let now: Bytes
+            do {
+                now = try host.targetUsage(at: targetPath)
+            } catch {
+                throw Failure(status: error.exitStatus, message: "after dying reclaim: \(error)")
+            }
+            log.info("mem usage total_rss+total_cache after dying reclaim \(now), stored as last")
+            try save(store, RunState(last: now, lastDropCaches: escalated.lastDropCaches))
+        }
+        if case .interrupted(let ms) = outcome {
             throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
         }
     }

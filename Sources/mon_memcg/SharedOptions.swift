@@ -31,6 +31,15 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("reclaim-timeout"), help: ArgumentHelp("Overrides reclaim_timeout (default 45s).", valueName: "duration"))
     var reclaimTimeout: String?
 
+    @Option(name: .customLong("dying-reclaim"), help: ArgumentHelp("Overrides dying_reclaim: auto, reaper, drop_caches or off (default auto).", valueName: "mode"))
+    var dyingReclaim: String?
+
+    @Option(name: .customLong("drop-caches-interval"), help: ArgumentHelp("Overrides drop_caches_interval (default 10m).", valueName: "duration"))
+    var dropCachesInterval: String?
+
+    @Option(name: .customLong("sys-root"), help: ArgumentHelp("Overrides sys_root (default /sys).", valueName: "path"))
+    var sysRoot: String?
+
     var overrides: [(ConfigKey, String, String)] {
         var list: [(ConfigKey, String, String)] = []
         func add(_ key: ConfigKey, _ value: String?) {
@@ -44,6 +53,9 @@ struct SharedOptions: ParsableArguments {
         add(.stateFile, stateFile)
         add(.logFile, logFile)
         add(.reclaimTimeout, reclaimTimeout)
+        add(.dyingReclaim, dyingReclaim)
+        add(.dropCachesInterval, dropCachesInterval)
+        add(.sysRoot, sysRoot)
         return list
     }
 }

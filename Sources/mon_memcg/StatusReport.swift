@@ -14,6 +14,13 @@ struct StatusReport {
     var current: Bytes?
     var loaded: LoadedState
     var decision: Decision?
+    /// Dying cgroups below the target, or why they could not be measured.
+    var dying: DyingCgroups?
+    var dyingProblem: String?
+    var dyingCountOnly: Int64?
+    var reaperPresent = false
+    /// What escalation would do if a reclaim left things as they are now.
+    var escalationPlan: (steps: [EscalationStep], stop: EscalationStop)?
 
     static func gather(config: Config) throws(Failure) -> StatusReport {
         let host: MemcgHost
@@ -34,8 +41,10 @@ struct StatusReport {
             let current = try host.targetUsage(at: path)
             report.current = current
             report.decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+            report.gatherDying(targetPath: path)
         } catch {
             report.targetProblem = error.description
+            report.gatherDying(targetPath: nil)
         }
         return report
     }
@@ -47,6 +56,39 @@ struct StatusReport {
     }
 
     var globalThreshold: Bytes { config.policy.globalThreshold(watermark: node.watermark) }
+
+    /// Without a target only the (hierarchy-wide, v1) count can be shown.
+    private mutating func gatherDying(targetPath: String?) {
+        let v1 = DyingCgroupsV1(cgroupRoot: config.cgroupRoot, procRoot: config.procRoot)
+        let source: any DyingCgroupsSource = host.hierarchy == .v2 ? DyingCgroupsV2() : v1
+        do {
+            if let targetPath {
+                dying = try source.measure(targetPath: targetPath)
+            } else if host.hierarchy == .v1 {
+                dyingCountOnly = try v1.count()
+            }
+        } catch {
+            dyingProblem = error.description
+        }
+        let escalation = Escalation(config: config)
+        reaperPresent = escalation.reaperPresent
+        guard targetPath != nil else { return }
+        // As a check would judge right after a reclaim that used all of
+        // reclaim_timeout and changed nothing.
+        escalationPlan = planEscalation(mode: config.dyingReclaim, situation: EscalationSituation(
+            available: node.available, globalThreshold: globalThreshold, dying: dying,
+            growthThreshold: config.growthThreshold, reaperPresent: reaperPresent,
+            lastDropCaches: loaded.state.lastDropCaches, now: EpochClock.nowSeconds(),
+            dropCachesIntervalSeconds: config.dropCachesIntervalSeconds,
+            remainingMilliseconds: RunDeadline.milliseconds - config.reclaimTimeoutMilliseconds))
+    }
+
+    var dyingCount: Int64? { dying?.count ?? dyingCountOnly }
+
+    var escalationName: String {
+        guard let plan = escalationPlan, !plan.steps.isEmpty else { return "none" }
+        return plan.steps.map(\.rawValue).joined(separator: ",")
+    }
 
     var decisionName: String {
         guard let decision else { return "target_missing" }
@@ -114,6 +156,24 @@ struct StatusReport {
         if let request = reclaimRequestV2 {
             out += "  a check would write \(request) to \(targetPath)/\(KernelFile.reclaim) (\(request.humanReadable))\n"
         }
+        do {
+            rows = []
+            out += "\nDying cgroups (dying_reclaim \(config.dyingReclaim.rawValue))\n"
+            let v2 = host.hierarchy == .v2
+            let scope = v2 ? "below the target: cgroup.stat nr_dying_subsys_memory or nr_dying_descendants"
+                : "whole memory hierarchy: /proc/cgroups num_cgroups - live directories"
+            rows.append(("dying cgroups", dyingCount.map { String($0) } ?? "-", dyingProblem.map { "cannot measure: \($0)" } ?? scope))
+            row("dying bytes", dying?.bytes, v2 ? "under the target: memory.current - live children's memory.current"
+                : "under the target: total - own - live children's total")
+            rows.append(("reaper", reaperPresent ? "present" : "absent", Escalation(config: config).path(for: .reaper)))
+            rows.append(("last drop_caches", loaded.state.lastDropCaches.map(String.init) ?? "never",
+                         "epoch seconds; drop_caches_interval \(config.dropCachesIntervalSeconds) s"))
+            out += table(rows)
+            if let plan = escalationPlan {
+                out += "  escalation if a reclaim left memory short: \(escalationName)"
+                out += plan.steps.isEmpty ? " (\(plan.stop.reason))\n" : " (then: \(plan.stop.reason))\n"
+            }
+        }
         return out
     }
 
@@ -159,6 +219,15 @@ struct StatusReport {
         j.add("decision", decisionName)
         j.add("reason", reason)
         if host.hierarchy == .v2 { j.add("reclaim_request_bytes", reclaimRequestV2) }
+        j.add("dying_cgroups", dyingCount)
+        j.add("dying_bytes", dying?.bytes)
+        j.add("dying_scope", dying?.scope.rawValue)
+        j.add("dying_problem", dyingProblem)
+        j.add("dying_reclaim", config.dyingReclaim.rawValue)
+        j.add("reaper_present", reaperPresent)
+        j.add("last_drop_caches", loaded.state.lastDropCaches)
+        j.add("escalation", escalationName)
+        j.add("escalation_reason", escalationPlan?.stop.reason)
         return j.rendered() + "\n"
     }
 }
@@ -172,6 +241,9 @@ struct JSONObject {
     }
     mutating func add(_ key: String, _ value: Bytes?) {
         fields.append("\(Self.quote(key)):\(value.map { String($0.value) } ?? "null")")
+    }
+    mutating func add(_ key: String, _ value: Int64?) {
+        fields.append("\(Self.quote(key)):\(value.map { String($0) } ?? "null")")
     }
     mutating func add(_ key: String, _ value: Bool) {
         fields.append("\(Self.quote(key)):\(value)")
