@@ -25,6 +25,8 @@ public final class FixtureTree {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try write("proc/meminfo", Self.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        // The root and the target: no dying cgroups.
+        try writeProcCgroups(memoryCgroups: target == nil ? 1 : 2)
         try write("cgroup/memory.usage_in_bytes", "\(rootUsage)\n")
         try write("cgroup/memory.stat", Self.memoryStat(rss: 0, cache: 0, totalRSS: rootUsage / 2, totalCache: rootUsage / 2, totalInactiveFile: rootInactiveFile))
         try write("cgroup/memory.force_empty", "")
@@ -63,6 +65,19 @@ public final class FixtureTree {
     public func setRoot(usage: Int64, inactiveFile: Int64) throws {
         try write("cgroup/memory.usage_in_bytes", "\(usage)\n")
         try write("cgroup/memory.stat", Self.memoryStat(rss: 0, cache: 0, totalRSS: usage / 2, totalCache: usage / 2, totalInactiveFile: inactiveFile))
+    }
+
+    /// `/proc/cgroups` with the memory row's `num_cgroups`; dying cgroups
+    /// are this minus the directories under `cgroup/`.
+    public func writeProcCgroups(memoryCgroups: Int64) throws {
+        try write("proc/cgroups", """
+            #subsys_name\thierarchy\tnum_cgroups\tenabled
+            cpuset\t3\t1\t1
+            cpu\t1\t1\t1
+            memory\t4\t\(memoryCgroups)\t1
+            pids\t8\t1\t1
+
+            """)
     }
 
     public func writeState(last: Int64) throws {

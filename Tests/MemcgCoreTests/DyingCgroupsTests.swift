@@ -1,0 +1,201 @@
+import Testing
+@testable import MemcgCore
+
+// MARK: - count and bytes
+
+struct CountRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var numCgroups: Int64
+    var live: Int64
+    var dying: Int64
+    var testDescription: String { name }
+}
+
+@Test("v1 dying count = num_cgroups - live directories, never negative", arguments: [
+    CountRow(name: "none dying", numCgroups: 6, live: 6, dying: 0),
+    CountRow(name: "six dying", numCgroups: 12, live: 6, dying: 6),
+    CountRow(name: "cgroup created during the walk (more live than counted)", numCgroups: 6, live: 7, dying: 0),
+    CountRow(name: "hostile: negative live count", numCgroups: 3, live: -5, dying: 3),
+    CountRow(name: "hostile: zero everything", numCgroups: 0, live: 0, dying: 0),
+    CountRow(name: "huge", numCgroups: Int64.max, live: 1, dying: Int64.max - 1),
+])
+func dyingCountV1(row: CountRow) {
+    #expect(DyingCgroups.countV1(numCgroups: row.numCgroups, liveDirectories: row.live) == row.dying)
+}
+
+struct BytesRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var total: Int64
+    var own: Int64
+    var children: [Int64]
+    var dying: Int64
+    var testDescription: String { name }
+}
+
+@Test("dying bytes = target total - own - live children, never negative", arguments: [
+    BytesRow(name: "after rmdir: parent keeps the pages, own cache 0", total: 209_833_984, own: 0, children: [], dying: 209_833_984),
+    BytesRow(name: "live children account for everything", total: 300, own: 100, children: [150, 50], dying: 0),
+    BytesRow(name: "some dying", total: 1000, own: 100, children: [300, 200], dying: 400),
+    BytesRow(name: "child grew after the target was read", total: 1000, own: 0, children: [1200], dying: 0),
+    BytesRow(name: "hostile: own larger than total", total: 10, own: 20, children: [], dying: 0),
+    BytesRow(name: "hostile: negative child", total: 10, own: 0, children: [-50], dying: 10),
+    BytesRow(name: "hostile: Int64.max total and children", total: Int64.max, own: 0, children: [Int64.max, Int64.max], dying: 0),
+])
+func dyingBytes(row: BytesRow) {
+    let got = DyingCgroups.bytes(targetTotal: Bytes(row.total), targetOwn: Bytes(row.own), liveChildren: row.children.map { Bytes($0) })
+    #expect(got == Bytes(row.dying))
+}
+
+// MARK: - /proc/cgroups
+
+struct ProcCgroupsRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var text: String
+    /// nil: parsing or memoryCgroups() must fail.
+    var memory: Int64?
+    var testDescription: String { name }
+}
+
+let procCgroupsHere = """
+    #subsys_name\thierarchy\tnum_cgroups\tenabled
+    cpuset\t3\t1\t1
+    cpu\t1\t1\t1
+    memory\t4\t12\t1
+    net_cls\t0\t1\t1
+
+    """
+
+@Test("/proc/cgroups parser fails closed", arguments: [
+    ProcCgroupsRow(name: "this machine", text: procCgroupsHere, memory: 12),
+    ProcCgroupsRow(name: "spaces instead of tabs", text: "#h\nmemory 4 7 1\n", memory: 7),
+    ProcCgroupsRow(name: "no trailing newline", text: "memory\t4\t7\t1", memory: 7),
+    ProcCgroupsRow(name: "hostile: empty", text: "", memory: nil),
+    ProcCgroupsRow(name: "hostile: header only", text: "#subsys_name\thierarchy\tnum_cgroups\tenabled\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: no memory row", text: "cpu\t1\t1\t1\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: memory disabled", text: "memory\t4\t12\t0\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: three fields", text: "memory\t4\t12\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: five fields", text: "memory\t4\t12\t1\t9\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: negative count", text: "memory\t4\t-12\t1\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: not a number", text: "memory\t4\ttwelve\t1\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: enabled 2", text: "memory\t4\t12\t2\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: memory twice", text: "memory\t4\t12\t1\nmemory\t4\t13\t1\n", memory: nil),
+    ProcCgroupsRow(name: "hostile: overflowing count", text: "memory\t4\t99999999999999999999\t1\n", memory: nil),
+])
+func procCgroups(row: ProcCgroupsRow) {
+    let got = try? ProcCgroups(parsing: row.text).memoryCgroups()
+    #expect(got == row.memory)
+}
+
+// MARK: - cgroup.stat (v2 seam)
+
+struct CgroupStatRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var text: String
+    var dying: Int64?
+    var testDescription: String { name }
+}
+
+@Test("cgroup.stat: nr_dying_subsys_memory when present, else nr_dying_descendants", arguments: [
+    CgroupStatRow(name: "6.x kernel", text: "nr_descendants 3\nnr_dying_descendants 9\nnr_subsys_memory 4\nnr_dying_subsys_memory 5\n", dying: 5),
+    CgroupStatRow(name: "6.1 kernel", text: "nr_descendants 3\nnr_dying_descendants 9\n", dying: 9),
+    CgroupStatRow(name: "hostile: empty", text: "", dying: nil),
+    CgroupStatRow(name: "hostile: no nr_dying_descendants", text: "nr_descendants 3\n", dying: nil),
+    CgroupStatRow(name: "hostile: garbage value", text: "nr_dying_descendants x\n", dying: nil),
+    CgroupStatRow(name: "hostile: duplicate", text: "nr_dying_descendants 1\nnr_dying_descendants 2\n", dying: nil),
+])
+func cgroupStat(row: CgroupStatRow) {
+    #expect((try? CgroupStat(parsing: row.text).dyingMemoryCgroups) == row.dying)
+}
+
+// MARK: - state file: last_drop_caches
+
+struct StateRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var text: String
+    var state: RunState?
+    var testDescription: String { name }
+}
+
+@Test("state file carries last_drop_caches, additively", arguments: [
+    StateRow(name: "seed-era file without the key", text: "mon_memcg-state 1\nlast 915800064\n", state: RunState(last: 915_800_064)),
+    StateRow(name: "both keys", text: "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n", state: RunState(last: 5, lastDropCaches: 1_726_282_125)),
+    StateRow(name: "stamp only", text: "mon_memcg-state 1\nlast_drop_caches 7\n", state: RunState(lastDropCaches: 7)),
+    StateRow(name: "keys in the other order", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast 5\n", state: RunState(last: 5, lastDropCaches: 7)),
+    StateRow(name: "hostile: stamp twice", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches 8\n", state: nil),
+    StateRow(name: "hostile: negative stamp", text: "mon_memcg-state 1\nlast_drop_caches -7\n", state: nil),
+    StateRow(name: "hostile: stamp not a number", text: "mon_memcg-state 1\nlast_drop_caches yesterday\n", state: nil),
+    StateRow(name: "hostile: stamp without value", text: "mon_memcg-state 1\nlast_drop_caches\n", state: nil),
+    StateRow(name: "hostile: similar unknown key", text: "mon_memcg-state 1\nlast_drop_cache 7\n", state: nil),
+    StateRow(name: "hostile: truncated line", text: "mon_memcg-state 1\nlast_drop_caches 17262", state: nil),
+])
+func stateWithStamp(row: StateRow) {
+    #expect((try? StateFile.parse(row.text)) == row.state)
+}
+
+@Test("state round-trips with and without last_drop_caches")
+func stateRoundTrip() throws {
+    for state in [RunState(), RunState(last: 1), RunState(lastDropCaches: 2), RunState(last: 3, lastDropCaches: 4)] {
+        #expect(try StateFile.parse(StateFile.render(state)) == state)
+    }
+}
+
+// MARK: - config keys
+
+struct ConfigRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var key: ConfigKey
+    var value: String
+    /// nil: refused.
+    var check: (@Sendable (Config) -> Bool)?
+    var testDescription: String { name }
+}
+
+@Test("dying_reclaim, drop_caches_interval and sys_root are validated in Config.set", arguments: [
+    ConfigRow(name: "auto", key: .dyingReclaim, value: "auto", check: { $0.dyingReclaim == .auto }),
+    ConfigRow(name: "reaper", key: .dyingReclaim, value: "reaper", check: { $0.dyingReclaim == .reaper }),
+    ConfigRow(name: "drop_caches", key: .dyingReclaim, value: " drop_caches ", check: { $0.dyingReclaim == .dropCaches }),
+    ConfigRow(name: "off", key: .dyingReclaim, value: "off", check: { $0.dyingReclaim == .off }),
+    ConfigRow(name: "hostile: AUTO", key: .dyingReclaim, value: "AUTO", check: nil),
+    ConfigRow(name: "hostile: drop-caches", key: .dyingReclaim, value: "drop-caches", check: nil),
+    ConfigRow(name: "hostile: empty mode", key: .dyingReclaim, value: "", check: nil),
+    ConfigRow(name: "hostile: two modes", key: .dyingReclaim, value: "reaper,drop_caches", check: nil),
+    ConfigRow(name: "10m", key: .dropCachesInterval, value: "10m", check: { $0.dropCachesIntervalSeconds == 600 }),
+    ConfigRow(name: "10s is the minimum", key: .dropCachesInterval, value: "10s", check: { $0.dropCachesIntervalSeconds == 10 }),
+    ConfigRow(name: "plain seconds", key: .dropCachesInterval, value: "3600", check: { $0.dropCachesIntervalSeconds == 3600 }),
+    ConfigRow(name: "hostile: 9s", key: .dropCachesInterval, value: "9s", check: nil),
+    ConfigRow(name: "hostile: 0", key: .dropCachesInterval, value: "0", check: nil),
+    ConfigRow(name: "hostile: -1m", key: .dropCachesInterval, value: "-1m", check: nil),
+    ConfigRow(name: "hostile: 1h (unknown unit)", key: .dropCachesInterval, value: "1h", check: nil),
+    ConfigRow(name: "hostile: overflow", key: .dropCachesInterval, value: "99999999999999999m", check: nil),
+    ConfigRow(name: "sys_root", key: .sysRoot, value: "/tmp/fake/sys/", check: { $0.sysRoot == "/tmp/fake/sys" }),
+    ConfigRow(name: "hostile: relative sys_root", key: .sysRoot, value: "sys", check: nil),
+])
+func dyingConfig(row: ConfigRow) {
+    var config = Config()
+    do {
+        try config.set(row.key, to: row.value)
+        #expect(row.check?(config) == true, "accepted \(row.value)")
+    } catch {
+        #expect(row.check == nil, "refused \(row.value): \(error)")
+    }
+}
+
+@Test("defaults: auto, 10m, /sys; the shipped config file documents the new keys")
+func dyingDefaults() throws {
+    let config = Config()
+    #expect(config.dyingReclaim == .auto)
+    #expect(config.dropCachesIntervalSeconds == 600)
+    #expect(config.sysRoot == "/sys")
+    var parsed = Config()
+    try ConfigFile.parse(ConfigFile.defaultText(), into: &parsed)
+    #expect(parsed == config)
+    for key in ["#dying_reclaim = auto", "#drop_caches_interval = 10m", "#sys_root = /sys"] {
+        #expect(ConfigFile.defaultText().contains(key))
+    }
+    // Every default text is itself valid.
+    for key in [ConfigKey.dyingReclaim, .dropCachesInterval, .sysRoot] {
+        var c = Config()
+        try c.set(key, to: key.defaultText)
+        #expect(c == config)
+    }
+}
