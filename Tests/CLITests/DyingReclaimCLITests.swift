@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A node in the seed's timeout situation, as a fixture tree: kubelet's
+/// available memory is negative, user.slice holds 3 GiB of which a live
+/// session holds 1 GiB and 2 GiB belong to 7 dying cgroups. Fixture files
+/// do not change when written, so after the reclaim everything is still
+/// there and the escalation policy alone decides what happens.
+func dyingNode(reaper: Bool) throws -> FixtureTree {
+    let tree = try FixtureTree(memTotalKB: 4_000_000, rootUsage: 8_000_000_000, rootInactiveFile: 0)
+    try tree.write("cgroup/user.slice/memory.stat", FixtureTree.memoryStat(
+        rss: 0, cache: 0, totalRSS: 0, totalCache: 3 << 30, totalInactiveFile: 0))
+    try tree.write("cgroup/user.slice/session-1.scope/memory.stat", FixtureTree.memoryStat(
+        rss: 0, cache: 1 << 30, totalRSS: 0, totalCache: 1 << 30, totalInactiveFile: 0))
+    try tree.writeProcCgroups(memoryCgroups: 10)  // 3 live directories
+    try tree.write("proc/sys/vm/drop_caches", "")
+    if reaper { try tree.write("sys/kernel/mm/memcg_reaper/reap", "") }
+    return tree
+}
+
+enum StampExpectation: Sendable {
+    /// No last_drop_caches line in the state file afterwards.
+    case absent
+    /// The stamp written before the run is still there.
+    case unchanged
+    /// A stamp taken during this run.
+    case fresh
+}
+
+struct CLIRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var args: [String] = []
+    var reaper = false
+    /// A state file with last_drop_caches this many seconds ago.
+    var stampAgo: Int64?
+    var setup: (@Sendable (FixtureTree) throws -> Void)?
+    var status: Int32 = 0
+    /// Strings the log (or, for dry runs, stdout) must contain; `$DROP`,
+    /// `$REAP` and `$ROOT` are replaced by the fixture's paths.
+    var contains: [String] = []
+    var lacks: [String] = []
+    var stderrContains: [String] = []
+    var forceEmpty = true
+    var reap = false
+    var drop = false
+    var stamp: StampExpectation = .absent
+    var testDescription: String { name }
+}
+
+let escalationRows: [CLIRow] = [
+    CLIRow(name: "auto without reaper: drop_caches once, logged with before/after and timing",
+           contains: ["dying cgroups before reclaim: COUNT 7 BYTES 2147483648", "dying cgroups after reclaim: COUNT 7 BYTES 2147483648",
+                      "dying reclaim drop_caches: wrote 1 to $DROP, took ", "dying cgroups COUNT 7 -> 7 BYTES 2147483648 -> 2147483648; avalible_mem ",
+                      "dying reclaim stopped: every step dying_reclaim allows has run",
+                      "mem usage total_rss+total_cache after dying reclaim 3221225472, stored as last"],
+           lacks: ["dying reclaim reaper"], drop: true, stamp: .fresh),
+    CLIRow(name: "auto with reaper: reaper first, then drop_caches while still short", reaper: true,
+           contains: ["dying reclaim reaper: wrote 1 to $REAP, took ", "dying reclaim drop_caches: wrote 1 to $DROP"],
+           reap: true, drop: true, stamp: .fresh),
+    CLIRow(name: "reaper only, reaper present", args: ["--dying-reclaim", "reaper"], reaper: true,
+           contains: ["dying reclaim reaper: wrote 1 to $REAP"], lacks: ["dying reclaim drop_caches"], reap: true),
+    CLIRow(name: "reaper only, no reaper: says so, drops nothing", args: ["--dying-reclaim", "reaper"],
+           contains: ["dying reclaim stopped: dying_reclaim is reaper but this kernel has no memcg reaper"]),
+    CLIRow(name: "drop_caches only skips a present reaper", args: ["--dying-reclaim", "drop_caches"], reaper: true,
+           contains: ["dying reclaim drop_caches: wrote 1"], lacks: ["dying reclaim reaper"], drop: true, stamp: .fresh),
+    CLIRow(name: "off: measured and logged, never escalated", args: ["--dying-reclaim", "off"], reaper: true,
+           contains: ["dying cgroups before reclaim: COUNT 7", "dying cgroups after reclaim: COUNT 7"], lacks: ["dying reclaim"]),
+    CLIRow(name: "rate limit: drop_caches 60 s ago is not repeated", stampAgo: 60,
+           contains: ["dying reclaim stopped: drop_caches ran at", "drop_caches_interval allows the next at"], stamp: .unchanged),
+    CLIRow(name: "rate limit: 700 s ago is past the 10m interval", stampAgo: 700, drop: true, stamp: .fresh),
+    CLIRow(name: "rate limit: a shorter drop_caches_interval", args: ["--drop-caches-interval", "30s"], stampAgo: 60, drop: true, stamp: .fresh),
+    CLIRow(name: "rate limit: the reaper still runs", reaper: true, stampAgo: 60,
+           contains: ["dying reclaim reaper: wrote 1", "dying reclaim stopped: drop_caches ran at"], reap: true, stamp: .unchanged),
+    CLIRow(name: "dying below growth_threshold: no escalation, no extra line", args: ["--growth-threshold", "3G"],
+           contains: ["dying cgroups after reclaim: COUNT 7 BYTES 2147483648"], lacks: ["dying reclaim"]),
+    CLIRow(name: "memory not short: no reclaim, no dying lines", args: ["--available-threshold", "1G"], setup: { t in try t.setRoot(usage: 1_000_000_000, inactiveFile: 0) },
+           lacks: ["dying"], forceEmpty: false),
+    CLIRow(name: "interrupted reclaim (seed's timeout case) still escalates, exits 6", args: ["--reclaim-timeout", "300ms"],
+           setup: { t in
+               try t.remove("cgroup/user.slice/memory.force_empty")
+               guard mkfifo(t.path("cgroup/user.slice/memory.force_empty"), 0o600) == 0 else { throw POSIXError(.EIO) }
+           }, status: 6, contains: ["reclaim interrupted after", "dying reclaim drop_caches: wrote 1 to $DROP"],
+           forceEmpty: false, drop: true, stamp: .fresh),
+    // Dry runs write nothing: not the kernel, not the state.
+    CLIRow(name: "dry-run: says what it would have done", args: ["--dry-run"],
+           contains: ["dry-run: would have written 1 to", "dying cgroups before reclaim: COUNT 7 BYTES 2147483648",
+                      "dry-run: if the reclaim left avalible_mem below global thresh, dying reclaim would have written 1 to $DROP",
+                      "dry-run: dying reclaim would then stop: every step dying_reclaim allows has run"],
+           forceEmpty: false),
+    CLIRow(name: "dry-run with reaper: both steps, in order", args: ["--dry-run"], reaper: true,
+           contains: ["dying reclaim would have written 1 to $REAP", "dry-run: if still short after that, dying reclaim would have written 1 to $DROP"],
+           forceEmpty: false),
+    CLIRow(name: "dry-run rate-limited", args: ["--dry-run"], stampAgo: 60,
+           contains: ["dry-run: no dying reclaim: drop_caches ran at"], forceEmpty: false, stamp: .unchanged),
+    CLIRow(name: "dry-run: a reclaim_timeout of 52s leaves no time for drop_caches", args: ["--dry-run", "--reclaim-timeout", "52s"],
+           contains: ["dry-run: no dying reclaim: only", "drop_caches needs 5000 ms"], forceEmpty: false),
+    CLIRow(name: "dry-run off", args: ["--dry-run", "--dying-reclaim", "off"],
+           contains: ["dry-run: no dying reclaim: dying_reclaim is off"], forceEmpty: false),
+    // Hostile.
+    CLIRow(name: "hostile: /proc/cgroups missing: reclaim goes on, escalation does not act blind",
+           setup: { t in try t.remove("proc/cgroups") },
+           contains: ["dying cgroups before reclaim: cannot measure (cannot open", "dying reclaim stopped: dying cgroups could not be measured"]),
+    CLIRow(name: "hostile: drop_caches knob is a directory: error reported, run goes on",
+           setup: { t in
+               try t.remove("proc/sys/vm/drop_caches")
+               try FileManager.default.createDirectory(atPath: t.path("proc/sys/vm/drop_caches"), withIntermediateDirectories: true)
+           }, contains: ["error: dying reclaim drop_caches: cannot open $DROP"], stderrContains: ["dying reclaim drop_caches: cannot open"],
+           stamp: .fresh),
+    CLIRow(name: "hostile: garbage state: no stamp trusted, state replaced",
+           setup: { t in try t.write("state/state", "mon_memcg-state 1\nlast_drop_caches soon\n") },
+           contains: ["state file unusable"], drop: true, stamp: .fresh),
+    CLIRow(name: "hostile: --dying-reclaim always", args: ["--dying-reclaim", "always"], status: 2,
+           stderrContains: ["dying_reclaim \"always\" is not one of auto, reaper, drop_caches, off"], forceEmpty: false),
+    CLIRow(name: "hostile: --drop-caches-interval 5s", args: ["--drop-caches-interval", "5s"], status: 2,
+           stderrContains: ["must be at least 10s"], forceEmpty: false),
+    CLIRow(name: "hostile: --sys-root relative", args: ["--sys-root", "sys"], status: 2, stderrContains: ["sys_root"], forceEmpty: false),
+]
+
+@Test("check escalates dying cgroups per dying_reclaim, rate limit, deadline and dry-run", arguments: escalationRows)
+func checkEscalation(row: CLIRow) throws {
+    let tree = try dyingNode(reaper: row.reaper)
+    let started = Int64(Date().timeIntervalSince1970)
+    var priorStamp: Int64?
+    if let ago = row.stampAgo {
+        priorStamp = started - ago
+        try tree.write("state/state", "mon_memcg-state 1\nlast 0\nlast_drop_caches \(started - ago)\n")
+    }
+    try row.setup?(tree)
+    let result = try Binary.run(["check"] + tree.arguments + ["--sys-root", tree.path("sys"), "--growth-threshold", "1G"] + row.args)
+    let finished = Int64(Date().timeIntervalSince1970)
+    #expect(result.status == row.status, "stderr: \(result.stderr)")
+
+    let log = (tree.read("mon_memcg.log") ?? "") + result.stdout
+    func expand(_ s: String) -> String {
+        s.replacingOccurrences(of: "$DROP", with: tree.path("proc/sys/vm/drop_caches"))
+            .replacingOccurrences(of: "$REAP", with: tree.path("sys/kernel/mm/memcg_reaper/reap"))
+    }
+    for s in row.contains.map(expand) { #expect(log.contains(s), "missing \"\(s)\" in:\n\(log)") }
+    for s in row.lacks.map(expand) { #expect(!log.contains(s), "unexpected \"\(s)\" in:\n\(log)") }
+    for s in row.stderrContains { #expect(result.stderr.contains(s), "stderr: \(result.stderr)") }
+
+    if row.status != 6 {
+        #expect((tree.read("cgroup/user.slice/memory.force_empty") == "1\n") == row.forceEmpty, "force_empty")
+    }
+    #expect((tree.read("sys/kernel/mm/memcg_reaper/reap") == "1\n") == row.reap, "reaper knob")
+    #expect((tree.read("proc/sys/vm/drop_caches") == "1\n") == row.drop, "drop_caches knob")
+
+    let state = tree.read("state/state") ?? ""
+    let stampLine = state.split(separator: "\n").first { $0.hasPrefix("last_drop_caches ") }
+    let stamp = stampLine.flatMap { Int64($0.dropFirst("last_drop_caches ".count)) }
+    switch row.stamp {
+    case .absent: #expect(stamp == nil, "state: \(state)")
+    case .unchanged: #expect(stamp == priorStamp, "state: \(state)")
+    case .fresh:
+        #expect(stamp != nil && stamp! >= started && stamp! <= finished, "state: \(state)")
+    }
+}
+
+@Test("a second run inside drop_caches_interval does not drop caches again")
+func rateLimitAcrossRuns() throws {
+    let tree = try dyingNode(reaper: false)
+    let args = ["check"] + tree.arguments + ["--sys-root", tree.path("sys")]
+    #expect(try Binary.run(args).status == 0)
+    #expect(tree.read("proc/sys/vm/drop_caches") == "1\n")
+    try tree.write("proc/sys/vm/drop_caches", "")
+    // The seed's growth rule would skip the second run (last = current):
+    // make the target grow by 1 GiB so it reclaims again.
+    try tree.write("cgroup/user.slice/memory.stat", FixtureTree.memoryStat(
+        rss: 0, cache: 0, totalRSS: 0, totalCache: 4 << 30, totalInactiveFile: 0))
+    #expect(try Binary.run(args).status == 0)
+    #expect(tree.read("proc/sys/vm/drop_caches") == "")
+    let log = tree.read("mon_memcg.log") ?? ""
+    #expect(log.components(separatedBy: "dying reclaim drop_caches: wrote 1").count == 2, "\(log)")
+    #expect(log.contains("dying reclaim stopped: drop_caches ran at"))
+}
+
+@Test("status shows dying cgroups and what escalation would do, in text and JSON")
+func statusDying() throws {
+    for reaper in [false, true] {
+        let tree = try dyingNode(reaper: reaper)
+        let args = tree.arguments + ["--sys-root", tree.path("sys")]
+        let json = try Binary.run(["status", "--json"] + args)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["dying_cgroups"] as? Int == 7)
+        #expect(object?["dying_bytes"] as? Int == 2 << 30)
+        #expect(object?["dying_scope"] as? String == "hierarchy")
+        #expect(object?["dying_reclaim"] as? String == "auto")
+        #expect(object?["reaper_present"] as? Bool == reaper)
+        #expect(object?["last_drop_caches"] is NSNull)
+        #expect(object?["escalation"] as? String == (reaper ? "reaper,drop_caches" : "drop_caches"))
+        let text = try Binary.run(["status"] + args)
+        #expect(text.stdout.contains("dying cgroups"), "\(text.stdout)")
+        #expect(text.stdout.contains("2147483648  (2.0 GiB)"), "\(text.stdout)")
+        #expect(text.stdout.contains("escalation if a reclaim left memory short: \(reaper ? "reaper,drop_caches" : "drop_caches")"))
+        // status changes nothing.
+        #expect(tree.read("proc/sys/vm/drop_caches") == "")
+        #expect(tree.read("state/state") == nil)
+    }
+}
+
+@Test("status without /proc/cgroups: dying shown as unknown, exit 0")
+func statusDyingUnknown() throws {
+    let tree = try dyingNode(reaper: false)
+    try tree.remove("proc/cgroups")
+    let json = try Binary.run(["status", "--json"] + tree.arguments)
+    #expect(json.status == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    #expect(object?["dying_cgroups"] is NSNull)
+    #expect(object?["dying_bytes"] is NSNull)
+    #expect((object?["dying_problem"] as? String)?.contains("cgroups") == true)
+    #expect(object?["escalation"] as? String == "none")
+}
