@@ -42,7 +42,7 @@ public struct Escalation: Sendable {
     public func perform(_ step: EscalationStep, timeoutMilliseconds: Int64) throws(SystemError) -> EscalationOutcome {
         let file = path(for: step)
         let start = MonotonicClock.nowMilliseconds()
-        let alarm = ThreadAlarm(afterMilliseconds: timeoutMilliseconds)
+        let alarm = try DeadlineAlarm(afterMilliseconds: timeoutMilliseconds)
         defer { alarm.cancel() }
         // O_TRUNC as the shell's `>` does; procfs and sysfs ignore it, fixtures need it.
         let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
@@ -75,58 +75,4 @@ public struct Escalation: Sendable {
 /// must hold across runs (each run is a new process).
 public enum EpochClock {
     public static func nowSeconds() -> Int64 { Int64(time(nil)) }
-}
-
-@_silgen_name("gettid") private func systemGettid() -> pid_t  // glibc >= 2.30
-
-/// A SIGALRM delivered to the calling thread (`timer_create` with
-/// SIGEV_THREAD_ID) after a deadline and every 200 ms after it until
-/// cancelled. A process-directed SIGALRM (`setitimer`) lands on any thread
-/// that does not block it, so in a process with more than one thread (the
-/// test runner, a future daemon) the blocked write would never see EINTR.
-/// Falls back to `DeadlineAlarm` when the timer cannot be created.
-struct ThreadAlarm {
-    /// timer_t is a small integer in a pointer: 0 (nil here) is a valid id.
-    private var timer: timer_t?
-    private var created = false
-    private var fallback: DeadlineAlarm?
-    private var savedMask = sigset_t()
-
-    init(afterMilliseconds ms: Int64) {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0  // no SA_RESTART: the blocked write must return EINTR
-        sigaction(SIGALRM, &action, nil)
-        // Worker threads (Dispatch, the test runner) block most signals.
-        var alarmOnly = sigset_t()
-        sigemptyset(&alarmOnly)
-        sigaddset(&alarmOnly, SIGALRM)
-        pthread_sigmask(SIG_UNBLOCK, &alarmOnly, &savedMask)
-        var event = sigevent()
-        event.sigev_notify = Int32(SIGEV_THREAD_ID)
-        event.sigev_signo = SIGALRM
-        event._sigev_un._tid = systemGettid()
-        var id: timer_t?
-        guard timer_create(CLOCK_MONOTONIC, &event, &id) == 0 else {
-            fallback = DeadlineAlarm(afterMilliseconds: ms)
-            return
-        }
-        let first = max(ms, 1)
-        var spec = itimerspec(
-            it_interval: timespec(tv_sec: 0, tv_nsec: 200_000_000),
-            it_value: timespec(tv_sec: Int(first / 1000), tv_nsec: Int((first % 1000) * 1_000_000)))
-        timer_settime(id, 0, &spec, nil)
-        timer = id
-        created = true
-    }
-
-    func cancel() {
-        if created { timer_delete(timer) }
-        fallback?.cancel()
-        // A last SIGALRM may be pending; with the handler installed it is
-        // harmless once delivered, so restore the mask after the timer is gone.
-        var mask = savedMask
-        pthread_sigmask(SIG_SETMASK, &mask, nil)
-    }
 }

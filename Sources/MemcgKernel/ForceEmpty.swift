@@ -50,7 +50,10 @@ public enum ForceEmpty {
 /// more than one thread (the daemon, the test runner) that is often not the
 /// one stuck in write(2).
 final class DeadlineAlarm {
+    /// timer_t is a small integer in a pointer, and the first timer of a
+    /// process is 0, i.e. nil here: whether it is armed is kept apart.
     private var timer: timer_t?
+    private var armed = false
     private var savedMask = sigset_t()
 
     init(afterMilliseconds ms: Int64) throws(SystemError) {
@@ -79,6 +82,7 @@ final class DeadlineAlarm {
             throw SystemError("arm the reclaim deadline timer for", "memory.force_empty", errno: e)
         }
         timer = created
+        armed = true
         let first = max(ms, 1)
         var spec = itimerspec(
             it_interval: timespec(tv_sec: 0, tv_nsec: 200_000_000),
@@ -87,9 +91,9 @@ final class DeadlineAlarm {
     }
 
     func cancel() {
-        if let timer {
+        if armed {
             timer_delete(timer)
-            self.timer = nil
+            armed = false
             // A signal already queued is harmless (empty handler); restore the mask.
             pthread_sigmask(SIG_SETMASK, &savedMask, nil)
         }

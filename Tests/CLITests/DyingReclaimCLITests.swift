@@ -212,3 +212,27 @@ func statusDyingUnknown() throws {
     #expect((object?["dying_problem"] as? String)?.contains("cgroups") == true)
     #expect(object?["escalation"] as? String == "none")
 }
+
+@Test("the reclaim's deadline timer is gone before escalation: a slow reaper is not cut short by it")
+func reclaimTimerCancelledBeforeEscalation() throws {
+    let tree = try dyingNode(reaper: false)
+    let knob = tree.path("sys/kernel/mm/memcg_reaper/reap")
+    try FileManager.default.createDirectory(atPath: tree.path("sys/kernel/mm/memcg_reaper"), withIntermediateDirectories: true)
+    // A reaper that takes 600 ms to accept the write: a FIFO whose reader
+    // comes late. The reclaim's timer (100 ms, the process's first timer,
+    // id 0) must have been deleted, or it would interrupt this write.
+    #expect(mkfifo(knob, 0o600) == 0)
+    let reader = Thread {
+        usleep(600_000)
+        let fd = open(knob, O_RDONLY)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        _ = read(fd, &buffer, buffer.count)
+        close(fd)
+    }
+    reader.start()
+    let result = try Binary.run(["check"] + tree.arguments + ["--sys-root", tree.path("sys"), "--dying-reclaim", "reaper", "--reclaim-timeout", "100ms"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let log = tree.read("mon_memcg.log") ?? ""
+    #expect(log.contains("dying reclaim reaper: wrote 1 to \(knob), took 0."), "\(log)")
+    #expect(!log.contains("interrupted"), "\(log)")
+}
