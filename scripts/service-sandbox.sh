@@ -10,6 +10,9 @@
 #       this namespace only, the host's mounts are untouched), /proc/sys too;
 #   ReadWritePaths=-/sys/fs/cgroup/memory
 #       the cgroup v1 memory mount stays writable;
+#   ReadWritePaths=-/proc/sys/vm/drop_caches, -/sys/kernel/mm/memcg_reaper/reap
+#       the dying-cgroup knobs stay writable (each bind-mounted onto itself,
+#       where it exists);
 #   StateDirectory=mon_memcg
 #       WORKDIR/state is bind-mounted writable at /var/lib/mon_memcg (over a
 #       tmpfs on /var/lib, so the host's /var/lib is neither used nor changed);
@@ -44,8 +47,14 @@ if [ "${1:-}" = "--inside" ]; then
     : > /var/log/mon_memcg.log
     mount --bind "$work/mon_memcg.log" /var/log/mon_memcg.log
     mount --bind /proc/sys /proc/sys
+    knobs=()
+    for knob in /proc/sys/vm/drop_caches /sys/kernel/mm/memcg_reaper/reap; do
+        [ -e "$knob" ] || continue
+        mount --bind "$knob" "$knob"
+        knobs+=("$knob")
+    done
 
-    writable=(/sys/fs/cgroup/memory /var/lib/mon_memcg /var/log/mon_memcg.log)
+    writable=(/sys/fs/cgroup/memory /var/lib/mon_memcg /var/log/mon_memcg.log "${knobs[@]}")
     failed=()
     while read -r target; do
         case "$target" in
@@ -73,7 +82,7 @@ done
 
 # The writable set this script emulates, checked against the unit.
 rw=$(sed -n 's/^ReadWritePaths=//p; s/^StateDirectory=/state:/p' "$unit" | sort | tr '\n' ' ')
-expected="-/sys/fs/cgroup/memory -/var/log/mon_memcg.log state:mon_memcg "
+expected="-/proc/sys/vm/drop_caches -/sys/fs/cgroup/memory -/sys/kernel/mm/memcg_reaper/reap -/var/log/mon_memcg.log state:mon_memcg "
 [ "$rw" = "$expected" ] || die "$unit declares writable paths \"$rw\"; this script emulates \"$expected\": update it with the unit"
 grep -qx 'ProtectSystem=strict' "$unit" || die "$unit no longer has ProtectSystem=strict: update this script"
 grep -qx 'CapabilityBoundingSet=' "$unit" || die "$unit no longer has an empty CapabilityBoundingSet=: update this script"
