@@ -84,6 +84,9 @@ public struct Config: Equatable, Sendable {
         case .stateFile: stateFile
         case .logFile: logFile
         case .reclaimTimeout: reclaimTimeoutMilliseconds % 1000 == 0 ? "\(reclaimTimeoutMilliseconds / 1000)s" : "\(reclaimTimeoutMilliseconds)ms"
+        case .dyingReclaim: dyingReclaim.rawValue
+        case .dropCachesInterval: "\(dropCachesIntervalSeconds)s"
+        case .sysRoot: sysRoot
         }
     }
 
