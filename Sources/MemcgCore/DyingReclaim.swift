@@ -123,7 +123,7 @@ public enum EscalationVerdict: Equatable, Sendable {
 /// The escalation policy, pure. Called after the reclaim and again after
 /// each step with fresh measurements and the steps already `tried` in this
 /// run. Order: off → nothing; memory no longer short → stop; dying unknown
-/// or below `growth_threshold` → stop; then the mode's steps in order
+/// or below `growth_threshold` (or holding nothing) → stop; then the mode's steps in order
 /// (auto: reaper when present, then drop_caches), each at most once per
 /// run, drop_caches at most once per `drop_caches_interval`, none started
 /// without its minimum time before the deadline.
@@ -133,7 +133,8 @@ public func nextEscalation(mode: DyingReclaimMode, situation s: EscalationSituat
         return .stop(.availableRecovered(available: s.available, globalThreshold: s.globalThreshold))
     }
     guard let dying = s.dying else { return .stop(.dyingUnknown) }
-    if dying.bytes < s.growthThreshold {
+    // Nothing held is nothing to free, even with growth_threshold = 0.
+    if dying.bytes < s.growthThreshold || dying.bytes <= .zero {
         return .stop(.dyingBelowThreshold(bytes: dying.bytes, growthThreshold: s.growthThreshold))
     }
     let steps: [EscalationStep]
