@@ -93,7 +93,7 @@ struct CheckRun {
         case .reclaim where host.hierarchy == .v2:
             try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state)
         case .reclaim:
-            let dying = DyingReclaimRun(config: config, dryRun: dryRun, log: log, targetPath: targetPath, runStarted: started)
+            let dying = DyingReclaimRun(config: config, dryRun: dryRun, log: log, targetPath: targetPath, runStarted: started, hierarchy: host.hierarchy)
             try reclaim(host: host, store: store, targetPath: targetPath, before: current,
                         dying: dying, decision: decision, state: loaded.state)
         case .lowerLast:

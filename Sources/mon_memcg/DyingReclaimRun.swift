@@ -16,14 +16,15 @@ struct DyingReclaimRun {
     var source: any DyingCgroupsSource
     var escalation: Escalation
 
-    init(config: Config, dryRun: Bool, log: EventLog, targetPath: String, runStarted: Int64) {
+    /// On v2 the same run measures with `cgroup.stat` below the target; the
+    /// policy, steps and log lines do not change.
+    init(config: Config, dryRun: Bool, log: EventLog, targetPath: String, runStarted: Int64, hierarchy: CgroupHierarchy = .v1) {
         self.config = config
         self.dryRun = dryRun
         self.log = log
         self.targetPath = targetPath
         self.runStarted = runStarted
-        // The v2 host plugs DyingCgroupsV2 in here.
-        self.source = DyingCgroupsV1(cgroupRoot: config.cgroupRoot, procRoot: config.procRoot)
+        self.source = hierarchy == .v2 ? DyingCgroupsV2() : DyingCgroupsV1(cgroupRoot: config.cgroupRoot, procRoot: config.procRoot)
         self.escalation = Escalation(config: config)
     }
 
