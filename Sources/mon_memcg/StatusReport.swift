@@ -221,7 +221,7 @@ struct StatusReport {
         if host.hierarchy == .v2 { j.add("reclaim_request_bytes", reclaimRequestV2) }
         j.add("dying_cgroups", dyingCount)
         j.add("dying_bytes", dying?.bytes)
-        j.add("dying_scope", dying?.scope.rawValue)
+        j.add("dying_scope", dying?.scope.rawValue ?? (dyingCountOnly != nil ? DyingCgroups.Scope.hierarchy.rawValue : nil))
         j.add("dying_problem", dyingProblem)
         j.add("dying_reclaim", config.dyingReclaim.rawValue)
         j.add("reaper_present", reaperPresent)
