@@ -16,6 +16,9 @@ struct DyingCgroupsKernelTests {
     @Test("real kernel: rmdir'd children holding page cache are counted and sized; drop_caches frees them")
     func dyingThenDropCaches() throws {
         guard KernelLab.available else { return }
+        // drop_caches is node-wide: never while another lab test needs its page cache busy.
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
         let data = "/var/tmp/mon_memcg-test-dying-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let target = try KernelLab.makeCgroup("dying")

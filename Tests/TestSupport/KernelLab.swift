@@ -90,4 +90,24 @@ public enum KernelLab {
         }
         print("WARNING: could not remove test cgroup \(path): errno \(errno)")
     }
+
+    /// Serializes the real-kernel tests that must not overlap: the one that
+    /// drops the node's page cache, and those that need page cache to stay
+    /// busy (the timeout case). A file lock, so it holds across test
+    /// processes on one machine too. Keep the returned value alive for the
+    /// test's duration.
+    public static func exclusive() -> ExclusiveLab { ExclusiveLab() }
+}
+
+public final class ExclusiveLab {
+    private let fd: Int32
+
+    init() {
+        fd = open("/tmp/mon_memcg-test-kernel-lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
 }
