@@ -29,7 +29,14 @@ struct RobustnessTests {
         reader.executableURL = URL(fileURLWithPath: "/bin/sh")
         reader.arguments = ["-c", "n=0; while :; do cat '\(fifo)' > /dev/null; n=$((n+1)); echo $n > '\(counter)'; sleep 0.5; done"]
         try reader.run()
-        defer { reader.terminate(); reader.waitUntilExit() }
+        defer {
+            // No waitUntilExit: Foundation once missed this shell's exit and
+            // the test hung. SIGKILL it, then open the FIFO once so a `cat`
+            // still waiting for a writer sees EOF instead of outliving us.
+            kill(reader.processIdentifier, SIGKILL)
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+        }
 
         let runs = (0..<8).map { _ in
             let p = Process()
