@@ -91,7 +91,8 @@ struct CheckRun {
 
         switch decision.action {
         case .reclaim where host.hierarchy == .v2:
-            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state)
+            let dying = DyingReclaimRun(config: config, dryRun: dryRun, log: log, targetPath: targetPath, runStarted: started, hierarchy: host.hierarchy)
+            try reclaimV2(host: host, store: store, targetPath: targetPath, decision: decision, state: loaded.state, dying: dying)
         case .reclaim:
             let dying = DyingReclaimRun(config: config, dryRun: dryRun, log: log, targetPath: targetPath, runStarted: started, hierarchy: host.hierarchy)
             try reclaim(host: host, store: store, targetPath: targetPath, before: current,
@@ -144,25 +145,32 @@ struct CheckRun {
         }
         try save(store, RunState(last: after, lastDropCaches: state.lastDropCaches))
 
-        // Dying cgroups: measured after every reclaim; escalated when the
-        // reclaim left memory short and they still hold growth_threshold.
+        try escalateDying(host: host, store: store, targetPath: targetPath, dying: dying, after: after, state: state)
+        if case .interrupted(let ms) = outcome {
+            throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
+        }
+    }
+
+    /// Dying cgroups, on both hierarchies: measured after every reclaim
+    /// (also an interrupted one); escalated when the reclaim left memory
+    /// short and they still hold growth_threshold. `after` has been saved
+    /// as `last` already; an escalation that ran stores the usage after it.
+    func escalateDying(host: MemcgHost, store: StateStore, targetPath: String, dying: DyingReclaimRun,
+                       after: Bytes, state: RunState) throws(Failure) {
         let dyingAfter = dying.measure("after reclaim")
         let escalated = try dying.escalate(host: host, dyingAfterReclaim: dyingAfter, lastDropCaches: state.lastDropCaches) { stamp throws(Failure) in
             try save(store, RunState(last: after, lastDropCaches: stamp))
         }
-        if !escalated.stepsRun.isEmpty {
-            let now: Bytes
-            do {
-                now = try host.targetUsage(at: targetPath)
-            } catch {
-                throw Failure(status: error.exitStatus, message: "after dying reclaim: \(error)")
-            }
-            log.info("mem usage total_rss+total_cache after dying reclaim \(now), stored as last")
-            try save(store, RunState(last: now, lastDropCaches: escalated.lastDropCaches))
+        guard !escalated.stepsRun.isEmpty else { return }
+        let now: Bytes
+        do {
+            now = try host.targetUsage(at: targetPath)
+        } catch {
+            throw Failure(status: error.exitStatus, message: "after dying reclaim: \(error)")
         }
-        if case .interrupted(let ms) = outcome {
-            throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
-        }
+        let usage = host.hierarchy == .v2 ? "memory.current" : "total_rss+total_cache"
+        log.info("mem usage \(usage) after dying reclaim \(now), stored as last")
+        try save(store, RunState(last: now, lastDropCaches: escalated.lastDropCaches))
     }
 
     func save(_ store: StateStore, _ state: RunState) throws(Failure) {

@@ -9,7 +9,8 @@ import MemcgKernel
 extension CheckRun {
     /// `state` is what was loaded: only its `last` is replaced, so fields
     /// other features keep in the state survive a v2 reclaim.
-    func reclaimV2(host: MemcgHost, store: StateStore, targetPath: String, decision: Decision, state: RunState) throws(Failure) {
+    func reclaimV2(host: MemcgHost, store: StateStore, targetPath: String, decision: Decision, state: RunState,
+                   dying: DyingReclaimRun) throws(Failure) {
         let file = "\(targetPath)/\(KernelFile.reclaim)"
         var plan = ReclaimPlanV2(request: ReclaimPlanV2.request(for: decision))
         // Never a silent no-op: a kernel without memory.reclaim is a failure.
@@ -17,8 +18,10 @@ extension CheckRun {
             throw Failure(status: .reclaimFailed,
                           message: "\(file) does not exist: this kernel has no memory.reclaim (Linux 5.19 or later is needed to reclaim on cgroup v2); nothing was reclaimed")
         }
+        let dyingBefore = dying.measure("before reclaim")
         if dryRun {
             log.info("dry-run: would have written \(plan.request) to \(file) (\(SeedLogV2.requestReason(decision))) in steps of at most \(plan.stepSize), then stored the usage after it as last")
+            dying.planDryRun(decision: decision, dying: dyingBefore, lastDropCaches: state.lastDropCaches)
             return
         }
         log.info(SeedLogV2.request(plan, decision: decision))
@@ -63,6 +66,7 @@ extension CheckRun {
         if interrupted {
             log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(decision.current - after) bytes (reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s)")
             try save(store, stateAfter)
+            try escalateDying(host: host, store: store, targetPath: targetPath, dying: dying, after: after, state: state)
             throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
         }
         log.info("reclaim took \(seconds(ms)) s, freed \(decision.current - after) bytes")
@@ -75,6 +79,7 @@ extension CheckRun {
             break
         }
         try save(store, stateAfter)
+        try escalateDying(host: host, store: store, targetPath: targetPath, dying: dying, after: after, state: state)
     }
 
     private func usage(_ host: MemcgHost, _ targetPath: String) throws(Failure) -> Bytes {

@@ -12,11 +12,12 @@ struct CgroupV2CLITests {
     static let available: Int64 = 1_073_741_824 - 2_900_000_000
     static let globalThreshold: Int64 = 4_362_076_160
 
+    /// The log without the dying-cgroup lines (CgroupV2DyingTests checks those).
     func logLines(_ tree: FixtureTreeV2) -> [String] {
         (tree.read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
             guard let r = line.range(of: "     ") else { return String(line) }
             return String(line[r.upperBound...])
-        }
+        }.filter { !$0.hasPrefix("dying ") }
     }
 
     @Test("memory short on v2 (found in mountinfo): memory.reclaim asked for the shortfall, seed lines, state")
@@ -157,5 +158,54 @@ struct CgroupV2CLITests {
         #expect(object["hierarchy"] as? String == "v2")
         #expect(int("working_set_bytes") == Int64(180_224 + 182_398_976 - 157_360_128))
         #expect(int("current_bytes") == 162_332_672)
+    }
+}
+
+/// The dying-cgroup escalation on cgroup v2: the target's cgroup.stat
+/// counts them, memory.current minus the live children's is their bytes,
+/// and a reclaim that leaves memory short drops the caches.
+@Suite(.serialized)
+struct CgroupV2DyingTests {
+    func dyingTree() throws -> FixtureTreeV2 {
+        let tree = try FixtureTreeV2()
+        try tree.write("cgroup/user.slice/cgroup.subtree_control", "memory\n")
+        try tree.write("cgroup/user.slice/cgroup.stat", "nr_descendants 1\nnr_dying_descendants 7\n")
+        try tree.write("cgroup/user.slice/session-1.scope/memory.current", "1000000000\n")
+        try tree.write("proc/sys/vm/drop_caches", "")
+        return tree
+    }
+
+    @Test("v2 reclaim measures dying cgroups before and after, then drops the caches")
+    func escalates() throws {
+        let tree = try dyingTree()
+        let r = try Binary.run(["check"] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = tree.read("mon_memcg.log") ?? ""
+        #expect(log.contains("dying cgroups before reclaim: COUNT 7 BYTES 2000000000"), "\(log)")
+        #expect(log.contains("dying cgroups after reclaim: COUNT 7 BYTES 2000000000"))
+        #expect(log.contains("dying reclaim drop_caches: wrote 1 to \(tree.procRoot)/sys/vm/drop_caches"))
+        #expect(log.contains("mem usage memory.current after dying reclaim 3000000000, stored as last"))
+        #expect(tree.read("proc/sys/vm/drop_caches") == "1\n")
+        #expect(tree.read("state/state")?.contains("last_drop_caches ") == true)
+    }
+
+    @Test("v2 dry run says what the escalation would do, writes nothing")
+    func dryRun() throws {
+        let tree = try dyingTree()
+        let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("dying cgroups before reclaim: COUNT 7 BYTES 2000000000"))
+        #expect(r.stdout.contains("would have"))
+        #expect(tree.read("proc/sys/vm/drop_caches") == "")
+        #expect(tree.read("state/state") == nil)
+    }
+
+    @Test("dying_reclaim = off on v2: measured, never escalated")
+    func off() throws {
+        let tree = try dyingTree()
+        let r = try Binary.run(["check", "--dying-reclaim", "off"] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(tree.read("proc/sys/vm/drop_caches") == "")
+        #expect((tree.read("mon_memcg.log") ?? "").contains("dying cgroups after reclaim: COUNT 7"))
     }
 }

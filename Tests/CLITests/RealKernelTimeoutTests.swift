@@ -7,7 +7,7 @@ import TestSupport
 /// must end itself at reclaim_timeout, say so, and keep a correct state.
 @Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
 struct RealKernelTimeoutTests {
-    @Test("force_empty under 16 busy writers is interrupted at the deadline with status 6")
+    @Test("force_empty under 32 busy writers is interrupted at the deadline with status 6")
     func interruptedAtDeadline() throws {
         let lab = KernelLab.exclusive()  // no drop_caches meanwhile: it empties the writers' cache
         defer { withExtendedLifetime(lab) {} }
@@ -34,17 +34,33 @@ struct RealKernelTimeoutTests {
             for w in writers { w.terminate() }
             KernelLab.remove(parent)  // kills what is left inside, then rmdir
         }
-        for n in 1...16 { writers.append(try KernelLab.startInside(session, "sh \(writer) \(n)")) }
+        for n in 1...32 { writers.append(try KernelLab.startInside(session, "sh \(writer) \(n)")) }
         usleep(1_500_000)
         let before = KernelLab.usage(parent)
         #expect(before > 256 << 20, "writers did not fill page cache: \(before)")
 
-        let state = scratch.appendingPathComponent("state").path
-        let log = scratch.appendingPathComponent("log").path
-        let start = Date()
-        let r = try Binary.run(["check", "--target", parent, "--available-threshold", "1T", "--growth-threshold", "1M",
-                                "--reclaim-timeout", "2s", "--state-file", state, "--log-file", log])
-        let took = Date().timeIntervalSince(start)
+        // The kernel's force_empty loop also ends by itself after 16 reclaim
+        // passes that free nothing, which busy writers make rare but not
+        // impossible; a run the kernel finished first proves nothing about
+        // the deadline, so it is retried (up to 3 attempts) and reported.
+        var ended: (RunResult, Double, String, String)?
+        for attempt in 1...3 {
+            let state = scratch.appendingPathComponent("state-\(attempt)").path
+            let log = scratch.appendingPathComponent("log-\(attempt)").path
+            // The deadline alone is under test: busy writers make the dying-byte
+            // estimate noisy, and an escalation would change what is stored.
+            let start = Date()
+            let r = try Binary.run(["check", "--target", parent, "--available-threshold", "1T", "--growth-threshold", "1M",
+                                    "--reclaim-timeout", "2s", "--dying-reclaim", "off", "--state-file", state, "--log-file", log])
+            let took = Date().timeIntervalSince(start)
+            if r.status == 0 {
+                print("real kernel timeout case, attempt \(attempt): force_empty returned by itself after \(Int(took * 1000)) ms; retrying")
+                continue
+            }
+            ended = (r, took, state, log)
+            break
+        }
+        let (r, took, state, log) = try #require(ended, "force_empty returned by itself in 3 attempts: the deadline was never exercised")
         #expect(r.status == 6, "\(r.stderr)")
         #expect(took < 4.0, "the run took \(took) s for a 2 s reclaim_timeout")
         #expect(r.stderr.contains("interrupted after"))

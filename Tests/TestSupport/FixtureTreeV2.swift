@@ -33,6 +33,9 @@ public final class FixtureTreeV2 {
         try setRoot(anon: rootAnon, file: rootFile, inactiveFile: rootInactiveFile)
         if let target {
             try setTarget(target, current: targetCurrent)
+            // Every v2 cgroup has these; no dying descendants by default.
+            try write("cgroup/\(target)/cgroup.stat", "nr_descendants 0\nnr_dying_descendants 0\n")
+            try write("cgroup/\(target)/cgroup.subtree_control", "\n")
             if reclaimFile { try write("cgroup/\(target)/memory.reclaim", "") }
         }
         try FileManager.default.createDirectory(atPath: path("state"), withIntermediateDirectories: true)
