@@ -1,7 +1,7 @@
 /// Totals that survive between runs (each timer run is a new process), kept
 /// in the state file so the metrics' `_total` counters only ever grow, and
 /// shared by the oneshot and `mon_memcg watch` so switching between them
-/// loses nothing.
+/// loses nothing. Counted while metrics_file is set (see CheckRecord).
 public struct RunCounters: Equatable, Sendable {
     /// Writes to memory.force_empty started (interrupted ones included).
     public var reclaims: Int64 = 0

@@ -46,7 +46,14 @@ struct CheckRun {
     var dryRun: Bool
     var log: EventLog
     /// What the check saw and did, for the metrics file and `watch`.
-    var record = CheckRecord()
+    var record: CheckRecord
+
+    init(config: Config, dryRun: Bool, log: EventLog) {
+        self.config = config
+        self.dryRun = dryRun
+        self.log = log
+        self.record = CheckRecord(counting: config.metricsFile != nil)
+    }
 
     func run() throws(Failure) {
         let started = MonotonicClock.nowMilliseconds()
@@ -111,7 +118,7 @@ struct CheckRun {
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
                 log.info("dry-run: \(decision.reason)")
-            } else if decision.action == .skipGrowthBelowThreshold {
+            } else if decision.action == .skipGrowthBelowThreshold, record.counting {
                 record.counters.recordSkip()
                 try save(store, loaded.state)  // last unchanged; the skip counted
             } else if case .unusable = loaded {

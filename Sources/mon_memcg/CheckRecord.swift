@@ -8,6 +8,11 @@ import MemcgKernel
 /// metrics file is rendered from it, and `watch` arms its next threshold
 /// from it. A class so the non-mutating `CheckRun.run()` can fill it.
 final class CheckRecord {
+    /// Counters are kept only while metrics_file is set: without it the
+    /// state file and the writes a run makes stay exactly the seed's (a skip
+    /// writes nothing). Counters already in the state file are carried over
+    /// unchanged, so turning metrics off and on again never resets them.
+    let counting: Bool
     /// The check held the run lock (not a dry run, and no other run had it).
     var locked = false
     var node: NodeObservation?
@@ -21,6 +26,8 @@ final class CheckRecord {
     /// The counters came from the state file (not just zeros).
     var stateLoaded = false
 
+    init(counting: Bool) { self.counting = counting }
+
     func observed(node: NodeObservation, current: Bytes, globalThreshold: Bytes, state: RunState) {
         self.node = node
         self.current = current
@@ -31,6 +38,7 @@ final class CheckRecord {
     }
 
     func reclaimed(_ outcome: ReclaimOutcome, freed: Bytes) {
+        guard counting else { return }
         let (ms, interrupted) = switch outcome {
         case .completed(let ms): (ms, false)
         case .interrupted(let ms): (ms, true)

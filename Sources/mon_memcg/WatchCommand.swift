@@ -69,7 +69,8 @@ final class WatchDaemon {
             log.error("watch cannot start: \(error)")
             return .internalError
         }
-        log.info("watch started (pid \(getpid())): checks on threshold events from \(config.cgroupRoot)/\(KernelFile.eventControl) and every \(seconds(config.pollIntervalMilliseconds)) s")
+        let root = (try? MemcgHost.detect(config: config))?.cgroupRoot ?? config.cgroupRoot
+        log.info("watch started (pid \(getpid())): checks on threshold events from \(root)/\(KernelFile.eventControl) and every \(seconds(config.pollIntervalMilliseconds)) s")
 
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
@@ -138,30 +139,38 @@ final class WatchDaemon {
     /// Registers the thresholds for the current state of the node; true when
     /// usage crossed one while it was being registered.
     private func arm(after record: CheckRecord) -> Bool {
-        let host = MemcgHost(config: config)
+        let host: MemcgHost
         let node: NodeObservation
         do {
+            host = try MemcgHost.detect(config: config)
             node = try host.observeNode()
         } catch {
             wake = nil
             armProblems.report("threshold events off until the next check: \(error)", to: log)
             return false
         }
+        guard host.hierarchy == .v1 else {
+            // v2 has no usage thresholds. The seam: a WakeSource for a PSI
+            // trigger on /proc/pressure/memory or the target's memory.events.
+            wake = nil
+            armProblems.report("no threshold events on cgroup v2 yet; checking every \(seconds(config.pollIntervalMilliseconds)) s", to: log, asError: false)
+            return false
+        }
         let levels = WatchArming.thresholds(node: node, policy: config.policy, growthSoFar: record.growthSinceLast)
-        if let current = wake as? UsageThresholdEvent, current.thresholds == levels, current.cgroupPath == config.cgroupRoot {
+        if let current = wake as? UsageThresholdEvent, current.thresholds == levels, current.cgroupPath == host.cgroupRoot {
             return false
         }
         trace("arm \(levels.map { String($0.value) }.joined(separator: ",")) usage \(node.rootUsage) available \(node.available)")
         do {
             // The new registration first: the old one still watches until it is replaced.
-            wake = try UsageThresholdEvent(cgroupPath: config.cgroupRoot, thresholds: levels)
-            armProblems.resolved(to: log, "threshold events on \(config.cgroupRoot)/\(KernelFile.usageInBytes) work again")
+            wake = try UsageThresholdEvent(cgroupPath: host.cgroupRoot, thresholds: levels)
+            armProblems.resolved(to: log, "threshold events on \(host.cgroupRoot)/\(KernelFile.usageInBytes) work again")
         } catch {
             wake = nil
             armProblems.report("no threshold events (\(error)); checking every \(seconds(config.pollIntervalMilliseconds)) s only", to: log)
             return false
         }
-        guard let text = try? FileIO.read("\(config.cgroupRoot)/\(KernelFile.usageInBytes)"),
+        guard let text = try? FileIO.read("\(host.cgroupRoot)/\(KernelFile.usageInBytes)"),
               let usage = try? CounterFile.parse(text) else { return false }
         return WatchArming.crossedWhileArming(usage: usage, thresholds: levels)
     }
@@ -205,14 +214,14 @@ struct Repeats {
     private var current: String?
     private var count = 0
 
-    mutating func report(_ message: String, to log: EventLog) {
+    mutating func report(_ message: String, to log: EventLog, asError: Bool = true) {
         if message == current {
             count += 1
             return
         }
         current = message
         count = 0
-        log.error(message)
+        if asError { log.error(message) } else { log.info(message) }
     }
 
     mutating func resolved(to log: EventLog, _ message: String) {
