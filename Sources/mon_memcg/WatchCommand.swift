@@ -75,6 +75,7 @@ final class WatchDaemon {
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
         var nextPoll = MonotonicClock.nowMilliseconds()
+        var nearPoll = false
         while true {
             let now = MonotonicClock.nowMilliseconds()
             let due = pending != nil ? lastCheckEnd + Self.minimumGapMilliseconds : nextPoll
@@ -94,7 +95,7 @@ final class WatchDaemon {
             }
             if ready.count > 1, let wake, wake.drain() { pending = "threshold" }
             let t = MonotonicClock.nowMilliseconds()
-            if pending == nil, t >= nextPoll { pending = "poll" }
+            if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
             guard let reason = pending, t >= lastCheckEnd + Self.minimumGapMilliseconds else { continue }
             pending = nil
 
@@ -103,8 +104,16 @@ final class WatchDaemon {
             let outcome = check(signals)
             lastCheckEnd = MonotonicClock.nowMilliseconds()
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
-            if arm(after: outcome.record) { pending = "threshold" }
-            nextPoll = lastCheckEnd + config.pollIntervalMilliseconds
+            let armed = arm(after: outcome.record)
+            if armed.crossed { pending = "threshold" }
+            // Sooner than poll_interval while memory is close to short
+            // (WatchArming.pollDelayMilliseconds): a "near" wake-up.
+            var delay = config.pollIntervalMilliseconds
+            if adaptivePoll, let node = armed.node {
+                delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay)
+            }
+            nearPoll = delay < config.pollIntervalMilliseconds
+            nextPoll = lastCheckEnd + delay
         }
     }
 
@@ -125,6 +134,7 @@ final class WatchDaemon {
                 self.metricsProblems.report(problem, to: self.log)
             }
             checkProblems.resolved(to: log, "checks succeed again")
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
             return (run.record, false)
         } catch {
             if StopSignal.received != nil {
@@ -136,9 +146,10 @@ final class WatchDaemon {
         }
     }
 
-    /// Registers the thresholds for the current state of the node; true when
-    /// usage crossed one while it was being registered.
-    private func arm(after record: CheckRecord) -> Bool {
+    /// Registers the thresholds for the current state of the node. Returns
+    /// the observation it used, and whether usage crossed a threshold while
+    /// it was being registered.
+    private func arm(after record: CheckRecord) -> (node: NodeObservation?, crossed: Bool) {
         let host: MemcgHost
         let node: NodeObservation
         do {
@@ -147,18 +158,18 @@ final class WatchDaemon {
         } catch {
             wake = nil
             armProblems.report("threshold events off until the next check: \(error)", to: log)
-            return false
+            return (nil, false)
         }
         guard host.hierarchy == .v1 else {
             // v2 has no usage thresholds. The seam: a WakeSource for a PSI
             // trigger on /proc/pressure/memory or the target's memory.events.
             wake = nil
             armProblems.report("no threshold events on cgroup v2 yet; checking every \(seconds(config.pollIntervalMilliseconds)) s", to: log, asError: false)
-            return false
+            return (node, false)
         }
         let levels = WatchArming.thresholds(node: node, policy: config.policy, growthSoFar: record.growthSinceLast)
         if let current = wake as? UsageThresholdEvent, current.thresholds == levels, current.cgroupPath == host.cgroupRoot {
-            return false
+            return (node, false)
         }
         trace("arm \(levels.map { String($0.value) }.joined(separator: ",")) usage \(node.rootUsage) available \(node.available)")
         do {
@@ -168,11 +179,11 @@ final class WatchDaemon {
         } catch {
             wake = nil
             armProblems.report("no threshold events (\(error)); checking every \(seconds(config.pollIntervalMilliseconds)) s only", to: log)
-            return false
+            return (node, false)
         }
         guard let text = try? FileIO.read("\(host.cgroupRoot)/\(KernelFile.usageInBytes)"),
-              let usage = try? CounterFile.parse(text) else { return false }
-        return WatchArming.crossedWhileArming(usage: usage, thresholds: levels)
+              let usage = try? CounterFile.parse(text) else { return (node, false) }
+        return (node, WatchArming.crossedWhileArming(usage: usage, thresholds: levels))
     }
 
     /// SIGHUP: the configuration again (file and the same command-line
@@ -198,6 +209,10 @@ final class WatchDaemon {
         return .ok
     }
 }
+
+/// `MON_MEMCG_ADAPTIVE_POLL=0`: poll every poll_interval even near the
+/// threshold, so tests and benchmarks can measure the kernel event alone.
+private let adaptivePoll = getenv("MON_MEMCG_ADAPTIVE_POLL").map { String(cString: $0) != "0" } ?? true
 
 /// `MON_MEMCG_TRACE=1`: one stderr line per wake-up and arming, with
 /// CLOCK_MONOTONIC milliseconds, for debugging and the benchmarks.

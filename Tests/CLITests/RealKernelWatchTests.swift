@@ -57,7 +57,8 @@ struct RealKernelWatchTests {
         let step: Int64 = 128 << 20
         let threshold = try availableAboveWatermark(target: cgroup) - step
         try config(s, target: cgroup, availableThreshold: threshold).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
-        let daemon = try Daemon(["watch", "--config", s.path("conf")], environment: ["MON_MEMCG_TRACE": "1"])
+        // The kernel event alone: no quicker polls near the threshold.
+        let daemon = try Daemon(["watch", "--config", s.path("conf")], environment: ["MON_MEMCG_TRACE": "1", "MON_MEMCG_ADAPTIVE_POLL": "0"])
         #expect(eventually(timeout: 10) { daemon.stderr.contains(" arm ") }, "\(daemon.stderr)\n\(contents(s.path("log")))")
         let started = Date()
 
@@ -84,6 +85,10 @@ struct RealKernelWatchTests {
         #expect(elapsed < 30, "reclaimed after \(elapsed) s: that could have been the 60 s poll")
         #expect(log.contains("need reclaim /sys/fs/cgroup/memory//\(cgroup) !!"))
         #expect(daemon.stderr.contains("wake threshold"), "\(daemon.stderr)")
+        // The check that reclaimed was one a threshold event started.
+        let trace = daemon.stderr.split(separator: "\n").filter { $0.contains(" wake ") || $0.contains(" checked ") }
+        let reclaimWake = trace.firstIndex { $0.hasSuffix("checked reclaim") }.flatMap { i in trace[..<i].last { $0.contains(" wake ") } }
+        #expect(reclaimWake?.hasSuffix("wake threshold") == true, "\(daemon.stderr)")
         let metrics = contents(s.path("mon_memcg.prom"))
         #expect(eventually(timeout: 5) { contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total ") && !contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total 0\n") })
         #expect(!metrics.contains("reason=\"poll\""), "no poll can have run within 60 s")

@@ -88,6 +88,42 @@ struct WatchFixtureTests {
         try PromText.validate(metrics(tree))
     }
 
+    @Test("watch takes the oneshot's run lock for each check: while another run holds it, no reclaim")
+    func sharesTheRunLock() throws {
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 100_000_000)
+        try FileManager.default.createDirectory(atPath: tree.path("metrics"), withIntermediateDirectories: true)
+        try tree.write("mon_memcg.conf", config(tree))
+        // A manual `mon_memcg check` in progress, as far as the lock goes.
+        let fd = open(tree.stateFile + ".lock", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        #expect(flock(fd, LOCK_EX) == 0)
+        let daemon = try Daemon(["watch", "--config", tree.configFile])
+        #expect(eventually(timeout: 10) { log(tree).contains("another mon_memcg run holds \(tree.stateFile).lock; this run does nothing") }, "\(log(tree))")
+        usleep(500_000)
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "", "no reclaim while the lock is held")
+        #expect(tree.read("metrics/mon_memcg.prom") == nil, "the run holding the lock writes the metrics")
+        close(fd)
+        #expect(eventually(timeout: 10) { log(tree).contains("reclaim took ") }, "\(log(tree))")
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
+    @Test("close to the threshold, the safety poll comes sooner than poll_interval")
+    func nearPolls() throws {
+        // MemTotal 24e9 bytes, working set chosen so available is 100 MB above global thresh.
+        let memTotal: Int64 = 24_000_000 * 1024
+        let global: Int64 = (4 << 30) + 65536 * 1024
+        let tree = try FixtureTree(rootUsage: memTotal - global - 100_000_000, rootInactiveFile: 0)
+        try FileManager.default.createDirectory(atPath: tree.path("metrics"), withIntermediateDirectories: true)
+        try tree.write("mon_memcg.conf", config(tree, poll: "60s"))
+        let daemon = try Daemon(["watch", "--config", tree.configFile])
+        #expect(eventually(timeout: 10) { (sample(metrics(tree), "mon_memcg_watch_wakeups_total{reason=\"near\"}") ?? 0) >= 3 }, "\(metrics(tree))")
+        #expect(sample(metrics(tree), "mon_memcg_available_bytes") == global + 100_000_000)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
     @Test("SIGINT stops it too, and a bad configuration at start exits 2 without running")
     func sigintAndBadStart() throws {
         let tree = try FixtureTree()

@@ -61,6 +61,23 @@ struct WatchArmingTests {
         }
     }
 
+    @Test("the safety poll quickens near the threshold", arguments: [
+        ("far: poll_interval", Int64(20) << 30, Int64(5_000)),
+        ("5 GiB of headroom: poll_interval", Int64(5) << 30, 5_000),
+        ("1 GiB: every second", Int64(1) << 30, 1_000),
+        ("256 MiB: every 250 ms", Int64(256) << 20, 250),
+        ("1 byte: the minimum", 1, 200),
+        ("exactly at the threshold (short): poll_interval", 0, 5_000),
+        ("deep in short: poll_interval", -(Int64(50) << 30), 5_000),
+    ])
+    func pollDelay(row: (String, Int64, Int64)) {
+        // available - global thresh = headroom
+        let g = Self.globalThresh
+        let node = Self.node(total: 30 << 30, usage: (30 << 30) - g - row.1, inactive: 0)
+        #expect(node.available.value - g == row.1)
+        #expect(WatchArming.pollDelayMilliseconds(node: node, policy: Self.policy, pollIntervalMilliseconds: 5_000) == row.2, "\(row.0)")
+    }
+
     @Test("a crossing during registration is noticed")
     func crossedWhileArming() {
         #expect(WatchArming.crossedWhileArming(usage: 100, thresholds: [100]))
