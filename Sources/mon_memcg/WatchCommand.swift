@@ -42,8 +42,10 @@ struct Watch: ParsableCommand {
 /// the same thread, where the reclaim deadline (a thread-directed SIGALRM)
 /// and the stop handler (`WatchSignals`) can interrupt its write.
 final class WatchDaemon {
-    /// Threshold wake-ups closer than this to the end of the previous check
-    /// wait for it: a bound on checks per second whatever the kernel sends.
+    /// A threshold wake-up closer than this to the end of the previous check
+    /// that a threshold event started waits for it: a bound on checks per
+    /// second whatever the kernel sends. Wake-ups after a poll's check are
+    /// not delayed (the polls are already bounded).
     static let minimumGapMilliseconds: Int64 = 100
 
     private let options: SharedOptions
@@ -74,11 +76,12 @@ final class WatchDaemon {
 
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
+        var lastEventCheckEnd = Int64.min / 2
         var nextPoll = MonotonicClock.nowMilliseconds()
         var nearPoll = false
         while true {
             let now = MonotonicClock.nowMilliseconds()
-            let due = pending != nil ? lastCheckEnd + Self.minimumGapMilliseconds : nextPoll
+            let due = pending != nil ? lastEventCheckEnd + Self.minimumGapMilliseconds : nextPoll
             var fds = [signals.fd]
             if let wake { fds.append(wake.fd) }
             let ready = Poll.wait(fds, timeoutMilliseconds: due - now)
@@ -96,13 +99,14 @@ final class WatchDaemon {
             if ready.count > 1, let wake, wake.drain() { pending = "threshold" }
             let t = MonotonicClock.nowMilliseconds()
             if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
-            guard let reason = pending, t >= lastCheckEnd + Self.minimumGapMilliseconds else { continue }
+            guard let reason = pending, reason != "threshold" || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
             pending = nil
 
             wakeups[reason, default: 0] += 1
             trace("wake \(reason)")
             let outcome = check(signals)
             lastCheckEnd = MonotonicClock.nowMilliseconds()
+            if reason == "threshold" { lastEventCheckEnd = lastCheckEnd }
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let armed = arm(after: outcome.record)
             if armed.crossed { pending = "threshold" }
