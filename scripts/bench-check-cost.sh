@@ -5,11 +5,15 @@
 # (user + system) per run, measured by hyperfine in one session, interleaved
 # by hyperfine's own order, with a ratio of medians. Root, cgroup v1.
 #
-#   scripts/bench-check-cost.sh [BINARY] [RUNS]
+#   scripts/bench-check-cost.sh [BINARY] [RUNS] [OTHER_BINARY]
+#
+# OTHER_BINARY, if given, is measured too (e.g. a build with
+# -Xswiftc -static-executable, to see what start-up costs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-.build/release/mon_memcg}")
 runs=${2:-300}
+other=${3:+$(realpath "$3")}
 mem=/sys/fs/cgroup/memory
 [ "$(id -u)" = 0 ] && [ -e $mem/memory.force_empty ] || { echo "needs root and cgroup v1 at $mem" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install -y hyperfine)" >&2; exit 1; }
@@ -56,7 +60,8 @@ args=(check --target "$cg" --state-file "$work/state" --log-file "$work/log")
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hf.json" \
     -n "mon_memcg check" "$bin ${args[*]}" \
     -n "mon_memcg check + metrics_file" "$bin ${args[*]} --metrics-file $work/mon_memcg.prom" \
-    -n "shell script (seed style)" "$work/seed-check.sh" > "$work/hf.txt"
+    -n "shell script (seed style)" "$work/seed-check.sh" \
+    ${other:+-n "other binary: check" "$other ${args[*]}"} > "$work/hf.txt"
 cat "$work/hf.txt"
 python3 - "$work/hf.json" <<'PY'
 import json, sys
