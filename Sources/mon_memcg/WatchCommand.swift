@@ -146,6 +146,7 @@ final class WatchDaemon {
                 return (run.record, error.status == .reclaimInterrupted)
             }
             checkProblems.report(error.message, to: log)
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
             return (run.record, false)
         }
     }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// `mon_memcg watch` against the real cgroup v1 memory controller: the
-/// kernel's usage threshold wakes it (poll_interval is 60 s, so no poll can
+/// kernel's usage threshold wakes it (poll_interval is 10 min, so no poll can
 /// be what reclaims), SIGHUP re-reads the configuration, and SIGTERM ends a
 /// reclaim that force_empty would not finish by itself.
 ///
@@ -36,7 +36,7 @@ struct RealKernelWatchTests {
         target = \(target)
         available_threshold = \(availableThreshold)
         growth_threshold = 1M
-        poll_interval = 60s
+        poll_interval = 10m
         reclaim_timeout = 50s
         state_file = \(s.path("state"))
         log_file = \(s.path("log"))
@@ -45,7 +45,7 @@ struct RealKernelWatchTests {
         """
     }
 
-    @Test("a crossing wakes watch and reclaims at once, without the 60 s poll; SIGHUP re-reads the config; SIGTERM stops it")
+    @Test("a crossing wakes watch and reclaims at once, without the 10 min poll; SIGHUP re-reads the config; SIGTERM stops it")
     func crossingReclaims() throws {
         let cgroup = try KernelLab.makeCgroup("watch")
         defer { KernelLab.remove(cgroup) }
@@ -55,7 +55,7 @@ struct RealKernelWatchTests {
         #expect(try KernelLab.runInside(cgroup, "dd if=/dev/zero of=\(s.path("cache")) bs=1M count=64 status=none && cat \(s.path("cache")) \(s.path("cache")) > /dev/null") == 0)
 
         let step: Int64 = 128 << 20
-        let threshold = try availableAboveWatermark(target: cgroup) - step
+        var threshold = try availableAboveWatermark(target: cgroup) - step
         try config(s, target: cgroup, availableThreshold: threshold).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
         // The kernel event alone: no quicker polls near the threshold.
         let daemon = try Daemon(["watch", "--config", s.path("conf")], environment: ["MON_MEMCG_TRACE": "1", "MON_MEMCG_ADAPTIVE_POLL": "0"])
@@ -63,8 +63,20 @@ struct RealKernelWatchTests {
         let started = Date()
 
         // Anonymous memory grows 8 MiB per 25 ms (320 MiB/s) up to 768 MiB:
-        // the working set crosses the armed level after about 128 MiB.
-        let grower = try KernelLab.startInside(cgroup, """
+        // the working set crosses the armed level after about 128 MiB. The
+        // level is the whole host's: if another test frees more than the
+        // growth meanwhile (a force_empty elsewhere), there is no crossing;
+        // then the threshold is taken again (SIGHUP) and the growth repeated.
+        var reclaimed = false
+        for attempt in 1...3 {
+            if attempt > 1 {
+                print("real kernel: attempt \(attempt - 1) saw no crossing (the host's working set moved); again")
+                threshold = try availableAboveWatermark(target: cgroup) - step
+                try config(s, target: cgroup, availableThreshold: threshold).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+                daemon.signal(SIGHUP)
+                #expect(eventually(timeout: 5) { contents(s.path("log")).components(separatedBy: "reloaded the configuration").count == attempt })
+            }
+            let grower = try KernelLab.startInside(cgroup, """
             exec python3 -c "
             import time
             held = []
@@ -76,29 +88,30 @@ struct RealKernelWatchTests {
             time.sleep(60)
             "
             """.replacingOccurrences(of: "'", with: "'\\''"))
-        defer { KernelLab.killAndReap(grower) }
-
-        let reclaimed = eventually(timeout: 20) { contents(s.path("log")).contains("reclaim took ") }
+            reclaimed = eventually(timeout: 15) { contents(s.path("log")).contains("reclaim took ") }
+            KernelLab.killAndReap(grower)
+            if reclaimed { break }
+        }
         let elapsed = Date().timeIntervalSince(started)
         let log = contents(s.path("log"))
-        #expect(reclaimed, "no reclaim within 20 s:\n\(log)\n\(daemon.stderr)")
-        #expect(elapsed < 30, "reclaimed after \(elapsed) s: that could have been the 60 s poll")
+        #expect(reclaimed, "no reclaim in 3 attempts:\n\(log)\n\(daemon.stderr)")
+        #expect(elapsed < 50, "reclaimed after \(elapsed) s: that could have been the poll")
         #expect(log.contains("need reclaim /sys/fs/cgroup/memory//\(cgroup) !!"))
         #expect(daemon.stderr.contains("wake threshold"), "\(daemon.stderr)")
         // The check that reclaimed was one a threshold event started.
         let trace = daemon.stderr.split(separator: "\n").filter { $0.contains(" wake ") || $0.contains(" checked ") }
-        let reclaimWake = trace.firstIndex { $0.hasSuffix("checked reclaim") }.flatMap { i in trace[..<i].last { $0.contains(" wake ") } }
-        #expect(reclaimWake?.hasSuffix("wake threshold") == true, "\(daemon.stderr)")
+        let reclaimWake = trace.firstIndex { $0.contains(" checked reclaim") }.flatMap { i in trace[..<i].last { $0.contains(" wake ") } }
+        #expect(reclaimWake?.hasSuffix("wake threshold") == true, "\(daemon.stderr)\n\(log)")
         let metrics = contents(s.path("mon_memcg.prom"))
         #expect(eventually(timeout: 5) { contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total ") && !contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total 0\n") })
-        #expect(!metrics.contains("reason=\"poll\""), "no poll can have run within 60 s")
+        #expect(!metrics.contains("reason=\"poll\""), "no poll can have run within 10 min")
         try PromText.validate(contents(s.path("mon_memcg.prom")))
-        KernelLab.killAndReap(grower)
 
         // SIGHUP: a new threshold (never short) is read and armed.
         try config(s, target: cgroup, availableThreshold: 0).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+        let reloads = contents(s.path("log")).components(separatedBy: "reloaded the configuration on SIGHUP").count
         daemon.signal(SIGHUP)
-        #expect(eventually(timeout: 5) { contents(s.path("log")).contains("reloaded the configuration on SIGHUP") })
+        #expect(eventually(timeout: 5) { contents(s.path("log")).components(separatedBy: "reloaded the configuration on SIGHUP").count == reloads + 1 })
         #expect(eventually(timeout: 5) { daemon.stderr.contains("wake reload") })
         // The new global thresh (0 + the watermark) is what the reload's check used.
         #expect(eventually(timeout: 5) {
@@ -110,7 +123,7 @@ struct RealKernelWatchTests {
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
         #expect(contents(s.path("log")).hasSuffix("watch stopped on SIGTERM\n"))
-        print("real kernel: watch reclaimed \(cgroup) \(String(format: "%.2f", elapsed)) s after the growth started (poll_interval 60 s)")
+        print("real kernel: watch reclaimed \(cgroup) \(String(format: "%.2f", elapsed)) s after the growth started (poll_interval 10 min)")
     }
 
     @Test("SIGTERM interrupts a reclaim that force_empty would not finish, logs it, and exits 0 at once")
