@@ -18,7 +18,7 @@ public struct MetricsSnapshot: Equatable, Sendable {
     /// Wall clock of the check, epoch seconds.
     public var timestampSeconds: Int64
 
-    // Seam for the dying-cgroup measurement and escalation: left out while nil.
+    // Dying cgroups are measured around reclaims only: left out while nil.
     /// Dying memory cgroups found (removed but still charged).
     public var dyingCgroups: Int64?
     /// Bytes those dying cgroups are estimated to hold.
@@ -79,7 +79,7 @@ public enum Metrics {
         gauge("last_run_success", "1 if the last check ended without a failure, else 0 (see the log).", Int64(s.success ? 1 : 0))
         gauge("dying_cgroups", "Dying memory cgroups (removed, still charged) found by the last check.", s.dyingCgroups)
         gauge("dying_bytes", "Bytes estimated to be held by dying memory cgroups at the last check.", s.dyingBytes)
-        counter("escalations_total", "Escalations run after a reclaim that left memory short.", s.escalations)
+        counter("escalations_total", "Escalation steps (memcg reaper, drop_caches) run after a reclaim that left memory short.", s.escalations)
         family("watch_wakeups_total", "counter", "mon_memcg watch wake-ups since it started, by reason.",
                s.wakeups.keys.sorted().map { (labels: "{reason=\"\(escapeLabel($0))\"}", value: "\(s.wakeups[$0]!)") })
         return out

@@ -9,6 +9,9 @@ public struct RunCounters: Equatable, Sendable {
     public var skips: Int64 = 0
     /// Reclaims interrupted: by reclaim_timeout, or by SIGTERM/SIGINT in watch.
     public var interruptions: Int64 = 0
+    /// Escalation steps run after a reclaim left memory short (memcg reaper,
+    /// drop_caches).
+    public var escalations: Int64 = 0
     /// Sum over reclaims of the target's usage before minus after (never negative).
     public var reclaimedBytes: Bytes = .zero
     /// How long the most recent reclaim's write took.
@@ -29,11 +32,13 @@ public struct RunCounters: Equatable, Sendable {
 
     public mutating func recordSkip() { skips = skips.addingSaturating(1) }
 
+    public mutating func recordEscalations(_ steps: Int64) { escalations = escalations.addingSaturating(max(0, steps)) }
+
     // MARK: state file lines
 
     /// The state-file keys, each optional: a zero or unset value is not
     /// written, so a state file from before the counters reads as zeros.
-    static let stateKeys: Set<Substring> = ["reclaims", "skips", "interruptions", "reclaimed_bytes", "last_reclaim_ms", "last_reclaim_at"]
+    static let stateKeys: Set<Substring> = ["reclaims", "skips", "interruptions", "escalations", "reclaimed_bytes", "last_reclaim_ms", "last_reclaim_at"]
 
     func stateLines() -> String {
         var text = ""
@@ -43,6 +48,7 @@ public struct RunCounters: Equatable, Sendable {
         put("reclaims", reclaims)
         put("skips", skips)
         put("interruptions", interruptions)
+        put("escalations", escalations)
         put("reclaimed_bytes", reclaimedBytes.value)
         put("last_reclaim_ms", lastReclaimMilliseconds)
         put("last_reclaim_at", lastReclaimEpochSeconds)
@@ -59,6 +65,7 @@ public struct RunCounters: Equatable, Sendable {
         case "reclaims": reclaims = n
         case "skips": skips = n
         case "interruptions": interruptions = n
+        case "escalations": escalations = n
         case "reclaimed_bytes": reclaimedBytes = Bytes(n)
         case "last_reclaim_ms": lastReclaimMilliseconds = n
         case "last_reclaim_at": lastReclaimEpochSeconds = n

@@ -132,6 +132,7 @@ struct CheckRun {
                          dying: DyingReclaimRun, decision: Decision, state: RunState) throws(Failure) {
         let file = "\(targetPath)/\(KernelFile.forceEmpty)"
         let dyingBefore = dying.measure("before reclaim")
+        record.dying = dyingBefore
         if dryRun {
             log.info("dry-run: would have written 1 to \(file), then stored the usage after it as last")
             dying.planDryRun(decision: decision, dying: dyingBefore, lastDropCaches: state.lastDropCaches)
@@ -167,9 +168,11 @@ struct CheckRun {
         // Not when mon_memcg watch is stopping.
         if stopCause == nil {
             let dyingAfter = dying.measure("after reclaim")
+            record.dying = dyingAfter ?? record.dying
             let escalated = try dying.escalate(host: host, dyingAfterReclaim: dyingAfter, lastDropCaches: state.lastDropCaches) { stamp throws(Failure) in
                 try save(store, RunState(last: after, lastDropCaches: stamp))
             }
+            record.escalated(steps: escalated.stepsRun.count)
             if !escalated.stepsRun.isEmpty {
                 let now: Bytes
                 do {

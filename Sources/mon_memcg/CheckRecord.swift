@@ -23,6 +23,9 @@ final class CheckRecord {
     /// The value stored as last: loaded, then as saved.
     var last: Bytes?
     var counters = RunCounters()
+    /// Dying cgroups below the target, as last measured by this check (only
+    /// around a reclaim).
+    var dying: DyingCgroups?
     /// The counters came from the state file (not just zeros).
     var stateLoaded = false
 
@@ -46,6 +49,11 @@ final class CheckRecord {
         counters.recordReclaim(freed: freed, milliseconds: ms, interrupted: interrupted, endedAtEpochSeconds: Int64(time(nil)))
     }
 
+    func escalated(steps: Int) {
+        guard counting, steps > 0 else { return }
+        counters.recordEscalations(Int64(steps))
+    }
+
     /// The target's growth since last that the decision saw, when memory was
     /// short and it skipped; 0 otherwise (a reclaim resets last).
     var growthSinceLast: Bytes {
@@ -60,6 +68,9 @@ final class CheckRecord {
         s.globalThreshold = globalThreshold
         s.targetCurrent = current
         s.targetLast = last ?? (stateLoaded ? .zero : nil)  // the seed starts from 0
+        s.dyingCgroups = dying?.count
+        s.dyingBytes = dying?.bytes
+        s.escalations = counters.escalations
         return s
     }
 }

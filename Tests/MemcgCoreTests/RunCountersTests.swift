@@ -24,6 +24,15 @@ struct RunCountersTests {
         #expect(StateFile.render(RunState(last: 5)) == "mon_memcg-state 1\nlast 5\n")
     }
 
+    @Test("escalations are a counter line too")
+    func escalations() throws {
+        var state = RunState(last: 1)
+        state.counters.recordEscalations(2)
+        state.counters.recordEscalations(-1)
+        #expect(StateFile.render(state) == "mon_memcg-state 1\nlast 1\nescalations 2\n")
+        #expect(try StateFile.parse("mon_memcg-state 1\nescalations 3\nlast 1\n").counters.escalations == 3)
+    }
+
     @Test("a state file written before the counters reads as zeros")
     func oldFile() throws {
         let state = try StateFile.parse("mon_memcg-state 1\nlast 915800064\n")
