@@ -99,6 +99,13 @@ if [ -n "$verify_out" ]; then
 fi
 ok "$units verify silently"
 
+step "mon_memcg-watch.service has mon_memcg.service's sandbox"
+sandbox_of() { sed -n '/^# --- File system ---/,$p' "$1" | grep -v -e '^#' -e '^$' -e '^\[Install\]' -e '^WantedBy='; }
+if ! diff -u <(sandbox_of packaging/systemd/mon_memcg.service) <(sandbox_of packaging/systemd/mon_memcg-watch.service); then
+    fail "the sandboxing directives of the two services differ (- oneshot, + watch): keep them the same"
+fi
+ok "same sandboxing directives"
+
 step "systemd-analyze security --offline=yes (exposure <= $max_exposure)"
 exposures=""
 for service in mon_memcg.service mon_memcg-watch.service; do
