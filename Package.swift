@@ -28,7 +28,7 @@ let package = Package(
         ),
         // Fixture trees, the built binary, and the real-kernel lab, for tests only.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore"]),
+        .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore", "TestSupport"]),
         .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore", "TestSupport"],
                     exclude: ["Fixtures"]),
         // Runs the built binary end to end against fixture trees and the real kernel.

@@ -24,6 +24,11 @@ public struct Config: Equatable, Sendable {
     public var dropCachesIntervalSeconds: Int64 = 600
     /// Where sysfs is mounted (the memcg reaper's knob lives below it).
     public var sysRoot = "/sys"
+    /// `mon_memcg watch`: a check runs at least this often, besides the
+    /// threshold events.
+    public var pollIntervalMilliseconds: Int64 = 5_000
+    /// Prometheus text file written after every check; nil is off.
+    public var metricsFile: String?
 
     public init() {}
 
@@ -69,6 +74,14 @@ public struct Config: Equatable, Sendable {
             }
             dropCachesIntervalSeconds = ms / 1000
         case .sysRoot: sysRoot = try Self.absolutePath(value, key: key)
+        case .pollInterval:
+            let ms = try Units.parseDurationMilliseconds(value)
+            guard ms >= 100, ms <= 3_600_000 else {
+                throw ParseError("poll_interval \(value) must be between 100ms and 60m")
+            }
+            pollIntervalMilliseconds = ms
+        case .metricsFile:
+            metricsFile = value.isEmpty || value == "off" ? nil : try Self.absolutePath(value, key: key, isFile: true)
         }
     }
 
@@ -87,6 +100,8 @@ public struct Config: Equatable, Sendable {
         case .dyingReclaim: dyingReclaim.rawValue
         case .dropCachesInterval: "\(dropCachesIntervalSeconds)s"
         case .sysRoot: sysRoot
+        case .pollInterval: pollIntervalMilliseconds % 1000 == 0 ? "\(pollIntervalMilliseconds / 1000)s" : "\(pollIntervalMilliseconds)ms"
+        case .metricsFile: metricsFile ?? "off"
         }
     }
 
@@ -130,6 +145,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case dyingReclaim = "dying_reclaim"
     case dropCachesInterval = "drop_caches_interval"
     case sysRoot = "sys_root"
+    case pollInterval = "poll_interval"
+    case metricsFile = "metrics_file"
 
     /// The default as it is written in the shipped config file.
     public var defaultText: String {
@@ -145,6 +162,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .dyingReclaim: "auto"
         case .dropCachesInterval: "10m"
         case .sysRoot: "/sys"
+        case .pollInterval: "5s"
+        case .metricsFile: "off"
         }
     }
 }

@@ -82,6 +82,14 @@ public enum ConfigFile {
                     "at most once per this long (at least 10s)."]
         case .sysRoot:
             return ["Mount point of sysfs (kernel/mm/memcg_reaper/reap)."]
+        case .pollInterval:
+            return ["mon_memcg watch only: besides reacting to the kernel's threshold event,",
+                    "check at least this often (100ms to 60m)."]
+        case .metricsFile:
+            return ["After every check, write Prometheus text metrics to this file (e.g.",
+                    "/var/lib/node_exporter/textfile_collector/mon_memcg.prom), replaced",
+                    "atomically; off writes none. The service must be allowed to write",
+                    "its directory (ReadWritePaths=, see README)."]
         }
     }
 }

@@ -7,6 +7,8 @@ public struct RunState: Equatable, Sendable {
     /// Wall-clock epoch seconds of the last `drop_caches` escalation; it may
     /// run at most once per `drop_caches_interval`, across runs.
     public var lastDropCaches: Int64?
+    /// Totals for the metrics (reclaims, skips, ...); zeros when never written.
+    public var counters = RunCounters()
 
     public init(last: Bytes? = nil, lastDropCaches: Int64? = nil) {
         self.last = last
@@ -21,6 +23,11 @@ public struct RunState: Equatable, Sendable {
 ///     last_drop_caches 1726282125
 ///
 /// Every key is optional and appears at most once.
+///     reclaims 12
+///     reclaimed_bytes 524174295040
+///
+/// Every key is optional and appears at most once; the counters
+/// (`RunCounters.stateKeys`) are written only when non-zero.
 /// Anything else (empty, truncated, another version, a huge or negative
 /// number) is rejected whole, so a half-written file can never be read as
 /// a plausible but wrong `last`.
@@ -32,6 +39,7 @@ public enum StateFile {
         var text = "\(magic) \(version)\n"
         if let last = state.last { text += "last \(last)\n" }
         if let stamp = state.lastDropCaches { text += "last_drop_caches \(stamp)\n" }
+        text += state.counters.stateLines()
         return text
     }
 
@@ -47,6 +55,7 @@ public enum StateFile {
             throw ParseError(line: 1, "not a mon_memcg state file (first line \"\(header.prefix(40))\")")
         }
         var state = RunState()
+        var seenCounters = Set<Substring>()
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw ParseError(line: index + 1, "expected \"key value\"") }
@@ -63,6 +72,8 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last_drop_caches \"\(fields[1].prefix(40))\" is not epoch seconds")
                 }
                 state.lastDropCaches = n
+            case let key where RunCounters.stateKeys.contains(key):
+                try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
                 throw ParseError(line: index + 1, "unknown key \"\(fields[0].prefix(40))\"")
             }

@@ -22,4 +22,6 @@ public enum KernelFile {
     // In a cgroup v2 directory, for dying cgroups (the v2 seam).
     public static let cgroupStat = "cgroup.stat"
     public static let cgroupSubtreeControl = "cgroup.subtree_control"
+    /// v1: registers an eventfd for a usage threshold (`mon_memcg watch`).
+    public static let eventControl = "cgroup.event_control"
 }

@@ -32,7 +32,7 @@ struct Check: ParsableCommand {
             let config = try Settings.load(options)
             let events = EventLog(path: config.logFile, echo: dryRun)
             log = events
-            try CheckRun(config: config, dryRun: dryRun, log: events).run()
+            try CheckRun(config: config, dryRun: dryRun, log: events).runAndPublish()
         } catch {
             if let log { log.error(error.message) } else { Output.err("mon_memcg: \(error.message)\n") }
             throw ExitCode(error.status.rawValue)
@@ -45,6 +45,15 @@ struct CheckRun {
     var config: Config
     var dryRun: Bool
     var log: EventLog
+    /// What the check saw and did, for the metrics file and `watch`.
+    var record: CheckRecord
+
+    init(config: Config, dryRun: Bool, log: EventLog) {
+        self.config = config
+        self.dryRun = dryRun
+        self.log = log
+        self.record = CheckRecord(counting: config.metricsFile != nil)
+    }
 
     func run() throws(Failure) {
         let started = MonotonicClock.nowMilliseconds()
@@ -66,6 +75,7 @@ struct CheckRun {
             } catch {
                 throw Failure(status: .stateError, message: error.description)
             }
+            record.locked = true
         }
 
         let host: MemcgHost
@@ -82,10 +92,12 @@ struct CheckRun {
         }
 
         let loaded = store.load()
+        record.observed(node: node, current: current, globalThreshold: config.policy.globalThreshold(watermark: node.watermark), state: loaded.state)
         if case .unusable(let why) = loaded {
             log.info("state file unusable (\(why)); starting with no last value")
         }
         let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+        record.decision = decision
         let seedPath = SeedLog.targetPath(cgroupRoot: host.cgroupRoot, target: config.target)
         for line in SeedLog.preamble(for: decision, targetPath: seedPath) { log.info(line) }
 
@@ -107,6 +119,9 @@ struct CheckRun {
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
                 log.info("dry-run: \(decision.reason)")
+            } else if decision.action == .skipGrowthBelowThreshold, record.counting {
+                record.counters.recordSkip()
+                try save(store, loaded.state)  // last unchanged; the skip counted
             } else if case .unusable = loaded {
                 // Replace the bad file now so the next run starts clean.
                 try save(store, RunState(last: nil))
@@ -118,6 +133,7 @@ struct CheckRun {
                          dying: DyingReclaimRun, decision: Decision, state: RunState) throws(Failure) {
         let file = "\(targetPath)/\(KernelFile.forceEmpty)"
         let dyingBefore = dying.measure("before reclaim")
+        record.dying = dyingBefore
         if dryRun {
             log.info("dry-run: would have written 1 to \(file), then stored the usage after it as last")
             dying.planDryRun(decision: decision, dying: dyingBefore, lastDropCaches: state.lastDropCaches)
@@ -137,17 +153,20 @@ struct CheckRun {
         }
         log.info(SeedLog.afterReclaim)
         log.info(SeedLog.usageAfter(after))
+        record.reclaimed(outcome, freed: before - after)
+        // A stop signal (mon_memcg watch) or the deadline: say which.
+        let stopCause = StopSignal.received.map { "by \(StopSignal.name($0)): stopping" }
         switch outcome {
         case .completed(let ms):
             log.info("reclaim took \(seconds(ms)) s, freed \(before - after) bytes")
         case .interrupted(let ms):
-            log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(before - after) bytes (reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s)")
+            log.info("reclaim interrupted after \(seconds(ms)) s, current \(after), freed \(before - after) bytes (\(stopCause ?? "reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s"))")
         }
         try save(store, RunState(last: after, lastDropCaches: state.lastDropCaches))
 
         try escalateDying(host: host, store: store, targetPath: targetPath, dying: dying, after: after, state: state)
         if case .interrupted(let ms) = outcome {
-            throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (reclaim_timeout); the usage after it was recorded")
+            throw Failure(status: .reclaimInterrupted, message: "reclaim of \(file) interrupted after \(seconds(ms)) s (\(stopCause ?? "reclaim_timeout")); the usage after it was recorded")
         }
     }
 
@@ -155,12 +174,16 @@ struct CheckRun {
     /// (also an interrupted one); escalated when the reclaim left memory
     /// short and they still hold growth_threshold. `after` has been saved
     /// as `last` already; an escalation that ran stores the usage after it.
+    /// Not when mon_memcg watch is stopping.
     func escalateDying(host: MemcgHost, store: StateStore, targetPath: String, dying: DyingReclaimRun,
                        after: Bytes, state: RunState) throws(Failure) {
+        guard StopSignal.received == nil else { return }
         let dyingAfter = dying.measure("after reclaim")
+        record.dying = dyingAfter ?? record.dying
         let escalated = try dying.escalate(host: host, dyingAfterReclaim: dyingAfter, lastDropCaches: state.lastDropCaches) { stamp throws(Failure) in
             try save(store, RunState(last: after, lastDropCaches: stamp))
         }
+        record.escalated(steps: escalated.stepsRun.count)
         guard !escalated.stepsRun.isEmpty else { return }
         let now: Bytes
         do {
@@ -174,6 +197,10 @@ struct CheckRun {
     }
 
     func save(_ store: StateStore, _ state: RunState) throws(Failure) {
+        // Every save carries this run's counters, whatever built `state`.
+        var state = state
+        state.counters = record.counters
+        record.last = state.last
         do {
             try store.save(state)
         } catch {

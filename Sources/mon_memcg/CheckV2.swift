@@ -61,6 +61,7 @@ extension CheckRun {
         var stateAfter = state
         stateAfter.last = after
         let ms = MonotonicClock.nowMilliseconds() - start
+        record.reclaimed(interrupted ? .interrupted(milliseconds: ms) : .completed(milliseconds: ms), freed: decision.current - after)
         log.info(SeedLog.afterReclaim)
         log.info(SeedLogV2.usageAfter(after))
         if interrupted {

@@ -22,6 +22,6 @@ struct MonMemcg: ParsableCommand {
         \(ExitStatus.helpTable)
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Status.self, ConfigCommand.self],
+        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self],
         defaultSubcommand: Check.self)
 }

@@ -39,6 +39,11 @@ struct SharedOptions: ParsableArguments {
 
     @Option(name: .customLong("sys-root"), help: ArgumentHelp("Overrides sys_root (default /sys).", valueName: "path"))
     var sysRoot: String?
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Overrides poll_interval (default 5s; watch only).", valueName: "duration"))
+    var pollInterval: String?
+
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Overrides metrics_file (default off).", valueName: "path"))
+    var metricsFile: String?
 
     var overrides: [(ConfigKey, String, String)] {
         var list: [(ConfigKey, String, String)] = []
@@ -56,6 +61,8 @@ struct SharedOptions: ParsableArguments {
         add(.dyingReclaim, dyingReclaim)
         add(.dropCachesInterval, dropCachesInterval)
         add(.sysRoot, sysRoot)
+        add(.pollInterval, pollInterval)
+        add(.metricsFile, metricsFile)
         return list
     }
 }

@@ -13,6 +13,22 @@ struct ConfigTests {
         #expect(c.stateFile == "/var/lib/mon_memcg/state")
         #expect(c.logFile == "/var/log/mon_memcg.log")
         #expect(c.reclaimTimeoutMilliseconds == 45_000)
+        #expect(c.pollIntervalMilliseconds == 5_000)
+        #expect(c.metricsFile == nil)
+    }
+
+    @Test("watch and metrics keys", arguments: [
+        ("poll_interval = 250ms", 250, nil),
+        ("poll_interval = 1m", 60_000, nil),
+        ("metrics_file = /var/lib/node_exporter/textfile_collector/mon_memcg.prom", 5_000, "/var/lib/node_exporter/textfile_collector/mon_memcg.prom"),
+        ("metrics_file = off", 5_000, nil),
+        ("metrics_file =", 5_000, nil),
+    ] as [(String, Int64, String?)])
+    func watchKeys(row: (String, Int64, String?)) throws {
+        var c = Config()
+        try ConfigFile.parse(row.0, into: &c)
+        #expect(c.pollIntervalMilliseconds == row.1)
+        #expect(c.metricsFile == row.2)
     }
 
     @Test("every key parses")
@@ -68,6 +84,11 @@ struct ConfigTests {
     }
 
     static let bad: [Bad] = [
+        Bad(name: "poll_interval too short", text: "poll_interval = 10ms", line: 1, message: "between 100ms and 60m"),
+        Bad(name: "poll_interval too long", text: "poll_interval = 2h", line: 1, message: "unknown unit"),
+        Bad(name: "poll_interval 0", text: "poll_interval = 0", line: 1, message: "between 100ms and 60m"),
+        Bad(name: "relative metrics_file", text: "metrics_file = mon_memcg.prom", line: 1, message: "must be an absolute path"),
+        Bad(name: "metrics_file /", text: "metrics_file = /", line: 1, message: "must name a file"),
         Bad(name: "unknown key", text: "availble_threshold = 4G", line: 1, message: "unknown key \"availble_threshold\""),
         Bad(name: "duplicate key", text: "target = a\n\ntarget = b", line: 3, message: "already set on line 1"),
         Bad(name: "no equals sign", text: "# ok\ntarget user.slice", line: 2, message: "expected \"key = value\""),

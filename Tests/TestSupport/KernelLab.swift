@@ -56,6 +56,14 @@ public enum KernelLab {
         return p
     }
 
+    /// SIGKILL for a process started with `startInside` (a shell waiting
+    /// on a foreground child may sit on SIGTERM), then reaps it. What it
+    /// left running in the cgroup is killed by `remove`.
+    public static func killAndReap(_ p: Process) {
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+    }
+
     public static func stat(_ cgroup: String) -> [String: Int64] {
         guard let text = try? String(contentsOfFile: "\(memoryMount)/\(cgroup)/memory.stat", encoding: .utf8) else { return [:] }
         var out: [String: Int64] = [:]

@@ -85,24 +85,40 @@ cmp packaging/mon_memcg.conf "$root/etc/mon_memcg.conf" || fail "the installed /
 ok "installed; /etc/mon_memcg.conf is packaging/mon_memcg.conf"
 
 step "systemd-analyze verify --man=no (any output fails)"
-# The scratch root needs systemd's own units (sysinit.target, timers.target).
+# The scratch root needs systemd's own units (sysinit.target, timers.target)
+# and the base system's kill(1), which mon_memcg-watch.service's ExecReload= names.
 cp -an /usr/lib/systemd/system/. "$root/usr/lib/systemd/system/"
-verify_out=$(systemd-analyze verify --man=no --root="$root" mon_memcg.service mon_memcg.timer 2>&1) || true
+install -D -m 0755 "$(readlink -f /bin/kill)" "$root/usr/bin/kill"
+[ -e "$root/bin" ] || ln -s usr/bin "$root/bin"
+units="mon_memcg.service mon_memcg.timer mon_memcg-watch.service"
+# shellcheck disable=SC2086
+verify_out=$(systemd-analyze verify --man=no --root="$root" $units 2>&1) || true
 if [ -n "$verify_out" ]; then
     echo "$verify_out"
     fail "systemd-analyze verify printed the above for packaging/systemd/"
 fi
-ok "mon_memcg.service and mon_memcg.timer verify silently"
+ok "$units verify silently"
+
+step "mon_memcg-watch.service has mon_memcg.service's sandbox"
+sandbox_of() { sed -n '/^# --- File system ---/,$p' "$1" | grep -v -e '^#' -e '^$' -e '^\[Install\]' -e '^WantedBy='; }
+if ! diff -u <(sandbox_of packaging/systemd/mon_memcg.service) <(sandbox_of packaging/systemd/mon_memcg-watch.service); then
+    fail "the sandboxing directives of the two services differ (- oneshot, + watch): keep them the same"
+fi
+ok "same sandboxing directives"
 
 step "systemd-analyze security --offline=yes (exposure <= $max_exposure)"
-systemd-analyze security --offline=yes --root="$root" mon_memcg.service > "$work/security.log" 2>&1 || true
-exposure=$(sed -n 's/.*Overall exposure level for mon_memcg.service: \([0-9.]*\).*/\1/p' "$work/security.log")
-[ -n "$exposure" ] || { cat "$work/security.log"; fail "no exposure level in systemd-analyze security's output"; }
-if awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
-    grep '✗' "$work/security.log" || true
-    fail "mon_memcg.service exposure $exposure is above $max_exposure"
-fi
-ok "exposure $exposure"
+exposures=""
+for service in mon_memcg.service mon_memcg-watch.service; do
+    systemd-analyze security --offline=yes --root="$root" "$service" > "$work/security.log" 2>&1 || true
+    exposure=$(sed -n "s/.*Overall exposure level for $service: \\([0-9.]*\\).*/\\1/p" "$work/security.log")
+    [ -n "$exposure" ] || { cat "$work/security.log"; fail "no exposure level in systemd-analyze security's output for $service"; }
+    if awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
+        grep '✗' "$work/security.log" || true
+        fail "$service exposure $exposure is above $max_exposure"
+    fi
+    exposures="$exposures $service $exposure"
+done
+ok "exposure:$exposures"
 
 step "tmpfiles.d and logrotate files"
 systemd-tmpfiles --root="$root" --create mon_memcg.conf
@@ -156,6 +172,30 @@ else
         nice -n 1 true 2>&1 | grep -q "Operation not permitted" || { echo "setpriority was not filtered"; exit 1; }
     ' || fail "the sandbox emulation does not restrict as mon_memcg.service does"
     ok "reclaimed $(sed -n 's/.*freed \([0-9]*\) bytes.*/\1/p' "$sandbox/mon_memcg.log") bytes as uid 0 with no capabilities, read-only /, the unit's syscall filter"
+
+    step "mon_memcg watch inside mon_memcg-watch.service's sandbox: threshold events armed, SIGHUP, SIGTERM"
+    unit=$root/usr/lib/systemd/system/mon_memcg-watch.service
+    sandbox=$work/sandbox-watch
+    mkdir -p "$sandbox"
+    scripts/service-sandbox.sh "$unit" "$sandbox" -- env MON_MEMCG_TRACE=1 "$bin" watch \
+        --config "$root/etc/mon_memcg.conf" --target "$(basename "$cgroup")" \
+        --available-threshold 0 --poll-interval 200ms > "$work/sandbox-watch.out" 2>&1 &
+    watch_pid=$!
+    for _ in $(seq 50); do grep -q ' arm ' "$work/sandbox-watch.out" && break; sleep 0.1; done
+    kill -HUP "$watch_pid"
+    for _ in $(seq 50); do grep -q 'wake reload' "$work/sandbox-watch.out" && break; sleep 0.1; done
+    kill -TERM "$watch_pid"
+    watch_status=0
+    wait "$watch_pid" || watch_status=$?
+    if [ "$watch_status" != 0 ] || ! grep -q ' arm ' "$work/sandbox-watch.out" \
+            || grep -q 'no threshold events' "$sandbox/mon_memcg.log" \
+            || ! grep -q 'reloaded the configuration on SIGHUP' "$sandbox/mon_memcg.log" \
+            || ! tail -1 "$sandbox/mon_memcg.log" | grep -q 'watch stopped on SIGTERM$'; then
+        cat "$work/sandbox-watch.out" "$sandbox/mon_memcg.log"
+        fail "mon_memcg watch (exit $watch_status) did not arm, reload and stop cleanly inside its unit's sandbox"
+    fi
+    sed 's/^/   | /' "$sandbox/mon_memcg.log"
+    ok "watch armed cgroup.event_control, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
 fi
 
 echo "packaging checks done in $(( $(date +%s) - started )) s"

@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import MemcgCore
+import MemcgKernel
+
+/// `mon_memcg watch`: the check as a daemon that wakes when the kernel
+/// reports the crossing, instead of every 20 s from a timer.
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run until stopped, checking when root usage crosses the threshold (a kernel event) and every poll_interval.",
+        discussion: """
+        The alternative to mon_memcg.timer (mon_memcg-watch.service). On cgroup v1 it registers an \
+        eventfd with the root cgroup's cgroup.event_control for the memory.usage_in_bytes level at \
+        which kubelet's available memory would fall below global thresh (MemTotal - global thresh + \
+        total_inactive_file), re-armed after every check as total_inactive_file and the watermark \
+        move, and checks at least every poll_interval (default 5s). Each wake-up runs exactly the \
+        oneshot's check: same decision, log lines, state file and lock, so the timer and the daemon \
+        can replace each other without losing last. Without threshold events (cgroup v2, a fixture \
+        tree) it only polls. SIGTERM or SIGINT stop it, interrupting a reclaim in progress; SIGHUP \
+        reloads the configuration (a bad one is refused and the previous one kept) and reopens the log.
+        """)
+
+    @OptionGroup var options: SharedOptions
+
+    func run() throws {
+        let config: Config
+        do {
+            config = try Settings.load(options)
+        } catch {
+            Output.err("mon_memcg: \(error.message)\n")
+            throw ExitCode(error.status.rawValue)
+        }
+        let status = WatchDaemon(options: options, config: config).run()
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// The daemon's loop. Single-threaded on purpose: poll(2) waits on the
+/// signalfd, the threshold eventfd and the poll timeout; the check runs on
+/// the same thread, where the reclaim deadline (a thread-directed SIGALRM)
+/// and the stop handler (`WatchSignals`) can interrupt its write.
+final class WatchDaemon {
+    /// A threshold wake-up closer than this to the end of the previous check
+    /// that a threshold event started waits for it: a bound on checks per
+    /// second whatever the kernel sends. Wake-ups after a poll's check are
+    /// not delayed (the polls are already bounded).
+    static let minimumGapMilliseconds: Int64 = 100
+
+    private let options: SharedOptions
+    private var config: Config
+    private var log: EventLog
+    private var wake: (any WakeSource)?
+    private var wakeups: [String: Int64] = [:]
+    private var checkProblems = Repeats()
+    private var metricsProblems = Repeats()
+    private var armProblems = Repeats()
+
+    init(options: SharedOptions, config: Config) {
+        self.options = options
+        self.config = config
+        self.log = EventLog(path: config.logFile, echo: false)
+    }
+
+    func run() -> ExitStatus {
+        let signals: WatchSignals
+        do {
+            signals = try WatchSignals()
+        } catch {
+            log.error("watch cannot start: \(error)")
+            return .internalError
+        }
+        let root = (try? MemcgHost.detect(config: config))?.cgroupRoot ?? config.cgroupRoot
+        log.info("watch started (pid \(getpid())): checks on threshold events from \(root)/\(KernelFile.eventControl) and every \(seconds(config.pollIntervalMilliseconds)) s")
+
+        var pending: String? = "start"
+        var lastCheckEnd = Int64.min / 2
+        var lastEventCheckEnd = Int64.min / 2
+        var nextPoll = MonotonicClock.nowMilliseconds()
+        var nearPoll = false
+        while true {
+            let now = MonotonicClock.nowMilliseconds()
+            let due = pending != nil ? lastEventCheckEnd + Self.minimumGapMilliseconds : nextPoll
+            var fds = [signals.fd]
+            if let wake { fds.append(wake.fd) }
+            let ready = Poll.wait(fds, timeoutMilliseconds: due - now)
+
+            if ready[0] {
+                for signo in signals.take() {
+                    if signo == SIGHUP {
+                        reload()
+                        pending = pending ?? "reload"
+                    } else {
+                        return stop(signo, interruptedReclaim: false)
+                    }
+                }
+            }
+            if ready.count > 1, let wake, wake.drain() { pending = "threshold" }
+            let t = MonotonicClock.nowMilliseconds()
+            if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
+            guard let reason = pending, reason != "threshold" || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
+            pending = nil
+
+            wakeups[reason, default: 0] += 1
+            trace("wake \(reason)")
+            let outcome = check(signals)
+            lastCheckEnd = MonotonicClock.nowMilliseconds()
+            if reason == "threshold" { lastEventCheckEnd = lastCheckEnd }
+            if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
+            let armed = arm(after: outcome.record)
+            if armed.crossed { pending = "threshold" }
+            // Sooner than poll_interval while memory is close to short
+            // (WatchArming.pollDelayMilliseconds): a "near" wake-up.
+            var delay = config.pollIntervalMilliseconds
+            if adaptivePoll, let node = armed.node {
+                delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay)
+            }
+            nearPoll = delay < config.pollIntervalMilliseconds
+            nextPoll = lastCheckEnd + delay
+        }
+    }
+
+    /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
+    private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool) {
+        let run = CheckRun(config: config, dryRun: false, log: log)
+        var metricsFailed = false
+        signals.allowStop()
+        defer {
+            signals.holdStop()
+            if config.metricsFile != nil, run.record.locked, !metricsFailed {
+                metricsProblems.resolved(to: log, "metrics_file is written again")
+            }
+        }
+        do {
+            try run.runAndPublish(wakeups: wakeups) { problem in
+                metricsFailed = true
+                self.metricsProblems.report(problem, to: self.log)
+            }
+            checkProblems.resolved(to: log, "checks succeed again")
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
+            return (run.record, false)
+        } catch {
+            if StopSignal.received != nil {
+                log.error(error.message)
+                return (run.record, error.status == .reclaimInterrupted)
+            }
+            checkProblems.report(error.message, to: log)
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
+            return (run.record, false)
+        }
+    }
+
+    /// Registers the thresholds for the current state of the node. Returns
+    /// the observation it used, and whether usage crossed a threshold while
+    /// it was being registered.
+    private func arm(after record: CheckRecord) -> (node: NodeObservation?, crossed: Bool) {
+        let host: MemcgHost
+        let node: NodeObservation
+        do {
+            host = try MemcgHost.detect(config: config)
+            node = try host.observeNode()
+        } catch {
+            wake = nil
+            armProblems.report("threshold events off until the next check: \(error)", to: log)
+            return (nil, false)
+        }
+        guard host.hierarchy == .v1 else {
+            // v2 has no usage thresholds. The seam: a WakeSource for a PSI
+            // trigger on /proc/pressure/memory or the target's memory.events.
+            wake = nil
+            armProblems.report("no threshold events on cgroup v2 yet; checking every \(seconds(config.pollIntervalMilliseconds)) s", to: log, asError: false)
+            return (node, false)
+        }
+        let levels = WatchArming.thresholds(node: node, policy: config.policy, growthSoFar: record.growthSinceLast)
+        if let current = wake as? UsageThresholdEvent, current.thresholds == levels, current.cgroupPath == host.cgroupRoot {
+            return (node, false)
+        }
+        trace("arm \(levels.map { String($0.value) }.joined(separator: ",")) usage \(node.rootUsage) available \(node.available)")
+        do {
+            // The new registration first: the old one still watches until it is replaced.
+            wake = try UsageThresholdEvent(cgroupPath: host.cgroupRoot, thresholds: levels)
+            armProblems.resolved(to: log, "threshold events on \(host.cgroupRoot)/\(KernelFile.usageInBytes) work again")
+        } catch {
+            wake = nil
+            armProblems.report("no threshold events (\(error)); checking every \(seconds(config.pollIntervalMilliseconds)) s only", to: log)
+            return (node, false)
+        }
+        guard let text = try? FileIO.read("\(host.cgroupRoot)/\(KernelFile.usageInBytes)"),
+              let usage = try? CounterFile.parse(text) else { return (node, false) }
+        return (node, WatchArming.crossedWhileArming(usage: usage, thresholds: levels))
+    }
+
+    /// SIGHUP: the configuration again (file and the same command-line
+    /// overrides), and a fresh log (logrotate moved the old one).
+    private func reload() {
+        do {
+            let fresh = try Settings.load(options)
+            config = fresh
+            log = EventLog(path: fresh.logFile, echo: false)
+            wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
+            armProblems = Repeats()
+            log.info("reloaded the configuration on SIGHUP and reopened the log; checks on threshold events and every \(seconds(fresh.pollIntervalMilliseconds)) s")
+        } catch {
+            log = EventLog(path: config.logFile, echo: false)
+            log.error("reload on SIGHUP refused, keeping the previous configuration: \(error.message)")
+        }
+    }
+
+    private func stop(_ signo: Int32, interruptedReclaim: Bool) -> ExitStatus {
+        StopSignal.quiet()
+        wake = nil
+        log.info("watch stopped on \(StopSignal.name(signo))\(interruptedReclaim ? " (the reclaim in progress was interrupted; the usage after it was recorded)" : "")")
+        return .ok
+    }
+}
+
+/// `MON_MEMCG_ADAPTIVE_POLL=0`: poll every poll_interval even near the
+/// threshold, so tests and benchmarks can measure the kernel event alone.
+private let adaptivePoll = getenv("MON_MEMCG_ADAPTIVE_POLL").map { String(cString: $0) != "0" } ?? true
+
+/// `MON_MEMCG_TRACE=1`: one stderr line per wake-up and arming, with
+/// CLOCK_MONOTONIC milliseconds, for debugging and the benchmarks.
+private let tracing = getenv("MON_MEMCG_TRACE").map { String(cString: $0) == "1" } ?? false
+
+private func trace(_ message: @autoclosure () -> String) {
+    guard tracing else { return }
+    Output.err("trace \(MonotonicClock.nowMilliseconds()) \(message())\n")
+}
+
+/// A failure that repeats at every wake-up is logged once, and once more
+/// when it ends, with how often it recurred in between.
+struct Repeats {
+    private var current: String?
+    private var count = 0
+
+    mutating func report(_ message: String, to log: EventLog, asError: Bool = true) {
+        if message == current {
+            count += 1
+            return
+        }
+        current = message
+        count = 0
+        if asError { log.error(message) } else { log.info(message) }
+    }
+
+    mutating func resolved(to log: EventLog, _ message: String) {
+        guard current != nil else { return }
+        log.info(count > 0 ? "\(message) (the last error repeated \(count) more times)" : message)
+        resolvedQuietly()
+    }
+
+    mutating func resolvedQuietly() {
+        current = nil
+        count = 0
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `mon_memcg watch` against the real cgroup v1 memory controller: the
+/// kernel's usage threshold wakes it (poll_interval is 10 min, so no poll can
+/// be what reclaims), SIGHUP re-reads the configuration, and SIGTERM ends a
+/// reclaim that force_empty would not finish by itself.
+///
+/// The threshold is on the root cgroup, whose usage is the whole host's:
+/// available_threshold is set from `status --json` just before, so the
+/// crossing is a controlled step (128 MiB) above the current working set.
+@Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
+struct RealKernelWatchTests {
+    final class Scratch {
+        let dir: String
+        init(under parent: String = FileManager.default.temporaryDirectory.path) throws {
+            dir = "\(parent)/mon_memcg-test-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+        func path(_ name: String) -> String { "\(dir)/\(name)" }
+    }
+
+    /// kubelet's available minus the watermark, now, as `status` computes it.
+    func availableAboveWatermark(target: String) throws -> Int64 {
+        let r = try Binary.run(["status", "--json", "--target", target])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let available = try #require(json["available_bytes"] as? NSNumber).int64Value
+        let watermark = try #require(json["watermark_bytes"] as? NSNumber).int64Value
+        return available - watermark
+    }
+
+    func config(_ s: Scratch, target: String, availableThreshold: Int64, extra: String = "") -> String {
+        """
+        target = \(target)
+        available_threshold = \(availableThreshold)
+        growth_threshold = 1M
+        poll_interval = 10m
+        reclaim_timeout = 50s
+        state_file = \(s.path("state"))
+        log_file = \(s.path("log"))
+        metrics_file = \(s.path("mon_memcg.prom"))
+        \(extra)
+        """
+    }
+
+    @Test("a crossing wakes watch and reclaims at once, without the 10 min poll; SIGHUP re-reads the config; SIGTERM stops it")
+    func crossingReclaims() throws {
+        let cgroup = try KernelLab.makeCgroup("watch")
+        defer { KernelLab.remove(cgroup) }
+        let s = try Scratch()
+        // 64 MiB of page cache, read twice so it is active: force_empty has
+        // something to free, and kubelet's formula counts it.
+        #expect(try KernelLab.runInside(cgroup, "dd if=/dev/zero of=\(s.path("cache")) bs=1M count=64 status=none && cat \(s.path("cache")) \(s.path("cache")) > /dev/null") == 0)
+
+        let step: Int64 = 128 << 20
+        var threshold = try availableAboveWatermark(target: cgroup) - step
+        try config(s, target: cgroup, availableThreshold: threshold).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+        // The kernel event alone: no quicker polls near the threshold.
+        let daemon = try Daemon(["watch", "--config", s.path("conf")], environment: ["MON_MEMCG_TRACE": "1", "MON_MEMCG_ADAPTIVE_POLL": "0"])
+        #expect(eventually(timeout: 10) { daemon.stderr.contains(" arm ") }, "\(daemon.stderr)\n\(contents(s.path("log")))")
+        let started = Date()
+
+        // Anonymous memory grows 8 MiB per 25 ms (320 MiB/s) up to 768 MiB:
+        // the working set crosses the armed level after about 128 MiB. The
+        // level is the whole host's: if another test frees more than the
+        // growth meanwhile (a force_empty elsewhere), there is no crossing;
+        // then the threshold is taken again (SIGHUP) and the growth repeated.
+        var reclaimed = false
+        for attempt in 1...3 {
+            if attempt > 1 {
+                print("real kernel: attempt \(attempt - 1) saw no crossing (the host's working set moved); again")
+                threshold = try availableAboveWatermark(target: cgroup) - step
+                try config(s, target: cgroup, availableThreshold: threshold).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+                daemon.signal(SIGHUP)
+                #expect(eventually(timeout: 5) { contents(s.path("log")).components(separatedBy: "reloaded the configuration").count == attempt })
+            }
+            let grower = try KernelLab.startInside(cgroup, """
+            exec python3 -c "
+            import time
+            held = []
+            for i in range(96):
+                b = bytearray(8 << 20)
+                for j in range(0, len(b), 4096): b[j] = 1
+                held.append(b)
+                time.sleep(0.025)
+            time.sleep(60)
+            "
+            """.replacingOccurrences(of: "'", with: "'\\''"))
+            reclaimed = eventually(timeout: 15) { contents(s.path("log")).contains("reclaim took ") }
+            KernelLab.killAndReap(grower)
+            if reclaimed { break }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let log = contents(s.path("log"))
+        #expect(reclaimed, "no reclaim in 3 attempts:\n\(log)\n\(daemon.stderr)")
+        #expect(elapsed < 50, "reclaimed after \(elapsed) s: that could have been the poll")
+        #expect(log.contains("need reclaim /sys/fs/cgroup/memory//\(cgroup) !!"))
+        #expect(daemon.stderr.contains("wake threshold"), "\(daemon.stderr)")
+        // The check that reclaimed was one a threshold event started.
+        let trace = daemon.stderr.split(separator: "\n").filter { $0.contains(" wake ") || $0.contains(" checked ") }
+        let reclaimWake = trace.firstIndex { $0.contains(" checked reclaim") }.flatMap { i in trace[..<i].last { $0.contains(" wake ") } }
+        #expect(reclaimWake?.hasSuffix("wake threshold") == true, "\(daemon.stderr)\n\(log)")
+        let metrics = contents(s.path("mon_memcg.prom"))
+        #expect(eventually(timeout: 5) { contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total ") && !contents(s.path("mon_memcg.prom")).contains("mon_memcg_reclaims_total 0\n") })
+        #expect(!metrics.contains("reason=\"poll\""), "no poll can have run within 10 min")
+        try PromText.validate(contents(s.path("mon_memcg.prom")))
+
+        // SIGHUP: a new threshold (never short) is read and armed.
+        try config(s, target: cgroup, availableThreshold: 0).write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+        let reloads = contents(s.path("log")).components(separatedBy: "reloaded the configuration on SIGHUP").count
+        daemon.signal(SIGHUP)
+        #expect(eventually(timeout: 5) { contents(s.path("log")).components(separatedBy: "reloaded the configuration on SIGHUP").count == reloads + 1 })
+        #expect(eventually(timeout: 5) { daemon.stderr.contains("wake reload") })
+        // The new global thresh (0 + the watermark) is what the reload's check used.
+        #expect(eventually(timeout: 5) {
+            let m = contents(s.path("mon_memcg.prom"))
+            return m.contains("mon_memcg_global_threshold_bytes ") && !m.contains("mon_memcg_global_threshold_bytes \(threshold + 0)")
+                && (m.split(separator: "\n").first { $0.hasPrefix("mon_memcg_global_threshold_bytes ") }.flatMap { Int64($0.split(separator: " ")[1]) } ?? .max) < 1 << 30
+        })
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+        #expect(contents(s.path("log")).hasSuffix("watch stopped on SIGTERM\n"))
+        print("real kernel: watch reclaimed \(cgroup) \(String(format: "%.2f", elapsed)) s after the growth started (poll_interval 10 min)")
+    }
+
+    @Test("SIGTERM interrupts a reclaim that force_empty would not finish, logs it, and exits 0 at once")
+    func sigtermInterruptsReclaim() throws {
+        let cgroup = try KernelLab.makeCgroup("watch-stop")
+        defer { KernelLab.remove(cgroup) }
+        // The writers fill the disk's page cache; the daemon's state, log and
+        // metrics live on tmpfs so the time measured is the signal's, not an
+        // fsync queued behind their dirty pages (that took ~3 s here).
+        let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+        let data = try Scratch()
+        // The seed's timeout case, small: writers in the cgroup keep
+        // charging page cache, so force_empty keeps finding pages to free.
+        var writers: [Process] = []
+        defer { for w in writers { KernelLab.killAndReap(w) } }
+        for i in 0..<8 {
+            writers.append(try KernelLab.startInside(cgroup, "while :; do cat /usr/lib/x86_64-linux-gnu/*.so* > \(data.path("fill\(i)")) 2>/dev/null; done"))
+        }
+        #expect(eventually(timeout: 10) { KernelLab.usage(cgroup) > 256 << 20 }, "writers did not fill page cache")
+
+        // Always short (1T): the start-up check reclaims at once.
+        try config(s, target: cgroup, availableThreshold: 1 << 40)
+            .replacingOccurrences(of: "growth_threshold = 1M", with: "growth_threshold = 0")
+            .write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+        let daemon = try Daemon(["watch", "--config", s.path("conf")])
+        #expect(eventually(timeout: 10) { contents(s.path("log")).contains("Before reclaim:") }, "\(contents(s.path("log")))\(daemon.stderr)")
+        usleep(500_000)
+        let busy = !contents(s.path("log")).contains("After reclaim:")
+        let sent = Date()
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit(timeout: 5)
+        let took = Date().timeIntervalSince(sent)
+        let log = contents(s.path("log"))
+        #expect(status == 0, "\(log)\n\(daemon.stderr)")
+        #expect(took < 2, "stopping took \(took) s")
+        #expect(busy, "force_empty finished within 0.5 s despite 8 writers: nothing was left to interrupt\n\(log)")
+        if busy {
+            #expect(log.contains("reclaim interrupted after "), "\(log)")
+            #expect(log.contains("(by SIGTERM: stopping)"), "\(log)")
+            #expect(log.hasSuffix("watch stopped on SIGTERM (the reclaim in progress was interrupted; the usage after it was recorded)\n"), "\(log)")
+            #expect(contents(s.path("state")).contains("\ninterruptions 1\n"))
+            #expect(contents(s.path("mon_memcg.prom")).contains("mon_memcg_interruptions_total 1\n"))
+        }
+        print("real kernel: SIGTERM ended watch \(String(format: "%.3f", took)) s after it was sent, mid-reclaim: \(busy)")
+    }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Cost of one check that finds nothing to do: the static mon_memcg binary
+# against a shell script doing the same reads and the same decision with
+# cat/grep/awk, the way the original tool was written. Wall time and CPU
+# (user + system) per run, measured by hyperfine in one session, interleaved
+# by hyperfine's own order, with a ratio of medians. Root, cgroup v1.
+#
+#   scripts/bench-check-cost.sh [BINARY] [RUNS] [OTHER_BINARY]
+#
+# OTHER_BINARY, if given, is measured too (e.g. a build with
+# -Xswiftc -static-executable, to see what start-up costs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-.build/release/mon_memcg}")
+runs=${2:-300}
+other=${3:+$(realpath "$3")}
+mem=/sys/fs/cgroup/memory
+[ "$(id -u)" = 0 ] && [ -e $mem/memory.force_empty ] || { echo "needs root and cgroup v1 at $mem" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install -y hyperfine)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/mon_memcg-test-bench-cost.XXXXXX)
+cg=mon_memcg-test-bench-cost-$$
+mkdir "$mem/$cg"
+cleanup() { rmdir "$mem/$cg" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The same reads and decision as `mon_memcg check`, in the original's style.
+cat > "$work/seed-check.sh" <<SH
+#!/bin/bash
+ROOT=$mem
+TARGET=\$ROOT/$cg
+STATE=$work/seed-last
+LOG=$work/seed.log
+THRESH=\$((4 * 1024 * 1024 * 1024))
+CHANGE_MIN=\$((1024 * 1024 * 1024))
+total=\$(grep MemTotal /proc/meminfo | awk '{print \$2 * 1024}')
+usage=\$(cat \$ROOT/memory.usage_in_bytes)
+inactive=\$(grep -w total_inactive_file \$ROOT/memory.stat | awk '{print \$2}')
+low=\$(cat /proc/sys/vm/min_free_kbytes)
+ws=\$((usage - inactive)); [ \$ws -lt 0 ] && ws=0
+avail=\$((total - ws))
+global=\$((THRESH + low * 1024))
+rss=\$(grep -w total_rss \$TARGET/memory.stat | awk '{print \$2}')
+cache=\$(grep -w total_cache \$TARGET/memory.stat | awk '{print \$2}')
+current=\$((rss + cache))
+last=\$(cat \$STATE 2>/dev/null || echo 0)
+if [ \$avail -lt \$global ]; then
+    echo "\$(date)     avalible_mem \$avail is less global thresh \$global, need reclaim \$TARGET !!" >> \$LOG
+elif [ \$current -lt \$last ]; then
+    echo "\$(date)     mem usage decline, change last usage mem \$last -> \$current" >> \$LOG
+    echo \$current > \$STATE
+fi
+SH
+chmod +x "$work/seed-check.sh"
+args=(check --target "$cg" --state-file "$work/state" --log-file "$work/log")
+"$bin" "${args[@]}"
+"$work/seed-check.sh"
+[ ! -s "$work/log" ] && [ ! -s "$work/seed.log" ] || { echo "a check found something to do; the comparison needs memory not short" >&2; cat "$work/log" "$work/seed.log"; exit 1; }
+
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hf.json" \
+    -n "mon_memcg check" "$bin ${args[*]}" \
+    -n "mon_memcg check + metrics_file" "$bin ${args[*]} --metrics-file $work/mon_memcg.prom" \
+    -n "shell script (seed style)" "$work/seed-check.sh" \
+    ${other:+-n "other binary: check" "$other ${args[*]}"} > "$work/hf.txt"
+cat "$work/hf.txt"
+python3 - "$work/hf.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+def row(name):
+    x = r[name]
+    return x["median"] * 1000, (x["user"] + x["system"]) * 1000
+print()
+print(f"{'command':34} {'wall median':>12} {'CPU mean':>10}")
+for name in r:
+    w, c = row(name)
+    print(f"{name:34} {w:9.2f} ms {c:7.2f} ms")
+sw, sc = row("shell script (seed style)")
+mw, mc = row("mon_memcg check")
+print(f"shell / mon_memcg: wall {sw / mw:.1f}x, CPU {sc / mc:.1f}x")
+PY
