@@ -104,17 +104,9 @@ public struct ProcCgroups: Equatable, Sendable {
 public struct CgroupStat: Equatable, Sendable {
     public var values: [String: Int64]
 
+    /// The same "name value" lines as memory.stat, with the same rules.
     public init(parsing text: String) throws(ParseError) {
-        var values: [String: Int64] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.trimmingBlanks().isEmpty { continue }
-            let fields = line.split(separator: " ")
-            guard fields.count == 2, let n = Units.parseCounter(fields[1]) else {
-                throw ParseError(line: index + 1, "expected \"name value\", got \"\(line.prefix(80))\"")
-            }
-            guard values[String(fields[0])] == nil else { throw ParseError(line: index + 1, "\(fields[0]) appears twice") }
-            values[String(fields[0])] = n
-        }
+        let values = try MemoryStat(parsing: text).values
         guard values["nr_dying_descendants"] != nil else { throw ParseError("no nr_dying_descendants field") }
         self.values = values
     }

@@ -20,7 +20,7 @@ public struct MemoryStat: Equatable, Sendable {
             guard values[name] == nil else { throw ParseError(line: index + 1, "\(name) appears twice") }
             values[name] = n
         }
-        guard !values.isEmpty else { throw ParseError("empty memory.stat (truncated read?)") }
+        guard !values.isEmpty else { throw ParseError("no \"name value\" lines (empty or truncated read?)") }
         self.values = values
     }
 

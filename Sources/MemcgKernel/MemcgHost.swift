@@ -73,16 +73,6 @@ public struct MemcgHost: Sendable {
     }
 
     func parse<T>(_ path: String, _ body: (String) throws(ParseError) -> T) throws(KernelError) -> T {
-        let text: String
-        do {
-            text = try FileIO.read(path)
-        } catch {
-            throw .unreadable(error)
-        }
-        do {
-            return try body(text)
-        } catch {
-            throw .malformed(path: path, error)
-        }
+        try readParsed(path, body)
     }
 }

@@ -67,7 +67,7 @@ struct MemoryStatTests {
     }
 
     static let bad: [(String, String, String)] = [
-        ("empty", "", "empty memory.stat"),
+        ("empty", "", "no \"name value\" lines"),
         ("missing value", "total_cache\n", "expected"),
         ("negative", "total_cache -1\n", "expected"),
         ("three fields", "total_cache 1 2\n", "expected"),
