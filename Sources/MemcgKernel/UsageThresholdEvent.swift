@@ -84,7 +84,8 @@ public protocol WakeSource: AnyObject {
     /// What to poll(2) `fd` for: POLLIN (an eventfd) unless the source says
     /// otherwise (POLLPRI for a PSI trigger).
     var events: Int16 { get }
-    /// Consumes the notification; true when there was one.
+    /// Called when poll(2) reported `fd` ready: consumes the notification;
+    /// true when there was one.
     func drain() -> Bool
     /// For the log.
     var description: String { get }

@@ -101,7 +101,9 @@ final class WatchDaemon {
                     }
                 }
             }
-            if ready.count > 1, let wake, wake.drain() { pending = wake is PressureTrigger ? "pressure" : "threshold" }
+            // Only when poll(2) reported it: a PSI trigger's event is consumed
+            // by poll itself, so its drain() cannot tell.
+            if ready.count > 1, ready[1], let wake, wake.drain() { pending = wake is PressureTrigger ? "pressure" : "threshold" }
             let t = MonotonicClock.nowMilliseconds()
             if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
             guard let reason = pending, !Self.isEvent(reason) || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
