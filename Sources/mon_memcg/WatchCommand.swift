@@ -73,11 +73,7 @@ final class WatchDaemon {
             log.error("watch cannot start: \(error)")
             return .internalError
         }
-        let host = try? MemcgHost.detect(config: config)
-        let source = host?.hierarchy == .v2
-            ? "memory pressure events from \(config.procRoot)/\(KernelFile.pressureMemory)"
-            : "threshold events from \(host?.cgroupRoot ?? config.cgroupRoot)/\(KernelFile.eventControl)"
-        log.info("watch started (pid \(getpid())): checks on \(source) and every \(seconds(config.pollIntervalMilliseconds)) s")
+        log.info("watch started (pid \(getpid())): checks on \(Self.eventSource(config)) and every \(seconds(config.pollIntervalMilliseconds)) s")
 
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
@@ -126,6 +122,15 @@ final class WatchDaemon {
             nearPoll = delay < config.pollIntervalMilliseconds
             nextPoll = lastCheckEnd + delay
         }
+    }
+
+    /// Where the kernel events come from, for the log: v1's usage
+    /// thresholds or v2's PSI trigger.
+    private static func eventSource(_ config: Config) -> String {
+        let host = try? MemcgHost.detect(config: config)
+        return host?.hierarchy == .v2
+            ? "memory pressure events from \(config.procRoot)/\(KernelFile.pressureMemory)"
+            : "threshold events from \(host?.cgroupRoot ?? config.cgroupRoot)/\(KernelFile.eventControl)"
     }
 
     /// Wake-ups the kernel sends (rate-limited by `minimumGapMilliseconds`).
@@ -223,7 +228,7 @@ final class WatchDaemon {
             log = EventLog(path: fresh.logFile, echo: false)
             wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
             armProblems = Repeats()
-            log.info("reloaded the configuration on SIGHUP and reopened the log; checks on threshold events and every \(seconds(fresh.pollIntervalMilliseconds)) s")
+            log.info("reloaded the configuration on SIGHUP and reopened the log; checks on \(Self.eventSource(fresh)) and every \(seconds(fresh.pollIntervalMilliseconds)) s")
         } catch {
             log = EventLog(path: config.logFile, echo: false)
             log.error("reload on SIGHUP refused, keeping the previous configuration: \(error.message)")

@@ -67,6 +67,7 @@ struct WatchV2FixtureTests {
         // SIGHUP drops the trigger; the next check arms it again.
         daemon.signal(SIGHUP)
         #expect(eventually(timeout: 5) { log(tree).components(separatedBy: armed).count == 3 }, "\(log(tree))")
+        #expect(log(tree).contains("reloaded the configuration on SIGHUP and reopened the log; checks on memory pressure events from \(tree.procRoot)/pressure/memory and every 0.200 s"))
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(log(tree).hasSuffix("watch stopped on SIGTERM\n"))
