@@ -6,6 +6,8 @@ public enum KernelFile {
     public static let minFreeKbytes = "sys/vm/min_free_kbytes"
     public static let cgroups = "cgroups"
     public static let mountinfo = "self/mountinfo"
+    /// PSI: node-wide memory pressure, with triggers (`mon_memcg watch` on v2).
+    public static let pressureMemory = "pressure/memory"
     // In a cgroup v1 memory controller directory.
     public static let usageInBytes = "memory.usage_in_bytes"
     public static let stat = "memory.stat"

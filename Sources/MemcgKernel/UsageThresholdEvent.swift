@@ -16,10 +16,8 @@ import MemcgCore
 /// charged, batched per CPU (about every 128 page events), so a crossing is
 /// reported within a few hundred KiB of it.
 ///
-/// The seam for cgroup v2 is `WakeSource` below: v2 has no usage
-/// thresholds; a PSI trigger (`some 150000 1000000` written to
-/// /proc/pressure/memory, polled for POLLPRI) or a poll on the target's
-/// memory.events would conform the same way.
+/// cgroup v2 has no usage thresholds: there `PressureTrigger` (a PSI
+/// trigger on /proc/pressure/memory) is the `WakeSource`.
 public final class UsageThresholdEvent: WakeSource {
     public let fd: Int32
     private let usageFD: Int32
@@ -81,10 +79,18 @@ public final class UsageThresholdEvent: WakeSource {
 
 /// Something `mon_memcg watch` can poll(2) for a reason to check early.
 public protocol WakeSource: AnyObject {
-    /// Readable (POLLIN) when the kernel has something to report.
+    /// Ready for `events` when the kernel has something to report.
     var fd: Int32 { get }
-    /// Consumes the notification; true when there was one.
+    /// What to poll(2) `fd` for: POLLIN (an eventfd) unless the source says
+    /// otherwise (POLLPRI for a PSI trigger).
+    var events: Int16 { get }
+    /// Called when poll(2) reported `fd` ready: consumes the notification;
+    /// true when there was one.
     func drain() -> Bool
     /// For the log.
     var description: String { get }
+}
+
+extension WakeSource {
+    public var events: Int16 { Int16(POLLIN) }
 }

@@ -18,7 +18,9 @@ struct Watch: ParsableCommand {
         move, and checks at least every poll_interval (default 5s). Each wake-up runs exactly the \
         oneshot's check: same decision, log lines, state file and lock, so the timer and the daemon \
         can replace each other without losing last. Without threshold events (cgroup v2, a fixture \
-        tree) it only polls. SIGTERM or SIGINT stop it, interrupting a reclaim in progress; SIGHUP \
+        tree) it only polls. On cgroup v2, which has no usage thresholds, it arms a PSI trigger on \
+        /proc/pressure/memory instead (some 300000 2000000: 300 ms of memory stall within 2 s) and \
+        checks when it fires; a kernel without PSI leaves the polls. SIGTERM or SIGINT stop it, interrupting a reclaim in progress; SIGHUP \
         reloads the configuration (a bad one is refused and the previous one kept) and reopens the log.
         """)
 
@@ -71,8 +73,7 @@ final class WatchDaemon {
             log.error("watch cannot start: \(error)")
             return .internalError
         }
-        let root = (try? MemcgHost.detect(config: config))?.cgroupRoot ?? config.cgroupRoot
-        log.info("watch started (pid \(getpid())): checks on threshold events from \(root)/\(KernelFile.eventControl) and every \(seconds(config.pollIntervalMilliseconds)) s")
+        log.info("watch started (pid \(getpid())): checks on \(Self.eventSource(config)) and every \(seconds(config.pollIntervalMilliseconds)) s")
 
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
@@ -82,8 +83,8 @@ final class WatchDaemon {
         while true {
             let now = MonotonicClock.nowMilliseconds()
             let due = pending != nil ? lastEventCheckEnd + Self.minimumGapMilliseconds : nextPoll
-            var fds = [signals.fd]
-            if let wake { fds.append(wake.fd) }
+            var fds = [(fd: signals.fd, events: Int16(POLLIN))]
+            if let wake { fds.append((wake.fd, wake.events)) }
             let ready = Poll.wait(fds, timeoutMilliseconds: due - now)
 
             if ready[0] {
@@ -96,17 +97,19 @@ final class WatchDaemon {
                     }
                 }
             }
-            if ready.count > 1, let wake, wake.drain() { pending = "threshold" }
+            // Only when poll(2) reported it: a PSI trigger's event is consumed
+            // by poll itself, so its drain() cannot tell.
+            if ready.count > 1, ready[1], let wake, wake.drain() { pending = wake is PressureTrigger ? "pressure" : "threshold" }
             let t = MonotonicClock.nowMilliseconds()
             if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
-            guard let reason = pending, reason != "threshold" || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
+            guard let reason = pending, !Self.isEvent(reason) || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
             pending = nil
 
             wakeups[reason, default: 0] += 1
             trace("wake \(reason)")
             let outcome = check(signals)
             lastCheckEnd = MonotonicClock.nowMilliseconds()
-            if reason == "threshold" { lastEventCheckEnd = lastCheckEnd }
+            if Self.isEvent(reason) { lastEventCheckEnd = lastCheckEnd }
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let armed = arm(after: outcome.record)
             if armed.crossed { pending = "threshold" }
@@ -120,6 +123,18 @@ final class WatchDaemon {
             nextPoll = lastCheckEnd + delay
         }
     }
+
+    /// Where the kernel events come from, for the log: v1's usage
+    /// thresholds or v2's PSI trigger.
+    private static func eventSource(_ config: Config) -> String {
+        let host = try? MemcgHost.detect(config: config)
+        return host?.hierarchy == .v2
+            ? "memory pressure events from \(config.procRoot)/\(KernelFile.pressureMemory)"
+            : "threshold events from \(host?.cgroupRoot ?? config.cgroupRoot)/\(KernelFile.eventControl)"
+    }
+
+    /// Wake-ups the kernel sends (rate-limited by `minimumGapMilliseconds`).
+    private static func isEvent(_ reason: String) -> Bool { reason == "threshold" || reason == "pressure" }
 
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
     private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool) {
@@ -166,10 +181,23 @@ final class WatchDaemon {
             return (nil, false)
         }
         guard host.hierarchy == .v1 else {
-            // v2 has no usage thresholds. The seam: a WakeSource for a PSI
-            // trigger on /proc/pressure/memory or the target's memory.events.
-            wake = nil
-            armProblems.report("no threshold events on cgroup v2 yet; checking every \(seconds(config.pollIntervalMilliseconds)) s", to: log, asError: false)
+            // v2 has no usage thresholds: a PSI trigger on the node's memory
+            // pressure (PressureTrigger says why not memory.events). It does
+            // not depend on the observation, so it is armed once and kept.
+            if let current = wake as? PressureTrigger, current.path == host.procPath(KernelFile.pressureMemory) {
+                return (node, false)
+            }
+            do {
+                let trigger = try PressureTrigger(procRoot: host.procRoot)
+                wake = trigger
+                armProblems.resolvedQuietly()
+                log.info("armed the \(trigger.description)")
+                trace("arm \(trigger.specification) available \(node.available)")
+            } catch {
+                wake = nil
+                // Not an error: a kernel without PSI is supported, by polling.
+                armProblems.report("no memory pressure events (\(error)); checking every \(seconds(config.pollIntervalMilliseconds)) s only", to: log, asError: false)
+            }
             return (node, false)
         }
         let levels = WatchArming.thresholds(node: node, policy: config.policy, growthSoFar: record.growthSinceLast)
@@ -200,7 +228,7 @@ final class WatchDaemon {
             log = EventLog(path: fresh.logFile, echo: false)
             wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
             armProblems = Repeats()
-            log.info("reloaded the configuration on SIGHUP and reopened the log; checks on threshold events and every \(seconds(fresh.pollIntervalMilliseconds)) s")
+            log.info("reloaded the configuration on SIGHUP and reopened the log; checks on \(Self.eventSource(fresh)) and every \(seconds(fresh.pollIntervalMilliseconds)) s")
         } catch {
             log = EventLog(path: config.logFile, echo: false)
             log.error("reload on SIGHUP refused, keeping the previous configuration: \(error.message)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cgroup v2 on a real kernel: boots Debian's kernel under QEMU (software
-# emulation) and runs mon_memcg status/check in it (scripts/vm/run.sh).
+# emulation) and runs mon_memcg status/check/watch in it (scripts/vm/run.sh).
 # About 10 s of VM time plus the release build. Skips, saying why, where
 # QEMU or a kernel cannot be had (not x86_64, not root, no apt).
 set -uo pipefail

@@ -106,5 +106,22 @@ mark check3-current-after $(cat $T/memory.current)
 run state3 cat /var/lib/mon_memcg/state-eagain
 kill $holder 2>/dev/null
 
+# 6. watch: arms a PSI trigger on /proc/pressure/memory (v2 has no usage
+#    thresholds), checks, and stops on SIGTERM. Threshold 0: nothing to reclaim.
+mark has-pressure-memory $([ -e /proc/pressure/memory ] && echo yes || echo no)
+mon_memcg watch --available-threshold 0 --poll-interval 500ms \
+    --state-file /var/lib/mon_memcg/state-watch --log-file /var/log/watch.log 2>/tmp/watch.err &
+watcher=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    grep -q "pressure events" /var/log/watch.log 2>/dev/null && break
+    sleep 1
+done
+sleep 1
+kill -TERM $watcher
+wait $watcher
+mark watch-exit $?
+run watch-log cat /var/log/watch.log
+run watch-stderr cat /tmp/watch.err
+
 run log cat /var/log/mon_memcg.log
 exit 0

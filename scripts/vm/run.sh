@@ -176,6 +176,15 @@ check "check 3 stops on its own well before its 30 s reclaim_timeout ($(seconds_
 check "check 3 records the usage after it" has "$(block state3)" "last "
 echo "check 3: target anon $(mark eagain-target-anon), memory.current $(mark check3-current-before) -> $(mark check3-current-after)"
 
+watch_log=$(block watch-log)
+check "the kernel has PSI (/proc/pressure/memory)" [ "$(mark has-pressure-memory)" = yes ]
+check "watch says it checks on memory pressure events" has "$watch_log" "checks on memory pressure events from /proc/pressure/memory and every 0.500 s"
+check "watch armed the PSI trigger" has "$watch_log" 'armed the PSI trigger "some 300000 2000000" on /proc/pressure/memory'
+check "watch stops on SIGTERM with status 0" [ "$(mark watch-exit)" = 0 ]
+check "watch logs its stop" has "$(tail -n 1 <<<"$watch_log")" "watch stopped on SIGTERM"
+echo "---- guest watch log ----"
+echo "$watch_log" | sed 's/^/    | /'
+
 echo "---- guest log file ----"
 echo "$log" | sed 's/^/    | /'
 echo "cgroup-v2-vm: $passed passed, $failed failed"
