@@ -105,11 +105,13 @@ struct PressureTriggerKernelTests {
             KernelLab.remove(cgroup)
             try? FileManager.default.removeItem(atPath: data)
         }
-        // 16 MiB limit, 48 MiB file read over and over: reclaim on every
-        // charge and refaults, i.e. memory stalls, in this cgroup only.
+        // 16 MiB limit, 48 MiB file read over and over until the trigger
+        // fires (a fixed number of passes sometimes ended before any stall
+        // was counted): reclaim on every charge and refaults, i.e. memory
+        // stalls, in this cgroup only. It stops by itself if we die.
         try "16M".write(toFile: "\(KernelLab.memoryMount)/\(cgroup)/memory.limit_in_bytes", atomically: false, encoding: .utf8)
         hog = try KernelLab.startInside(cgroup,
-            "dd if=/dev/zero of=\(data) bs=1M count=48 conv=fsync status=none; i=0; while [ $i -lt 40 ]; do cat \(data) > /dev/null; i=$((i+1)); done")
+            "dd if=/dev/zero of=\(data) bs=1M count=48 conv=fsync status=none; while kill -0 \(getpid()) 2>/dev/null; do cat \(data) > /dev/null; done")
         var p = pollfd(fd: trigger.fd, events: trigger.events, revents: 0)
         let start = Date()
         var fired = false
