@@ -19,13 +19,17 @@ struct RealKernelTimeoutTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         // Like the seed's cat.sh/loop_cat.sh: many processes turning over
         // page cache as fast as they can, and stopping by themselves if this
-        // test process dies before its cleanup runs.
+        // test process dies before its cleanup runs. Each writes its file
+        // once (synced) and then reads it over and over: every page
+        // force_empty frees is faulted back in, so the reclaim always makes
+        // progress, and there is no dirty data to slow down the state's
+        // fsync afterwards (with writers, ext4's ordered journal made that
+        // fsync wait for their data, past deadline + 2 s).
         let writer = scratch.appendingPathComponent("writer.sh").path
         try """
-            i=0
+            dd if=/dev/zero of=\(scratch.path)/f$1 bs=1M count=32 conv=fsync status=none
             while kill -0 \(getpid()) 2>/dev/null; do
-                i=$((i+1))
-                dd if=/dev/zero of=\(scratch.path)/f$1-$((i%4)) bs=1M count=32 status=none
+                cat \(scratch.path)/f$1 > /dev/null
             done
 
             """.write(toFile: writer, atomically: true, encoding: .utf8)

@@ -47,6 +47,10 @@ struct RealKernelWatchTests {
 
     @Test("a crossing wakes watch and reclaims at once, without the 10 min poll; SIGHUP re-reads the config; SIGTERM stops it")
     func crossingReclaims() throws {
+        // The armed level is the whole host's working set: no other heavy
+        // real-kernel test (drop_caches, 32 busy writers) may move it meanwhile.
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
         let cgroup = try KernelLab.makeCgroup("watch")
         defer { KernelLab.remove(cgroup) }
         let s = try Scratch()
@@ -128,6 +132,8 @@ struct RealKernelWatchTests {
 
     @Test("SIGTERM interrupts a reclaim that force_empty would not finish, logs it, and exits 0 at once")
     func sigtermInterruptsReclaim() throws {
+        let lab = KernelLab.exclusive()  // no drop_caches meanwhile: it empties the writers' cache
+        defer { withExtendedLifetime(lab) {} }
         let cgroup = try KernelLab.makeCgroup("watch-stop")
         defer { KernelLab.remove(cgroup) }
         // The writers fill the disk's page cache; the daemon's state, log and
