@@ -68,28 +68,8 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
             let stat = try MemoryStat(parsing: text)
             return (try stat.hierarchicalUsage(), try stat.bytes(StatField.rss) + stat.bytes(StatField.cache))
         }
-        var children: [Bytes] = []
-        let names: [String]
-        do {
-            names = try DirectoryWalk.subdirectories(of: targetPath)
-        } catch {
-            throw .unreadable(error)
-        }
-        for name in names {
-            let childStat = "\(targetPath)/\(name)/\(KernelFile.stat)"
-            let text: String
-            do {
-                text = try FileIO.read(childStat)
-            } catch where DirectoryWalk.vanished(error.errno) {
-                continue  // removed since the listing: its pages are dying now
-            } catch {
-                throw .unreadable(error)
-            }
-            do {
-                children.append(try MemoryStat(parsing: text).hierarchicalUsage())
-            } catch {
-                throw .malformed(path: childStat, error)
-            }
+        let children = try liveChildren(of: targetPath, file: KernelFile.stat) { text throws(ParseError) in
+            try MemoryStat(parsing: text).hierarchicalUsage()
         }
         return DyingCgroups.bytes(targetTotal: total, targetOwn: own, liveChildren: children)
     }
@@ -118,31 +98,42 @@ public struct DyingCgroupsV2: DyingCgroupsSource {
             return DyingCgroups(count: count, scope: .target, bytes: .zero)
         }
         let total = try readParsed("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
-        var children: [Bytes] = []
-        let names: [String]
-        do {
-            names = try DirectoryWalk.subdirectories(of: targetPath)
-        } catch {
-            throw .unreadable(error)
-        }
-        for name in names {
-            let path = "\(targetPath)/\(name)/\(KernelFile.memoryCurrent)"
-            let text: String
-            do {
-                text = try FileIO.read(path)
-            } catch where DirectoryWalk.vanished(error.errno) {
-                continue
-            } catch {
-                throw .unreadable(error)
-            }
-            do {
-                children.append(try CounterFile.parse(text))
-            } catch {
-                throw .malformed(path: path, error)
-            }
+        let children = try liveChildren(of: targetPath, file: KernelFile.memoryCurrent) { text throws(ParseError) in
+            try CounterFile.parse(text)
         }
         return DyingCgroups(count: count, scope: .target, bytes: DyingCgroups.bytes(targetTotal: total, targetOwn: .zero, liveChildren: children))
     }
+}
+
+/// One value per live child cgroup of `targetPath`, read from `file` in
+/// each. A child removed since the listing is skipped: its pages are dying
+/// now, which is what the caller is measuring.
+func liveChildren(of targetPath: String, file: String,
+                  _ parse: (String) throws(ParseError) -> Bytes) throws(KernelError) -> [Bytes] {
+    let names: [String]
+    do {
+        names = try DirectoryWalk.subdirectories(of: targetPath)
+    } catch {
+        throw .unreadable(error)
+    }
+    var values: [Bytes] = []
+    for name in names {
+        let path = "\(targetPath)/\(name)/\(file)"
+        let text: String
+        do {
+            text = try FileIO.read(path)
+        } catch where DirectoryWalk.vanished(error.errno) {
+            continue
+        } catch {
+            throw .unreadable(error)
+        }
+        do {
+            values.append(try parse(text))
+        } catch {
+            throw .malformed(path: path, error)
+        }
+    }
+    return values
 }
 
 /// Reads a kernel file and parses it, mapping each failure to its KernelError.
