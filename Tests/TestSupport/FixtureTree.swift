@@ -3,7 +3,7 @@ import Foundation
 /// A fake host in a temp directory: `proc/` and `cgroup/` trees with the
 /// files mon_memcg reads, a state directory and a log path. Every value is
 /// set explicitly by the test that builds it.
-public final class FixtureTree {
+public final class FixtureTree: FakeRoot {
     public let root: URL
     public var procRoot: String { root.appendingPathComponent("proc").path }
     public var cgroupRoot: String { root.appendingPathComponent("cgroup").path }
@@ -38,22 +38,6 @@ public final class FixtureTree {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-
-    public func write(_ relative: String, _ text: String) throws {
-        let url = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: false, encoding: .utf8)
-    }
-
-    public func read(_ relative: String) -> String? {
-        try? String(contentsOfFile: path(relative), encoding: .utf8)
-    }
-
-    public func remove(_ relative: String) throws {
-        try FileManager.default.removeItem(atPath: path(relative))
-    }
-
     /// The target cgroup's memory.stat and an empty force_empty to read back.
     public func setTarget(_ target: String, rss: Int64, cache: Int64) throws {
         try write("cgroup/\(target)/memory.stat", Self.memoryStat(rss: rss, cache: cache, totalRSS: rss, totalCache: cache, totalInactiveFile: cache / 2))
@@ -78,10 +62,6 @@ public final class FixtureTree {
             pids\t8\t1\t1
 
             """)
-    }
-
-    public func writeState(last: Int64) throws {
-        try write("state/state", "mon_memcg-state 1\nlast \(last)\n")
     }
 
     /// Options that point the binary at this tree.

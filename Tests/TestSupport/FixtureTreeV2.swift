@@ -5,7 +5,7 @@ import Foundation
 /// tree's `cgroup/`, and `cgroup/` with the root's `cgroup.controllers` and
 /// `memory.stat` and the target's `memory.current`, `memory.stat` and an
 /// empty `memory.reclaim` to read back. Every value is set by the test.
-public final class FixtureTreeV2 {
+public final class FixtureTreeV2: FakeRoot {
     public let root: URL
     public var procRoot: String { root.appendingPathComponent("proc").path }
     public var cgroupRoot: String { root.appendingPathComponent("cgroup").path }
@@ -56,22 +56,6 @@ public final class FixtureTreeV2 {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-
-    public func write(_ relative: String, _ text: String) throws {
-        let url = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: false, encoding: .utf8)
-    }
-
-    public func read(_ relative: String) -> String? {
-        try? String(contentsOfFile: path(relative), encoding: .utf8)
-    }
-
-    public func remove(_ relative: String) throws {
-        try FileManager.default.removeItem(atPath: path(relative))
-    }
-
     public func setRoot(anon: Int64, file: Int64, inactiveFile: Int64) throws {
         try write("cgroup/memory.stat", Self.memoryStat(anon: anon, file: file, inactiveFile: inactiveFile))
     }
@@ -80,10 +64,6 @@ public final class FixtureTreeV2 {
         try write("cgroup/\(target)/memory.current", "\(current)\n")
         let file = current * 9 / 10
         try write("cgroup/\(target)/memory.stat", Self.memoryStat(anon: current - file, file: file, inactiveFile: file / 2))
-    }
-
-    public func writeState(last: Int64) throws {
-        try write("state/state", "mon_memcg-state 1\nlast \(last)\n")
     }
 
     /// Options that point the binary at this tree, cgroup_root set.
