@@ -8,6 +8,7 @@ import MemcgKernel
 /// One run of the seed's check: observe, decide, act, remember.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Run one check and reclaim the target cgroup if kubelet would see memory short (the default).",
         discussion: """
         Reads MemTotal, the root cgroup's memory.usage_in_bytes and total_inactive_file, and \
@@ -27,15 +28,23 @@ struct Check: ParsableCommand {
     var dryRun = false
 
     func run() throws {
+        let status = Check.execute(CheckCommandLine(settings: options.settings, dryRun: dryRun))
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    /// The whole command once its arguments are read, by the argument
+    /// parser or by `CheckCommandLine` (see `MonMemcg.main`).
+    static func execute(_ request: CheckCommandLine) -> ExitStatus {
         var log: EventLog?
         do {
-            let config = try Settings.load(options)
-            let events = EventLog(path: config.logFile, echo: dryRun)
+            let config = try Settings.load(request.settings)
+            let events = EventLog(path: config.logFile, echo: request.dryRun)
             log = events
-            try CheckRun(config: config, dryRun: dryRun, log: events).runAndPublish()
+            try CheckRun(config: config, dryRun: request.dryRun, log: events).runAndPublish()
+            return .ok
         } catch {
             if let log { log.error(error.message) } else { Output.err("mon_memcg: \(error.message)\n") }
-            throw ExitCode(error.status.rawValue)
+            return error.status
         }
     }
 }

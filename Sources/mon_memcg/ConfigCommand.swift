@@ -23,7 +23,7 @@ struct ConfigCommand: ParsableCommand {
             return
         }
         do {
-            let config = try Settings.load(options)
+            let config = try Settings.load(options.settings)
             // Valid config-file syntax, so the output can be saved as a file.
             Output.out(ConfigKey.allCases.map { key in
                 if key == .cgroupRoot, !config.cgroupRootIsSet {

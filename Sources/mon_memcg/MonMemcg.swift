@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import MemcgCore
 
 @main
 struct MonMemcg: ParsableCommand {
@@ -24,4 +28,15 @@ struct MonMemcg: ParsableCommand {
         version: "0.1.0",
         subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self],
         defaultSubcommand: Check.self)
+
+    /// A check's usual command line is read by `CheckCommandLine` and run
+    /// directly: the general parser costs as much at start-up as the check
+    /// itself (docs/benchmarks.md). Everything else, usage errors included,
+    /// goes to the general parser.
+    static func main() {
+        if let request = CheckCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(Check.execute(request).rawValue)
+        }
+        main(nil)
+    }
 }

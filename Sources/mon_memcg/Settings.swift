@@ -7,10 +7,10 @@ import MemcgKernel
 /// Builds the effective configuration: defaults, then the file, then the
 /// command line.
 enum Settings {
-    static func load(_ options: SharedOptions) throws(Failure) -> Config {
+    static func load(_ request: SettingsRequest) throws(Failure) -> Config {
         var config = Config()
-        let explicit = options.config != nil
-        let path = options.config ?? Config.defaultPath
+        let explicit = request.configPath != nil
+        let path = request.configPath ?? Config.defaultPath
         do {
             if let text = try readConfigFile(path, required: explicit) {
                 try ConfigFile.parse(text, into: &config)
@@ -22,11 +22,11 @@ enum Settings {
         } catch {
             throw Failure(status: .internalError, message: "\(path): \(error)")
         }
-        for (key, option, value) in options.overrides {
+        for override in request.overrides {
             do {
-                try config.set(key, to: value)
+                try config.set(override.key, to: override.value)
             } catch {
-                throw Failure(status: .configError, message: "\(option): \(error.reason)")
+                throw Failure(status: .configError, message: "\(override.option): \(error.reason)")
             }
         }
         return config

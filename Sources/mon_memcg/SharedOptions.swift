@@ -45,28 +45,23 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Overrides metrics_file (default off).", valueName: "path"))
     var metricsFile: String?
 
-    var overrides: [(ConfigKey, String, String)] {
-        var list: [(ConfigKey, String, String)] = []
-        func add(_ key: ConfigKey, _ value: String?) {
-            if let value { list.append((key, "--" + key.rawValue.replacingUnderscores(), value)) }
-        }
-        add(.availableThreshold, availableThreshold)
-        add(.growthThreshold, growthThreshold)
-        add(.target, target)
-        add(.cgroupRoot, cgroupRoot)
-        add(.procRoot, procRoot)
-        add(.stateFile, stateFile)
-        add(.logFile, logFile)
-        add(.reclaimTimeout, reclaimTimeout)
-        add(.dyingReclaim, dyingReclaim)
-        add(.dropCachesInterval, dropCachesInterval)
-        add(.sysRoot, sysRoot)
-        add(.pollInterval, pollInterval)
-        add(.metricsFile, metricsFile)
-        return list
+    /// The file and overrides these options ask for.
+    var settings: SettingsRequest {
+        let values: [ConfigKey: String?] = [
+            .availableThreshold: availableThreshold,
+            .growthThreshold: growthThreshold,
+            .target: target,
+            .cgroupRoot: cgroupRoot,
+            .procRoot: procRoot,
+            .stateFile: stateFile,
+            .logFile: logFile,
+            .reclaimTimeout: reclaimTimeout,
+            .dyingReclaim: dyingReclaim,
+            .dropCachesInterval: dropCachesInterval,
+            .sysRoot: sysRoot,
+            .pollInterval: pollInterval,
+            .metricsFile: metricsFile,
+        ]
+        return SettingsRequest(configPath: config, values: values.compactMapValues { $0 })
     }
-}
-
-extension String {
-    func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
 }

@@ -5,6 +5,7 @@ import MemcgKernel
 /// Shows what kubelet sees and what a check would do, changing nothing.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show what kubelet sees and what a check would do now; changes nothing.",
         discussion: """
         Reads the same files as a check, takes no lock and writes nothing. A missing target \
@@ -18,7 +19,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         do {
-            let config = try Settings.load(options)
+            let config = try Settings.load(options.settings)
             let report = try StatusReport.gather(config: config)
             Output.out(json ? report.json() : report.text())
         } catch {

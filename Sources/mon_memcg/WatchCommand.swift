@@ -9,6 +9,7 @@ import MemcgKernel
 /// reports the crossing, instead of every 20 s from a timer.
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "watch",
         abstract: "Run until stopped, checking when root usage crosses the threshold (a kernel event) and every poll_interval.",
         discussion: """
         The alternative to mon_memcg.timer (mon_memcg-watch.service). On cgroup v1 it registers an \
@@ -27,14 +28,15 @@ struct Watch: ParsableCommand {
     @OptionGroup var options: SharedOptions
 
     func run() throws {
+        let settings = options.settings
         let config: Config
         do {
-            config = try Settings.load(options)
+            config = try Settings.load(settings)
         } catch {
             Output.err("mon_memcg: \(error.message)\n")
             throw ExitCode(error.status.rawValue)
         }
-        let status = WatchDaemon(options: options, config: config).run()
+        let status = WatchDaemon(settings: settings, config: config).run()
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }
@@ -50,7 +52,8 @@ final class WatchDaemon {
     /// not delayed (the polls are already bounded).
     static let minimumGapMilliseconds: Int64 = 100
 
-    private let options: SharedOptions
+    /// Read again on SIGHUP: the same file and overrides.
+    private let settings: SettingsRequest
     private var config: Config
     private var log: EventLog
     private var wake: (any WakeSource)?
@@ -59,8 +62,8 @@ final class WatchDaemon {
     private var metricsProblems = Repeats()
     private var armProblems = Repeats()
 
-    init(options: SharedOptions, config: Config) {
-        self.options = options
+    init(settings: SettingsRequest, config: Config) {
+        self.settings = settings
         self.config = config
         self.log = EventLog(path: config.logFile, echo: false)
     }
@@ -223,7 +226,7 @@ final class WatchDaemon {
     /// overrides), and a fresh log (logrotate moved the old one).
     private func reload() {
         do {
-            let fresh = try Settings.load(options)
+            let fresh = try Settings.load(settings)
             config = fresh
             log = EventLog(path: fresh.logFile, echo: false)
             wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
