@@ -23,7 +23,7 @@ expected=packaging/expected-rpm-files.txt
 step "install rpm, rpmlint, systemd, logrotate, python3-seccomp"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
-apt-get install -y -qq rpm rpmlint systemd logrotate python3-seccomp util-linux >/dev/null
+apt-get install -y -qq rpm rpmlint systemd logrotate python3-seccomp util-linux binutils >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-packaging.XXXXXX")
 cgroup=""
@@ -142,6 +142,19 @@ else
     sed 's/^/   | /' "$work/status.txt" | head -20
 fi
 ok "--help, --version $version, status"
+
+step "the binary needs no shared library (runs in a root holding only itself)"
+# A static executable is what lets one RPM serve EL8 (glibc 2.28), EL9 and
+# Debian: nothing to resolve on the node.
+if readelf -l "$bin" | grep -q -e INTERP -e DYNAMIC; then
+    readelf -l "$bin" | grep -e INTERP -e DYNAMIC
+    fail "$bin has a program interpreter or dynamic section: build with -Xswiftc -static-executable"
+fi
+bare=$work/bare-root
+install -D -m 0755 "$bin" "$bare/mon_memcg"
+[ "$(chroot "$bare" /mon_memcg --version)" = "$version" ] || fail "$bin does not run in a root without libraries"
+chroot "$bare" /mon_memcg check --help > /dev/null || fail "$bin check --help fails in a root without libraries"
+ok "no interpreter, no dynamic section; --version and check --help run in an empty root"
 
 step "one reclaim inside the service's sandbox (scripts/service-sandbox.sh)"
 if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/memory ]; then

@@ -5,7 +5,8 @@
 #   build-initramfs.sh OUT_DIR MON_MEMCG_BINARY KERNEL_VERSION
 #
 # Contents: /init (guest-init.sh), /guest-test.sh, static busybox, the
-# mon_memcg binary with the shared libraries ldd names, the modules for a
+# mon_memcg binary (with the shared libraries ldd names, if it is not
+# the static executable the RPM ships), the modules for a
 # RAM block device and ext2 (from /lib/modules/KERNEL_VERSION, decompressed
 # here), and an empty ext2 image (its non-zero blocks, gzipped, and their
 # map) that the guest writes onto /dev/ram0.
@@ -24,10 +25,11 @@ file -L "$busybox" | grep -q 'statically linked' || { echo "$busybox is not stat
 cp "$busybox" "$stage/bin/busybox"
 
 # The binary, stripped (symbols are a third of a static-stdlib binary and
-# every byte is read by an emulated CPU), and its loader and libraries.
+# every byte is read by an emulated CPU), and its loader and libraries if
+# it has any (ldd fails on a static executable: nothing to copy then).
 strip -o "$stage/usr/sbin/mon_memcg" "$binary" 2>/dev/null || cp "$binary" "$stage/usr/sbin/mon_memcg"
 chmod 755 "$stage/usr/sbin/mon_memcg"
-ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
+{ ldd "$binary" 2>/dev/null || true; } | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
     mkdir -p "$stage$(dirname "$lib")"
     cp -L "$lib" "$stage$lib"
 done

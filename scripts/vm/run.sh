@@ -69,9 +69,10 @@ mkdir -p "$out"
 if [ -n "${MON_MEMCG_BINARY:-}" ]; then
     binary=$MON_MEMCG_BINARY
 else
-    echo "== swift build -c release --static-swift-stdlib"
-    (cd "$repo" && swift build -c release --static-swift-stdlib >"$out/build.log" 2>&1) || { tail -n 30 "$out/build.log"; exit 1; }
-    binary=$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)/mon_memcg
+    # The release build the RPM ships: a fully static executable.
+    echo "== swift build -c release -Xswiftc -static-executable"
+    (cd "$repo" && swift build -c release -Xswiftc -static-executable --product mon_memcg >"$out/build.log" 2>&1) || { tail -n 30 "$out/build.log"; exit 1; }
+    binary=$(cd "$repo" && swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg
 fi
 "$here/build-initramfs.sh" "$out" "$binary" "$kver"
 
