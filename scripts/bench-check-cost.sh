@@ -6,10 +6,11 @@
 # (user + system) per run, measured by hyperfine in one session, interleaved
 # by hyperfine's own order, with a ratio of medians. Root, cgroup v1.
 #
-#   scripts/bench-check-cost.sh [BINARY] [RUNS] [OTHER_BINARY]
+#   scripts/bench-check-cost.sh [BINARY] [RUNS] [OTHER_BINARY...]
 #
-# OTHER_BINARY, if given, is measured too (e.g. an earlier build, to see
-# what a change costs or saves).
+# Each OTHER_BINARY is measured too, in the same session (e.g. earlier or
+# differently linked builds, to see what a change costs or saves); it is
+# named after its file name.
 #
 # Each binary is measured from a fresh copy in a temporary directory, as rpm
 # installs it: the linker's own output file started 0.3 ms slower here
@@ -19,7 +20,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(realpath "${1:-.build/release/mon_memcg}")
 runs=${2:-300}
-other_src=${3:+$(realpath "$3")}
 mem=/sys/fs/cgroup/memory
 [ "$(id -u)" = 0 ] && [ -e $mem/memory.force_empty ] || { echo "needs root and cgroup v1 at $mem" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install -y hyperfine)" >&2; exit 1; }
@@ -30,9 +30,15 @@ mkdir "$mem/$cg"
 cleanup() { rmdir "$mem/$cg" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 install -m 0755 "$src" "$work/mon_memcg"
+args=(check --target "$cg" --state-file "$work/state" --log-file "$work/log")
 bin=$work/mon_memcg
-other=""
-if [ -n "$other_src" ]; then install -m 0755 "$other_src" "$work/other"; other=$work/other; fi
+others=()
+for other in "${@:3}"; do
+    name=$(basename "$other")
+    mkdir -p "$work/other/$name"
+    install -m 0755 "$(realpath "$other")" "$work/other/$name/mon_memcg"
+    others+=(-n "other: $name" "$work/other/$name/mon_memcg ${args[*]}")
+done
 
 # The same reads and decision as `mon_memcg check`, in the original's style.
 cat > "$work/seed-check.sh" <<SH
@@ -62,7 +68,6 @@ elif [ \$current -lt \$last ]; then
 fi
 SH
 chmod +x "$work/seed-check.sh"
-args=(check --target "$cg" --state-file "$work/state" --log-file "$work/log")
 "$bin" "${args[@]}"
 "$work/seed-check.sh"
 [ ! -s "$work/log" ] && [ ! -s "$work/seed.log" ] || { echo "a check found something to do; the comparison needs memory not short" >&2; cat "$work/log" "$work/seed.log"; exit 1; }
@@ -71,7 +76,7 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hf.json" \
     -n "mon_memcg check" "$bin ${args[*]}" \
     -n "mon_memcg check + metrics_file" "$bin ${args[*]} --metrics-file $work/mon_memcg.prom" \
     -n "shell script (seed style)" "$work/seed-check.sh" \
-    ${other:+-n "other binary: check" "$other ${args[*]}"} > "$work/hf.txt"
+    "${others[@]}" > "$work/hf.txt"
 cat "$work/hf.txt"
 python3 - "$work/hf.json" <<'PY'
 import json, sys
@@ -80,10 +85,10 @@ def row(name):
     x = r[name]
     return x["median"] * 1000, (x["user"] + x["system"]) * 1000
 print()
-print(f"{'command':34} {'wall median':>12} {'CPU mean':>10}")
+print(f"{'command':40} {'wall median':>12} {'CPU mean':>10}")
 for name in r:
     w, c = row(name)
-    print(f"{name:34} {w:9.2f} ms {c:7.2f} ms")
+    print(f"{name:40} {w:9.2f} ms {c:7.2f} ms")
 sw, sc = row("shell script (seed style)")
 mw, mc = row("mon_memcg check")
 print(f"shell / mon_memcg: wall {sw / mw:.1f}x, CPU {sc / mc:.1f}x")
