@@ -61,6 +61,10 @@ final class WatchDaemon {
     private var checkProblems = Repeats()
     private var metricsProblems = Repeats()
     private var armProblems = Repeats()
+    /// systemd's notification socket (`Type=notify`), if started with one.
+    private var notifier: ServiceNotifier?
+    private var notifyProblems = Repeats()
+    private var reclaimsSinceStart = 0
 
     init(settings: SettingsRequest, config: Config) {
         self.settings = settings
@@ -77,6 +81,21 @@ final class WatchDaemon {
             return .internalError
         }
         log.info("watch started (pid \(getpid())): checks on \(Self.eventSource(config)) and every \(seconds(config.pollIntervalMilliseconds)) s")
+        let service = ServiceNotify.from(notifySocket: environment("NOTIFY_SOCKET"), watchdogUsec: environment("WATCHDOG_USEC"),
+                                         watchdogPid: environment("WATCHDOG_PID"), pid: getpid())
+        if let problem = service.problem { log.error("cannot tell systemd this service is ready: \(problem)") }
+        if let socket = service.socket {
+            do {
+                notifier = try ServiceNotifier(socket: socket)
+            } catch {
+                log.error("cannot tell systemd this service is ready: \(error)")
+            }
+        }
+        // Under WatchdogSec=, the loop wakes at least this often to say it is
+        // alive; a check longer than the unit's WatchdogSec= gets it killed.
+        let ping = notifier == nil ? nil : service.watchdogPingMilliseconds
+        var nextPing = MonotonicClock.nowMilliseconds() + (ping ?? 0)
+        var ready = false
 
         var pending: String? = "start"
         var lastCheckEnd = Int64.min / 2
@@ -88,12 +107,19 @@ final class WatchDaemon {
             let due = pending != nil ? lastEventCheckEnd + Self.minimumGapMilliseconds : nextPoll
             var fds = [(fd: signals.fd, events: Int16(POLLIN))]
             if let wake { fds.append((wake.fd, wake.events)) }
-            let ready = Poll.wait(fds, timeoutMilliseconds: due - now)
+            let wakeAt = ping == nil ? due : min(due, nextPing)
+            let readable = Poll.wait(fds, timeoutMilliseconds: wakeAt - now)
+            if let ping, MonotonicClock.nowMilliseconds() >= nextPing {
+                notify("WATCHDOG=1")
+                nextPing = MonotonicClock.nowMilliseconds() + ping
+            }
 
-            if ready[0] {
+            if readable[0] {
                 for signo in signals.take() {
                     if signo == SIGHUP {
+                        if ready { notify("RELOADING=1\nMONOTONIC_USEC=\(MonotonicClock.nowMicroseconds())") }
                         reload()
+                        if ready { notify("READY=1") }
                         pending = pending ?? "reload"
                     } else {
                         return stop(signo, interruptedReclaim: false)
@@ -102,7 +128,7 @@ final class WatchDaemon {
             }
             // Only when poll(2) reported it: a PSI trigger's event is consumed
             // by poll itself, so its drain() cannot tell.
-            if ready.count > 1, ready[1], let wake, wake.drain() { pending = wake is PressureTrigger ? "pressure" : "threshold" }
+            if readable.count > 1, readable[1], let wake, wake.drain() { pending = wake is PressureTrigger ? "pressure" : "threshold" }
             let t = MonotonicClock.nowMilliseconds()
             if pending == nil, t >= nextPoll { pending = nearPoll ? "near" : "poll" }
             guard let reason = pending, !Self.isEvent(reason) || t >= lastEventCheckEnd + Self.minimumGapMilliseconds else { continue }
@@ -110,12 +136,24 @@ final class WatchDaemon {
 
             wakeups[reason, default: 0] += 1
             trace("wake \(reason)")
+            // Alive right before a check, so the watchdog's limit only has
+            // to cover one check (bounded by reclaim_timeout).
+            if let ping {
+                notify("WATCHDOG=1")
+                nextPing = MonotonicClock.nowMilliseconds() + ping
+            }
             let outcome = check(signals)
             lastCheckEnd = MonotonicClock.nowMilliseconds()
             if Self.isEvent(reason) { lastEventCheckEnd = lastCheckEnd }
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let armed = arm(after: outcome.record)
             if armed.crossed { pending = "threshold" }
+            // Ready once the first check ran and the kernel events are armed
+            // (or known to be unavailable): then the service protects the node.
+            if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
+            let status = "STATUS=" + Self.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil)
+            notify(ready ? status : "READY=1\n" + status)
+            ready = true
             // Sooner than poll_interval while memory is close to short
             // (WatchArming.pollDelayMilliseconds): a "near" wake-up.
             var delay = config.pollIntervalMilliseconds
@@ -140,7 +178,7 @@ final class WatchDaemon {
     private static func isEvent(_ reason: String) -> Bool { reason == "threshold" || reason == "pressure" }
 
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
-    private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool) {
+    private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
         let run = CheckRun(config: config, dryRun: false, log: log)
         var metricsFailed = false
         signals.allowStop()
@@ -157,15 +195,15 @@ final class WatchDaemon {
             }
             checkProblems.resolved(to: log, "checks succeed again")
             trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
-            return (run.record, false)
+            return (run.record, false, false)
         } catch {
             if StopSignal.received != nil {
                 log.error(error.message)
-                return (run.record, error.status == .reclaimInterrupted)
+                return (run.record, error.status == .reclaimInterrupted, true)
             }
             checkProblems.report(error.message, to: log)
             trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
-            return (run.record, false)
+            return (run.record, false, true)
         }
     }
 
@@ -239,11 +277,45 @@ final class WatchDaemon {
     }
 
     private func stop(_ signo: Int32, interruptedReclaim: Bool) -> ExitStatus {
+        notify("STOPPING=1")
         StopSignal.quiet()
         wake = nil
         log.info("watch stopped on \(StopSignal.name(signo))\(interruptedReclaim ? " (the reclaim in progress was interrupted; the usage after it was recorded)" : "")")
         return .ok
     }
+}
+
+extension WatchDaemon {
+    /// One sd_notify(3) message; a failure is logged once, not at every ping.
+    fileprivate func notify(_ message: String) {
+        guard let notifier else { return }
+        do {
+            try notifier.send(message)
+            notifyProblems.resolved(to: log, "notifying systemd works again")
+        } catch {
+            notifyProblems.report("\(error)", to: log)
+        }
+    }
+
+    /// What `systemctl status mon_memcg-watch` shows: the last check's
+    /// numbers and decision.
+    static func statusLine(_ record: CheckRecord, failed: Bool, reclaims: Int, events: Bool) -> String {
+        let waking = events ? "on kernel events and polls" : "on polls only"
+        if failed { return "the last check failed (see the log); checking \(waking)" }
+        guard let decision = record.decision else {
+            return "another mon_memcg run held the lock at the last check; checking \(waking)"
+        }
+        let verdict = switch decision.action {
+        case .reclaim: "short: reclaimed the target"
+        case .skipGrowthBelowThreshold: "short, but the target grew less than growth_threshold: skipped"
+        case .lowerLast, .nothing: "not short"
+        }
+        return "available \(decision.available.humanReadable) (global thresh \(decision.globalThreshold.humanReadable)): \(verdict); \(reclaims) reclaims since start; checking \(waking)"
+    }
+}
+
+private func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
 }
 
 /// `MON_MEMCG_ADAPTIVE_POLL=0`: poll every poll_interval even near the

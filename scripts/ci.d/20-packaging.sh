@@ -193,11 +193,32 @@ else
     ' || fail "the sandbox emulation does not restrict as mon_memcg.service does"
     ok "reclaimed $(sed -n 's/.*freed \([0-9]*\) bytes.*/\1/p' "$sandbox/mon_memcg.log") bytes as uid 0 with no capabilities, read-only /, the unit's syscall filter"
 
-    step "mon_memcg watch inside mon_memcg-watch.service's sandbox: threshold events armed, SIGHUP, SIGTERM"
+    step "mon_memcg watch inside mon_memcg-watch.service's sandbox: threshold events armed, sd_notify, SIGHUP, SIGTERM"
     unit=$root/usr/lib/systemd/system/mon_memcg-watch.service
     sandbox=$work/sandbox-watch
     mkdir -p "$sandbox"
-    scripts/service-sandbox.sh "$unit" "$sandbox" -- env MON_MEMCG_TRACE=1 "$bin" watch \
+    # systemd's side of Type=notify: a datagram socket on a path, which the
+    # sandbox sees read-only (as a service sees /run/systemd/notify).
+    python3 - "$work/notify.sock" "$work/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.time() + 30
+with open(sys.argv[2], "a") as out:
+    while time.time() < end:
+        try:
+            m = s.recv(4096)
+        except socket.timeout:
+            continue
+        out.write(m.decode().replace("\n", " | ") + "\n")
+        out.flush()
+        if m == b"STOPPING=1":
+            break
+PY
+    listener_pid=$!
+    for _ in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
+    scripts/service-sandbox.sh "$unit" "$sandbox" -- env MON_MEMCG_TRACE=1 NOTIFY_SOCKET="$work/notify.sock" WATCHDOG_USEC=1000000 "$bin" watch \
         --config "$root/etc/mon_memcg.conf" --target "$(basename "$cgroup")" \
         --available-threshold 0 --poll-interval 200ms > "$work/sandbox-watch.out" 2>&1 &
     watch_pid=$!
@@ -214,8 +235,15 @@ else
         cat "$work/sandbox-watch.out" "$sandbox/mon_memcg.log"
         fail "mon_memcg watch (exit $watch_status) did not arm, reload and stop cleanly inside its unit's sandbox"
     fi
+    wait "$listener_pid" || true
+    if ! grep -q '^READY=1 | STATUS=available ' "$work/notify.log" || ! grep -qx 'WATCHDOG=1' "$work/notify.log" \
+            || ! grep -q '^RELOADING=1 | MONOTONIC_USEC=' "$work/notify.log" || [ "$(tail -1 "$work/notify.log")" != "STOPPING=1" ]; then
+        cat "$work/notify.log" "$sandbox/mon_memcg.log"
+        fail "mon_memcg watch did not send READY=1 with STATUS=, WATCHDOG=1, RELOADING=1 and STOPPING=1 to NOTIFY_SOCKET from inside its sandbox"
+    fi
     sed 's/^/   | /' "$sandbox/mon_memcg.log"
-    ok "watch armed cgroup.event_control, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
+    sed 's/^/   | notify: /' "$work/notify.log" | grep -v 'WATCHDOG=1' | head -5
+    ok "watch armed cgroup.event_control, told systemd READY/STATUS/WATCHDOG/RELOADING/STOPPING, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
 fi
 
 echo "packaging checks done in $(( $(date +%s) - started )) s"
