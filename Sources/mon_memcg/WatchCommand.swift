@@ -22,7 +22,9 @@ struct Watch: ParsableCommand {
         tree) it only polls. On cgroup v2, which has no usage thresholds, it arms a PSI trigger on \
         /proc/pressure/memory instead (some 300000 2000000: 300 ms of memory stall within 2 s) and \
         checks when it fires; a kernel without PSI leaves the polls. SIGTERM or SIGINT stop it, interrupting a reclaim in progress; SIGHUP \
-        reloads the configuration (a bad one is refused and the previous one kept) and reopens the log.
+        reloads the configuration (a bad one is refused and the previous one kept) and reopens the log. \
+        Under systemd (Type=notify, mon_memcg-watch.service) it reports through NOTIFY_SOCKET: READY=1 \
+        after the first check, a STATUS= line after every check, WATCHDOG=1 pings when WatchdogSec= is set.
         """)
 
     @OptionGroup var options: SharedOptions
