@@ -18,8 +18,8 @@ struct Watch: ParsableCommand {
         total_inactive_file), re-armed after every check as total_inactive_file and the watermark \
         move, and checks at least every poll_interval (default 5s). Each wake-up runs exactly the \
         oneshot's check: same decision, log lines, state file and lock, so the timer and the daemon \
-        can replace each other without losing last. Without threshold events (cgroup v2, a fixture \
-        tree) it only polls. On cgroup v2, which has no usage thresholds, it arms a PSI trigger on \
+        can replace each other without losing last. Without kernel events (a fixture tree, a kernel \
+        without them) it only polls. On cgroup v2, which has no usage thresholds, it arms a PSI trigger on \
         /proc/pressure/memory instead (some 300000 2000000: 300 ms of memory stall within 2 s) and \
         checks when it fires; a kernel without PSI leaves the polls. SIGTERM or SIGINT stop it, interrupting a reclaim in progress; SIGHUP \
         reloads the configuration (a bad one is refused and the previous one kept) and reopens the log. \
