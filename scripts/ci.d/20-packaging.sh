@@ -99,6 +99,21 @@ if [ -n "$verify_out" ]; then
 fi
 ok "$units verify silently"
 
+step "presets: installing enables nothing; an earlier-sorting preset can enable"
+# The scratch root has no distribution presets, so units no preset names
+# would default to enable here (as on Debian): 90-mon_memcg.preset must win.
+systemctl --root="$root" preset mon_memcg.timer mon_memcg-watch.service >/dev/null 2>&1
+state=$( { systemctl --root="$root" is-enabled mon_memcg.timer mon_memcg-watch.service || true; } | tr '\n' ' ')
+[ "$state" = "disabled disabled " ] || fail "after systemctl preset: timer and daemon are '$state', expected disabled disabled"
+mkdir -p "$root/etc/systemd/system-preset"
+echo "enable mon_memcg.timer" > "$root/etc/systemd/system-preset/50-local.preset"
+systemctl --root="$root" preset mon_memcg.timer mon_memcg-watch.service >/dev/null 2>&1
+state=$( { systemctl --root="$root" is-enabled mon_memcg.timer mon_memcg-watch.service || true; } | tr '\n' ' ')
+[ "$state" = "enabled disabled " ] || fail "with 50-local.preset enabling the timer: '$state', expected enabled disabled"
+systemctl --root="$root" disable mon_memcg.timer >/dev/null 2>&1
+rm "$root/etc/systemd/system-preset/50-local.preset"
+ok "90-mon_memcg.preset disables both; 50-local.preset's enable wins over it"
+
 step "mon_memcg-watch.service has mon_memcg.service's sandbox"
 sandbox_of() { sed -n '/^# --- File system ---/,$p' "$1" | grep -v -e '^#' -e '^$' -e '^\[Install\]' -e '^WantedBy='; }
 if ! diff -u <(sandbox_of packaging/systemd/mon_memcg.service) <(sandbox_of packaging/systemd/mon_memcg-watch.service); then
