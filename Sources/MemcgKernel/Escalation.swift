@@ -3,13 +3,6 @@ import Glibc
 #endif
 import MemcgCore
 
-/// The outcome of one escalation write.
-public enum EscalationOutcome: Equatable, Sendable {
-    case completed(milliseconds: Int64)
-    /// The run's deadline passed and the write returned EINTR.
-    case interrupted(milliseconds: Int64)
-}
-
 /// The two ways to free dying cgroups, as kernel writes. Paths derive from
 /// `proc_root` and `sys_root` so fixture trees stand in for the kernel.
 public struct Escalation: Sendable {
@@ -39,25 +32,10 @@ public struct Escalation: Sendable {
     /// `ForceEmpty` does, aimed at the calling thread. The reaper's loop can be interrupted that way;
     /// drop_caches' cannot (the kernel does not check signals while it
     /// drops), which is why the policy starts it only with time to spare.
-    public func perform(_ step: EscalationStep, timeoutMilliseconds: Int64) throws(SystemError) -> EscalationOutcome {
-        let file = path(for: step)
-        let start = MonotonicClock.nowMilliseconds()
-        let alarm = try DeadlineAlarm(afterMilliseconds: timeoutMilliseconds)
-        defer { alarm.cancel() }
-        // O_TRUNC as the shell's `>` does; procfs and sysfs ignore it, fixtures need it.
-        let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
-        if fd < 0 {
-            let e = lastErrno()
-            if e == EINTR { return .interrupted(milliseconds: MonotonicClock.nowMilliseconds() - start) }
-            throw SystemError("open", file, errno: e)
-        }
-        defer { close(fd) }
-        do {
-            try FileIO.writeAll(fd: fd, "1\n", path: file)
-        } catch where error.errno == EINTR {
-            return .interrupted(milliseconds: MonotonicClock.nowMilliseconds() - start)
-        }
-        return .completed(milliseconds: MonotonicClock.nowMilliseconds() - start)
+    public func perform(_ step: EscalationStep, timeoutMilliseconds: Int64) throws(SystemError) -> ReclaimOutcome {
+        // A knob that is a symlink is not followed: a fixture or a tampered
+        // sysfs must not turn the write into one on some other file.
+        try DeadlineWrite.one(path(for: step), deadlineMilliseconds: timeoutMilliseconds, followSymlinks: false)
     }
 
     /// Freed cgroups leave `/proc/cgroups` a few tens of ms after their last

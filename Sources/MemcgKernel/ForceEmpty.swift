@@ -3,14 +3,6 @@ import Glibc
 #endif
 import CMemcgShims
 
-/// The outcome of one write to `memory.force_empty`.
-public enum ReclaimOutcome: Equatable, Sendable {
-    /// The kernel returned: everything reclaimable was reclaimed.
-    case completed(milliseconds: Int64)
-    /// The deadline passed and the write was interrupted (EINTR).
-    case interrupted(milliseconds: Int64)
-}
-
 /// `echo 1 > <cgroup>/memory.force_empty`, bounded by a deadline.
 ///
 /// The kernel's force_empty loop checks `signal_pending()` and returns
@@ -21,24 +13,7 @@ public enum ReclaimOutcome: Equatable, Sendable {
 /// starts cannot be lost.
 public enum ForceEmpty {
     public static func reclaim(cgroupPath: String, deadlineMilliseconds: Int64) throws(SystemError) -> ReclaimOutcome {
-        let path = "\(cgroupPath)/memory.force_empty"
-        let start = MonotonicClock.nowMilliseconds()
-        let alarm = try DeadlineAlarm(afterMilliseconds: deadlineMilliseconds)
-        defer { alarm.cancel() }
-        // O_TRUNC as the shell's `>` does; cgroupfs ignores it, fixtures need it.
-        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        if fd < 0 {
-            let e = lastErrno()
-            if e == EINTR { return .interrupted(milliseconds: MonotonicClock.nowMilliseconds() - start) }
-            throw SystemError("open", path, errno: e)
-        }
-        defer { close(fd) }
-        do {
-            try FileIO.writeAll(fd: fd, "1\n", path: path)
-        } catch where error.errno == EINTR {
-            return .interrupted(milliseconds: MonotonicClock.nowMilliseconds() - start)
-        }
-        return .completed(milliseconds: MonotonicClock.nowMilliseconds() - start)
+        try DeadlineWrite.one("\(cgroupPath)/memory.force_empty", deadlineMilliseconds: deadlineMilliseconds)
     }
 }
 

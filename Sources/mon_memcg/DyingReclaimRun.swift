@@ -103,7 +103,7 @@ struct DyingReclaimRun {
                 outcome.lastDropCaches = now
             }
             let file = escalation.path(for: step)
-            let result: EscalationOutcome
+            let result: ReclaimOutcome
             do {
                 result = try escalation.perform(step, timeoutMilliseconds: remainingMilliseconds())
             } catch {

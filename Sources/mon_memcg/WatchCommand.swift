@@ -322,11 +322,11 @@ private func environment(_ name: String) -> String? {
 
 /// `MON_MEMCG_ADAPTIVE_POLL=0`: poll every poll_interval even near the
 /// threshold, so tests and benchmarks can measure the kernel event alone.
-private let adaptivePoll = getenv("MON_MEMCG_ADAPTIVE_POLL").map { String(cString: $0) != "0" } ?? true
+private let adaptivePoll = environment("MON_MEMCG_ADAPTIVE_POLL").map { $0 != "0" } ?? true
 
 /// `MON_MEMCG_TRACE=1`: one stderr line per wake-up and arming, with
 /// CLOCK_MONOTONIC milliseconds, for debugging and the benchmarks.
-private let tracing = getenv("MON_MEMCG_TRACE").map { String(cString: $0) == "1" } ?? false
+private let tracing = environment("MON_MEMCG_TRACE") == "1"
 
 private func trace(_ message: @autoclosure () -> String) {
     guard tracing else { return }
