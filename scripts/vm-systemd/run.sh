@@ -79,17 +79,7 @@ install -D -m 0644 "$upgrade_file" "$root/mmvm/mon_memcg-upgrade.rpm"
 # A RAM block device with ext4 for the session's page cache: the root here
 # is the initramfs (tmpfs), whose pages no reclaim can free.
 kver=${kernel#/boot/vmlinuz-}
-mkdir -p "$root/mmvm/modules"
-for m in brd crc16 mbcache jbd2 crc32c_generic ext4; do
-    path=$(find "/lib/modules/$kver/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n 1)
-    [ -n "$path" ] || { echo "module $m not found under /lib/modules/$kver" >&2; exit 1; }
-    case $path in
-        *.xz) xz -dc "$path" > "$root/mmvm/modules/$m.ko" ;;
-        *.zst) zstd -qdc "$path" > "$root/mmvm/modules/$m.ko" ;;
-        *.gz) gzip -dc "$path" > "$root/mmvm/modules/$m.ko" ;;
-        *) cp "$path" "$root/mmvm/modules/$m.ko" ;;
-    esac
-done
+"$repo/scripts/vm/copy-modules.sh" "$kver" "$root/mmvm/modules" brd crc16 mbcache jbd2 crc32c_generic ext4
 install -D -m 0755 "$here/guest-test.sh" "$root/mmvm/guest-test.sh"
 cat > "$root/etc/systemd/system/mmvm-test.service" <<'UNIT'
 [Unit]

@@ -34,18 +34,8 @@ chmod 755 "$stage/usr/sbin/mon_memcg"
     cp -L "$lib" "$stage$lib"
 done
 
-# Modules, in the order the guest loads them; .ko.xz / .ko.zst are unpacked here.
-moddir=/lib/modules/$kver
-for m in brd crc16 mbcache jbd2 crc32c_generic ext4; do
-    path=$(find "$moddir/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n 1)
-    [ -n "$path" ] || { echo "module $m not found under $moddir" >&2; exit 1; }
-    case $path in
-        *.xz) xz -dc "$path" > "$stage/modules/$m.ko" ;;
-        *.zst) zstd -qdc "$path" > "$stage/modules/$m.ko" ;;
-        *.gz) gzip -dc "$path" > "$stage/modules/$m.ko" ;;
-        *) cp "$path" "$stage/modules/$m.ko" ;;
-    esac
-done
+# Modules the guest loads (in its own order), unpacked here.
+"$here/copy-modules.sh" "$kver" "$stage/modules" brd crc16 mbcache jbd2 crc32c_generic ext4
 
 # An empty ext2 file system the size of the RAM disk (Debian's busybox
 # has no mkfs.ext2), 4 KiB blocks. Only its non-zero blocks are shipped,
