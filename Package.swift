@@ -11,18 +11,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Pure policy: parsing text, Bytes, the kubelet formula, the seed's
-        // decision, configuration. No file I/O, no clock.
+        // Pure policy: parsing text, Bytes, the kubelet formula, the original
+        // script's decision, configuration, every log line. No file I/O, no clock.
         .target(name: "MemcgCore"),
         // The only code that touches /proc, cgroupfs, the state, lock and log files.
         .target(name: "MemcgKernel", dependencies: ["MemcgCore", "CMemcgShims"]),
         // gettid(2) and friends, which Swift cannot call directly.
         .target(name: "CMemcgShims"),
-        // Thin executable: one file per subcommand.
+        // The application: one check run, the dying-cgroup escalation, the
+        // watch loop, status gathering, the event log. Driven in-process by tests.
+        .target(name: "MemcgEngine", dependencies: ["MemcgCore", "MemcgKernel"]),
+        // Thin executable: main and one small adapter per subcommand.
         .executableTarget(
             name: "mon_memcg",
             dependencies: [
-                "MemcgCore", "MemcgKernel",
+                "MemcgEngine", "MemcgCore", "MemcgKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +34,7 @@ let package = Package(
         .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore", "TestSupport"]),
         .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "MemcgEngineTests", dependencies: ["MemcgEngine", "MemcgKernel", "MemcgCore", "TestSupport"]),
         // Runs the built binary end to end against fixture trees and the real kernel.
         .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgCore", "TestSupport"]),
     ]

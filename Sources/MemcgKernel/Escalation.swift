@@ -28,14 +28,14 @@ public struct Escalation: Sendable {
     /// Alibaba Cloud Linux's reaper: present when its knob exists.
     public var reaperPresent: Bool { FileIO.exists(path(for: .reaper)) }
 
-    /// `echo 1 > <knob>` with a SIGALRM after `timeoutMilliseconds`, as
-    /// `ForceEmpty` does, aimed at the calling thread. The reaper's loop can be interrupted that way;
-    /// drop_caches' cannot (the kernel does not check signals while it
-    /// drops), which is why the policy starts it only with time to spare.
-    public func perform(_ step: EscalationStep, timeoutMilliseconds: Int64) throws(SystemError) -> ReclaimOutcome {
+    /// `echo 1 > <knob>` under the same deadline as a reclaim. The reaper's
+    /// loop can be interrupted that way; drop_caches' cannot (the kernel
+    /// does not check signals while it drops), which is why the policy
+    /// starts it only with time to spare.
+    public func perform(_ step: EscalationStep, timeoutMilliseconds: Int64) throws(SystemError) -> WriteOutcome {
         // A knob that is a symlink is not followed: a fixture or a tampered
         // sysfs must not turn the write into one on some other file.
-        try DeadlineWrite.one(path(for: step), deadlineMilliseconds: timeoutMilliseconds, followSymlinks: false)
+        try DeadlineWrite.write("1\n", to: path(for: step), deadlineMilliseconds: timeoutMilliseconds, followSymlinks: false)
     }
 
     /// Freed cgroups leave `/proc/cgroups` a few tens of ms after their last
@@ -47,10 +47,4 @@ public struct Escalation: Sendable {
         let ms = min(settleMilliseconds, max(0, maxMilliseconds))
         if ms > 0 { usleep(useconds_t(ms * 1000)) }
     }
-}
-
-/// Wall-clock seconds since the epoch, for the drop_caches rate limit that
-/// must hold across runs (each run is a new process).
-public enum EpochClock {
-    public static func nowSeconds() -> Int64 { Int64(time(nil)) }
 }

@@ -2,54 +2,21 @@
 import Glibc
 #endif
 
-/// Thin wrappers over the system calls, each written once. `/proc` and
-/// cgroup files report size 0, so reads go until EOF.
+/// Thin wrappers over the file system calls, each written once.
 public enum FileIO {
     /// Reads a whole file (at most `limit` bytes; a larger file is an error,
-    /// not a silent truncation).
+    /// not a silent truncation). `/proc` and cgroup files report size 0, so
+    /// the read goes until EOF.
     public static func read(_ path: String, limit: Int = 1 << 20, followSymlinks: Bool = true) throws(SystemError) -> String {
-        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
-        if !followSymlinks { flags |= O_NOFOLLOW }
-        let fd = open(path, flags)
-        guard fd >= 0 else { throw SystemError("open", path, errno: lastErrno()) }
-        defer { close(fd) }
+        let fd = try FileDescriptor(opening: path, flags: O_RDONLY | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW))
         if !followSymlinks {
             var st = stat()
-            guard fstat(fd, &st) == 0 else { throw SystemError("stat", path, errno: lastErrno()) }
+            guard fstat(fd.raw, &st) == 0 else { throw SystemError("stat", path, errno: lastErrno()) }
             guard (st.st_mode & S_IFMT) == S_IFREG else {
                 throw SystemError("read", path, errno: EINVAL, fix: "it is not a regular file")
             }
         }
-        return try readAll(fd: fd, path: path, limit: limit)
-    }
-
-    static func readAll(fd: Int32, path: String, limit: Int) throws(SystemError) -> String {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                let e = lastErrno()
-                if e == EINTR { continue }
-                throw SystemError("read", path, errno: e)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > limit { throw SystemError("read", path, errno: EFBIG, fix: "larger than \(limit) bytes") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Writes all of `bytes` to an open descriptor, retrying short writes.
-    /// EINTR is returned to the caller (it may be the deadline firing).
-    static func writeAll(fd: Int32, _ text: String, path: String) throws(SystemError) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { throw SystemError("write", path, errno: lastErrno()) }
-            offset += n
-        }
+        return try fd.readAll(path: path, limit: limit)
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -83,36 +50,16 @@ public enum FileIO {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// Replaces `path` atomically: a temp file in the same directory,
-    /// written, fsynced, renamed over `path`, then the directory fsynced.
-    /// A crash at any point leaves either the old or the new content.
-    public static func replaceAtomically(_ path: String, with text: String, mode: mode_t = 0o644) throws(SystemError) {
+    public static func baseName(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// access(2) with the real ids: whether this user may write `path`, or,
+    /// when it does not exist yet, create it in its directory.
+    public static func mayWrite(_ path: String) -> Bool {
+        if access(path, W_OK) == 0 { return true }
+        guard lastErrno() == ENOENT else { return false }
         let dir = directoryName(of: path)
-        let temp = "\(path).tmp.\(getpid())"
-        unlink(temp)  // a leftover from a killed run with the same pid
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw SystemError("create", temp, errno: lastErrno()) }
-        var failure: SystemError?
-        do {
-            try writeAll(fd: fd, text, path: temp)
-        } catch {
-            failure = error
-        }
-        if failure == nil, fsync(fd) != 0 { failure = SystemError("fsync", temp, errno: lastErrno()) }
-        close(fd)
-        if let failure {
-            unlink(temp)
-            throw failure
-        }
-        guard rename(temp, path) == 0 else {
-            let e = lastErrno()
-            unlink(temp)
-            throw SystemError("rename \(temp) to", path, errno: e, fix: e == EISDIR ? "a directory is in the way; remove it" : nil)
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
+        return exists(dir) ? access(dir, W_OK | X_OK) == 0 : mayWrite(dir)
     }
 }

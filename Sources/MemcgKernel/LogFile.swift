@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The append-only event log in the seed's format: `date(1)` timestamp, five
+/// The append-only event log in the original script's format: `date(1)` timestamp, five
 /// spaces, the message. Opened per line with O_APPEND so logrotate's rename
 /// is picked up by the next line and concurrent writers never interleave
 /// within a line.
@@ -16,13 +16,9 @@ public struct LogFile: Sendable {
     }
 
     public func append(_ message: String, timestamp: String) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard fd >= 0 else {
-            let e = lastErrno()
-            throw SystemError("open log file", path, errno: e,
-                              fix: e == ENOENT ? "create its directory \(FileIO.directoryName(of: path)) or set log_file" : nil)
-        }
-        defer { close(fd) }
-        try FileIO.writeAll(fd: fd, LogFile.format(message, timestamp: timestamp), path: path)
+        let fd = try FileDescriptor(opening: path, flags: O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o640,
+                                    operation: "open log file",
+                                    fix: { $0 == ENOENT ? "create its directory \(FileIO.directoryName(of: path)) or set log_file" : nil })
+        try fd.writeAll(LogFile.format(message, timestamp: timestamp), path: path)
     }
 }

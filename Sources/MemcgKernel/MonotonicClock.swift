@@ -19,11 +19,11 @@ public enum MonotonicClock {
     }
 }
 
-/// The `date(1)` default timestamp the seed's log lines start with,
+/// The `date(1)` default timestamp the original script's log lines start with,
 /// e.g. `Sat Sep 14 02:48:45 CST 2024`, in the local time zone. strftime
 /// instead of Foundation's formatters, which pull in ICU.
 public enum WallClock {
-    public static func seedTimestamp(epochSeconds: Int? = nil) -> String {
+    public static func originalTimestamp(epochSeconds: Int? = nil) -> String {
         var t = time_t(epochSeconds ?? time(nil))
         var parts = tm()
         localtime_r(&t, &parts)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MemcgCore
 
 /// A PSI (pressure stall information) trigger on the node's memory
 /// pressure, `/proc/pressure/memory`: the kernel signals POLLPRI when tasks
@@ -37,8 +38,12 @@ public final class PressureTrigger: WakeSource {
     /// The shortest window an unprivileged trigger may have.
     public static let defaultWindowMicroseconds: Int64 = 2_000_000
 
-    public let fd: Int32
+    private let file: FileDescriptor
     public let path: String
+
+    public var fd: Int32 { file.raw }
+    public var reason: WakeReason { .pressure }
+    public var watchedPath: String { path }
     public let stallMicroseconds: Int64
     public let windowMicroseconds: Int64
 
@@ -51,21 +56,15 @@ public final class PressureTrigger: WakeSource {
         path = "\(procRoot)/\(KernelFile.pressureMemory)"
         self.stallMicroseconds = stallMicroseconds
         self.windowMicroseconds = windowMicroseconds
-        let pfd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard pfd >= 0 else {
-            let e = lastErrno()
-            throw SystemError("open", path, errno: e, fix: Self.fix(for: e))
-        }
+        file = try FileDescriptor(opening: path, flags: O_RDWR | O_NONBLOCK, fix: Self.fix(for:))
         let line = Array("some \(stallMicroseconds) \(windowMicroseconds)".utf8) + [0]
         // One write: the kernel takes a trigger from a single write and
         // refuses a second one on the same file (EBUSY).
-        let n = line.withUnsafeBytes { Glibc.write(pfd, $0.baseAddress, $0.count) }
+        let n = line.withUnsafeBytes { Glibc.write(file.raw, $0.baseAddress, $0.count) }
         guard n == line.count else {
             let e = n < 0 ? lastErrno() : EIO
-            close(pfd)
             throw SystemError("write a PSI trigger to", path, errno: e, fix: Self.fix(for: e))
         }
-        fd = pfd
     }
 
     static func fix(for errno: Int32) -> String? {
@@ -85,6 +84,4 @@ public final class PressureTrigger: WakeSource {
     public func drain() -> Bool { true }
 
     public var description: String { "PSI trigger \"\(specification)\" on \(path)" }
-
-    deinit { close(fd) }
 }

@@ -10,7 +10,7 @@ import MemcgCore
 /// stays static and needs no library on the node.
 public final class ServiceNotifier {
     public let socketName: String
-    private let fd: Int32
+    private let socketFD: FileDescriptor
     private var address = sockaddr_un()
     private let addressLength: socklen_t
 
@@ -31,7 +31,7 @@ public final class ServiceNotifier {
         addressLength = socklen_t(pathOffset + bytes.count + (abstract ? 0 : 1))
         let s = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard s >= 0 else { throw SystemError("create a socket for", socket, errno: lastErrno()) }
-        fd = s
+        socketFD = FileDescriptor(adopting: s)
     }
 
     /// One message: newline-separated `KEY=value` assignments.
@@ -40,7 +40,7 @@ public final class ServiceNotifier {
         let sent = bytes.withUnsafeMutableBytes { buffer in
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), sa, addressLength)
+                    sendto(socketFD.raw, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), sa, addressLength)
                 }
             }
         }
@@ -49,5 +49,4 @@ public final class ServiceNotifier {
                           fix: "is the service Type=notify with NotifyAccess=main?")
     }
 
-    deinit { close(fd) }
 }

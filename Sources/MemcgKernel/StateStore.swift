@@ -43,7 +43,7 @@ public struct StateStore: Sendable {
     public func save(_ state: RunState) throws(SystemError) {
         try FileIO.ensureDirectory(FileIO.directoryName(of: path))
         try moveAsideIfDirectory()
-        try FileIO.replaceAtomically(path, with: StateFile.render(state))
+        try AtomicFile.replace(path, with: StateFile.render(state), options: .state)
     }
 
     /// rename(2) cannot replace a directory with a file. One found in the

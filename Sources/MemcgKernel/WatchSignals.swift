@@ -15,8 +15,9 @@ import CMemcgShims
 /// was about to start returns within 50 ms. SIGHUP stays blocked during a
 /// check: a reload waits for the check to end.
 public final class WatchSignals {
+    private let signalFD: FileDescriptor
     /// The signalfd for SIGTERM, SIGINT and SIGHUP.
-    public let fd: Int32
+    public var fd: Int32 { signalFD.raw }
     private var all = sigset_t()
     private var stop = sigset_t()
 
@@ -33,7 +34,7 @@ public final class WatchSignals {
         guard pthread_sigmask(SIG_BLOCK, &all, nil) == 0 else { throw SystemError("block", "SIGTERM/SIGINT/SIGHUP", errno: lastErrno()) }
         let sfd = signalfd(-1, &all, Int32(SFD_CLOEXEC) | Int32(SFD_NONBLOCK))
         guard sfd >= 0 else { throw SystemError("create a signalfd for", "SIGTERM/SIGINT/SIGHUP", errno: lastErrno()) }
-        fd = sfd
+        signalFD = FileDescriptor(adopting: sfd)
     }
 
     /// From here until `holdStop()`, SIGTERM/SIGINT interrupt blocking calls.
@@ -56,46 +57,5 @@ public final class WatchSignals {
         }
     }
 
-    deinit {
-        memcg_stop_timer_disarm()
-        close(fd)
-    }
-}
-
-/// The stop signal seen by the handler during a check, if any.
-public enum StopSignal {
-    public static var received: Int32? {
-        let s = memcg_stop_signal()
-        return s == 0 ? nil : s
-    }
-
-    public static func name(_ signo: Int32) -> String {
-        switch signo {
-        case SIGTERM: "SIGTERM"
-        case SIGINT: "SIGINT"
-        case SIGHUP: "SIGHUP"
-        default: "signal \(signo)"
-        }
-    }
-
-    /// Ends the repeating SIGALRM once the interrupted check has unwound.
-    public static func quiet() { memcg_stop_timer_disarm() }
-}
-
-/// poll(2) on a few descriptors for POLLIN.
-public enum Poll {
-    /// Which of `fds` are readable; all false on timeout or EINTR.
-    public static func wait(_ fds: [Int32], timeoutMilliseconds: Int64) -> [Bool] {
-        wait(fds.map { ($0, Int16(POLLIN)) }, timeoutMilliseconds: timeoutMilliseconds)
-    }
-
-    /// Which of `fds` are ready for their events (or failed); all false on
-    /// timeout or EINTR.
-    public static func wait(_ fds: [(fd: Int32, events: Int16)], timeoutMilliseconds: Int64) -> [Bool] {
-        var set = fds.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
-        let timeout = Int32(clamping: max(0, timeoutMilliseconds))
-        let n = set.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), timeout) }
-        guard n > 0 else { return fds.map { _ in false } }
-        return set.map { $0.revents & ($0.events | Int16(POLLERR | POLLHUP)) != 0 }
-    }
+    deinit { memcg_stop_timer_disarm() }
 }

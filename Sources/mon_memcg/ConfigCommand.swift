@@ -1,5 +1,7 @@
 import ArgumentParser
 import MemcgCore
+import MemcgEngine
+import MemcgKernel
 
 /// Prints the configuration a check would use, or the shipped defaults.
 struct ConfigCommand: ParsableCommand {
@@ -18,21 +20,15 @@ struct ConfigCommand: ParsableCommand {
     var defaults = false
 
     func run() throws {
+        let console = StandardStreams()
         if defaults {
-            Output.out(ConfigFile.defaultText())
+            console.out(ConfigFile.defaultText())
             return
         }
         do {
-            let config = try Settings.load(options.settings)
-            // Valid config-file syntax, so the output can be saved as a file.
-            Output.out(ConfigKey.allCases.map { key in
-                if key == .cgroupRoot, !config.cgroupRootIsSet {
-                    return "# cgroup_root is unset: the memory controller is found in \(config.procRoot)/self/mountinfo\n"
-                }
-                return "\(key.rawValue) = \(config.text(for: key))\n"
-            }.joined())
+            console.out(EffectiveConfig.text(try Settings.load(options.settings)))
         } catch {
-            Output.err("mon_memcg: \(error.message)\n")
+            console.err("mon_memcg: \(error.message)\n")
             throw ExitCode(error.status.rawValue)
         }
     }

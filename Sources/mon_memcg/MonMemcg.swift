@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import MemcgCore
+import MemcgEngine
 
 @main
 struct MonMemcg: ParsableCommand {
@@ -29,13 +30,14 @@ struct MonMemcg: ParsableCommand {
         subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self],
         defaultSubcommand: Check.self)
 
-    /// A check's usual command line is read by `CheckCommandLine` and run
-    /// directly: the general parser costs as much at start-up as the check
-    /// itself (docs/benchmarks.md). Everything else, usage errors included,
-    /// goes to the general parser.
+    /// The units run `/usr/sbin/mon_memcg` with no arguments (and people
+    /// type `mon_memcg check`): those run the check without the argument
+    /// parser, whose start-up costs as much as the check itself
+    /// (docs/benchmarks.md). Everything else goes to the parser.
     static func main() {
-        if let request = CheckCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
-            Glibc.exit(Check.execute(request).rawValue)
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.isEmpty || Array(arguments) == ["check"] {
+            Glibc.exit(Check.execute(SettingsRequest(), dryRun: false).rawValue)
         }
         main(nil)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MemcgCore
+import MemcgEngine
 import MemcgKernel
 
 /// Shows what kubelet sees and what a check would do, changing nothing.
@@ -18,12 +19,13 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
+        let console = StandardStreams()
         do {
             let config = try Settings.load(options.settings)
             let report = try StatusReport.gather(config: config)
-            Output.out(json ? report.json() : report.text())
+            console.out(json ? report.json() : report.text())
         } catch {
-            Output.err("mon_memcg: \(error.message)\n")
+            console.err("mon_memcg: \(error.message)\n")
             throw ExitCode(error.status.rawValue)
         }
     }

@@ -136,7 +136,7 @@ struct NodeSignalV2Tests {
 }
 
 /// What a v2 reclaim asks memory.reclaim for, and how it splits the ask.
-struct ReclaimPlanV2Tests {
+struct ReclaimAmountPlanTests {
     struct RequestRow: CustomTestStringConvertible, Sendable {
         var name: String
         var available: Int64
@@ -167,20 +167,20 @@ struct ReclaimPlanV2Tests {
     func request(row: RequestRow) {
         let d = Decision(action: .reclaim, available: Bytes(row.available), globalThreshold: Bytes(row.globalThreshold),
                          growthThreshold: Bytes(row.growth), current: Bytes(row.current), last: 0)
-        #expect(ReclaimPlanV2.request(for: d) == Bytes(row.request))
+        #expect(ReclaimAmountPlan.request(for: d) == Bytes(row.request))
     }
 
     /// A kernel's answer to one write, and what the plan should ask next.
     struct Exchange: Sendable {
         var asked: Int64
-        var result: ReclaimPlanV2.StepResult
+        var result: ReclaimAmountPlan.StepResult
     }
 
     struct StepRow: CustomTestStringConvertible, Sendable {
         var name: String
         var request: Int64
         var exchanges: [Exchange]
-        var stop: ReclaimPlanV2.Stop
+        var stop: ReclaimAmountPlan.Stop
         var testDescription: String { name }
     }
 
@@ -220,7 +220,7 @@ struct ReclaimPlanV2Tests {
 
     @Test("steps asked for, and why the plan stops", arguments: stepRows)
     func steps(row: StepRow) {
-        var plan = ReclaimPlanV2(request: Bytes(row.request))
+        var plan = ReclaimAmountPlan(request: Bytes(row.request))
         for (i, exchange) in row.exchanges.enumerated() {
             #expect(plan.nextStep == Bytes(exchange.asked), "write \(i + 1)")
             guard let step = plan.nextStep else { return }

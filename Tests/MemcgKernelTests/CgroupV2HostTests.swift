@@ -22,7 +22,7 @@ struct CgroupV2HostTests {
     @Test("cgroup_root set to a cgroup2 mount: v2, used as given")
     func explicitV2() throws {
         let tree = try FixtureTreeV2()
-        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
         #expect(host.hierarchy == .v2)
         #expect(host.cgroupRoot == tree.cgroupRoot)
     }
@@ -30,7 +30,7 @@ struct CgroupV2HostTests {
     @Test("cgroup_root set to a v1 memory mount: v1, mountinfo not read")
     func explicitV1() throws {
         let tree = try FixtureTree()
-        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: tree.procRoot, cgroupRoot: tree.cgroupRoot))
         #expect(host.hierarchy == .v1)
         #expect(tree.read("proc/self/mountinfo") == nil)
     }
@@ -38,7 +38,7 @@ struct CgroupV2HostTests {
     @Test("cgroup_root unset: cgroup2 found in proc_root/self/mountinfo")
     func detectedV2() throws {
         let tree = try FixtureTreeV2()
-        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: tree.procRoot))
         #expect(host.hierarchy == .v2)
         #expect(host.cgroupRoot == tree.cgroupRoot)
     }
@@ -52,7 +52,7 @@ struct CgroupV2HostTests {
             35 31 0:32 / \(v1.cgroupRoot) rw,relatime - cgroup cgroup rw,memory
 
             """)
-        let host = try MemcgHost.detect(config: config(procRoot: v1.procRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: v1.procRoot))
         #expect(host.hierarchy == .v1)
         #expect(host.cgroupRoot == v1.cgroupRoot)
     }
@@ -95,7 +95,7 @@ struct CgroupV2HostTests {
         let tree = try FixtureTreeV2()
         let config = try row.setup(tree)
         #expect {
-            _ = try MemcgHost.detect(config: config)
+            _ = try MemoryControllers.detect(config: config)
         } throws: { error in
             "\(error)".contains(row.message)
         }
@@ -104,7 +104,7 @@ struct CgroupV2HostTests {
     @Test("the node signal and memory.current from a real 6.1 kernel's files")
     func realKernelFiles() throws {
         let tree = try FixtureTreeV2(copying: Self.vmFakeroot)
-        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: tree.procRoot))
         #expect(host.hierarchy == .v2)
         let node = try host.observeNode()
         // Fixtures/…/cgroup/memory.stat: anon 180224, file 182398976, inactive_file 157360128;
@@ -121,7 +121,7 @@ struct CgroupV2HostTests {
     @Test("v2 files that do not say what we expect fail closed")
     func malformed() throws {
         let tree = try FixtureTreeV2()
-        let host = try MemcgHost.detect(config: config(procRoot: tree.procRoot))
+        let host = try MemoryControllers.detect(config: config(procRoot: tree.procRoot))
         try tree.write("cgroup/user.slice/memory.current", "max\n")
         #expect(throws: KernelError.self) { _ = try host.targetUsage(at: "\(tree.cgroupRoot)/user.slice") }
         try tree.write("cgroup/memory.stat", "anon 1\n")
@@ -132,28 +132,42 @@ struct CgroupV2HostTests {
         }
     }
 
-    @Test("memory.reclaim gets the amount in bytes, as one line")
+    @Test("memory.reclaim gets the plan's steps in bytes, one line each, until the request is done")
     func writesReclaim() throws {
         let tree = try FixtureTreeV2()
-        let outcome = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(104_857_600), deadlineMilliseconds: 5000)
-        #expect(outcome == .completed)
-        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "104857600\n")
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        var steps: [ReclaimStepReport] = []
+        let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(104_857_600))), targetPath: "\(tree.cgroupRoot)/user.slice",
+                                            usageBefore: Bytes(162_332_672), deadlineMilliseconds: 5000) { steps.append($0) }
+        // 100 MiB in steps of 32 MiB (the minimum step): 32 + 32 + 32 + 4.
+        #expect(steps.map(\.asked) == [Bytes.mib(32), .mib(32), .mib(32), .mib(4)])
+        #expect(steps.map(\.number) == [1, 2, 3, 4])
+        #expect(!report.outcome.wasInterrupted)
+        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "4194304\n")
     }
 
     @Test("no time left: nothing written, interrupted")
     func noTimeLeft() throws {
         let tree = try FixtureTreeV2()
-        let outcome = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(1 << 20), deadlineMilliseconds: 0)
-        #expect(outcome == .interrupted)
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(1 << 26))), targetPath: "\(tree.cgroupRoot)/user.slice",
+                                            usageBefore: .zero, deadlineMilliseconds: 0) { _ in }
+        #expect(report.outcome.wasInterrupted)
         #expect(tree.read("cgroup/user.slice/memory.reclaim") == "")
     }
 
     @Test("a kernel without memory.reclaim: an error that says so, never a silent no-op")
     func noReclaimFile() throws {
         let tree = try FixtureTreeV2(reclaimFile: false)
-        #expect(!MemoryReclaim.isAvailable(cgroupPath: "\(tree.cgroupRoot)/user.slice"))
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         #expect {
-            _ = try MemoryReclaim.write(cgroupPath: "\(tree.cgroupRoot)/user.slice", bytes: Bytes(1 << 20), deadlineMilliseconds: 5000)
+            try controller.checkCanReclaim(targetPath: "\(tree.cgroupRoot)/user.slice")
+        } throws: { error in
+            "\(error)".contains("this kernel has no memory.reclaim (Linux 5.19 or later is needed")
+        }
+        #expect {
+            _ = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(1 << 26))), targetPath: "\(tree.cgroupRoot)/user.slice",
+                                       usageBefore: .zero, deadlineMilliseconds: 5000) { _ in }
         } throws: { error in
             "\(error)".contains("this kernel has no memory.reclaim: Linux 5.19 or later is needed")
         }

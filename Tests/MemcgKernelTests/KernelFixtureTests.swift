@@ -55,11 +55,17 @@ struct RunLockTests {
     }
 }
 
+/// force_empty as the v1 controller writes it: one deadline-bounded write.
+private func forceEmpty(_ tree: FixtureTree, _ cgroup: String, deadline: Int64) throws -> WriteOutcome {
+    try CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        .reclaim(.emptyTarget, targetPath: tree.path(cgroup), usageBefore: .zero, deadlineMilliseconds: deadline) { _ in }.outcome
+}
+
 struct ForceEmptyTests {
     @Test("writes 1 to memory.force_empty")
     func writes() throws {
         let tree = try FixtureTree()
-        let outcome = try ForceEmpty.reclaim(cgroupPath: tree.path("cgroup/user.slice"), deadlineMilliseconds: 5000)
+        let outcome = try forceEmpty(tree, "cgroup/user.slice", deadline: 5000)
         guard case .completed = outcome else { Issue.record("\(outcome)"); return }
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
     }
@@ -72,7 +78,7 @@ struct ForceEmptyTests {
         try tree.remove("cgroup/user.slice/memory.force_empty")
         #expect(mkfifo(path, 0o600) == 0)
         let start = MonotonicClock.nowMilliseconds()
-        let outcome = try ForceEmpty.reclaim(cgroupPath: tree.path("cgroup/user.slice"), deadlineMilliseconds: 300)
+        let outcome = try forceEmpty(tree, "cgroup/user.slice", deadline: 300)
         let took = MonotonicClock.nowMilliseconds() - start
         guard case .interrupted(let ms) = outcome else { Issue.record("not interrupted: \(outcome)"); return }
         #expect(ms >= 300)
@@ -83,7 +89,7 @@ struct ForceEmptyTests {
     func missing() throws {
         let tree = try FixtureTree()
         #expect {
-            _ = try ForceEmpty.reclaim(cgroupPath: tree.path("cgroup/nope"), deadlineMilliseconds: 1000)
+            _ = try forceEmpty(tree, "cgroup/nope", deadline: 1000)
         } throws: { error in
             "\(error)".contains("cgroup/nope/memory.force_empty: No such file or directory")
         }
@@ -94,7 +100,7 @@ struct HostFixtureTests {
     @Test("observeNode reads the fixture's numbers in bytes")
     func observe() throws {
         let tree = try FixtureTree(memTotalKB: 1000, rootUsage: 5000, rootInactiveFile: 1000, minFreeKbytes: 2)
-        let host = MemcgHost(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let host = CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         let node = try host.observeNode()
         #expect(node == NodeObservation(memTotal: 1_024_000, rootUsage: 5000, rootInactiveFile: 1000, watermark: 2048))
         #expect(try host.targetUsage(at: host.resolveTarget("user.slice")) == 300_000_000)
@@ -104,7 +110,7 @@ struct HostFixtureTests {
     func targets() throws {
         let tree = try FixtureTree()
         try tree.setTarget("a.slice/b.scope", rss: 1, cache: 2)
-        let host = MemcgHost(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let host = CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         #expect(try host.resolveTarget("a.slice/b.scope") == "\(tree.cgroupRoot)/a.slice/b.scope")
         #expect(throws: KernelError.targetMissing(path: "\(tree.cgroupRoot)/nope")) { try host.resolveTarget("nope") }
         try FileManager.default.createSymbolicLink(atPath: tree.path("cgroup/up"), withDestinationPath: "..")
@@ -121,8 +127,8 @@ struct LogFormatTests {
         setenv("TZ", "UTC", 1)
         tzset()
         // 2024-09-14 02:48:45 UTC
-        #expect(WallClock.seedTimestamp(epochSeconds: 1_726_282_125) == "Sat Sep 14 02:48:45 UTC 2024")
-        #expect(WallClock.seedTimestamp(epochSeconds: 1_725_158_925).hasPrefix("Sun Sep  1 "))
+        #expect(WallClock.originalTimestamp(epochSeconds: 1_726_282_125) == "Sat Sep 14 02:48:45 UTC 2024")
+        #expect(WallClock.originalTimestamp(epochSeconds: 1_725_158_925).hasPrefix("Sun Sep  1 "))
         #expect(LogFile.format("Before reclaim:", timestamp: "Sat Sep 14 02:48:45 CST 2024")
                 == "Sat Sep 14 02:48:45 CST 2024     Before reclaim:\n")
     }

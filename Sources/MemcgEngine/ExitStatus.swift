@@ -1,7 +1,9 @@
+import MemcgKernel
+
 /// Every way a run can end, each with its own number so a timer's failed
 /// runs can be told apart in `systemctl status` and journald. Documented in
 /// `--help` and the README; keep the three in step (a test checks).
-enum ExitStatus: Int32, CaseIterable {
+public enum ExitStatus: Int32, CaseIterable, Sendable {
     case ok = 0
     case internalError = 1
     case configError = 2
@@ -13,7 +15,7 @@ enum ExitStatus: Int32, CaseIterable {
     case notRoot = 8
     case usage = 64
 
-    var meaning: String {
+    public var meaning: String {
         switch self {
         case .ok: "the check ran (reclaimed, skipped or nothing to do), or another run held the lock"
         case .internalError: "unexpected internal error (a bug: please report it with the log)"
@@ -28,13 +30,28 @@ enum ExitStatus: Int32, CaseIterable {
         }
     }
 
-    static var helpTable: String {
+    public static var helpTable: String {
         allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n")
     }
 }
 
 /// A failure the command reports once (stderr and log) and exits with.
-struct Failure: Error {
-    var status: ExitStatus
-    var message: String
+public struct Failure: Error, Equatable, Sendable {
+    public var status: ExitStatus
+    public var message: String
+
+    public init(status: ExitStatus, message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+extension KernelError {
+    /// The documented exit status for each way the kernel layer fails.
+    var exitStatus: ExitStatus {
+        switch self {
+        case .targetMissing, .targetEscapes: .targetMissing
+        case .unreadable, .malformed, .noMemoryController, .noMemoryMount: .kernelError
+        }
+    }
 }

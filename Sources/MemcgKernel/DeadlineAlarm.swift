@@ -3,22 +3,9 @@ import Glibc
 #endif
 import CMemcgShims
 
-/// `echo 1 > <cgroup>/memory.force_empty`, bounded by a deadline.
-///
-/// The kernel's force_empty loop checks `signal_pending()` and returns
-/// EINTR when a signal arrives, so a SIGALRM handler installed without
-/// SA_RESTART ends a write that would otherwise run until systemd kills the
-/// whole run (the seed's timeout case). The timer repeats every 200 ms after
-/// the deadline so a signal that lands just before the write (or the open)
-/// starts cannot be lost.
-public enum ForceEmpty {
-    public static func reclaim(cgroupPath: String, deadlineMilliseconds: Int64) throws(SystemError) -> ReclaimOutcome {
-        try DeadlineWrite.one("\(cgroupPath)/memory.force_empty", deadlineMilliseconds: deadlineMilliseconds)
-    }
-}
-
 /// A SIGALRM aimed at the calling thread that interrupts its blocking
-/// system calls after a deadline, and again every 200 ms until cancelled.
+/// system calls after a deadline, and again every 200 ms until cancelled
+/// (so a signal that lands just before the call starts cannot be lost).
 ///
 /// A POSIX timer with SIGEV_THREAD_ID rather than setitimer(2): a process
 /// signal goes to any thread that does not block it, and in a process with
@@ -31,7 +18,8 @@ final class DeadlineAlarm {
     private var armed = false
     private var savedMask = sigset_t()
 
-    init(afterMilliseconds ms: Int64) throws(SystemError) {
+    /// `path` names the write the alarm bounds, for the error.
+    init(afterMilliseconds ms: Int64, bounding path: String) throws(SystemError) {
         // Dispatch's worker threads block SIGALRM; a thread-directed signal
         // to such a thread would stay pending and the call would never end.
         var unblock = sigset_t()
@@ -53,8 +41,8 @@ final class DeadlineAlarm {
         guard timer_create(CLOCK_MONOTONIC, &event, &created) == 0 else {
             let e = lastErrno()
             pthread_sigmask(SIG_SETMASK, &savedMask, nil)
-            // Never start a reclaim that nothing could stop.
-            throw SystemError("arm the reclaim deadline timer for", "memory.force_empty", errno: e)
+            // Never start a write that nothing could stop.
+            throw SystemError("arm the deadline timer for a write to", path, errno: e)
         }
         timer = created
         armed = true
@@ -73,4 +61,6 @@ final class DeadlineAlarm {
             pthread_sigmask(SIG_SETMASK, &savedMask, nil)
         }
     }
+
+    deinit { cancel() }
 }

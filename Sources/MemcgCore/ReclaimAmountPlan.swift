@@ -1,6 +1,6 @@
-/// How much a cgroup v2 reclaim asks `memory.reclaim` for, and how the ask
-/// is split into bounded writes. Pure: the kernel layer does the writes and
-/// reports each one's outcome back.
+/// How much a reclaim by amount (cgroup v2's `memory.reclaim`) asks for, and
+/// how the ask is split into bounded writes. Pure: the kernel layer does the
+/// writes and reports each one's outcome back.
 ///
 /// v1's `force_empty` takes everything; `memory.reclaim` takes an amount, so
 /// the tool asks for what the decision says is missing and no more:
@@ -11,7 +11,7 @@
 /// with `growth_threshold` to spare (the same margin that stops the next
 /// run from reclaiming again at once), capped at the target's
 /// `memory.current` (it cannot give more than it holds).
-public struct ReclaimPlanV2: Equatable, Sendable {
+public struct ReclaimAmountPlan: Equatable, Sendable {
     /// Smallest amount worth a write; the kernel counts whole pages (up to
     /// 64 KiB on some architectures) and ignores a remainder.
     public static let minimumWrite = Bytes.kib(64)

@@ -1,8 +1,8 @@
 import MemcgCore
 
-/// Finding the memory controller (cgroup v1 or v2) and reading the v2 files.
-extension MemcgHost {
-    /// The host as configured, with `cgroupRoot` and `hierarchy` settled:
+/// Finding the node's memory controller, cgroup v1 or v2.
+public enum MemoryControllers {
+    /// The controller as configured:
     ///
     /// - `cgroup_root` set: used as given, probed for its version
     ///   (`memory.usage_in_bytes` means v1; `cgroup.controllers` listing
@@ -10,13 +10,11 @@ extension MemcgHost {
     /// - unset: the memory controller's mount from
     ///   `proc_root/self/mountinfo` (a v1 memory mount wins over cgroup2, as
     ///   on systemd's hybrid layout).
-    public static func detect(config: Config) throws(KernelError) -> MemcgHost {
-        var host = MemcgHost(config: config)
+    public static func detect(config: Config) throws(KernelError) -> any MemoryController {
         if config.cgroupRootIsSet {
-            host.hierarchy = try probe(config.cgroupRoot)
-            return host
+            return make(try probe(config.cgroupRoot), cgroupRoot: config.cgroupRoot, procRoot: config.procRoot)
         }
-        let mountinfoPath = host.procPath(KernelFile.mountinfo)
+        let mountinfoPath = "\(config.procRoot)/\(KernelFile.mountinfo)"
         let text: String
         do {
             text = try FileIO.read(mountinfoPath)
@@ -31,12 +29,17 @@ extension MemcgHost {
             throw .malformed(path: mountinfoPath, error)
         }
         guard let found = mounts.memoryController() else { throw .noMemoryMount(mountinfo: mountinfoPath) }
-        host.cgroupRoot = found.mountPoint
-        host.hierarchy = found.hierarchy
         if found.hierarchy == .v2, try !controllers(at: found.mountPoint).contains("memory") {
             throw .noMemoryController(path: found.mountPoint)
         }
-        return host
+        return make(found.hierarchy, cgroupRoot: found.mountPoint, procRoot: config.procRoot)
+    }
+
+    public static func make(_ hierarchy: CgroupHierarchy, cgroupRoot: String, procRoot: String) -> any MemoryController {
+        switch hierarchy {
+        case .v1: CgroupV1Controller(cgroupRoot: cgroupRoot, procRoot: procRoot)
+        case .v2: CgroupV2Controller(cgroupRoot: cgroupRoot, procRoot: procRoot)
+        }
     }
 
     /// The version of the hierarchy mounted at `root`.
@@ -55,23 +58,5 @@ extension MemcgHost {
         } catch {
             throw .unreadable(error)
         }
-    }
-
-    /// kubelet's view on v2: MemTotal and the root's `memory.stat`
-    /// (`anon`, `file`, `inactive_file`; the root has no `memory.current`),
-    /// judged by `NodeSignalV2`.
-    func observeNodeV2() throws(KernelError) -> NodeObservation {
-        let meminfo = try parse(procPath(KernelFile.meminfo)) { text throws(ParseError) in try MemInfo(parsing: text) }
-        let watermark = try parse(procPath(KernelFile.minFreeKbytes)) { text throws(ParseError) in
-            try Watermark.parse(minFreeKbytes: text)
-        }
-        return try parse("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
-            try NodeSignalV2.observation(memTotal: meminfo.memTotal, rootStat: MemoryStat(parsing: text), watermark: watermark)
-        }
-    }
-
-    /// The target's `memory.current` (v1's `total_rss + total_cache`).
-    func targetUsageV2(at targetPath: String) throws(KernelError) -> Bytes {
-        try parse("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
     }
 }

@@ -5,26 +5,24 @@ import MemcgKernel
 /// them, and escalate (reaper, drop_caches) when the reclaim was not enough.
 /// The policy is `nextEscalation` in MemcgCore; this only measures, acts and
 /// logs.
-struct DyingReclaimRun {
+struct DyingEscalation {
     var config: Config
     var dryRun: Bool
     var log: EventLog
+    var controller: any MemoryController
     var targetPath: String
     /// Monotonic milliseconds at the start of the run; the run's deadline
     /// (`RunDeadline`) counts from it.
     var runStarted: Int64
-    var source: any DyingCgroupsSource
     var escalation: Escalation
 
-    /// On v2 the same run measures with `cgroup.stat` below the target; the
-    /// policy, steps and log lines do not change.
-    init(config: Config, dryRun: Bool, log: EventLog, targetPath: String, runStarted: Int64, hierarchy: CgroupHierarchy = .v1) {
+    init(config: Config, dryRun: Bool, log: EventLog, controller: any MemoryController, targetPath: String, runStarted: Int64) {
         self.config = config
         self.dryRun = dryRun
         self.log = log
+        self.controller = controller
         self.targetPath = targetPath
         self.runStarted = runStarted
-        self.source = hierarchy == .v2 ? DyingCgroupsV2() : DyingCgroupsV1(cgroupRoot: config.cgroupRoot, procRoot: config.procRoot)
         self.escalation = Escalation(config: config)
     }
 
@@ -36,11 +34,11 @@ struct DyingReclaimRun {
     /// is logged the same way and gives nil (escalation then does nothing).
     func measure(_ when: String) -> DyingCgroups? {
         do {
-            let dying = try source.measure(targetPath: targetPath)
-            log.info("dying cgroups \(when): \(dying.logText)")
+            let dying = try controller.dyingSource.measure(targetPath: targetPath)
+            log.info(LogLines.dying(when, dying))
             return dying
         } catch {
-            log.info("dying cgroups \(when): cannot measure (\(error))")
+            log.info(LogLines.dyingUnmeasured(when, problem: "\(error)"))
             return nil
         }
     }
@@ -61,14 +59,13 @@ struct DyingReclaimRun {
                           lastDropCaches: lastDropCaches, remaining: remaining)
         let plan = planEscalation(mode: config.dyingReclaim, situation: s)
         guard !plan.steps.isEmpty else {
-            log.info("dry-run: no dying reclaim: \(plan.stop.reason)")
+            log.info(LogLines.dryRunNoEscalation(plan.stop))
             return
         }
         for (index, step) in plan.steps.enumerated() {
-            let condition = index == 0 ? "if the reclaim left avalible_mem below global thresh" : "if still short after that"
-            log.info("dry-run: \(condition), dying reclaim would have written 1 to \(escalation.path(for: step))")
+            log.info(LogLines.dryRunEscalation(step, file: escalation.path(for: step), first: index == 0))
         }
-        log.info("dry-run: dying reclaim would then stop: \(plan.stop.reason)")
+        log.info(LogLines.dryRunEscalationStop(plan.stop))
     }
 
     struct Outcome {
@@ -79,10 +76,10 @@ struct DyingReclaimRun {
     /// Runs the policy's steps until it says stop. `recordDropCaches` saves
     /// the drop_caches stamp before the write, so a run killed while the
     /// kernel drops still counts against the interval.
-    func escalate(host: MemcgHost, dyingAfterReclaim: DyingCgroups?, lastDropCaches: Int64?,
+    func escalate(dyingAfterReclaim: DyingCgroups?, lastDropCaches: Int64?,
                   recordDropCaches: (Int64) throws(Failure) -> Void) throws(Failure) -> Outcome {
         var outcome = Outcome(lastDropCaches: lastDropCaches)
-        var node = try observe(host)
+        var node = try observe()
         var dying = dyingAfterReclaim
         while true {
             let globalThreshold = config.policy.globalThreshold(watermark: node.watermark)
@@ -91,7 +88,7 @@ struct DyingReclaimRun {
             let step: EscalationStep
             switch nextEscalation(mode: config.dyingReclaim, situation: s, tried: outcome.stepsRun) {
             case .stop(let why):
-                if !outcome.stepsRun.isEmpty || !why.isQuiet { log.info("dying reclaim stopped: \(why.reason)") }
+                if !outcome.stepsRun.isEmpty || !why.isQuiet { log.info(LogLines.escalationStopped(why)) }
                 return outcome
             case .run(let next):
                 step = next
@@ -102,37 +99,26 @@ struct DyingReclaimRun {
                 try recordDropCaches(now)
                 outcome.lastDropCaches = now
             }
-            let file = escalation.path(for: step)
-            let result: ReclaimOutcome
+            let result: WriteOutcome
             do {
                 result = try escalation.perform(step, timeoutMilliseconds: remainingMilliseconds())
             } catch {
-                log.error("dying reclaim \(step.rawValue): \(error)")
+                log.error(LogLines.escalationFailed(step, problem: "\(error)"))
                 continue
             }
             Escalation.settle(maxMilliseconds: remainingMilliseconds() - 1000)
             let before = (dying, node.available)
-            node = try observe(host)
-            dying = try? source.measure(targetPath: targetPath)
-            let what: String
-            switch result {
-            case .completed(let ms): what = "wrote 1 to \(file), took \(seconds(ms)) s"
-            case .interrupted(let ms): what = "write of 1 to \(file) interrupted after \(seconds(ms)) s (the run's deadline)"
-            }
-            log.info("dying reclaim \(step.rawValue): \(what); dying cgroups \(Self.change(before.0, dying)); avalible_mem \(before.1) -> \(node.available)")
+            node = try observe()
+            dying = try? controller.dyingSource.measure(targetPath: targetPath)
+            log.info(LogLines.escalationRan(step, file: escalation.path(for: step), milliseconds: result.milliseconds,
+                                            interrupted: result.wasInterrupted, dyingBefore: before.0, dyingAfter: dying,
+                                            availableBefore: before.1, availableAfter: node.available))
         }
     }
 
-    /// `COUNT 16 -> 13 BYTES 209833984 -> 8192`, `unknown` where unmeasured.
-    static func change(_ a: DyingCgroups?, _ b: DyingCgroups?) -> String {
-        func count(_ d: DyingCgroups?) -> String { d.map { String($0.count) } ?? "unknown" }
-        func bytes(_ d: DyingCgroups?) -> String { d.map { String($0.bytes.value) } ?? "unknown" }
-        return "COUNT \(count(a)) -> \(count(b)) BYTES \(bytes(a)) -> \(bytes(b))"
-    }
-
-    private func observe(_ host: MemcgHost) throws(Failure) -> NodeObservation {
+    private func observe() throws(Failure) -> NodeObservation {
         do {
-            return try host.observeNode()
+            return try controller.observeNode()
         } catch {
             throw Failure(status: error.exitStatus, message: "during dying reclaim: \(error)")
         }

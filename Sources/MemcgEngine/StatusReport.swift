@@ -1,0 +1,116 @@
+import MemcgCore
+import MemcgKernel
+
+/// Everything `status` shows, gathered once and rendered as text or JSON.
+public struct StatusReport {
+    var config: Config
+    /// The detected hierarchy and where its files are read.
+    var controller: any MemoryController
+    var node: NodeObservation
+    var memAvailable: Bytes?
+    var targetPath: String
+    /// Why the target cannot be used, when it cannot.
+    var targetProblem: String?
+    var current: Bytes?
+    var loaded: LoadedState
+    var decision: Decision?
+    /// Dying cgroups below the target, or why they could not be measured.
+    var dying: DyingCgroups?
+    var dyingProblem: String?
+    var dyingCountOnly: Int64?
+    var reaperPresent = false
+    /// What escalation would do if a reclaim left things as they are now.
+    var escalationPlan: (steps: [EscalationStep], stop: EscalationStop)?
+
+    public static func gather(config: Config) throws(Failure) -> StatusReport {
+        let controller: any MemoryController
+        let node: NodeObservation
+        do {
+            controller = try MemoryControllers.detect(config: config)
+            node = try controller.observeNode()
+        } catch {
+            throw Failure(status: error.exitStatus, message: error.description)
+        }
+        let loaded = StateStore(path: config.stateFile).load()
+        var report = StatusReport(
+            config: config, controller: controller, node: node, memAvailable: controller.memAvailable(),
+            targetPath: controller.cgroupPath(config.target), targetProblem: nil, current: nil,
+            loaded: loaded, decision: nil)
+        do {
+            let path = try controller.resolveTarget(config.target)
+            let current = try controller.targetUsage(at: path)
+            report.current = current
+            report.decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+            report.gatherDying(targetPath: path)
+        } catch {
+            report.targetProblem = error.description
+            report.gatherDying(targetPath: nil)
+        }
+        return report
+    }
+
+    /// What a check would ask the kernel for now, where it asks for an amount.
+    var reclaimRequest: Bytes? {
+        guard let decision, decision.action == .reclaim else { return nil }
+        return controller.plan(for: decision).request
+    }
+
+    var words: HierarchyWords { controller.words }
+
+    var globalThreshold: Bytes { config.policy.globalThreshold(watermark: node.watermark) }
+
+    /// Without a target only a hierarchy-wide count (v1) can be shown.
+    private mutating func gatherDying(targetPath: String?) {
+        do {
+            if let targetPath {
+                dying = try controller.dyingSource.measure(targetPath: targetPath)
+            } else {
+                dyingCountOnly = try controller.dyingCountWithoutTarget()
+            }
+        } catch {
+            dyingProblem = error.description
+        }
+        let escalation = Escalation(config: config)
+        reaperPresent = escalation.reaperPresent
+        guard targetPath != nil else { return }
+        // As a check would judge right after a reclaim that used all of
+        // reclaim_timeout and changed nothing.
+        escalationPlan = planEscalation(mode: config.dyingReclaim, situation: EscalationSituation(
+            available: node.available, globalThreshold: globalThreshold, dying: dying,
+            growthThreshold: config.growthThreshold, reaperPresent: reaperPresent,
+            lastDropCaches: loaded.state.lastDropCaches, now: EpochClock.nowSeconds(),
+            dropCachesIntervalSeconds: config.dropCachesIntervalSeconds,
+            remainingMilliseconds: RunDeadline.milliseconds - config.reclaimTimeoutMilliseconds))
+    }
+
+    var dyingCount: Int64? { dying?.count ?? dyingCountOnly }
+
+    var escalationName: String {
+        guard let plan = escalationPlan, !plan.steps.isEmpty else { return "none" }
+        return plan.steps.map(\.rawValue).joined(separator: ",")
+    }
+
+    var decisionName: String {
+        guard let decision else { return "target_missing" }
+        switch decision.action {
+        case .reclaim: return "reclaim"
+        case .skipGrowthBelowThreshold: return "skip"
+        case .lowerLast: return "lower_last"
+        case .nothing: return "none"
+        }
+    }
+
+    var reason: String {
+        if let decision { return decision.reason }
+        let short = node.available < globalThreshold
+        return "\(targetProblem ?? "target unusable"); memory is \(short ? "short" : "not short") (available \(node.available) \(short ? "<" : ">=") global threshold \(globalThreshold)); a check would exit \(ExitStatus.targetMissing.rawValue) without reclaiming"
+    }
+
+    var stateName: String {
+        switch loaded {
+        case .missing: "missing"
+        case .valid: "valid"
+        case .unusable: "unusable"
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import MemcgCore
+import MemcgKernel
+
+/// `mon_memcg watch`: the check as a daemon that wakes when the kernel
+/// reports the crossing, instead of every 20 s from a timer.
+///
+/// Single-threaded on purpose: poll(2) waits on the signalfd, the kernel's
+/// wake source and the schedule's timeout; the check runs on the same
+/// thread, where the reclaim deadline (a thread-directed SIGALRM) and the
+/// stop handler (`WatchSignals`) can interrupt its write. Each readiness
+/// source has its own handler; `WatchSchedule` decides when to check.
+public final class WatchDaemon {
+    /// Read again on SIGHUP: the same file and overrides.
+    private let settings: SettingsRequest
+    private var config: Config
+    private var log: EventLog
+    private let console: any Console
+    private var wake: (any WakeSource)?
+    private var wakeups: [WakeReason: Int64] = [:]
+    private var checkProblems = Repeats()
+    private var metricsProblems = Repeats()
+    private var armProblems = Repeats()
+    private let service: WatchService
+    private let trace: Trace
+    private var reclaimsSinceStart = 0
+
+    public init(settings: SettingsRequest, config: Config, console: any Console) {
+        self.settings = settings
+        self.config = config
+        self.console = console
+        self.log = EventLog(path: config.logFile, echo: false, console: console)
+        self.trace = Trace(console: console)
+        self.service = WatchService()
+    }
+
+    /// One thing poll(2) waits on, and what to do when it is ready: nil to
+    /// go on, an exit status to stop the daemon.
+    private struct Readiness {
+        var fd: Int32
+        var events: Int16
+        var handle: () -> ExitStatus?
+    }
+
+    public func run() -> ExitStatus {
+        let signals: WatchSignals
+        do {
+            signals = try WatchSignals()
+        } catch {
+            log.error(LogLines.watchCannotStart("\(error)"))
+            return .internalError
+        }
+        log.info(LogLines.watchStarted(pid: CurrentProcess.id, eventSource: Self.eventSource(config), pollMilliseconds: config.pollIntervalMilliseconds))
+        service.connect(log: log)
+
+        var schedule = WatchSchedule(now: MonotonicClock.nowMilliseconds())
+        while true {
+            var sources = [Readiness(fd: signals.fd, events: Poll.readable) { [unowned self] in
+                self.handleSignals(signals, schedule: &schedule)
+            }]
+            if let wake {
+                sources.append(Readiness(fd: wake.fd, events: wake.events) {
+                    // Only when poll(2) reported it: a PSI trigger's event is
+                    // consumed by poll itself, so its drain() cannot tell.
+                    if wake.drain() { schedule.request(wake.reason) }
+                    return nil
+                })
+            }
+            let wakeAt = service.nextPing.map { min($0, schedule.dueAt) } ?? schedule.dueAt
+            let ready = Poll.wait(sources.map { ($0.fd, $0.events) }, timeoutMilliseconds: wakeAt - MonotonicClock.nowMilliseconds())
+            service.pingIfDue(log: log)
+            for (source, isReady) in zip(sources, ready) where isReady {
+                if let status = source.handle() { return status }
+            }
+            guard let reason = schedule.take(now: MonotonicClock.nowMilliseconds()) else { continue }
+
+            wakeups[reason, default: 0] += 1
+            trace("wake \(reason.rawValue)")
+            // Alive right before a check, so the watchdog's limit only has
+            // to cover one check (bounded by reclaim_timeout).
+            service.ping(log: log)
+            let outcome = check(signals)
+            let ended = MonotonicClock.nowMilliseconds()
+            if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
+            let node = arm(after: outcome.record, schedule: &schedule)
+            if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
+            service.checked(WatchService.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil), log: log)
+            // Sooner than poll_interval while memory is close to short
+            // (WatchArming.pollDelayMilliseconds): a "near" wake-up.
+            var delay = config.pollIntervalMilliseconds
+            if trace.adaptivePoll, let node {
+                delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay)
+            }
+            schedule.checked(reason, endedAt: ended, pollDelayMilliseconds: delay, pollIntervalMilliseconds: config.pollIntervalMilliseconds)
+        }
+    }
+
+    /// SIGHUP reloads and asks for a check; SIGTERM/SIGINT stop the daemon.
+    private func handleSignals(_ signals: WatchSignals, schedule: inout WatchSchedule) -> ExitStatus? {
+        for signo in signals.take() {
+            guard signo == StopSignal.reloadSignal else { return stop(signo, interruptedReclaim: false) }
+            service.reloading(log: log)
+            reload()
+            service.reloaded(log: log)
+            schedule.request(.reload)
+        }
+        return nil
+    }
+
+    /// Where the kernel events come from, for the log.
+    private static func eventSource(_ config: Config) -> String {
+        guard let controller = try? MemoryControllers.detect(config: config) else {
+            return HierarchyWords(.v1).eventSource("\(config.cgroupRoot)/\(KernelFile.eventControl)")
+        }
+        return controller.words.eventSource(controller.eventSourcePath)
+    }
+
+    /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
+    private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
+        let run = CheckRun(config: config, dryRun: false, log: log)
+        var metricsFailed = false
+        signals.allowStop()
+        defer {
+            signals.holdStop()
+            if config.metricsFile != nil, run.record.locked, !metricsFailed {
+                metricsProblems.resolved(to: log, LogLines.metricsWrittenAgain)
+            }
+        }
+        do {
+            try run.runAndPublish(wakeups: wakeups) { problem in
+                metricsFailed = true
+                self.metricsProblems.report(problem, to: self.log)
+            }
+            checkProblems.resolved(to: log, LogLines.checksSucceedAgain)
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
+            return (run.record, false, false)
+        } catch {
+            if StopSignal.received != nil {
+                log.error(error.message)
+                return (run.record, error.status == .reclaimInterrupted, true)
+            }
+            checkProblems.report(error.message, to: log)
+            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
+            return (run.record, false, true)
+        }
+    }
+
+    /// Registers the wake source for the current state of the node; asks
+    /// for a check at once when usage crossed a level while it was being
+    /// registered. Returns the observation it used.
+    private func arm(after record: CheckRecord, schedule: inout WatchSchedule) -> NodeObservation? {
+        let controller: any MemoryController
+        let node: NodeObservation
+        do {
+            controller = try MemoryControllers.detect(config: config)
+            node = try controller.observeNode()
+        } catch {
+            wake = nil
+            armProblems.report(LogLines.wakeOffUntilNextCheck("\(error)"), to: log)
+            return nil
+        }
+        do {
+            let arming = try controller.armWake(replacing: wake, node: node, policy: config.policy, growthSoFar: record.growthSinceLast)
+            wake = arming.source
+            guard arming.changed else { return node }
+            trace("arm \(arming.trace)")
+            if controller.words.wakeUnavailableIsError {
+                armProblems.resolved(to: log, LogLines.wakeWorksAgain("\(controller.words.wakeEvents) on \(arming.source.watchedPath)"))
+            } else {
+                armProblems.resolvedQuietly()
+                log.info(LogLines.wakeArmed(arming.source.description))
+            }
+            if arming.crossedWhileArming { schedule.request(.threshold) }
+        } catch {
+            wake = nil
+            armProblems.report(LogLines.wakeUnavailable("\(error)", words: controller.words, pollMilliseconds: config.pollIntervalMilliseconds),
+                               to: log, asError: controller.words.wakeUnavailableIsError)
+        }
+        return node
+    }
+
+    /// SIGHUP: the configuration again (file and the same command-line
+    /// overrides), and a fresh log (logrotate moved the old one).
+    private func reload() {
+        do {
+            let fresh = try Settings.load(settings)
+            config = fresh
+            log = EventLog(path: fresh.logFile, echo: false, console: console)
+            wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
+            armProblems = Repeats()
+            log.info(LogLines.watchReloaded(eventSource: Self.eventSource(fresh), pollMilliseconds: fresh.pollIntervalMilliseconds))
+        } catch {
+            log = EventLog(path: config.logFile, echo: false, console: console)
+            log.error(LogLines.watchReloadRefused(error.message))
+        }
+    }
+
+    private func stop(_ signo: Int32, interruptedReclaim: Bool) -> ExitStatus {
+        service.stopping(log: log)
+        StopSignal.quiet()
+        wake = nil
+        log.info(LogLines.watchStopped(signal: StopSignal.name(signo), interruptedReclaim: interruptedReclaim))
+        return .ok
+    }
+}

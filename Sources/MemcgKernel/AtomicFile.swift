@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replacing a file so that a reader, or a crash, sees the old content or
+/// the new, never a mix: a temp file in the same directory, written, then
+/// rename(2)d over the path. The state file and the metrics file differ
+/// only in the options.
+public enum AtomicFile {
+    public struct Options: Sendable {
+        /// fsync the file before the rename and the directory after it: the
+        /// state must survive a power loss. The metrics file is rewritten at
+        /// every check, so it skips both rather than push the disk every
+        /// poll_interval.
+        public var durable: Bool
+        /// `.NAME.tmp.PID` instead of `NAME.tmp.PID`: node_exporter's
+        /// textfile collector reads every `*.prom`, and a hidden name is
+        /// not one.
+        public var hiddenTemp: Bool
+        /// Set with fchmod(2) as well, so the umask cannot narrow it
+        /// (node_exporter does not run as root).
+        public var mode: mode_t
+        /// What to suggest when the directory is missing.
+        public var missingDirectoryFix: String?
+
+        public static let state = Options(durable: true, hiddenTemp: false, mode: 0o644)
+
+        public static func published(missingDirectoryFix: String) -> Options {
+            Options(durable: false, hiddenTemp: true, mode: 0o644, missingDirectoryFix: missingDirectoryFix)
+        }
+    }
+
+    public static func replace(_ path: String, with text: String, options: Options) throws(SystemError) {
+        let dir = FileIO.directoryName(of: path)
+        let base = FileIO.baseName(of: path)
+        let temp = options.hiddenTemp ? "\(dir == "/" ? "" : dir)/.\(base).tmp.\(getpid())" : "\(path).tmp.\(getpid())"
+        unlink(temp)  // a leftover from a killed run with the same pid
+        do throws(SystemError) {
+            let fd = try FileDescriptor(opening: temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: options.mode,
+                                        operation: "create", fix: { $0 == ENOENT ? options.missingDirectoryFix : nil })
+            if fchmod(fd.raw, options.mode) != 0 { throw SystemError("chmod", temp, errno: lastErrno()) }
+            try fd.writeAll(text, path: temp)
+            if options.durable, fsync(fd.raw) != 0 { throw SystemError("fsync", temp, errno: lastErrno()) }
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        guard rename(temp, path) == 0 else {
+            let e = lastErrno()
+            unlink(temp)
+            throw SystemError("rename \(temp) to", path, errno: e, fix: e == EISDIR ? "a directory is in the way; remove it" : nil)
+        }
+        if options.durable, let dirFD = try? FileDescriptor(opening: dir, flags: O_RDONLY | O_DIRECTORY) {
+            fsync(dirFD.raw)
+        }
+    }
+}

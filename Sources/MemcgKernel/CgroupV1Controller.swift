@@ -1,0 +1,81 @@
+import MemcgCore
+
+/// The cgroup v1 memory controller: kubelet's signal from the root's
+/// `memory.usage_in_bytes` and `total_inactive_file`, the target's
+/// `total_rss + total_cache`, reclaim by `memory.force_empty`, and watch
+/// woken by usage thresholds on `cgroup.event_control`.
+public struct CgroupV1Controller: MemoryController {
+    public let hierarchy = CgroupHierarchy.v1
+    public var cgroupRoot: String
+    public var procRoot: String
+
+    public init(cgroupRoot: String, procRoot: String) {
+        self.cgroupRoot = cgroupRoot
+        self.procRoot = procRoot
+    }
+
+    public func observeNode() throws(KernelError) -> NodeObservation {
+        let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
+        guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }
+        let (meminfo, watermark) = try meminfoAndWatermark()
+        let usage = try readParsed(usagePath) { text throws(ParseError) in try CounterFile.parse(text) }
+        let inactive = try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
+            try MemoryStat(parsing: text).bytes(StatField.totalInactiveFile)
+        }
+        return NodeObservation(memTotal: meminfo.memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark)
+    }
+
+    /// `total_rss + total_cache` from the target's `memory.stat`.
+    public func targetUsage(at targetPath: String) throws(KernelError) -> Bytes {
+        try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+            try MemoryStat(parsing: text).hierarchicalUsage()
+        }
+    }
+
+    public var dyingSource: any DyingCgroupsSource { DyingCgroupsV1(cgroupRoot: cgroupRoot, procRoot: procRoot) }
+
+    /// v1 counts dying cgroups for the whole hierarchy, target or not.
+    public func dyingCountWithoutTarget() throws(KernelError) -> Int64? {
+        try DyingCgroupsV1(cgroupRoot: cgroupRoot, procRoot: procRoot).count()
+    }
+
+    public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.forceEmpty)" }
+
+    /// force_empty takes everything: the original script's reclaim.
+    public func plan(for decision: Decision) -> ReclaimPlan { .emptyTarget }
+
+    public func checkCanReclaim(targetPath: String) throws(ReclaimError) {}
+
+    /// `echo 1 > memory.force_empty`. The kernel's loop checks
+    /// `signal_pending()` and returns EINTR, so the deadline's SIGALRM (or
+    /// watch's stop signal) ends a write that would otherwise run until
+    /// systemd kills the whole run: the original design's timeout case.
+    public func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                        step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport {
+        do {
+            let outcome = try DeadlineWrite.write("1\n", to: reclaimFile(targetPath: targetPath), deadlineMilliseconds: deadlineMilliseconds)
+            return ReclaimReport(outcome: outcome, plan: plan)
+        } catch {
+            throw .write(error)
+        }
+    }
+
+    public var eventSourcePath: String { "\(cgroupRoot)/\(KernelFile.eventControl)" }
+
+    /// Usage thresholds at the levels `WatchArming` computes for the node
+    /// now; re-registered when they move (inactive file pages and the
+    /// watermark change between checks).
+    public func armWake(replacing current: (any WakeSource)?, node: NodeObservation, policy: Policy,
+                        growthSoFar: Bytes) throws(SystemError) -> WakeArming {
+        let levels = WatchArming.thresholds(node: node, policy: policy, growthSoFar: growthSoFar)
+        let trace = "\(levels.map { String($0.value) }.joined(separator: ",")) usage \(node.rootUsage) available \(node.available)"
+        if let current = current as? UsageThresholdEvent, current.thresholds == levels, current.cgroupPath == cgroupRoot {
+            return WakeArming(source: current, changed: false, crossedWhileArming: false, trace: trace)
+        }
+        // The new registration first: the old one still watches until it is replaced.
+        let event = try UsageThresholdEvent(cgroupPath: cgroupRoot, thresholds: levels)
+        let usage = try? readParsed("\(cgroupRoot)/\(KernelFile.usageInBytes)") { text throws(ParseError) in try CounterFile.parse(text) }
+        let crossed = usage.map { WatchArming.crossedWhileArming(usage: $0, thresholds: levels) } ?? false
+        return WakeArming(source: event, changed: true, crossedWhileArming: crossed, trace: trace)
+    }
+}

@@ -1,0 +1,32 @@
+import MemcgCore
+
+/// cgroup v2: the target's own `cgroup.stat`
+/// counts its dying descendants (no walk, no race), and `memory.current` is
+/// hierarchical with no "own" part once the target hands the memory
+/// controller to its children (v2's no-internal-process rule). When it does
+/// not (`memory` absent from `cgroup.subtree_control`), children are not
+/// memory cgroups, cannot be dying memory cgroups, and the bytes are 0.
+public struct DyingCgroupsV2: DyingCgroupsSource {
+    public init() {}
+
+    public func measure(targetPath: String) throws(KernelError) -> DyingCgroups {
+        let count = try readParsed("\(targetPath)/\(KernelFile.cgroupStat)") { text throws(ParseError) in
+            try CgroupStat(parsing: text).dyingMemoryCgroups
+        }
+        let control: String
+        do {
+            control = try FileIO.read("\(targetPath)/\(KernelFile.cgroupSubtreeControl)")
+        } catch {
+            throw .unreadable(error)
+        }
+        guard control.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains("memory") else {
+            return DyingCgroups(count: count, scope: .target, bytes: .zero)
+        }
+        let total = try readParsed("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
+        let children = try liveChildren(of: targetPath, file: KernelFile.memoryCurrent) { text throws(ParseError) in
+            try CounterFile.parse(text)
+        }
+        return DyingCgroups(count: count, scope: .target, bytes: DyingCgroups.bytes(targetTotal: total, targetOwn: .zero, liveChildren: children))
+    }
+}
+
