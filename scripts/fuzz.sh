@@ -26,6 +26,9 @@ seed 3 counter < /proc/sys/vm/min_free_kbytes
 printf '4G' | seed 4 size
 printf '45s' | seed 5 duration
 printf 'mon_memcg-state 1\nlast 915800064\n' | seed 6 state
+seed 7 mountinfo < /proc/self/mountinfo
+seed 8 cgroups < /proc/cgroups
+printf 'nr_descendants 3\nnr_dying_descendants 1\nnr_subsys_memory 4\nnr_dying_subsys_memory 1\n' | seed 9 cgroupstat
 
 "$out/fuzz-parsers" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
     -artifact_prefix="$out/" "$out/corpus" > "$out/fuzz.log" 2>&1 || { tail -n 60 "$out/fuzz.log"; echo "fuzz: FAILED (crash input saved under $out/)"; exit 1; }
