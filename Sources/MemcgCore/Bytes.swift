@@ -1,4 +1,4 @@
-/// An amount of memory in bytes, signed on purpose: the seed's available
+/// An amount of memory in bytes, signed on purpose: the original script's available
 /// memory goes negative (`avalible_mem -300967919616` in its logs) and that
 /// number is what operators grep for. Arithmetic saturates instead of
 /// trapping, so a hostile kernel value can never crash a run.
@@ -18,7 +18,7 @@ public struct Bytes: Hashable, Comparable, Sendable, CustomStringConvertible, Ex
     public static func mib(_ n: Int64) -> Bytes { Bytes(n).scaled(by: mebibyte) }
     public static func gib(_ n: Int64) -> Bytes { Bytes(n).scaled(by: gibibyte) }
 
-    /// Plain decimal, exactly as the seed's shell script printed it.
+    /// Plain decimal, exactly as the original script printed it.
     public var description: String { String(value) }
 
     public static func < (a: Bytes, b: Bytes) -> Bool { a.value < b.value }

@@ -1,4 +1,4 @@
-/// Every setting of the tool. Defaults are the seed's.
+/// Every setting of the tool. Defaults are the original script's.
 public struct Config: Equatable, Sendable {
     public var availableThreshold: Bytes = .gib(4)
     public var growthThreshold: Bytes = .gib(1)

@@ -30,7 +30,7 @@ public enum ConfigFile {
     }
 
     /// The shipped file: every key commented out with its default, so the
-    /// file documents itself and an untouched install behaves like the seed.
+    /// file documents itself and an untouched install behaves like the original script.
     public static func defaultText() -> String {
         var lines = [
             "# /etc/mon_memcg.conf: settings for mon_memcg(8).",
@@ -68,7 +68,7 @@ public enum ConfigFile {
             return ["Where the last recorded usage survives between runs; the run lock",
                     "is this path plus \".lock\"."]
         case .logFile:
-            return ["Where each event is appended, one line each, in the seed's format."]
+            return ["Where each event is appended, one line each, in the original script's format."]
         case .reclaimTimeout:
             return ["A reclaim still running after this long is interrupted, logged, and",
                     "the run exits 6. Must stay below the service's TimeoutStartSec (1min)."]

@@ -4,10 +4,10 @@ public struct Decision: Equatable, Sendable {
         /// Memory is short and the target grew enough: write force_empty.
         case reclaim
         /// Memory is short but the target grew less than `growth_threshold`
-        /// since the last reclaim: the seed's "change is too small".
+        /// since the last reclaim: the original script's "change is too small".
         case skipGrowthBelowThreshold
         /// Memory is fine and the target shrank: remember the lower value
-        /// (the seed's "mem usage decline").
+        /// (the original script's "mem usage decline").
         case lowerLast
         /// Memory is fine and the target did not shrink: nothing to do.
         case nothing
@@ -22,7 +22,7 @@ public struct Decision: Equatable, Sendable {
     /// The value remembered from earlier runs (0 when there is none).
     public var last: Bytes
 
-    /// The seed's CHANGE: signed, negative when the target shrank.
+    /// The original script's CHANGE: signed, negative when the target shrank.
     public var change: Bytes { current - last }
     public var needsReclaim: Bool { available < globalThreshold }
 
@@ -41,7 +41,7 @@ public struct Decision: Equatable, Sendable {
     }
 }
 
-/// The seed's decision, pure: same inputs, same answer, no clock, no I/O.
+/// The original script's decision, pure: same inputs, same answer, no clock, no I/O.
 ///
 /// - Memory short (`available < threshold + watermark`): reclaim unless the
 ///   target grew by less than `growth_threshold` since `last`.

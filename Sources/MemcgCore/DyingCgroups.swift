@@ -1,6 +1,6 @@
 /// Dying memory cgroups: removed (`rmdir`ed) cgroups whose pages are still
 /// charged, so the kernel keeps them, and the parent's hierarchical counters
-/// keep their bytes, until those pages are reclaimed. The seed's timeout case
+/// keep their bytes, until those pages are reclaimed. The original design's timeout case
 /// is made of them: `force_empty` on a busy `user.slice` keeps reclaiming
 /// from live sessions and the dying cgroups' page cache stays charged.
 ///

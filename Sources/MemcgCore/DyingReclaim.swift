@@ -106,7 +106,7 @@ public enum EscalationStop: Equatable, Sendable {
     }
 
     /// Stops that are the ordinary outcome and need no log line when no step
-    /// ran (the seed's logs stay as they were on a node without the problem).
+    /// ran (the original script's logs stay as they were on a node without the problem).
     public var isQuiet: Bool {
         switch self {
         case .disabled, .availableRecovered, .dyingBelowThreshold: true

@@ -30,7 +30,7 @@ public struct MemoryStat: Equatable, Sendable {
         return Bytes(v)
     }
 
-    /// `total_rss + total_cache`: what the seed calls the target's "mem usage".
+    /// `total_rss + total_cache`: what the original script calls the target's "mem usage".
     public func hierarchicalUsage() throws(ParseError) -> Bytes {
         try bytes(StatField.totalRSS) + bytes(StatField.totalCache)
     }

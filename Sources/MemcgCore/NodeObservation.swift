@@ -23,6 +23,6 @@ public struct NodeObservation: Equatable, Sendable {
 
     /// kubelet's `memory.available` signal: `MemTotal - workingSet`. Signed:
     /// charged-but-unfreed memory (dying cgroups, mis-accounted RSS) can push
-    /// usage above MemTotal, and the seed's logs show exactly that.
+    /// usage above MemTotal, and the original script's logs show exactly that.
     public var available: Bytes { memTotal - workingSet }
 }

@@ -13,7 +13,7 @@
 ///     available  = MemTotal - workingSet
 ///
 /// The result is a `NodeObservation` whose `rootUsage` is `anon + file` and
-/// whose `rootInactiveFile` is `inactive_file`, so the seed's decision and
+/// whose `rootInactiveFile` is `inactive_file`, so the original script's decision and
 /// its log lines apply unchanged.
 public enum NodeSignalV2 {
     public static func observation(memTotal: Bytes, rootStat: MemoryStat, watermark: Bytes) throws(ParseError) -> NodeObservation {

@@ -12,6 +12,6 @@ public struct Policy: Equatable, Sendable {
         self.growthThreshold = growthThreshold
     }
 
-    /// The seed's `global thresh`: threshold plus `min_free_kbytes` in bytes.
+    /// The original script's `global thresh`: threshold plus `min_free_kbytes` in bytes.
     public func globalThreshold(watermark: Bytes) -> Bytes { availableThreshold + watermark }
 }

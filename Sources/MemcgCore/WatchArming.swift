@@ -37,7 +37,7 @@ public enum WatchArming {
     ///   least as much when it does, so arm that far above the current
     ///   usage (at least `minimumShortStep`). The way back to "not short" is
     ///   left to the poll: waking on it would, for usage hovering around
-    ///   the level, log the seed's "need reclaim ... change is too small"
+    ///   the level, log the original script's "need reclaim ... change is too small"
     ///   lines on every wobble.
     ///
     /// `growthSoFar` is the target's `current - last` at the check (0 after

@@ -1,4 +1,4 @@
-/// `/proc/sys/vm/min_free_kbytes`, the kernel's low watermark. The seed adds
+/// `/proc/sys/vm/min_free_kbytes`, the kernel's low watermark. The original script adds
 /// it to the threshold: its `global thresh 4362076160` is 4 GiB + 65536 kB.
 public enum Watermark {
     public static func parse(minFreeKbytes text: String) throws(ParseError) -> Bytes {

@@ -5,7 +5,7 @@ import MemcgCore
 
 /// What was found at the state path.
 public enum LoadedState: Equatable, Sendable {
-    /// No file: the first run on this node; the seed starts with last = 0.
+    /// No file: the first run on this node; the original script starts with last = 0.
     case missing
     case valid(RunState)
     /// Something is there but cannot be trusted; the reason says what.

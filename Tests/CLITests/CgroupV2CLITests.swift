@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The built binary on cgroup v2 fixture trees: detection, kubelet's v2
-/// signal, memory.reclaim asked for what is missing, the seed's lines and
+/// signal, memory.reclaim asked for what is missing, the original script's lines and
 /// state, the failure when the kernel has no memory.reclaim.
 @Suite(.serialized)
 struct CgroupV2CLITests {
@@ -20,7 +20,7 @@ struct CgroupV2CLITests {
         }.filter { !$0.hasPrefix("dying ") }
     }
 
-    @Test("memory short on v2 (found in mountinfo): memory.reclaim asked for the shortfall, seed lines, state")
+    @Test("memory short on v2 (found in mountinfo): memory.reclaim asked for the shortfall, the original script's lines, state")
     func reclaims() throws {
         // Shortfall + growth = 4362076160 + 1073741824 - available = 7262076160,
         // above the target's 3000000000: all of it, in four writes of 750000000.
@@ -60,7 +60,7 @@ struct CgroupV2CLITests {
         #expect(tree.read("cgroup/user.slice/memory.reclaim") == "4194304\n")
     }
 
-    @Test("growth below growth_threshold on v2: the seed's skip, nothing written")
+    @Test("growth below growth_threshold on v2: the original script's skip, nothing written")
     func skips() throws {
         let tree = try FixtureTreeV2()
         try tree.writeState(last: 2_500_000_000)
@@ -110,7 +110,7 @@ struct CgroupV2CLITests {
         #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
     }
 
-    @Test("memory not short on v2: nothing, and a lower usage is recorded (the seed's decline)")
+    @Test("memory not short on v2: nothing, and a lower usage is recorded (the original script's decline)")
     func decline() throws {
         let tree = try FixtureTreeV2(memTotalKB: 64 * 1_048_576, targetCurrent: 900)
         try tree.writeState(last: 1000)

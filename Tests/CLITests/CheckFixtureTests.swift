@@ -29,7 +29,7 @@ struct CheckFixtureTests {
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
         #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
         let avail = 1_073_741_824 - (3_000_000_000 - 100_000_000)
-        // The seed's lines, exactly and in order; the dying-cgroup lines
+        // The original script's lines, exactly and in order; the dying-cgroup lines
         // added around the reclaim are checked on their own.
         #expect(logLines(tree).filter { $0.hasPrefix("dying cgroups ") } == [
             "dying cgroups before reclaim: COUNT 0 BYTES 0", "dying cgroups after reclaim: COUNT 0 BYTES 0",
@@ -56,7 +56,7 @@ struct CheckFixtureTests {
         #expect(first.firstMatch(of: pattern) != nil, "\(first)")
     }
 
-    @Test("growth below growth_threshold: the seed's skip, nothing written")
+    @Test("growth below growth_threshold: the original script's skip, nothing written")
     func skips() throws {
         let tree = try shortTree()
         try tree.writeState(last: 2_500_000_000)

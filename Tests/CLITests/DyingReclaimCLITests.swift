@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A node in the seed's timeout situation, as a fixture tree: kubelet's
+/// A node in the original script's timeout situation, as a fixture tree: kubelet's
 /// available memory is negative, user.slice holds 3 GiB of which a live
 /// session holds 1 GiB and 2 GiB belong to 7 dying cgroups. Fixture files
 /// do not change when written, so after the reclaim everything is still
@@ -76,7 +76,7 @@ let escalationRows: [CLIRow] = [
            contains: ["dying cgroups after reclaim: COUNT 7 BYTES 2147483648"], lacks: ["dying reclaim"]),
     CLIRow(name: "memory not short: no reclaim, no dying lines", args: ["--available-threshold", "1G"], setup: { t in try t.setRoot(usage: 1_000_000_000, inactiveFile: 0) },
            lacks: ["dying"], forceEmpty: false),
-    CLIRow(name: "interrupted reclaim (seed's timeout case) still escalates, exits 6", args: ["--reclaim-timeout", "300ms"],
+    CLIRow(name: "interrupted reclaim (the original design's timeout case) still escalates, exits 6", args: ["--reclaim-timeout", "300ms"],
            setup: { t in
                try t.remove("cgroup/user.slice/memory.force_empty")
                guard mkfifo(t.path("cgroup/user.slice/memory.force_empty"), 0o600) == 0 else { throw POSIXError(.EIO) }
@@ -164,7 +164,7 @@ func rateLimitAcrossRuns() throws {
     #expect(try Binary.run(args).status == 0)
     #expect(tree.read("proc/sys/vm/drop_caches") == "1\n")
     try tree.write("proc/sys/vm/drop_caches", "")
-    // The seed's growth rule would skip the second run (last = current):
+    // The original script's growth rule would skip the second run (last = current):
     // make the target grow by 1 GiB so it reclaims again.
     try tree.write("cgroup/user.slice/memory.stat", FixtureTree.memoryStat(
         rss: 0, cache: 0, totalRSS: 0, totalCache: 4 << 30, totalInactiveFile: 0))

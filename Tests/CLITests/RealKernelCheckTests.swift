@@ -41,7 +41,7 @@ struct RealKernelCheckTests {
         #expect(last < before / 4)
         #expect(try String(contentsOfFile: state, encoding: .utf8) == "mon_memcg-state 1\nlast \(last)\n")
 
-        // Nothing grew since: the seed's "change is too small".
+        // Nothing grew since: the original script's "change is too small".
         let second = try Binary.run(args)
         #expect(second.status == 0)
         let text2 = try String(contentsOfFile: log, encoding: .utf8)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The seed's timeout case on the real kernel: busy writers in a session
+/// The original design's timeout case on the real kernel: busy writers in a session
 /// cgroup keep memory.force_empty on its parent from ever returning. The run
 /// must end itself at reclaim_timeout, say so, and keep a correct state.
 @Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
@@ -17,7 +17,7 @@ struct RealKernelTimeoutTests {
         let scratch = URL(fileURLWithPath: "/var/tmp/mon_memcg-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        // Like the seed's cat.sh/loop_cat.sh: many processes turning over
+        // Like the original design's cat.sh/loop_cat.sh: many processes turning over
         // page cache as fast as they can, and stopping by themselves if this
         // test process dies before its cleanup runs. Each writes its file
         // once (synced) and then reads it over and over: every page

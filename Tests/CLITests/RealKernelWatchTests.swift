@@ -141,7 +141,7 @@ struct RealKernelWatchTests {
         // fsync queued behind their dirty pages (that took ~3 s here).
         let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
         let data = try Scratch()
-        // The seed's timeout case, small: writers in the cgroup keep
+        // The original design's timeout case, small: writers in the cgroup keep
         // charging page cache, so force_empty keeps finding pages to free.
         var writers: [Process] = []
         defer { for w in writers { KernelLab.killAndReap(w) } }

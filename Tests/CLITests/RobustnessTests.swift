@@ -52,7 +52,7 @@ struct RobustnessTests {
         #expect(tree.read("writes") == "1\n", "force_empty was written \(tree.read("writes") ?? "0") times")
         #expect(count("After reclaim:", in: tree) == 1)
         // Every other run either saw the lock held or, once it was free, the
-        // seed's "change is too small".
+        // the original script's "change is too small".
         #expect(count("another mon_memcg run holds", in: tree) + count("change is too small", in: tree) == 7)
     }
 

@@ -56,7 +56,7 @@ struct WatchFixtureTests {
         #expect(log(tree).contains("need reclaim \(tree.cgroupRoot)//user.slice !!"))
         #expect(eventually(timeout: 5) { sample(metrics(tree), "mon_memcg_reclaims_total") == 1 })
         #expect(tree.read("state/state")?.hasPrefix("mon_memcg-state 1\nlast 300000000\nreclaims 1\n") == true)
-        // Then the seed's skip (nothing grew), counted.
+        // Then the original script's skip (nothing grew), counted.
         #expect(eventually(timeout: 5) { (sample(metrics(tree), "mon_memcg_skips_total") ?? 0) >= 1 })
 
         // SIGHUP: a good new configuration is taken.

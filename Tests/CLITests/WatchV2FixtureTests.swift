@@ -72,4 +72,27 @@ struct WatchV2FixtureTests {
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(log(tree).hasSuffix("watch stopped on SIGTERM\n"))
     }
+
+    @Test("SIGTERM during a v2 memory.reclaim: the signal is logged as the cause, not reclaim_timeout, and watch exits 0")
+    func stopDuringReclaimNamesTheSignal() throws {
+        // Memory short (MemTotal 1 GiB, 2.9 GB working set), user.slice grew by 3 GB.
+        let tree = try FixtureTreeV2()
+        // A FIFO with no reader blocks open(2) the way a busy memory.reclaim blocks write(2).
+        try tree.remove("cgroup/user.slice/memory.reclaim")
+        #expect(mkfifo(tree.path("cgroup/user.slice/memory.reclaim"), 0o600) == 0)
+        try tree.write("mon_memcg.conf", config(tree) + "\nreclaim_timeout = 50s\n")
+        let daemon = try Daemon(["watch", "--config", tree.path("mon_memcg.conf")])
+        #expect(eventually(timeout: 10) { log(tree).contains("memory.reclaim: requesting") }, "\(log(tree))\n\(daemon.stderr)")
+        usleep(200_000)  // into the blocked write
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+        let text = log(tree)
+        #expect(text.contains("memory.reclaim step 1: asked "), "\(text)")
+        #expect(text.contains("interrupted by SIGTERM after"), "\(text)")
+        #expect(text.contains("(by SIGTERM: stopping)"), "\(text)")
+        #expect(text.contains("error: reclaim of \(tree.cgroupRoot)/user.slice/memory.reclaim interrupted after"), "\(text)")
+        #expect(!text.contains("reclaim_timeout"), "the deadline was not what stopped it: \(text)")
+        #expect(text.hasSuffix("watch stopped on SIGTERM (the reclaim in progress was interrupted; the usage after it was recorded)\n"), "\(text)")
+        #expect(tree.read("state/state")?.contains("last 3000000000") == true, "the usage after it was recorded")
+    }
 }

@@ -105,7 +105,7 @@ struct NodeSignalV2Tests {
             inactiveFile: 157_360_128, workingSet: 25_190_400, available: 454_467_584),
         Row(name: "inactive_file above anon + file saturates at 0", memTotal: 1000, anon: 10, file: 20, inactiveFile: 50,
             workingSet: 0, available: 1000),
-        Row(name: "charged beyond MemTotal: available negative, as in the seed's logs",
+        Row(name: "charged beyond MemTotal: available negative, as in the original script's logs",
             memTotal: 510_000_000_000, anon: 300_000_000_000, file: 520_000_000_000, inactiveFile: 10_000_000_000,
             workingSet: 810_000_000_000, available: -300_000_000_000),
         Row(name: "nothing charged", memTotal: 4096, anon: 0, file: 0, inactiveFile: 0, workingSet: 0, available: 4096),
@@ -150,7 +150,7 @@ struct ReclaimAmountPlanTests {
     static let requests: [RequestRow] = [
         Row(name: "the VM's check: 100 MiB short of threshold + growth", available: 453_627_904, globalThreshold: 541_708_288,
             growth: 16_777_216, current: 162_328_576, request: 104_857_600),
-        Row(name: "the seed's first logged reclaim: the shortfall, below current", available: -300_967_919_616, globalThreshold: 4_362_076_160,
+        Row(name: "the original script's first logged reclaim: the shortfall, below current", available: -300_967_919_616, globalThreshold: 4_362_076_160,
             growth: 1_073_741_824, current: 526_179_893_248, request: 306_403_737_600),
         Row(name: "more than the target holds: all of it", available: 0, globalThreshold: 4_362_076_160,
             growth: 1_073_741_824, current: 2_000_000_000, request: 2_000_000_000),

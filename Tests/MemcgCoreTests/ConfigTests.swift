@@ -2,7 +2,7 @@ import Testing
 @testable import MemcgCore
 
 struct ConfigTests {
-    @Test("defaults are the seed's")
+    @Test("defaults are the original script's")
     func defaults() {
         let c = Config()
         #expect(c.availableThreshold == 4_294_967_296)

@@ -1,8 +1,8 @@
 import Testing
 @testable import MemcgCore
 
-/// The seed's decision, as a named table. The first rows are the numbers
-/// from the seed's own logs.
+/// The original script's decision, as a named table. The first rows are the numbers
+/// from the original script's own logs.
 struct DecisionTests {
     struct Row: CustomTestStringConvertible, Sendable {
         var name: String
@@ -17,21 +17,21 @@ struct DecisionTests {
 
     static let rows: [Row] = [
         // "avalible_mem -300967919616 is less global thresh 4362076160 ... CURRENT 526179893248 LAST 915800064"
-        Row(name: "seed log: continuous reclaim, negative avail", available: -300_967_919_616, globalThreshold: 4_362_076_160,
+        Row(name: "original log: continuous reclaim, negative avail", available: -300_967_919_616, globalThreshold: 4_362_076_160,
             current: 526_179_893_248, last: 915_800_064, expected: .reclaim),
-        Row(name: "seed log: second reclaim 80 s later", available: -438_700_474_368, globalThreshold: 4_362_076_160,
+        Row(name: "original log: second reclaim 80 s later", available: -438_700_474_368, globalThreshold: 4_362_076_160,
             current: 663_986_438_144, last: 2_005_598_208, expected: .reclaim),
         // threshold 10G run: "avalible_mem 8240496640 is less global thresh 10804527104 ... CURRENT 216618106880 LAST 932184064"
-        Row(name: "seed log: 10G threshold reclaims once", available: 8_240_496_640, globalThreshold: 10_804_527_104,
+        Row(name: "original log: 10G threshold reclaims once", available: 8_240_496_640, globalThreshold: 10_804_527_104,
             current: 216_618_106_880, last: 932_184_064, expected: .reclaim),
         // "CURRENT 216604540928 LAST 216604540928 CHANGE 0 / change is too small"
-        Row(name: "seed log: change 0 skips", available: 8_249_278_464, globalThreshold: 10_804_527_104,
+        Row(name: "original log: change 0 skips", available: 8_249_278_464, globalThreshold: 10_804_527_104,
             current: 216_604_540_928, last: 216_604_540_928, expected: .skipGrowthBelowThreshold),
         // "mem usage decline, change last usage mem 2689925120 -> 932184064"
-        Row(name: "seed log: decline after dropping page cache", available: 20_000_000_000, globalThreshold: 4_362_076_160,
+        Row(name: "original log: decline after dropping page cache", available: 20_000_000_000, globalThreshold: 4_362_076_160,
             current: 932_184_064, last: 2_689_925_120, expected: .lowerLast),
         // "mem usage decline, change last usage mem 216604540928 -> 205825900544"
-        Row(name: "seed log: small decline still lowers last", available: 12_000_000_000, globalThreshold: 10_804_527_104,
+        Row(name: "original log: small decline still lowers last", available: 12_000_000_000, globalThreshold: 10_804_527_104,
             current: 205_825_900_544, last: 216_604_540_928, expected: .lowerLast),
         // Edges.
         Row(name: "avail equal to threshold is not short", available: 4_362_076_160, globalThreshold: 4_362_076_160,
@@ -72,19 +72,19 @@ struct DecisionTests {
         #expect(d.globalThreshold == Bytes(row.globalThreshold))
     }
 
-    @Test("the seed's global thresh is 4 GiB plus 65536 kB")
-    func seedGlobalThreshold() {
+    @Test("the original script's global thresh is 4 GiB plus 65536 kB")
+    func originalGlobalThreshold() {
         let policy = Policy(availableThreshold: .gib(4), growthThreshold: .gib(1))
         #expect(policy.globalThreshold(watermark: .kib(65536)) == 4_362_076_160)
-        // 10 GiB + 65536 kB = the seed's second test's 10804527104.
+        // 10 GiB + 65536 kB = the original script's second test's 10804527104.
         #expect(Policy(availableThreshold: .gib(10), growthThreshold: .gib(1)).globalThreshold(watermark: .kib(65536)) == 10_804_527_104)
     }
 
-    @Test("seed CHANGE is current - last, signed")
+    @Test("the original script's CHANGE is current - last, signed")
     func change() {
         let node = NodeObservation(memTotal: 0, rootUsage: 0, rootInactiveFile: 0, watermark: 0)
         let d = decide(node: node, current: 526_179_893_248, last: 915_800_064, policy: Policy(availableThreshold: 1, growthThreshold: 1))
-        #expect(d.change == 525_264_093_184)  // the seed's CHANGE on that line
+        #expect(d.change == 525_264_093_184)  // the original script's CHANGE on that line
         let shrink = decide(node: node, current: 1, last: 5, policy: Policy(availableThreshold: 1, growthThreshold: 1))
         #expect(shrink.change == -4)
     }

@@ -117,7 +117,7 @@ struct StateRow: Sendable, CustomTestStringConvertible {
 }
 
 @Test("state file carries last_drop_caches, additively", arguments: [
-    StateRow(name: "seed-era file without the key", text: "mon_memcg-state 1\nlast 915800064\n", state: RunState(last: 915_800_064)),
+    StateRow(name: "file from before the counters without the key", text: "mon_memcg-state 1\nlast 915800064\n", state: RunState(last: 915_800_064)),
     StateRow(name: "both keys", text: "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n", state: RunState(last: 5, lastDropCaches: 1_726_282_125)),
     StateRow(name: "stamp only", text: "mon_memcg-state 1\nlast_drop_caches 7\n", state: RunState(lastDropCaches: 7)),
     StateRow(name: "keys in the other order", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast 5\n", state: RunState(last: 5, lastDropCaches: 7)),

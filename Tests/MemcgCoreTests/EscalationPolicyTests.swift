@@ -31,7 +31,7 @@ let now: Int64 = 1_000_000
               verdict: .stop(.availableRecovered(available: .gib(5), globalThreshold: .gib(4)))),
     PolicyRow(name: "boundary: available == threshold is not short", mode: .auto, situation: shortSituation { $0.available = .gib(4) },
               verdict: .stop(.availableRecovered(available: .gib(4), globalThreshold: .gib(4)))),
-    PolicyRow(name: "negative available (the seed's logs) is short", mode: .auto,
+    PolicyRow(name: "negative available (the original script's logs) is short", mode: .auto,
               situation: shortSituation { $0.available = Bytes(-300_967_919_616) }, verdict: .run(.dropCaches)),
     PolicyRow(name: "dying not measured: never act blind", mode: .auto, situation: shortSituation { $0.dying = nil }, verdict: .stop(.dyingUnknown)),
     PolicyRow(name: "dying below growth_threshold", mode: .auto,

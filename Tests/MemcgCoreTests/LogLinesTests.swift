@@ -1,9 +1,9 @@
 import Testing
 @testable import MemcgCore
 
-/// The seed's log lines, byte for byte, built from the seed's own numbers.
+/// The original script's log lines, byte for byte, built from the original script's own numbers.
 struct LogLinesTests {
-    @Test("reclaim preamble matches the seed's lines")
+    @Test("reclaim preamble matches the original script's lines")
     func reclaimLines() {
         let node = NodeObservation(memTotal: Bytes(-300_967_919_616), rootUsage: 0, rootInactiveFile: 0, watermark: .kib(65536))
         let d = decide(node: node, current: 526_179_893_248, last: 915_800_064, policy: Policy(availableThreshold: .gib(4), growthThreshold: .gib(1)))
@@ -17,7 +17,7 @@ struct LogLinesTests {
         #expect(LogLines.usageAfter(2_005_598_208, words: HierarchyWords(.v1)) == "mem usage total_rss+total_cache 2005598208")
     }
 
-    @Test("skip preamble ends with the seed's 'change is too small' line")
+    @Test("skip preamble ends with the original script's 'change is too small' line")
     func skipLines() {
         let node = NodeObservation(memTotal: 8_249_278_464, rootUsage: 0, rootInactiveFile: 0, watermark: .kib(65536))
         let d = decide(node: node, current: 216_604_540_928, last: 216_604_540_928, policy: Policy(availableThreshold: .gib(10), growthThreshold: .gib(1)))

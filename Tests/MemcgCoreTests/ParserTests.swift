@@ -52,7 +52,7 @@ struct MemInfoTests {
 }
 
 struct MemoryStatTests {
-    @Test("parses fields and the seed's usage")
+    @Test("parses fields and the original script's usage")
     func parses() throws {
         let s = try MemoryStat(parsing: "cache 10\nrss 5\ntotal_cache 300\ntotal_rss 200\ntotal_inactive_file 50\npgfault 99\n")
         #expect(try s.hierarchicalUsage() == 500)

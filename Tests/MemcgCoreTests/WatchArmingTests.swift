@@ -4,7 +4,7 @@ import Testing
 /// Where `watch` arms the kernel's usage threshold, as a named table.
 struct WatchArmingTests {
     static let policy = Policy(availableThreshold: .gib(4), growthThreshold: .gib(1))
-    static let watermark = Bytes.kib(65536)  // the seed's min_free_kbytes
+    static let watermark = Bytes.kib(65536)  // the original script's min_free_kbytes
     static let globalThresh = Int64(4_362_076_160)
 
     static func node(total: Int64 = 24 << 30, usage: Int64, inactive: Int64, watermark: Bytes = watermark) -> NodeObservation {
