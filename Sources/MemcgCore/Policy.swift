@@ -8,8 +8,7 @@ public struct Policy: Equatable, Sendable {
     public var growthThreshold: Bytes
 
     public init(availableThreshold: Bytes, growthThreshold: Bytes) {
-        self.availableThreshold = availableThreshold
-        self.growthThreshold = growthThreshold
+        (self.availableThreshold, self.growthThreshold) = (availableThreshold, growthThreshold)
     }
 
     /// The original script's `global thresh`: threshold plus `min_free_kbytes` in bytes.

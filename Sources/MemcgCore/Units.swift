@@ -7,12 +7,7 @@ public enum Units {
     public static func parseSize(_ text: String) throws(ParseError) -> Bytes {
         let trimmed = text.trimmingBlanks()
         guard !trimmed.isEmpty else { throw ParseError("empty size (write bytes or a number with K, M, G or T, e.g. 4G)") }
-        var digits = Substring(trimmed)
-        var suffix = ""
-        while let last = digits.last, !last.isASCIIDigit {
-            suffix = String(last) + suffix
-            digits = digits.dropLast()
-        }
+        let (digits, suffix) = splitUnit(trimmed)
         let multiplier: Int64
         switch suffix.uppercased() {
         case "", "B": multiplier = 1
@@ -34,12 +29,7 @@ public enum Units {
     /// `45`, `45s`, `1m`, `500ms`: returned in milliseconds.
     public static func parseDurationMilliseconds(_ text: String) throws(ParseError) -> Int64 {
         let trimmed = text.trimmingBlanks()
-        var digits = Substring(trimmed)
-        var suffix = ""
-        while let last = digits.last, !last.isASCIIDigit {
-            suffix = String(last) + suffix
-            digits = digits.dropLast()
-        }
+        let (digits, suffix) = splitUnit(trimmed)
         let multiplier: Int64
         switch suffix.lowercased() {
         case "", "s", "sec": multiplier = 1000
@@ -53,6 +43,17 @@ public enum Units {
         let (ms, overflow) = n.multipliedReportingOverflow(by: multiplier)
         guard !overflow else { throw ParseError("duration \"\(trimmed)\" is too large") }
         return ms
+    }
+
+    /// `512M` → (`512`, `M`): the number, and the unit written after it.
+    static func splitUnit(_ text: String) -> (digits: Substring, suffix: String) {
+        var digits = Substring(text)
+        var suffix = ""
+        while let last = digits.last, !last.isASCIIDigit {
+            suffix = String(last) + suffix
+            digits = digits.dropLast()
+        }
+        return (digits, suffix)
     }
 
     /// A kernel counter: digits only, fits in Int64.

@@ -11,10 +11,8 @@ public struct CheckRun {
     public var record: CheckRecord
 
     public init(config: Config, dryRun: Bool, log: EventLog) {
-        self.config = config
-        self.dryRun = dryRun
-        self.log = log
-        self.record = CheckRecord(counting: config.metricsFile != nil)
+        (self.config, self.dryRun, self.log) = (config, dryRun, log)
+        record = CheckRecord(counting: config.metricsFile != nil)
     }
 
     /// The whole oneshot command once its settings are read: the check,
@@ -55,13 +53,11 @@ public struct CheckRun {
             record.locked = true
         }
 
-        let controller: any MemoryController
-        let node: NodeObservation
+        let (controller, node): (any MemoryController, NodeObservation)
         let targetPath: String
         let current: Bytes
         do {
-            controller = try MemoryControllers.detect(config: config)
-            node = try controller.observeNode()
+            (controller, node) = try MemoryControllers.observe(config: config)
             targetPath = try controller.resolveTarget(config.target)
             current = try controller.targetUsage(at: targetPath)
         } catch {

@@ -14,17 +14,7 @@ struct DyingEscalation {
     /// Monotonic milliseconds at the start of the run; the run's deadline
     /// (`RunDeadline`) counts from it.
     var runStarted: Int64
-    var escalation: Escalation
-
-    init(config: Config, dryRun: Bool, log: EventLog, controller: any MemoryController, targetPath: String, runStarted: Int64) {
-        self.config = config
-        self.dryRun = dryRun
-        self.log = log
-        self.controller = controller
-        self.targetPath = targetPath
-        self.runStarted = runStarted
-        self.escalation = Escalation(config: config)
-    }
+    var escalation: Escalation { Escalation(config: config) }
 
     func remainingMilliseconds() -> Int64 {
         runStarted + RunDeadline.milliseconds - MonotonicClock.nowMilliseconds()

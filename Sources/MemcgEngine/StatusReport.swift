@@ -23,11 +23,9 @@ public struct StatusReport {
     var escalationPlan: (steps: [EscalationStep], stop: EscalationStop)?
 
     public static func gather(config: Config) throws(Failure) -> StatusReport {
-        let controller: any MemoryController
-        let node: NodeObservation
+        let (controller, node): (any MemoryController, NodeObservation)
         do {
-            controller = try MemoryControllers.detect(config: config)
-            node = try controller.observeNode()
+            (controller, node) = try MemoryControllers.observe(config: config)
         } catch {
             throw Failure(status: error.exitStatus, message: error.description)
         }

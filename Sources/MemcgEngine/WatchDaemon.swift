@@ -148,11 +148,9 @@ public final class WatchDaemon {
     /// for a check at once when usage crossed a level while it was being
     /// registered. Returns the observation it used.
     private func arm(after record: CheckRecord, schedule: inout WatchSchedule) -> NodeObservation? {
-        let controller: any MemoryController
-        let node: NodeObservation
+        let (controller, node): (any MemoryController, NodeObservation)
         do {
-            controller = try MemoryControllers.detect(config: config)
-            node = try controller.observeNode()
+            (controller, node) = try MemoryControllers.observe(config: config)
         } catch {
             wake = nil
             armProblems.report(LogLines.wakeOffUntilNextCheck("\(error)"), to: log)

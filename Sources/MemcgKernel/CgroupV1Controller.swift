@@ -9,11 +9,6 @@ public struct CgroupV1Controller: MemoryController {
     public var cgroupRoot: String
     public var procRoot: String
 
-    public init(cgroupRoot: String, procRoot: String) {
-        self.cgroupRoot = cgroupRoot
-        self.procRoot = procRoot
-    }
-
     public func observeNode() throws(KernelError) -> NodeObservation {
         let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
         guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }

@@ -9,11 +9,6 @@ public struct CgroupV2Controller: MemoryController {
     public var cgroupRoot: String
     public var procRoot: String
 
-    public init(cgroupRoot: String, procRoot: String) {
-        self.cgroupRoot = cgroupRoot
-        self.procRoot = procRoot
-    }
-
     /// MemTotal and the root's `memory.stat` (`anon`, `file`,
     /// `inactive_file`; the root has no `memory.current`).
     public func observeNode() throws(KernelError) -> NodeObservation {

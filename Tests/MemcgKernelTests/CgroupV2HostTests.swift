@@ -135,7 +135,7 @@ struct CgroupV2HostTests {
     @Test("memory.reclaim gets the plan's steps in bytes, one line each, until the request is done")
     func writesReclaim() throws {
         let tree = try FixtureTreeV2()
-        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         var steps: [ReclaimStepReport] = []
         let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(104_857_600))), targetPath: "\(tree.cgroupRoot)/user.slice",
                                             usageBefore: Bytes(162_332_672), deadlineMilliseconds: 5000) { steps.append($0) }
@@ -149,7 +149,7 @@ struct CgroupV2HostTests {
     @Test("no time left: nothing written, interrupted")
     func noTimeLeft() throws {
         let tree = try FixtureTreeV2()
-        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(1 << 26))), targetPath: "\(tree.cgroupRoot)/user.slice",
                                             usageBefore: .zero, deadlineMilliseconds: 0) { _ in }
         #expect(report.outcome.wasInterrupted)
@@ -159,7 +159,7 @@ struct CgroupV2HostTests {
     @Test("a kernel without memory.reclaim: an error that says so, never a silent no-op")
     func noReclaimFile() throws {
         let tree = try FixtureTreeV2(reclaimFile: false)
-        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         #expect {
             try controller.checkCanReclaim(targetPath: "\(tree.cgroupRoot)/user.slice")
         } throws: { error in

@@ -57,7 +57,7 @@ struct RunLockTests {
 
 /// force_empty as the v1 controller writes it: one deadline-bounded write.
 private func forceEmpty(_ tree: FixtureTree, _ cgroup: String, deadline: Int64) throws -> WriteOutcome {
-    try CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+    try MemoryControllers.make(.v1, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         .reclaim(.emptyTarget, targetPath: tree.path(cgroup), usageBefore: .zero, deadlineMilliseconds: deadline) { _ in }.outcome
 }
 
@@ -100,7 +100,7 @@ struct HostFixtureTests {
     @Test("observeNode reads the fixture's numbers in bytes")
     func observe() throws {
         let tree = try FixtureTree(memTotalKB: 1000, rootUsage: 5000, rootInactiveFile: 1000, minFreeKbytes: 2)
-        let host = CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let host = MemoryControllers.make(.v1, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         let node = try host.observeNode()
         #expect(node == NodeObservation(memTotal: 1_024_000, rootUsage: 5000, rootInactiveFile: 1000, watermark: 2048))
         #expect(try host.targetUsage(at: host.resolveTarget("user.slice")) == 300_000_000)
@@ -110,7 +110,7 @@ struct HostFixtureTests {
     func targets() throws {
         let tree = try FixtureTree()
         try tree.setTarget("a.slice/b.scope", rss: 1, cache: 2)
-        let host = CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let host = MemoryControllers.make(.v1, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         #expect(try host.resolveTarget("a.slice/b.scope") == "\(tree.cgroupRoot)/a.slice/b.scope")
         #expect(throws: KernelError.targetMissing(path: "\(tree.cgroupRoot)/nope")) { try host.resolveTarget("nope") }
         try FileManager.default.createSymbolicLink(atPath: tree.path("cgroup/up"), withDestinationPath: "..")
