@@ -49,7 +49,7 @@ public struct Config: Equatable, Sendable {
         switch key {
         case .availableThreshold: availableThreshold = try Units.parseSize(value)
         case .growthThreshold: growthThreshold = try Units.parseSize(value)
-        case .target: target = try Self.validTarget(value)
+        case .target: target = try Self.validTarget(value, cgroupRoot: cgroupRoot)
         case .cgroupRoot:
             cgroupRoot = try Self.absolutePath(value, key: key)
             cgroupRootIsSet = true
@@ -108,10 +108,10 @@ public struct Config: Equatable, Sendable {
     /// A target is a relative path below the memory mount: no `..`, no `.`,
     /// no empty component, no leading `/`. Symlinks are checked against the
     /// real tree by the kernel layer.
-    static func validTarget(_ value: String) throws(ParseError) -> String {
+    static func validTarget(_ value: String, cgroupRoot: String) throws(ParseError) -> String {
         guard !value.isEmpty else { throw ParseError("target is empty (the root cgroup cannot be emptied; e.g. target = user.slice)") }
         guard !value.hasPrefix("/") else {
-            throw ParseError("target \"\(value)\" must be relative to cgroup_root (write \"\(value.drop(while: { $0 == "/" }))\")")
+            throw ParseError("target \"\(value)\" must be relative to cgroup_root (write \"\(relativeTarget(value, cgroupRoot: cgroupRoot))\")")
         }
         guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("target contains control characters") }
         for component in value.split(separator: "/", omittingEmptySubsequences: false) {
@@ -120,6 +120,17 @@ public struct Config: Equatable, Sendable {
             }
         }
         return value
+    }
+
+    /// What an absolute target most likely meant: the part below
+    /// cgroup_root, or below a usual memory controller mount (v1's, then
+    /// v2's) when cgroup_root is found at run time.
+    static func relativeTarget(_ value: String, cgroupRoot: String) -> String {
+        for mount in [cgroupRoot, "/sys/fs/cgroup/memory", "/sys/fs/cgroup"] {
+            let prefix = mount.hasSuffix("/") ? mount : mount + "/"
+            if value.hasPrefix(prefix), value.count > prefix.count { return String(value.dropFirst(prefix.count)) }
+        }
+        return String(value.drop(while: { $0 == "/" }))
     }
 
     static func absolutePath(_ value: String, key: ConfigKey, isFile: Bool = false) throws(ParseError) -> String {

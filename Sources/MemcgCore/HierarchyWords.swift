@@ -33,6 +33,12 @@ public struct HierarchyWords: Equatable, Sendable {
     /// `threshold events from /sys/fs/cgroup/memory/cgroup.event_control`.
     public func eventSource(_ path: String) -> String { "\(wakeEvents) from \(path)" }
 
+    /// Said when the controller cannot be found (the first check will say
+    /// why): cgroup_root's default is the v1 memory mount.
+    public static func eventSource(undetected cgroupRoot: String) -> String {
+        HierarchyWords(.v1).eventSource("\(cgroupRoot)/cgroup.event_control")
+    }
+
     /// Whether watch logs a wake source it cannot arm as an error. v1's
     /// threshold events exist on every v1 kernel, so failing to arm them is
     /// a fault; v2 kernels without PSI are supported, by polling.

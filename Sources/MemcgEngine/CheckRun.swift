@@ -25,7 +25,7 @@ public struct CheckRun {
             console.err("mon_memcg: \(error.message)\n")
             return error.status
         }
-        let log = EventLog(path: config.logFile, echo: dryRun, console: console)
+        let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
         do {
             try CheckRun(config: config, dryRun: dryRun, log: log).runAndPublish()
             return .ok

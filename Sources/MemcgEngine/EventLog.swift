@@ -2,34 +2,39 @@ import MemcgCore
 import MemcgKernel
 
 /// Where a run's lines go: the log file in the original script's format,
-/// the console too when a person asked (dry-run), stderr for failures. A
-/// log file that cannot be written never stops the run: the problem is
-/// reported once on stderr and the lines follow it there.
+/// stderr for failures. A dry run writes no file at all: its lines go to
+/// stdout, where the person who asked reads them. A log file that cannot be
+/// written never stops the run: the problem is reported once on stderr and
+/// the lines follow it there.
 public final class EventLog {
     private let file: LogFile
-    private let echo: Bool
+    private let dryRun: Bool
     public let console: any Console
     private var fileBroken = false
 
-    public init(path: String, echo: Bool, console: any Console) {
+    /// `dryRun`: print the lines instead of appending them to `path`.
+    public init(path: String, dryRun: Bool = false, console: any Console) {
         self.file = LogFile(path: path)
-        self.echo = echo
+        self.dryRun = dryRun
         self.console = console
     }
 
     public func info(_ message: String) {
         let stamp = WallClock.originalTimestamp()
-        if echo { console.out(LogFile.format(message, timestamp: stamp)) }
-        write(message, stamp: stamp, toStderrIfBroken: !echo)
+        if dryRun {
+            console.out(LogFile.format(message, timestamp: stamp))
+        } else {
+            write(message, stamp: stamp)
+        }
     }
 
     /// A failure: stderr always (journald keeps it), and the log file.
     public func error(_ message: String) {
-        console.err("mon_memcg: \(message)\n")
-        write(LogLines.error(message), stamp: WallClock.originalTimestamp(), toStderrIfBroken: false)
+        console.err("mon_memcg: \(dryRun ? "dry-run: " : "")\(message)\n")
+        if !dryRun { write(LogLines.error(message), stamp: WallClock.originalTimestamp(), toStderr: false) }
     }
 
-    private func write(_ message: String, stamp: String, toStderrIfBroken: Bool) {
+    private func write(_ message: String, stamp: String, toStderr: Bool = true) {
         if !fileBroken {
             do {
                 try file.append(message, timestamp: stamp)
@@ -39,6 +44,6 @@ public final class EventLog {
                 console.err("mon_memcg: \(error); log lines go to stderr for this run\n")
             }
         }
-        if toStderrIfBroken { console.err(LogFile.format(message, timestamp: stamp)) }
+        if toStderr { console.err(LogFile.format(message, timestamp: stamp)) }
     }
 }

@@ -1,3 +1,4 @@
+import MemcgCore
 import MemcgKernel
 
 /// Every way a run can end, each with its own number so a timer's failed
@@ -30,8 +31,14 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         }
     }
 
+    /// `  0   meaning`, wrapped at 76 columns with the meaning's later lines
+    /// under its first (the help printer keeps short lines as they are).
     public static var helpTable: String {
-        allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n")
+        allCases.map { status in
+            let number = String(status.rawValue)
+            return wrap(status.meaning, width: 76, firstPrefix: "  " + number + String(repeating: " ", count: 5 - number.count),
+                        restPrefix: String(repeating: " ", count: 7))
+        }.joined(separator: "\n")
     }
 }
 

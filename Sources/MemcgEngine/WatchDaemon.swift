@@ -28,7 +28,7 @@ public final class WatchDaemon {
         self.settings = settings
         self.config = config
         self.console = console
-        self.log = EventLog(path: config.logFile, echo: false, console: console)
+        self.log = EventLog(path: config.logFile, console: console)
         self.trace = Trace(console: console)
         self.service = WatchService()
     }
@@ -109,7 +109,7 @@ public final class WatchDaemon {
     /// Where the kernel events come from, for the log.
     private static func eventSource(_ config: Config) -> String {
         guard let controller = try? MemoryControllers.detect(config: config) else {
-            return HierarchyWords(.v1).eventSource("\(config.cgroupRoot)/\(KernelFile.eventControl)")
+            return HierarchyWords.eventSource(undetected: config.cgroupRoot)
         }
         return controller.words.eventSource(controller.eventSourcePath)
     }
@@ -182,12 +182,12 @@ public final class WatchDaemon {
         do {
             let fresh = try Settings.load(settings)
             config = fresh
-            log = EventLog(path: fresh.logFile, echo: false, console: console)
+            log = EventLog(path: fresh.logFile, console: console)
             wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
             armProblems = Repeats()
             log.info(LogLines.watchReloaded(eventSource: Self.eventSource(fresh), pollMilliseconds: fresh.pollIntervalMilliseconds))
         } catch {
-            log = EventLog(path: config.logFile, echo: false, console: console)
+            log = EventLog(path: config.logFile, console: console)
             log.error(LogLines.watchReloadRefused(error.message))
         }
     }

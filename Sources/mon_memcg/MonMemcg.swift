@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import MemcgCore
 import MemcgEngine
+import MemcgKernel
 
 @main
 struct MonMemcg: ParsableCommand {
@@ -20,8 +21,18 @@ struct MonMemcg: ParsableCommand {
         unless cgroup_root is set) it computes kubelet's v2 signal from the root's memory.stat \
         (anon + file - inactive_file) and asks the target's memory.reclaim for what is missing.
 
-        Settings come from /etc/mon_memcg.conf (key = value; see mon_memcg.conf comments), \
-        overridden by the options below. Events go to /var/log/mon_memcg.log.
+        Every command takes the setting options: --config PATH, and one option per \
+        configuration key that overrides it (--available-threshold, --growth-threshold, \
+        --target, --cgroup-root, --proc-root, --state-file, --log-file, --reclaim-timeout, \
+        --dying-reclaim, --drop-caches-interval, --sys-root, --poll-interval, \
+        --metrics-file). 'mon_memcg check --help' lists them with their defaults; \
+        'mon_memcg config --defaults' prints every key with its meaning; man mon_memcg(8) \
+        and mon_memcg.conf(5) have all of it.
+
+        FILES
+          /etc/mon_memcg.conf        settings (key = value); missing means all defaults
+          /var/log/mon_memcg.log     the event log, one line per event
+          /var/lib/mon_memcg/state   last usage and counters (with state.lock: one run)
 
         EXIT STATUS
         \(ExitStatus.helpTable)
@@ -35,10 +46,14 @@ struct MonMemcg: ParsableCommand {
     /// parser, whose start-up costs as much as the check itself
     /// (docs/benchmarks.md). Everything else goes to the parser.
     static func main() {
-        let arguments = CommandLine.arguments.dropFirst()
-        if arguments.isEmpty || Array(arguments) == ["check"] {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty || arguments == ["check"] {
             Glibc.exit(Check.execute(SettingsRequest(), dryRun: false).rawValue)
         }
-        main(nil)
+        if let unknown = ArgumentFixups.unknownCommand(arguments) {
+            StandardStreams().err("mon_memcg: \(unknown)\n")
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+        main(ArgumentFixups.joiningNegativeValues(arguments))
     }
 }

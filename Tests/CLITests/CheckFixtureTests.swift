@@ -98,7 +98,7 @@ struct CheckFixtureTests {
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
     }
 
-    @Test("--dry-run says 'would have' and writes nothing to the kernel or the state")
+    @Test("--dry-run says 'would have' and writes nothing: no kernel file, state, lock or log file")
     func dryRun() throws {
         let tree = try shortTree()
         let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
@@ -108,7 +108,16 @@ struct CheckFixtureTests {
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
         #expect(tree.read("state/state") == nil)
         #expect(tree.read("state/state.lock") == nil)
-        #expect(logLines(tree).contains { $0.hasPrefix("dry-run: would have written 1") })
+        #expect(tree.read("mon_memcg.log") == nil, "a dry run writes no log file")
+    }
+
+    @Test("--dry-run that fails says so on stderr and still writes no log file")
+    func dryRunFailure() throws {
+        let tree = try shortTree()
+        let r = try Binary.run(["check", "--dry-run", "--target", "no.such.slice"] + tree.arguments)
+        #expect(r.status == 4)
+        #expect(r.stderr.hasPrefix("mon_memcg: dry-run: target cgroup"), "\(r.stderr)")
+        #expect(tree.read("mon_memcg.log") == nil)
     }
 
     @Test("--dry-run on a decline does not lower last")
