@@ -33,12 +33,12 @@ extension StatusReport {
         j.add("dying_cgroups", dyingCount)
         j.add("dying_bytes", dying?.bytes)
         j.add("dying_scope", dying?.scope.rawValue ?? (dyingCountOnly != nil ? DyingCgroups.Scope.hierarchy.rawValue : nil))
-        j.add("dying_problem", dyingProblem)
+        j.add("dying_problem", dyingBytesProblem)
         j.add("dying_reclaim", config.dyingReclaim.rawValue)
         j.add("reaper_present", reaperPresent)
         j.add("last_drop_caches", loaded.state.lastDropCaches)
         j.add("escalation", escalationName)
-        j.add("escalation_reason", escalationPlan?.stop.reason)
+        j.add("escalation_reason", escalationReason)
         return j.rendered() + "\n"
     }
 }

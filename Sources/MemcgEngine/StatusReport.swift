@@ -83,6 +83,27 @@ public struct StatusReport {
 
     var dyingCount: Int64? { dying?.count ?? dyingCountOnly }
 
+    /// Why the dying-cgroup bytes are unknown, when they are: the
+    /// measurement failed, or there is no target to measure below.
+    var dyingBytesProblem: String? {
+        guard dying == nil else { return nil }
+        return dyingProblem.map { "cannot measure: \($0)" } ?? "not measured: the target is missing (they are measured below it)"
+    }
+
+    /// Why escalation was not judged, when it was not.
+    var escalationReason: String {
+        escalationPlan?.stop.reason ?? "not judged: the target is missing"
+    }
+
+    /// What `last` is, or why there is none: (value, note).
+    var lastValue: (Bytes?, String) {
+        switch loaded {
+        case .missing: (nil, "no state file yet (\(config.stateFile)); a check counts from 0")
+        case .unusable(let why): (nil, "state unusable: \(why); a check counts from 0")
+        case .valid(let s): (s.last, s.last == nil ? "\(config.stateFile) holds no last value; a check counts from 0" : config.stateFile)
+        }
+    }
+
     var escalationName: String {
         guard let plan = escalationPlan, !plan.steps.isEmpty else { return "none" }
         return plan.steps.map(\.rawValue).joined(separator: ",")

@@ -4,13 +4,19 @@ import MemcgKernel
 /// `status` as text: aligned rows of name, value and where it came from.
 extension StatusReport {
     public func text() -> String {
-        var rows: [(String, String, String)] = []
+        var sections: [(title: String, rows: [Row], after: String)] = []
+        var rows: [Row] = []
         func row(_ name: String, _ value: Bytes?, _ note: String = "") {
-            guard let value else { rows.append((name, "-", note)); return }
-            rows.append((name, "\(value)", "(\(value.humanReadable))\(note.isEmpty ? "" : "  " + note)"))
+            rows.append(Row(name: name, value: value.map { "\($0)" } ?? "unknown", human: value.map { "(\($0.humanReadable))" } ?? "", note: note))
         }
-        var out = "mon_memcg status: cgroup \(controller.hierarchy.rawValue), \(controller.cgroupRoot) (read-only: nothing was changed)\n\n"
-        out += "Node, as kubelet sees it\n"
+        func row(_ name: String, text value: String, _ note: String) {
+            rows.append(Row(name: name, value: value, human: "", note: note))
+        }
+        func section(_ title: String, after: String = "") {
+            sections.append((title, rows, after))
+            rows = []
+        }
+
         row("MemTotal", node.memTotal, "\(config.procRoot)/meminfo")
         let root = words.rootRows(cgroupRoot: controller.cgroupRoot)
         row(root.usage.0, node.rootUsage, root.usage.1)
@@ -21,53 +27,60 @@ extension StatusReport {
         row("available_threshold", config.availableThreshold)
         row("global thresh", globalThreshold, "available_threshold + watermark")
         if let memAvailable { row("MemAvailable", memAvailable, "for comparison; not used") }
-        out += table(rows)
-        rows = []
-        out += "\nTarget \(targetPath)\n"
+        section("Node, as kubelet sees it")
+
         if let targetProblem {
-            out += "  MISSING: \(targetProblem)\n"
+            row("current", text: "unknown", "MISSING: \(targetProblem)")
         } else {
             row("current", current, words.targetUsageNote)
         }
-        switch loaded {
-        case .missing: rows.append(("last", "0", "no state file yet (\(config.stateFile))"))
-        case .valid(let s): row("last", s.last ?? .zero, config.stateFile)
-        case .unusable(let why): rows.append(("last", "0", "state unusable: \(why)"))
-        }
-        if let decision { rows.append(("change", "\(decision.change)", "current - last")) }
+        let last = lastValue
+        if let value = last.0 { row("last", value, last.1) } else { row("last", text: "none", last.1) }
+        if let decision { row("change", text: "\(decision.change)", "current - last") }
         row("growth_threshold", config.growthThreshold)
-        out += table(rows)
-        out += "\nDecision: \(decisionName)\n  \(reason)\n"
+        var decisionText = "\nDecision: \(decisionName)\n  \(reason)\n"
         if let request = reclaimRequest {
-            out += "  a check would write \(request) to \(controller.reclaimFile(targetPath: targetPath)) (\(request.humanReadable))\n"
+            decisionText += "  a check would write \(request) to \(controller.reclaimFile(targetPath: targetPath)) (\(request.humanReadable))\n"
         }
-        rows = []
-        out += "\nDying cgroups (dying_reclaim \(config.dyingReclaim.rawValue))\n"
-        rows.append(("dying cgroups", dyingCount.map { String($0) } ?? "-", dyingProblem.map { "cannot measure: \($0)" } ?? words.dyingCountScope))
-        row("dying bytes", dying?.bytes, words.dyingBytesNote)
-        rows.append(("reaper", reaperPresent ? "present" : "absent", Escalation(config: config).path(for: .reaper)))
-        rows.append(("last drop_caches", loaded.state.lastDropCaches.map(String.init) ?? "never",
-                     "epoch seconds; drop_caches_interval \(config.dropCachesIntervalSeconds) s"))
-        out += table(rows)
-        if let plan = escalationPlan {
-            out += "  escalation if a reclaim left memory short: \(escalationName)"
-            out += plan.steps.isEmpty ? " (\(plan.stop.reason))\n" : " (then: \(plan.stop.reason))\n"
+        section("Target \(targetPath)", after: decisionText)
+
+        if let dyingCount {
+            row("dying cgroups", text: String(dyingCount), words.dyingCountScope)
+        } else {
+            row("dying cgroups", text: "unknown", "cannot measure: \(dyingProblem ?? "no count without a target on this hierarchy")")
+        }
+        if let bytes = dying?.bytes { row("dying bytes", bytes, words.dyingBytesNote) } else { row("dying bytes", text: "unknown", dyingBytesProblem ?? "") }
+        row("reaper", text: reaperPresent ? "present" : "absent", Escalation(config: config).path(for: .reaper))
+        row("last drop_caches", text: loaded.state.lastDropCaches.map(String.init) ?? "never",
+            "epoch seconds; drop_caches_interval \(config.dropCachesIntervalSeconds) s")
+        let steps = escalationPlan.map { !$0.steps.isEmpty } ?? false
+        section("Dying cgroups (dying_reclaim \(config.dyingReclaim.rawValue))",
+                after: "  escalation if a reclaim left memory short: \(escalationName) (\(steps ? "then: " : "")\(escalationReason))\n")
+
+        // One set of column widths for every section, so the notes line up.
+        let all = sections.flatMap(\.rows)
+        let widths = (all.map(\.name.count).max() ?? 0, max(14, all.map(\.value.count).max() ?? 0), all.map(\.human.count).max() ?? 0)
+        var out = "mon_memcg status: cgroup \(controller.hierarchy.rawValue), \(controller.cgroupRoot) (read-only: nothing was changed)\n"
+        for section in sections {
+            out += "\n\(section.title)\n" + section.rows.map { $0.line(widths) }.joined() + section.after
         }
         return out
     }
 
-    private func table(_ rows: [(String, String, String)]) -> String {
-        // Fixed widths so both sections line up.
-        let w0 = max(26, rows.map(\.0.count).max() ?? 0)
-        let w1 = max(14, rows.map(\.1.count).max() ?? 0)
-        return rows.map { name, value, note in
-            "  " + name + String(repeating: " ", count: w0 - name.count + 2)
-                + String(repeating: " ", count: w1 - value.count) + value + "  " + note
-        }.map { line in
-            var l = Substring(line)
-            while l.last == " " { l = l.dropLast() }
-            return String(l) + "\n"
-        }.joined()
-    }
+    /// One line of a section: name, value right-aligned, the value in
+    /// human units, where it comes from.
+    struct Row {
+        var name: String
+        var value: String
+        var human: String
+        var note: String
 
+        func line(_ w: (name: Int, value: Int, human: Int)) -> String {
+            let pad = { (n: Int) in String(repeating: " ", count: max(0, n)) }
+            var line = "  " + name + pad(w.name - name.count + 2) + pad(w.value - value.count) + value
+                + "  " + human + pad(w.human - human.count) + "  " + note
+            while line.last == " " { line.removeLast() }
+            return line + "\n"
+        }
+    }
 }
