@@ -15,7 +15,17 @@ public struct LogFile: Sendable {
         "\(timestamp)     \(message)\n"
     }
 
+    /// `log_file = -`: standard output, for a container runtime's log
+    /// (`kubectl logs`), since /dev/stdout is a symlink that O_NOFOLLOW refuses.
+    public static let standardOutput = "-"
+
+    public var isStandardOutput: Bool { path == Self.standardOutput }
+
     public func append(_ message: String, timestamp: String) throws(SystemError) {
+        if isStandardOutput {
+            try FileIO.writeAll(fd: 1, LogFile.format(message, timestamp: timestamp), path: "standard output")
+            return
+        }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else {
             let e = lastErrno()

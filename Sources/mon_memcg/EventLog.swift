@@ -14,7 +14,8 @@ final class EventLog {
 
     init(path: String, echo: Bool) {
         self.file = LogFile(path: path)
-        self.echo = echo
+        // A log on stdout already shows every line there: echoing would double them.
+        self.echo = echo && path != LogFile.standardOutput
     }
 
     func info(_ message: String) {
@@ -24,9 +25,11 @@ final class EventLog {
     }
 
     /// A failure: stderr always (journald keeps it), and the log file.
+    /// With the log on stdout, the line goes there alone (stderr if stdout
+    /// fails): a container's log would show both streams, so twice.
     func error(_ message: String) {
-        Output.err("mon_memcg: \(message)\n")
-        write("error: \(message)", stamp: WallClock.seedTimestamp(), toStderrIfBroken: false)
+        if !file.isStandardOutput { Output.err("mon_memcg: \(message)\n") }
+        write("error: \(message)", stamp: WallClock.seedTimestamp(), toStderrIfBroken: file.isStandardOutput)
     }
 
     private func write(_ message: String, stamp: String, toStderrIfBroken: Bool) {
