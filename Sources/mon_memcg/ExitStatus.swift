@@ -11,6 +11,7 @@ enum ExitStatus: Int32, CaseIterable {
     case reclaimInterrupted = 6
     case stateError = 7
     case notRoot = 8
+    case notAlive = 9
     case usage = 64
 
     var meaning: String {
@@ -24,6 +25,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
         case .stateError: "the state file or its lock could not be written"
         case .notRoot: "check must run as root (use status or check --dry-run as another user)"
+        case .notAlive: "alive: watch has not completed a check within --max-age, or never did (its heartbeat file is stale, missing or unreadable)"
         case .usage: "command-line usage error"
         }
     }

@@ -26,7 +26,7 @@ struct MonMemcg: ParsableCommand {
         \(ExitStatus.helpTable)
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self],
+        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self, Alive.self],
         defaultSubcommand: Check.self)
 
     /// A check's usual command line is read by `CheckCommandLine` and run

@@ -67,6 +67,7 @@ final class WatchDaemon {
     private var notifier: ServiceNotifier?
     private var notifyProblems = Repeats()
     private var reclaimsSinceStart = 0
+    private var heartbeat = HeartbeatRecorder()
 
     init(settings: SettingsRequest, config: Config) {
         self.settings = settings
@@ -145,6 +146,7 @@ final class WatchDaemon {
                 nextPing = MonotonicClock.nowMilliseconds() + ping
             }
             let outcome = check(signals)
+            heartbeat.beat(config: config, log: log)
             lastCheckEnd = MonotonicClock.nowMilliseconds()
             if Self.isEvent(reason) { lastEventCheckEnd = lastCheckEnd }
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
