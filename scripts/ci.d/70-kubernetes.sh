@@ -352,6 +352,19 @@ fi
 kill "$hog_pid" 2> /dev/null
 wait "$hog_pid" 2> /dev/null || true
 hog_pid=
+# What `kubectl exec ... mon_memcg status` does: the probe's process, other args.
+/usr/bin/python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["args"] = [p["args"][0], "status", "--config", p["args"][p["args"].index("--config") + 1]]
+json.dump(p, open(sys.argv[2], "w"))' "$bundle/probe.json" "$work/status-process.json"
+if out=$(timeout 10 runc exec --process "$work/status-process.json" "$id" 2>&1) && grep -q "${target##*/}" <<< "$out"; then
+    echo "$out" | sed 's/^/   status> /' | head -12
+    ok "runc: mon_memcg status runs in the container (kubectl exec)"
+else
+    echo "$out"
+    fail "runc: mon_memcg status failed in the container"
+fi
 if grep -q '^mon_memcg_reclaims_total 1$' "$work/textfile/mon_memcg.prom" 2> /dev/null; then
     ok "runc: metrics_file written through the textfile mount (mon_memcg_reclaims_total 1)"
 else
