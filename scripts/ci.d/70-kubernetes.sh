@@ -30,8 +30,9 @@ skipped=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
+summary() { echo "$step: $passed passed, $failed failed, $skipped skipped"; }
 finish() {
-    echo "$step: $passed passed, $failed failed, $skipped skipped"
+    summary
     [ "$failed" -eq 0 ] && exit 0 || exit 1
 }
 # Counts the ok:/FAIL: lines another tool printed.
@@ -68,12 +69,16 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'fail "interrupted"; summary; exit 1' INT TERM
+# A command that fails outside a check (set -e) still ends with the summary.
+trap 'fail "line $LINENO: an unexpected command failed"; summary' ERR
 runc_pid_of() { runc state "$id" 2> /dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2> /dev/null; }
 
 echo "-- tools (apt: umoci skopeo runc yamllint python3-yaml python3-venv binutils)"
 if ! command -v umoci > /dev/null || ! command -v skopeo > /dev/null || ! command -v runc > /dev/null \
     || ! command -v yamllint > /dev/null || ! /usr/bin/python3 -c 'import yaml, venv, ensurepip' 2> /dev/null \
     || ! command -v strip > /dev/null; then
+    apt-get update -qq > /dev/null 2>&1 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q umoci skopeo runc yamllint python3-yaml python3-venv binutils \
         > "$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; fail "apt-get install of the tools failed"; finish; }
 fi
@@ -260,10 +265,11 @@ mkdir "$target" "$hog"
 sh -c 'echo $$ > "$1/cgroup.procs" && exec dd if=/dev/zero of="$2" bs=1M count=256 status=none' sh "$target" "$work/cache"
 sync
 before=$(cat "$target/memory.usage_in_bytes")
-# Short when the node's working set grows by 2 GiB from now; 4 GiB of
-# anonymous memory in another test cgroup makes that happen later.
+# Short when the node's working set grows by 1 GiB from now; 4 GiB of
+# anonymous memory in another test cgroup makes that happen later. (Other
+# processes on a shared machine may cross it first: still a crossing.)
 "$bin" status --json --cgroup-root "$memcg" --target "${target##*/}" --state-file "$work/host-state" > "$work/status.json"
-threshold=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["available_bytes"] - s["watermark_bytes"] - (2 << 30))' "$work/status.json")
+threshold=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["available_bytes"] - s["watermark_bytes"] - (1 << 30))' "$work/status.json")
 
 bundle=$work/bundle
 umoci unpack --image "$image_dir/oci:$version" "$bundle" > /dev/null
@@ -303,7 +309,7 @@ else
     finish
 fi
 if grep -q 'need reclaim' "$log"; then
-    echo "   note: memory was already short at the first check (the shared machine's usage moved by 2 GiB)"
+    echo "   note: memory was already short at the first check (the shared machine's usage grew by 1 GiB)"
 fi
 status=$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$cpid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
 echo "   /proc/$cpid/status: $status"
@@ -323,7 +329,7 @@ fi
 probe && ok "runc: the liveness probe passes while watch runs" || fail "runc: the liveness probe failed while watch runs"
 
 # The crossing: 4 GiB of anonymous memory elsewhere shortens kubelet's
-# available memory by more than the 2 GiB margin.
+# available memory by more than the 1 GiB margin.
 /usr/bin/python3 -c '
 import os, sys, time
 open(sys.argv[1] + "/cgroup.procs", "w").write(str(os.getpid()))
