@@ -51,6 +51,7 @@ umoci config --image "$image" \
     --os linux --architecture amd64 \
     --config.user 0:0 \
     --config.workingdir / \
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --config.entrypoint /usr/sbin/mon_memcg \
     --config.cmd watch \
     --config.label org.opencontainers.image.title=mon_memcg \

@@ -8,8 +8,9 @@
 #     (scripts/k8s-pod-to-oci.py check), also on loosened copies, which must
 #     fail.
 #  2. The image, built without a container engine (scripts/build-image.sh:
-#     umoci, skopeo): labels, entry point, only the binary and its licence,
-#     and the Containerfile saying the same.
+#     umoci, skopeo): labels, entry point, only the binary and its licence;
+#     and deploy/image/Containerfile built by buildah (no daemon) into the
+#     same files and config.
 #  3. runc runs that image with the DaemonSet's own settings: the bundle is
 #     generated from the rendered YAML (scripts/k8s-pod-to-oci.py bundle).
 #     Inside, mon_memcg watch with the ConfigMap's configuration, pointed at
@@ -74,12 +75,12 @@ trap 'fail "interrupted"; summary; exit 1' INT TERM
 trap 'fail "line $LINENO: an unexpected command failed"; summary' ERR
 runc_pid_of() { runc state "$id" 2> /dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2> /dev/null; }
 
-echo "-- tools (apt: umoci skopeo runc yamllint python3-yaml python3-venv binutils)"
+echo "-- tools (apt: umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils)"
 if ! command -v umoci > /dev/null || ! command -v skopeo > /dev/null || ! command -v runc > /dev/null \
-    || ! command -v yamllint > /dev/null || ! /usr/bin/python3 -c 'import yaml, venv, ensurepip' 2> /dev/null \
-    || ! command -v strip > /dev/null; then
+    || ! command -v buildah > /dev/null || ! command -v yamllint > /dev/null \
+    || ! /usr/bin/python3 -c 'import yaml, venv, ensurepip' 2> /dev/null || ! command -v strip > /dev/null; then
     apt-get update -qq > /dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q umoci skopeo runc yamllint python3-yaml python3-venv binutils \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils \
         > "$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; fail "apt-get install of the tools failed"; finish; }
 fi
 # kubectl (for kustomize): the base image has it; its own package otherwise.
@@ -210,42 +211,72 @@ skopeo inspect --config "oci:$image_dir/oci:$version" > "$work/image-config.json
 skopeo inspect "oci-archive:$image_dir/mon-memcg-$version.oci.tar" > "$work/archive.json" 2>&1 \
     && ok "skopeo inspect reads the archive mon-memcg-$version.oci.tar" \
     || { cat "$work/archive.json"; fail "skopeo inspect oci-archive:mon-memcg-$version.oci.tar"; }
-tally "$(/usr/bin/python3 - "$work/image-config.json" "$image_dir/oci" "$version" deploy/image/Containerfile << 'EOF'
-import json, os, re, sys, tarfile
-config_path, layout, version, containerfile = sys.argv[1:]
-cfg = json.load(open(config_path))
-c = cfg["config"]
-labels = c.get("Labels", {})
+# The Containerfile, built by buildah (no daemon; FROM scratch and COPY need
+# no isolation) from a context holding what its comments say to prepare.
+ctx=$work/context
+mkdir -p "$ctx/.build/image"
+cp "$bin" "$ctx/.build/image/mon_memcg"
+strip "$ctx/.build/image/mon_memcg"
+cp LICENSE "$ctx/"
+bah=(buildah --root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver vfs)
+if "${bah[@]}" bud --quiet --isolation chroot -f "$PWD/deploy/image/Containerfile" --build-arg "VERSION=$version" \
+        --build-arg "REVISION=$(git rev-parse HEAD 2> /dev/null || echo unknown)" \
+        --build-arg "SOURCE=$(git remote get-url origin 2> /dev/null || echo unknown)" -t "mon-memcg:$version" "$ctx" \
+        > "$work/buildah.log" 2>&1 \
+    && "${bah[@]}" push --quiet "mon-memcg:$version" "oci:$work/containerfile-oci:$version" >> "$work/buildah.log" 2>&1; then
+    ok "buildah bud -f deploy/image/Containerfile"
+else
+    cat "$work/buildah.log"
+    fail "buildah bud -f deploy/image/Containerfile"
+fi
+tally "$(/usr/bin/python3 - "$image_dir/oci" "$work/containerfile-oci" "$version" << 'EOF'
+import hashlib, json, os, sys, tarfile
+script_layout, containerfile_layout, version = sys.argv[1:]
+
+def image(layout):
+    """(config, {path: (sha256, mode, uid, gid)}, compressed bytes) of an OCI layout."""
+    blob = lambda d: os.path.join(layout, "blobs", *d.split(":"))
+    index = json.load(open(os.path.join(layout, "index.json")))
+    manifest = json.load(open(blob(index["manifests"][0]["digest"])))
+    config = json.load(open(blob(manifest["config"]["digest"])))
+    files, size = {}, 0
+    for layer in manifest["layers"]:
+        size += os.path.getsize(blob(layer["digest"]))
+        with tarfile.open(blob(layer["digest"])) as t:
+            for m in t.getmembers():
+                if m.isfile():
+                    digest = hashlib.sha256(t.extractfile(m).read()).hexdigest()[:16]
+                    files[m.name.removeprefix("./")] = (digest, oct(m.mode & 0o7777), m.uid, m.gid)
+    return config, files, size
+
 def check(name, cond, why):
     print(f"ok: image: {name}" if cond else f"FAIL: image: {name}: {why}")
+
+cfg, files, size = image(script_layout)
+c = cfg["config"]
+labels = c.get("Labels", {})
 check("OCI labels source, version, licenses, revision",
       all(labels.get(f"org.opencontainers.image.{k}") for k in ("source", "version", "licenses", "revision"))
       and labels["org.opencontainers.image.version"] == version
       and labels["org.opencontainers.image.licenses"] == "Apache-2.0", f"labels are {labels}")
 check("entrypoint /usr/sbin/mon_memcg, cmd watch, user 0:0",
-      c.get("Entrypoint") == ["/usr/sbin/mon_memcg"] and c.get("Cmd") == ["watch"] and c.get("User") == "0:0", f"config is {c}")
-# The layers' files: the binary and the licence, nothing else.
-index = json.load(open(os.path.join(layout, "index.json")))
-manifest = json.load(open(os.path.join(layout, "blobs", *index["manifests"][0]["digest"].split(":"))))
-files, size = [], 0
-for layer in manifest["layers"]:
-    path = os.path.join(layout, "blobs", *layer["digest"].split(":"))
-    size += os.path.getsize(path)
-    with tarfile.open(path) as t:
-        files += [m.name for m in t.getmembers() if not m.isdir()]
+      c.get("Entrypoint") == ["/usr/sbin/mon_memcg"] and c.get("Cmd") == ["watch"] and c.get("User") == "0:0",
+      f"config is {c}")
 check("only usr/sbin/mon_memcg and its licence (no shell, no package manager)",
       sorted(files) == ["usr/sbin/mon_memcg", "usr/share/doc/mon_memcg/LICENSE"], f"files are {sorted(files)}")
-print(f"   image: {len(manifest['layers'])} layer, {size} bytes compressed ({size / 1048576:.1f} MiB)")
-# The Containerfile must build the same image.
-text = open(containerfile).read()
-want = {"ENTRYPOINT": '["/usr/sbin/mon_memcg"]', "CMD": '["watch"]', "USER": "0:0"}
-got = {k: (re.search(rf"^{k} (.*)$", text, re.M) or [None, None])[1] for k in want}
-cf_labels = set(re.findall(r"(org\.opencontainers\.image\.[a-z]+)=", text))
-copies = re.findall(r"^COPY \S+ (\S+)$", text, re.M)
-check("the Containerfile has the same entrypoint, cmd, user, labels and files",
-      got == want and cf_labels == set(labels) and text.startswith("#") and "\nFROM scratch\n" in text
-      and sorted(p.lstrip("/") for p in copies) == sorted(files),
-      f"Containerfile: {got}, labels {sorted(cf_labels)}, copies {copies}")
+print(f"   image: {len(cfg['rootfs']['diff_ids'])} layer, {size} bytes compressed ({size / 1048576:.1f} MiB)")
+try:
+    cfg2, files2, _ = image(containerfile_layout)
+except (OSError, ValueError, KeyError, IndexError) as e:
+    check("the Containerfile's image equals the script's", False, f"no Containerfile image: {e}")
+    sys.exit(0)
+c2 = cfg2["config"]
+pick = lambda c: {k: c.get(k) for k in ("Entrypoint", "Cmd", "User", "Env")}
+labels2 = {k: v for k, v in c2.get("Labels", {}).items() if k != "io.buildah.version"}
+check("the Containerfile's image has the same entrypoint, cmd, user, env and labels",
+      pick(c) == pick(c2) and labels == labels2, f"script {pick(c)} {labels}, Containerfile {pick(c2)} {labels2}")
+check("the Containerfile's image has the same files, contents, modes and owners",
+      files == files2, f"script {files}, Containerfile {files2}")
 EOF
 )"
 image_bytes=$(du -sb "$image_dir/oci" | cut -f1)
