@@ -18,6 +18,14 @@
 # property of the build tree, not of the program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The units run /usr/sbin/mon_memcg with no arguments, which reads
+# /etc/mon_memcg.conf. To measure that command line too without touching
+# the host's /etc, the whole session runs in a private mount namespace
+# where /etc is a copy holding a mon_memcg.conf that points at the test
+# cgroup (every command measured sees the same copy).
+if [ -z "${MON_MEMCG_BENCH_NS:-}" ]; then
+    exec env MON_MEMCG_BENCH_NS=1 unshare --mount --propagation private "$0" "$@"
+fi
 src=$(realpath "${1:-.build/release/mon_memcg}")
 runs=${2:-300}
 mem=/sys/fs/cgroup/memory
@@ -27,26 +35,31 @@ command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install 
 work=$(mktemp -d /tmp/mon_memcg-test-bench-cost.XXXXXX)
 cg=mon_memcg-test-bench-cost-$$
 mkdir "$mem/$cg"
-cleanup() { rmdir "$mem/$cg" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { umount /etc 2>/dev/null || true; rmdir "$mem/$cg" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 install -m 0755 "$src" "$work/mon_memcg"
 args=(check --target "$cg" --state-file "$work/state" --log-file "$work/log")
 bin=$work/mon_memcg
+cp -a /etc "$work/etc"
+printf 'target = %s\nstate_file = %s\nlog_file = %s\n' "$cg" "$work/state" "$work/log" > "$work/etc/mon_memcg.conf"
+chmod 0644 "$work/etc/mon_memcg.conf"
+mount --bind "$work/etc" /etc
 others=()
 for other in "${@:3}"; do
     name=$(basename "$other")
     mkdir -p "$work/other/$name"
     install -m 0755 "$(realpath "$other")" "$work/other/$name/mon_memcg"
     others+=(-n "other: $name" "$work/other/$name/mon_memcg ${args[*]}")
+    others+=(-n "other: $name (no arguments)" "$work/other/$name/mon_memcg")
 done
 
-# The same reads and decision as `mon_memcg check`, in the original's style.
-cat > "$work/seed-check.sh" <<SH
+# The same reads and decision as `mon_memcg check`, in the original script's style.
+cat > "$work/original-check.sh" <<SH
 #!/bin/bash
 ROOT=$mem
 TARGET=\$ROOT/$cg
-STATE=$work/seed-last
-LOG=$work/seed.log
+STATE=$work/original-last
+LOG=$work/original.log
 THRESH=\$((4 * 1024 * 1024 * 1024))
 CHANGE_MIN=\$((1024 * 1024 * 1024))
 total=\$(grep MemTotal /proc/meminfo | awk '{print \$2 * 1024}')
@@ -67,15 +80,16 @@ elif [ \$current -lt \$last ]; then
     echo \$current > \$STATE
 fi
 SH
-chmod +x "$work/seed-check.sh"
+chmod +x "$work/original-check.sh"
 "$bin" "${args[@]}"
-"$work/seed-check.sh"
-[ ! -s "$work/log" ] && [ ! -s "$work/seed.log" ] || { echo "a check found something to do; the comparison needs memory not short" >&2; cat "$work/log" "$work/seed.log"; exit 1; }
+"$work/original-check.sh"
+[ ! -s "$work/log" ] && [ ! -s "$work/original.log" ] || { echo "a check found something to do; the comparison needs memory not short" >&2; cat "$work/log" "$work/original.log"; exit 1; }
 
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hf.json" \
     -n "mon_memcg check" "$bin ${args[*]}" \
+    -n "mon_memcg (no arguments, as the units run it)" "$bin" \
     -n "mon_memcg check + metrics_file" "$bin ${args[*]} --metrics-file $work/mon_memcg.prom" \
-    -n "shell script (seed style)" "$work/seed-check.sh" \
+    -n "shell script (original style)" "$work/original-check.sh" \
     "${others[@]}" > "$work/hf.txt"
 cat "$work/hf.txt"
 python3 - "$work/hf.json" <<'PY'
@@ -89,7 +103,9 @@ print(f"{'command':40} {'wall median':>12} {'CPU mean':>10}")
 for name in r:
     w, c = row(name)
     print(f"{name:40} {w:9.2f} ms {c:7.2f} ms")
-sw, sc = row("shell script (seed style)")
+sw, sc = row("shell script (original style)")
 mw, mc = row("mon_memcg check")
 print(f"shell / mon_memcg: wall {sw / mw:.1f}x, CPU {sc / mc:.1f}x")
+nw, nc = row("mon_memcg (no arguments, as the units run it)")
+print(f"shell / mon_memcg with no arguments: wall {sw / nw:.1f}x, CPU {sc / nc:.1f}x")
 PY

@@ -55,7 +55,7 @@ public struct Config: Equatable, Sendable {
             cgroupRootIsSet = true
         case .procRoot: procRoot = try Self.absolutePath(value, key: key)
         case .stateFile: stateFile = try Self.absolutePath(value, key: key, isFile: true)
-        case .logFile: logFile = try Self.absolutePath(value, key: key, isFile: true)
+        case .logFile: logFile = value == "-" ? value : try Self.absolutePath(value, key: key, isFile: true)
         case .reclaimTimeout:
             let ms = try Units.parseDurationMilliseconds(value)
             guard ms >= 100, ms < 60_000 else {

@@ -68,7 +68,8 @@ public enum ConfigFile {
             return ["Where the last recorded usage survives between runs; the run lock",
                     "is this path plus \".lock\"."]
         case .logFile:
-            return ["Where each event is appended, one line each, in the original script's format."]
+            return ["Where each event is appended, one line each, in the original script's format;",
+                    "- is standard output (a container's log)."]
         case .reclaimTimeout:
             return ["A reclaim still running after this long is interrupted, logged, and",
                     "the run exits 6. Must stay below the service's TimeoutStartSec (1min)."]

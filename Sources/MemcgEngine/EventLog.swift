@@ -29,9 +29,11 @@ public final class EventLog {
     }
 
     /// A failure: stderr always (journald keeps it), and the log file.
+    /// With the log on stdout (`log_file = -`) the line goes there alone
+    /// (stderr if stdout fails): a container's log shows both streams.
     public func error(_ message: String) {
-        console.err("mon_memcg: \(dryRun ? "dry-run: " : "")\(message)\n")
-        if !dryRun { write(LogLines.error(message), stamp: WallClock.originalTimestamp(), toStderr: false) }
+        if dryRun || !file.isStandardOutput { console.err("mon_memcg: \(dryRun ? "dry-run: " : "")\(message)\n") }
+        if !dryRun { write(LogLines.error(message), stamp: WallClock.originalTimestamp(), toStderr: file.isStandardOutput) }
     }
 
     private func write(_ message: String, stamp: String, toStderr: Bool = true) {

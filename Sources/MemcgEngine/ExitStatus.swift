@@ -14,6 +14,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case reclaimInterrupted = 6
     case stateError = 7
     case notRoot = 8
+    case notAlive = 9
     case usage = 64
 
     public var meaning: String {
@@ -27,6 +28,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
         case .stateError: "the state file or its lock could not be written"
         case .notRoot: "check must run as root (use status or check --dry-run as another user)"
+        case .notAlive: "alive: watch has not completed a check within --max-age, or never did (its heartbeat file is stale, missing or unreadable)"
         case .usage: "command-line usage error"
         }
     }

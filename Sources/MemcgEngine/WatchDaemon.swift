@@ -23,6 +23,7 @@ public final class WatchDaemon {
     private let service: WatchService
     private let trace: Trace
     private var reclaimsSinceStart = 0
+    private var heartbeat = HeartbeatRecorder()
 
     public init(settings: SettingsRequest, config: Config, console: any Console) {
         self.settings = settings
@@ -79,6 +80,7 @@ public final class WatchDaemon {
             // to cover one check (bounded by reclaim_timeout).
             service.ping(log: log)
             let outcome = check(signals)
+            heartbeat.beat(config: config, log: log)
             let ended = MonotonicClock.nowMilliseconds()
             if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let node = arm(after: outcome.record, schedule: &schedule)

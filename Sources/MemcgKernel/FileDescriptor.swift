@@ -4,11 +4,23 @@ import Glibc
 
 /// An open file descriptor that closes itself: no error path has to
 /// remember to close it, and none can close it twice.
-public final class FileDescriptor {
+public final class FileDescriptor: @unchecked Sendable {
     public let raw: Int32
+    private let owned: Bool
 
     /// Takes ownership of a descriptor that is already open.
-    public init(adopting raw: Int32) { self.raw = raw }
+    public init(adopting raw: Int32) {
+        self.raw = raw
+        owned = true
+    }
+
+    private init(borrowing raw: Int32) {
+        self.raw = raw
+        owned = false
+    }
+
+    /// Descriptor 1, never closed.
+    public static let standardOutput = FileDescriptor(borrowing: 1)
 
     /// open(2); `operation` words the error ("open", "open log file", …).
     public init(opening path: String, flags: Int32, mode: mode_t = 0, operation: String = "open",
@@ -19,6 +31,7 @@ public final class FileDescriptor {
             throw SystemError(operation, path, errno: e, fix: fix?(e))
         }
         raw = fd
+        owned = true
     }
 
     /// Writes all of `text`, retrying short writes. EINTR and EAGAIN are
@@ -56,5 +69,5 @@ public final class FileDescriptor {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    deinit { Glibc.close(raw) }
+    deinit { if owned { Glibc.close(raw) } }
 }

@@ -15,7 +15,17 @@ public struct LogFile: Sendable {
         "\(timestamp)     \(message)\n"
     }
 
+    /// `log_file = -`: standard output, for a container runtime's log
+    /// (`kubectl logs`), since /dev/stdout is a symlink that O_NOFOLLOW refuses.
+    public static let standardOutput = "-"
+
+    public var isStandardOutput: Bool { path == Self.standardOutput }
+
     public func append(_ message: String, timestamp: String) throws(SystemError) {
+        if isStandardOutput {
+            try FileDescriptor.standardOutput.writeAll(LogFile.format(message, timestamp: timestamp), path: "standard output")
+            return
+        }
         let fd = try FileDescriptor(opening: path, flags: O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o640,
                                     operation: "open log file",
                                     fix: { $0 == ENOENT ? "create its directory \(FileIO.directoryName(of: path)) or set log_file" : nil })

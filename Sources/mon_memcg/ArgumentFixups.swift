@@ -3,7 +3,7 @@ import MemcgCore
 /// Two things the argument parser gets wrong for people, put right before
 /// it runs. Neither changes what a valid command line means.
 enum ArgumentFixups {
-    static let commands = ["check", "status", "config", "watch", "help"]
+    static let commands = ["check", "status", "config", "watch", "alive", "help"]
 
     /// `--growth-threshold -5` reads to the parser as a missing value
     /// followed by an unknown option; joined as `--growth-threshold=-5` the
@@ -31,7 +31,7 @@ enum ArgumentFixups {
     static func unknownCommand(_ arguments: [String]) -> String? {
         guard let first = arguments.first, !first.hasPrefix("-"), !commands.contains(first) else { return nil }
         let guess = nearest(first).map { " (did you mean '\($0)'?)" } ?? ""
-        return "unknown command '\(first)'\(guess); the commands are check (the default), status, config and watch; see 'mon_memcg --help'"
+        return "unknown command '\(first)'\(guess); the commands are check (the default), status, config, watch and alive; see 'mon_memcg --help'"
     }
 
     /// The command within two edits of `word`, if one is.

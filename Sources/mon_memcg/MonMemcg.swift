@@ -38,7 +38,7 @@ struct MonMemcg: ParsableCommand {
         \(ExitStatus.helpTable)
         """,
         version: "0.1.0",
-        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self],
+        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self, Alive.self],
         defaultSubcommand: Check.self)
 
     /// The units run `/usr/sbin/mon_memcg` with no arguments (and people

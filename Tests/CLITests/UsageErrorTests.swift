@@ -15,7 +15,7 @@ struct UsageErrorTests {
 
     static let rows: [Row] = [
         Row(name: "unknown command, near a real one", arguments: ["stauts"], status: 64,
-            stderr: "unknown command 'stauts' (did you mean 'status'?); the commands are check (the default), status, config and watch"),
+            stderr: "unknown command 'stauts' (did you mean 'status'?); the commands are check (the default), status, config, watch and alive"),
         Row(name: "unknown command, near none", arguments: ["frobnicate"], status: 64,
             stderr: "unknown command 'frobnicate'; the commands are"),
         Row(name: "negative size given with a space", arguments: ["status", "--available-threshold", "-5"], status: 2,

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MemcgCore
+
+/// The heartbeat file (`Heartbeat`): written by `watch` after every check,
+/// read by `mon_memcg alive`.
+public enum HeartbeatFile {
+    /// CLOCK_BOOTTIME in milliseconds: like CLOCK_MONOTONIC, immune to
+    /// wall-clock steps, and it keeps counting while the node is suspended.
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Replaced by rename, so a reader never sees half a line. Not
+    /// durable, unlike the state file: it is rewritten every few seconds
+    /// and a heartbeat lost in a crash only needs the next check.
+    public static func write(_ path: String, _ beat: Heartbeat) throws(SystemError) {
+        try AtomicFile.replace(path, with: beat.text, options: AtomicFile.Options(
+            durable: false, hiddenTemp: false, mode: 0o644,
+            missingDirectoryFix: "create the state_file's directory \(FileIO.directoryName(of: path))"))
+    }
+
+    /// The file's text, or nil when it does not exist. Not followed through
+    /// a symlink and only a regular file, as for the state file.
+    public static func read(_ path: String) throws(SystemError) -> String? {
+        do {
+            return try FileIO.read(path, limit: 4096, followSymlinks: false)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,457 @@
+#!/usr/bin/env bash
+# CI: the Kubernetes deployment (deploy/kubernetes, deploy/image,
+# docs/kubernetes.md).
+#  1. The manifests: yamllint (strict), kustomize builds of both variants
+#     (cgroup v1, cgroup-v2/), validation against Kubernetes 1.37's schemas
+#     with unknown fields as errors (PyPI's kubernetes-validate --strict, in a
+#     venv made here), and the least-privilege fields asserted
+#     (scripts/k8s-pod-to-oci.py check), also on loosened copies, which must
+#     fail.
+#  2. The image, built without a container engine (scripts/build-image.sh:
+#     umoci, skopeo): labels, entry point, only the binary and its licence;
+#     and deploy/image/Containerfile built by buildah (no daemon) into the
+#     same files and config.
+#  3. runc runs that image with the DaemonSet's own settings: the bundle is
+#     generated from the rendered YAML (scripts/k8s-pod-to-oci.py bundle).
+#     Inside, mon_memcg watch with the ConfigMap's configuration, pointed at
+#     a mon_memcg-test-* cgroup, sees memory turn short on the real kernel
+#     and empties that cgroup; the liveness probe passes while it runs, fails
+#     once the daemon is frozen past --max-age, passes again after; SIGTERM
+#     ends it with status 0 within terminationGracePeriodSeconds. Needs root
+#     and a writable cgroup v1 memory controller (skipped, saying so,
+#     without them). About 2 minutes, most of it waiting out --max-age.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+step=kubernetes
+passed=0
+failed=0
+skipped=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
+summary() { echo "$step: $passed passed, $failed failed, $skipped skipped"; }
+finish() {
+    summary
+    [ "$failed" -eq 0 ] && exit 0 || exit 1
+}
+# Counts the ok:/FAIL: lines another tool printed.
+tally() {
+    local out=$1
+    echo "$out"
+    passed=$((passed + $(grep -c '^ok: ' <<< "$out" || true)))
+    failed=$((failed + $(grep -c '^FAIL: ' <<< "$out" || true)))
+    if grep -q '^Traceback' <<< "$out"; then fail "a check crashed (above)"; fi
+}
+
+memcg=/sys/fs/cgroup/memory
+work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-k8s.XXXXXX")
+id=mon_memcg-test-k8s-$$
+target=$memcg/mon_memcg-test-k8s-$$-target
+hog=$memcg/mon_memcg-test-k8s-$$-anon
+hog_pid=
+runc_pid=
+cleanup() {
+    set +e
+    if [ -n "$runc_pid" ]; then
+        runc kill "$id" KILL > /dev/null 2>&1
+        kill -CONT "$(runc_pid_of)" > /dev/null 2>&1
+        wait "$runc_pid" 2> /dev/null
+    fi
+    runc delete -f "$id" > /dev/null 2>&1
+    [ -n "$hog_pid" ] && kill "$hog_pid" 2> /dev/null && wait "$hog_pid" 2> /dev/null
+    for cg in "$target" "$hog"; do
+        if [ -d "$cg" ]; then
+            echo 1 > "$cg/memory.force_empty" 2> /dev/null
+            rmdir "$cg" 2> /dev/null || echo "warning: could not remove $cg"
+        fi
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'fail "interrupted"; summary; exit 1' INT TERM
+# A command that fails outside a check (set -e) still ends with the summary.
+trap 'fail "line $LINENO: an unexpected command failed"; summary' ERR
+runc_pid_of() { runc state "$id" 2> /dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2> /dev/null; }
+
+echo "-- tools (apt: umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils)"
+if ! command -v umoci > /dev/null || ! command -v skopeo > /dev/null || ! command -v runc > /dev/null \
+    || ! command -v buildah > /dev/null || ! command -v yamllint > /dev/null \
+    || ! /usr/bin/python3 -c 'import yaml, venv, ensurepip' 2> /dev/null || ! command -v strip > /dev/null; then
+    apt-get update -qq > /dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils \
+        > "$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; fail "apt-get install of the tools failed"; finish; }
+fi
+# kubectl (for kustomize): the base image has it; its own package otherwise.
+if ! command -v kubectl > /dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubectl > "$work/apt.log" 2>&1 \
+        || { tail -20 "$work/apt.log"; fail "kubectl is missing and apt-get install kubectl failed"; finish; }
+fi
+
+echo "-- 1. the manifests"
+if out=$(yamllint -s deploy/ 2>&1); then ok "yamllint -s deploy/"; else echo "$out"; fail "yamllint -s deploy/"; fi
+for variant in v1 v2; do
+    dir=deploy/kubernetes
+    [ "$variant" = v2 ] && dir=deploy/kubernetes/cgroup-v2
+    if kubectl kustomize "$dir" > "$work/$variant.yaml" 2> "$work/kustomize.err"; then
+        ok "kubectl kustomize $dir"
+    else
+        cat "$work/kustomize.err"
+        fail "kubectl kustomize $dir"
+        finish
+    fi
+done
+if grep -q 'path: /sys/fs/cgroup$' "$work/v2.yaml" && grep -q 'path: /sys/fs/cgroup/memory$' "$work/v1.yaml" \
+    && [ "$(diff "$work/v1.yaml" "$work/v2.yaml" | grep -c '^[<>]')" = 2 ]; then
+    ok "cgroup-v2 differs from v1 only in the cgroup hostPath (/sys/fs/cgroup)"
+else
+    diff "$work/v1.yaml" "$work/v2.yaml"
+    fail "cgroup-v2 must change only the cgroup hostPath"
+fi
+
+/usr/bin/python3 -m venv "$work/venv" > "$work/venv.log" 2>&1 \
+    && "$work/venv/bin/pip" install -q kubernetes-validate==1.37.0 >> "$work/venv.log" 2>&1 \
+    || { tail -20 "$work/venv.log"; fail "cannot install kubernetes-validate from PyPI in a venv"; finish; }
+if out=$("$work/venv/bin/kubernetes-validate" --strict -k 1.37.0 "$work/v1.yaml" "$work/v2.yaml" 2>&1); then
+    echo "$out" | sed 's/^/   /'
+    ok "kubernetes-validate --strict -k 1.37.0: both variants"
+else
+    echo "$out"
+    fail "kubernetes-validate --strict -k 1.37.0"
+fi
+# The validator must catch an unknown field, or it proves nothing.
+sed 's/readOnly: true/readOnlyy: true/' "$work/v1.yaml" > "$work/typo.yaml"
+if "$work/venv/bin/kubernetes-validate" --strict -k 1.37.0 --quiet "$work/typo.yaml" > /dev/null 2>&1; then
+    fail "kubernetes-validate --strict accepted an unknown field (readOnlyy)"
+else
+    ok "kubernetes-validate --strict rejects an unknown field (readOnlyy)"
+fi
+
+for variant in v1 v2; do
+    echo "   security and consistency ($variant):"
+    tally "$(/usr/bin/python3 scripts/k8s-pod-to-oci.py check "$work/$variant.yaml" 2>&1 | sed "s/^\(ok\|FAIL\): /\1: $variant: /")"
+done
+# Loosening any of them must be caught.
+loosen() {
+    local name=$1 expect=$2
+    /usr/bin/python3 - "$work/v1.yaml" "$work/loose.yaml" "$name" << 'EOF'
+import sys, yaml
+src, dst, name = sys.argv[1:]
+docs = [d for d in yaml.safe_load_all(open(src)) if d]
+for d in docs:
+    if d["kind"] == "DaemonSet":
+        pod = d["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        sc = c["securityContext"]
+        if name == "privileged": sc["privileged"] = True
+        if name == "escalation": sc["allowPrivilegeEscalation"] = True
+        if name == "capability": sc["capabilities"]["add"] = ["SYS_ADMIN"]
+        if name == "rootfs": sc["readOnlyRootFilesystem"] = False
+        if name == "seccomp": sc["seccompProfile"] = {"type": "Unconfined"}
+        if name == "hostpid": pod["hostPID"] = True
+        if name == "proc-rw": next(m for m in c["volumeMounts"] if m["name"] == "proc")["readOnly"] = False
+        if name == "hostroot":
+            pod["volumes"].append({"name": "root", "hostPath": {"path": "/"}})
+            c["volumeMounts"].append({"name": "root", "mountPath": "/host/root"})
+    if d["kind"] == "ServiceAccount" and name == "token": d["automountServiceAccountToken"] = True
+    if d["kind"] == "ConfigMap" and name == "drop_caches":
+        d["data"]["mon_memcg.conf"] = d["data"]["mon_memcg.conf"].replace("dying_reclaim = off", "dying_reclaim = auto")
+yaml.safe_dump_all(docs, open(dst, "w"))
+EOF
+    if out=$(/usr/bin/python3 scripts/k8s-pod-to-oci.py check "$work/loose.yaml" 2>&1); then
+        fail "loosened ($name): the checks passed"
+    elif grep -q "^FAIL: $expect" <<< "$out"; then
+        ok "loosened ($name): caught by \"$expect\""
+    else
+        echo "$out" | grep '^FAIL'
+        fail "loosened ($name): not caught by \"$expect\""
+    fi
+}
+loosen privileged "not privileged"
+loosen escalation "allowPrivilegeEscalation: false"
+loosen capability "capabilities drop ALL, add none"
+loosen rootfs "readOnlyRootFilesystem: true"
+loosen seccomp "seccompProfile RuntimeDefault"
+loosen hostpid "no host network, PID or IPC namespace"
+loosen proc-rw "hostPath volumes"
+loosen hostroot "hostPath volumes"
+loosen token "no service account token"
+loosen drop_caches "dying_reclaim = off"
+
+echo "-- 2. the image (scripts/build-image.sh, no container engine)"
+swift build -c release -Xswiftc -static-executable --product mon_memcg > "$work/build.log" 2>&1 \
+    || { tail -40 "$work/build.log"; fail "the release build failed"; finish; }
+bin=$(swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg
+/usr/bin/python3 - "$work/v1.yaml" "$work/mon_memcg.conf" << 'EOF'
+import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d and d["kind"] == "ConfigMap":
+        open(sys.argv[2], "w").write(d["data"]["mon_memcg.conf"])
+EOF
+chmod 0644 "$work/mon_memcg.conf"
+if out=$("$bin" config --config "$work/mon_memcg.conf" 2>&1) && grep -qx 'log_file = -' <<< "$out" \
+    && grep -qx 'dying_reclaim = off' <<< "$out"; then
+    ok "mon_memcg config accepts the ConfigMap's mon_memcg.conf (log_file = -, dying_reclaim = off)"
+else
+    echo "$out"
+    fail "mon_memcg config refuses the ConfigMap's mon_memcg.conf"
+fi
+
+image_dir=$work/image
+if scripts/build-image.sh "$bin" "$image_dir" > "$work/image.log" 2>&1; then
+    ok "scripts/build-image.sh built $(grep -o 'oci (tag [^)]*)' "$work/image.log") and the archive"
+else
+    cat "$work/image.log"
+    fail "scripts/build-image.sh"
+    finish
+fi
+version=$(sed -n 's/^Version: *//p' packaging/rpm/mon_memcg.spec)
+skopeo inspect --config "oci:$image_dir/oci:$version" > "$work/image-config.json"
+skopeo inspect "oci-archive:$image_dir/mon-memcg-$version.oci.tar" > "$work/archive.json" 2>&1 \
+    && ok "skopeo inspect reads the archive mon-memcg-$version.oci.tar" \
+    || { cat "$work/archive.json"; fail "skopeo inspect oci-archive:mon-memcg-$version.oci.tar"; }
+# The Containerfile, built by buildah (no daemon; FROM scratch and COPY need
+# no isolation) from a context holding what its comments say to prepare.
+ctx=$work/context
+mkdir -p "$ctx/.build/image"
+cp "$bin" "$ctx/.build/image/mon_memcg"
+strip "$ctx/.build/image/mon_memcg"
+cp LICENSE "$ctx/"
+bah=(buildah --root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver vfs)
+if "${bah[@]}" bud --quiet --isolation chroot -f "$PWD/deploy/image/Containerfile" --build-arg "VERSION=$version" \
+        --build-arg "REVISION=$(git rev-parse HEAD 2> /dev/null || echo unknown)" \
+        --build-arg "SOURCE=$(git remote get-url origin 2> /dev/null || echo unknown)" -t "mon-memcg:$version" "$ctx" \
+        > "$work/buildah.log" 2>&1 \
+    && "${bah[@]}" push --quiet "mon-memcg:$version" "oci:$work/containerfile-oci:$version" >> "$work/buildah.log" 2>&1; then
+    ok "buildah bud -f deploy/image/Containerfile"
+else
+    cat "$work/buildah.log"
+    fail "buildah bud -f deploy/image/Containerfile"
+fi
+tally "$(/usr/bin/python3 - "$image_dir/oci" "$work/containerfile-oci" "$version" << 'EOF'
+import hashlib, json, os, sys, tarfile
+script_layout, containerfile_layout, version = sys.argv[1:]
+
+def image(layout):
+    """(config, {path: (sha256, mode, uid, gid)}, compressed bytes) of an OCI layout."""
+    blob = lambda d: os.path.join(layout, "blobs", *d.split(":"))
+    index = json.load(open(os.path.join(layout, "index.json")))
+    manifest = json.load(open(blob(index["manifests"][0]["digest"])))
+    config = json.load(open(blob(manifest["config"]["digest"])))
+    files, size = {}, 0
+    for layer in manifest["layers"]:
+        size += os.path.getsize(blob(layer["digest"]))
+        with tarfile.open(blob(layer["digest"])) as t:
+            for m in t.getmembers():
+                if m.isfile():
+                    digest = hashlib.sha256(t.extractfile(m).read()).hexdigest()[:16]
+                    files[m.name.removeprefix("./")] = (digest, oct(m.mode & 0o7777), m.uid, m.gid)
+    return config, files, size
+
+def check(name, cond, why):
+    print(f"ok: image: {name}" if cond else f"FAIL: image: {name}: {why}")
+
+cfg, files, size = image(script_layout)
+c = cfg["config"]
+labels = c.get("Labels", {})
+check("OCI labels source, version, licenses, revision",
+      all(labels.get(f"org.opencontainers.image.{k}") for k in ("source", "version", "licenses", "revision"))
+      and labels["org.opencontainers.image.version"] == version
+      and labels["org.opencontainers.image.licenses"] == "Apache-2.0", f"labels are {labels}")
+check("entrypoint /usr/sbin/mon_memcg, cmd watch, user 0:0",
+      c.get("Entrypoint") == ["/usr/sbin/mon_memcg"] and c.get("Cmd") == ["watch"] and c.get("User") == "0:0",
+      f"config is {c}")
+check("only usr/sbin/mon_memcg and its licence (no shell, no package manager)",
+      sorted(files) == ["usr/sbin/mon_memcg", "usr/share/doc/mon_memcg/LICENSE"], f"files are {sorted(files)}")
+print(f"   image: {len(cfg['rootfs']['diff_ids'])} layer, {size} bytes compressed ({size / 1048576:.1f} MiB)")
+try:
+    cfg2, files2, _ = image(containerfile_layout)
+except (OSError, ValueError, KeyError, IndexError) as e:
+    check("the Containerfile's image equals the script's", False, f"no Containerfile image: {e}")
+    sys.exit(0)
+c2 = cfg2["config"]
+pick = lambda c: {k: c.get(k) for k in ("Entrypoint", "Cmd", "User", "Env")}
+labels2 = {k: v for k, v in c2.get("Labels", {}).items() if k != "io.buildah.version"}
+check("the Containerfile's image has the same entrypoint, cmd, user, env and labels",
+      pick(c) == pick(c2) and labels == labels2, f"script {pick(c)} {labels}, Containerfile {pick(c2)} {labels2}")
+check("the Containerfile's image has the same files, contents, modes and owners",
+      files == files2, f"script {files}, Containerfile {files2}")
+EOF
+)"
+image_bytes=$(du -sb "$image_dir/oci" | cut -f1)
+
+echo "-- 3. runc runs the image with the DaemonSet's settings"
+if [ "$(id -u)" != 0 ]; then
+    skip "runc: needs root"
+    finish
+fi
+if [ ! -e "$memcg/memory.usage_in_bytes" ] || [ ! -w "$memcg" ]; then
+    skip "runc: no writable cgroup v1 memory controller at $memcg"
+    finish
+fi
+
+# The target: 256 MiB of clean page cache, for force_empty to free.
+mkdir "$target" "$hog"
+sh -c 'echo $$ > "$1/cgroup.procs" && exec dd if=/dev/zero of="$2" bs=1M count=256 status=none' sh "$target" "$work/cache"
+sync
+before=$(cat "$target/memory.usage_in_bytes")
+# Short when the node's working set grows by 1 GiB from now; 4 GiB of
+# anonymous memory in another test cgroup makes that happen later. (Other
+# processes on a shared machine may cross it first: still a crossing.)
+"$bin" status --json --cgroup-root "$memcg" --target "${target##*/}" --state-file "$work/host-state" > "$work/status.json"
+threshold=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["available_bytes"] - s["watermark_bytes"] - (1 << 30))' "$work/status.json")
+
+bundle=$work/bundle
+umoci unpack --image "$image_dir/oci:$version" "$bundle" > /dev/null
+no_oom=()
+# Lowering oom_score_adj needs CAP_SYS_RESOURCE; a sandboxed CI host may lack it.
+if ! (echo -997 > /proc/self/oom_score_adj) 2> /dev/null; then
+    no_oom=(--no-oom-score-adj "this host's root lacks CAP_SYS_RESOURCE (kubelet sets it on a node)")
+fi
+echo "   the bundle, derived from the rendered DaemonSet:"
+/usr/bin/python3 scripts/k8s-pod-to-oci.py bundle "$work/v1.yaml" --image-config "$work/image-config.json" \
+    --bundle "$bundle" --cgroups-path "/$id" \
+    --host-path "/var/lib/mon_memcg=$work/state" \
+    --host-path "/var/lib/node_exporter/textfile_collector=$work/textfile" \
+    --set "target=${target##*/}" --set "available_threshold=$threshold" --set "growth_threshold=64M" \
+    "${no_oom[@]}" | sed 's/^/   /'
+max_age=$(/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["args"]; print(a[a.index("--max-age")+1])' "$bundle/probe.json")
+max_age_s=${max_age%s}
+grace=$(/usr/bin/python3 -c 'import sys,yaml; print(next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"]=="DaemonSet")["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30))' "$work/v1.yaml")
+
+log=$work/container.log
+(cd "$bundle" && exec runc run "$id") > "$log" 2>&1 &
+runc_pid=$!
+probe() {
+    local out status=0
+    out=$(timeout 5 runc exec --process "$bundle/probe.json" "$id" 2>&1) || status=$?
+    echo "   probe at +$(($(date +%s) - started)) s: exit $status: $out"
+    return $status
+}
+started=$(date +%s)
+for _ in $(seq 100); do [ -s "$work/state/state.alive" ] && break; sleep 0.1; done
+cpid=$(runc_pid_of)
+if [ -n "$cpid" ] && [ -s "$work/state/state.alive" ] && grep -q 'watch started (pid 1)' "$log"; then
+    ok "runc: watch started in the container (host pid $cpid) and completed its first check"
+else
+    cat "$log"
+    fail "runc: watch did not start or complete a check within 10 s"
+    finish
+fi
+if grep -q 'need reclaim' "$log"; then
+    echo "   note: memory was already short at the first check (the shared machine's usage grew by 1 GiB)"
+fi
+status=$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$cpid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
+echo "   /proc/$cpid/status: $status"
+if grep -q 'CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2' <<< "$status"; then
+    ok "runc: the daemon runs with no capability at all, no_new_privs and a seccomp filter"
+else
+    fail "runc: the daemon's capabilities or no_new_privs are not what the DaemonSet asks"
+fi
+# The mounts as the daemon sees them (field 5: mount point, 6: options).
+mounts=$(awk '$5 == "/" || $5 ~ /^\/host\// || $5 ~ /^\/etc\/mon_memcg$/ || $5 ~ /^\/var\/lib\// {split($6, o, ","); print $5 " " o[1]}' "/proc/$cpid/mountinfo" | sort)
+echo "$mounts" | sed 's/^/   mount in the container: /'
+if [ "$(tr '\n' ' ' <<< "$mounts")" = "/ ro /etc/mon_memcg ro /host/cgroup rw /host/proc ro /var/lib/mon_memcg rw /var/lib/node_exporter/textfile_collector rw " ]; then
+    ok "runc: root, config and host /proc read-only; cgroup, state and textfile read-write"
+else
+    fail "runc: the container's mounts are not the DaemonSet's"
+fi
+probe && ok "runc: the liveness probe passes while watch runs" || fail "runc: the liveness probe failed while watch runs"
+
+# The crossing: 4 GiB of anonymous memory elsewhere shortens kubelet's
+# available memory by more than the 1 GiB margin.
+/usr/bin/python3 -c '
+import os, sys, time
+open(sys.argv[1] + "/cgroup.procs", "w").write(str(os.getpid()))
+b = b"\1" * (4 << 30)
+time.sleep(120)' "$hog" &
+hog_pid=$!
+echo "   +$(($(date +%s) - started)) s: 4 GiB of anonymous memory being allocated in ${hog##*/}"
+reclaimed=
+for _ in $(seq 300); do
+    grep -q "After reclaim:" "$log" && { reclaimed=1; break; }
+    sleep 0.1
+done
+after=$(cat "$target/memory.usage_in_bytes")
+echo "   the container's log so far:"
+sed 's/^/     /' "$log"
+if [ -n "$reclaimed" ] && grep -q "need reclaim /host/cgroup//${target##*/} !!" "$log"; then
+    ok "runc: memory turned short on the real kernel and watch reclaimed ${target##*/} from the container"
+else
+    fail "runc: no reclaim of ${target##*/} within 30 s of the crossing"
+fi
+if [ "$after" -lt $((before / 4)) ]; then
+    ok "runc: ${target##*/} went from $before to $after bytes (memory.usage_in_bytes on the host)"
+else
+    fail "runc: ${target##*/} still holds $after of $before bytes"
+fi
+kill "$hog_pid" 2> /dev/null
+wait "$hog_pid" 2> /dev/null || true
+hog_pid=
+# What `kubectl exec ... mon_memcg status` does: the probe's process, other args.
+/usr/bin/python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["args"] = [p["args"][0], "status", "--config", p["args"][p["args"].index("--config") + 1]]
+json.dump(p, open(sys.argv[2], "w"))' "$bundle/probe.json" "$work/status-process.json"
+if out=$(timeout 10 runc exec --process "$work/status-process.json" "$id" 2>&1) && grep -q "${target##*/}" <<< "$out"; then
+    echo "$out" | sed 's/^/   status> /' | head -12
+    ok "runc: mon_memcg status runs in the container (kubectl exec)"
+else
+    echo "$out"
+    fail "runc: mon_memcg status failed in the container"
+fi
+if grep -q '^mon_memcg_reclaims_total 1$' "$work/textfile/mon_memcg.prom" 2> /dev/null; then
+    ok "runc: metrics_file written through the textfile mount (mon_memcg_reclaims_total 1)"
+else
+    fail "runc: no mon_memcg_reclaims_total 1 in the metrics file"
+fi
+rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$cpid/status")
+hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$cpid/status")
+cg_max=$(cat "$memcg/$id/memory.max_usage_in_bytes" 2> /dev/null || echo "?")
+echo "   memory: VmRSS ${rss_kib} KiB, VmHWM ${hwm_kib} KiB, container cgroup max_usage_in_bytes ${cg_max}; image ${image_bytes} bytes"
+
+# Frozen: the heartbeat ages; the probe must fail past --max-age.
+kill -STOP "$cpid"
+frozen=$(date +%s)
+probe && ok "runc: the probe still passes right after the daemon is frozen" \
+    || fail "runc: the probe failed right after freezing (the heartbeat should be fresh)"
+echo "   waiting $((max_age_s + 2)) s (--max-age $max_age, from the DaemonSet's probe) with the daemon stopped"
+sleep $((max_age_s + 2))
+if probe; then
+    fail "runc: the probe passed with the daemon frozen for $(($(date +%s) - frozen)) s"
+else
+    ok "runc: the probe fails with the daemon frozen for $(($(date +%s) - frozen)) s (max age $max_age)"
+fi
+kill -CONT "$cpid"
+back=
+for _ in $(seq 20); do
+    probe > /dev/null 2>&1 && { back=1; break; }
+    sleep 0.5
+done
+[ -n "$back" ] && probe && ok "runc: the probe passes again once the daemon runs" \
+    || fail "runc: the probe still fails 10 s after SIGCONT"
+
+# SIGTERM, what kubelet sends: status 0 within the grace period.
+t0=$(date +%s%N)
+runc kill "$id" TERM
+exit_status=
+for _ in $(seq $((grace * 10))); do
+    if ! kill -0 "$runc_pid" 2> /dev/null; then
+        exit_status=0
+        wait "$runc_pid" || exit_status=$?
+        break
+    fi
+    sleep 0.1
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+runc_pid=
+echo "   after SIGTERM: $(tail -1 "$log")"
+if [ "$exit_status" = 0 ] && grep -q 'watch stopped on SIGTERM' "$log"; then
+    ok "runc: SIGTERM stopped watch with status 0 in $ms ms (grace period ${grace} s)"
+else
+    fail "runc: after SIGTERM the status is '${exit_status:-still running after ${grace} s}'"
+fi
+runc delete -f "$id" > /dev/null 2>&1 || true
+finish
