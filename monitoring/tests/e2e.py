@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -564,8 +565,10 @@ def main():
     run = Run(args)
     try:
         run.run()
-    except Abort as e:
-        fail(str(e))
+    except Exception as e:  # noqa: BLE001 - any crash is this test's failure, after the cleanup below
+        if not isinstance(e, Abort):
+            traceback.print_exc(file=sys.stdout)
+        fail(str(e) or type(e).__name__)
         for name in ("mon_memcg.log", "prometheus.log", "node_exporter.log"):
             p = os.path.join(args.work, name)
             if os.path.exists(p):

@@ -20,7 +20,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-monitoring.XXXXXX")
 out="$work/results"
 : > "$out"
 cgroup=/sys/fs/cgroup/memory/mon_memcg-test-monitoring-$$
+policy_rc=""
 cleanup() {
+    if [ -n "$policy_rc" ]; then rm -f "$policy_rc"; fi
     # e2e.py stops what it started and removes its cgroup; this is the
     # backstop for when it was killed.
     if [ -f "$work/e2e/pids" ]; then
@@ -39,6 +41,20 @@ report() { tee -a "$out"; }
 ok() { echo "ok: $*" | report; }
 fail() { echo "FAIL: $*" | report; }
 skip() { echo "SKIP: $*" | report; }
+# A Python check prints its own ok/FAIL lines; a crash (traceback, no
+# FAIL line) or a kill still counts as a failure. 77 is its SKIP.
+pycheck() {
+    local what=$1 before status
+    shift
+    before=$(grep -c '^FAIL: ' "$out" || true)
+    set +e
+    "$@" | report
+    status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" -ne 0 ] && [ "$status" -ne 77 ] && [ "$(grep -c '^FAIL: ' "$out" || true)" -eq "$before" ]; then
+        fail "$what: exited with status $status without saying why (output above)"
+    fi
+}
 summary() {
     local p f s
     p=$(grep -c '^ok: ' "$out" || true)
@@ -54,6 +70,14 @@ echo "-- apt-get install prometheus prometheus-node-exporter python3-yaml"
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v promtool > /dev/null || ! command -v prometheus-node-exporter > /dev/null \
         || ! /usr/bin/python3 -c 'import yaml' 2> /dev/null; then
+    # The packages' init scripts would start prometheus and node_exporter
+    # on all interfaces; policy-rc.d (as in Debian's container images) keeps
+    # them stopped. Ours is removed again, a present one left alone.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy_rc=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\n# mon_memcg CI: start no services while installing\nexit 101\n' > "$policy_rc"
+        chmod 755 "$policy_rc"
+    fi
     apt-get update -qq > /dev/null
     if ! apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter python3-yaml > "$work/apt.log" 2>&1; then
         tail -20 "$work/apt.log"
@@ -61,6 +85,7 @@ if ! command -v promtool > /dev/null || ! command -v prometheus-node-exporter > 
         echo "$step: 0 passed, 0 failed, 1 skipped"
         exit 77
     fi
+    if [ -n "$policy_rc" ]; then rm -f "$policy_rc"; policy_rc=""; fi
 fi
 echo "   $(prometheus --version 2>&1 | head -1); $(prometheus-node-exporter --version 2>&1 | head -1)"
 
@@ -86,10 +111,10 @@ for tests in monitoring/tests/alerts.test.yml monitoring/tests/recording.test.ym
 done
 
 echo "-- alert fields, runbooks, test coverage per alert, broken rules caught"
-/usr/bin/python3 monitoring/tests/check_rules.py | report || true
+pycheck check_rules.py /usr/bin/python3 monitoring/tests/check_rules.py
 
 echo "-- dashboard structure"
-/usr/bin/python3 monitoring/tests/check_dashboard.py | report || true
+pycheck check_dashboard.py /usr/bin/python3 monitoring/tests/check_dashboard.py
 
 echo "-- end to end: mon_memcg check on the real kernel -> node_exporter -> prometheus"
 if [ "$(id -u)" -ne 0 ] || [ ! -e /sys/fs/cgroup/memory/memory.usage_in_bytes ]; then
@@ -104,6 +129,5 @@ fi
 bin=.build/debug/mon_memcg
 mkdir "$work/e2e"
 # e2e.py bounds itself (230 s) and cleans up; timeout is the backstop.
-timeout -k 10 260 /usr/bin/python3 monitoring/tests/e2e.py --bin "$bin" --work "$work/e2e" --cgroup "${cgroup##*/}" | report || true
-grep -q '^ok: e2e: ' "$out" || fail "e2e: produced no result (killed?)"
+pycheck e2e timeout -k 10 260 /usr/bin/python3 monitoring/tests/e2e.py --bin "$bin" --work "$work/e2e" --cgroup "${cgroup##*/}"
 summary
