@@ -90,12 +90,9 @@ struct FailureTests {
         #expect(tree.read("state/state") == nil)
     }
 
-    @Test("not root: refused up front with status 8, nothing touched")
+    @Test("not root: refused up front with status 8, nothing touched",
+          .enabled(if: geteuid() == 0, "needs root to switch to uid 65534"))
     func notRoot() throws {
-        guard geteuid() == 0 else {
-            print("SKIP not-root test: needs root to switch to uid 65534")
-            return
-        }
         let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
         chmod(tree.root.path, 0o755)
         let r = try Binary.run(["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path, "check"] + tree.arguments,

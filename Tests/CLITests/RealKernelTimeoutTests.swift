@@ -5,7 +5,9 @@ import TestSupport
 /// The seed's timeout case on the real kernel: busy writers in a session
 /// cgroup keep memory.force_empty on its parent from ever returning. The run
 /// must end itself at reclaim_timeout, say so, and keep a correct state.
-@Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
+@Suite(.serialized,
+       .enabled(if: HostTests.enabled, "32 page-cache writers load the node for seconds (the timeout case): set MON_MEMCG_HOST_TESTS=1"),
+       .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
 struct RealKernelTimeoutTests {
     @Test("force_empty under 32 busy writers is interrupted at the deadline with status 6")
     func interruptedAtDeadline() throws {
