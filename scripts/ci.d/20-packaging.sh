@@ -86,6 +86,15 @@ rpm -i --root "$root" --nodeps --noscripts "$rpm_file" 2> "$work/rpm-i.log" \
 cmp packaging/mon_memcg.conf "$root/etc/mon_memcg.conf" || die "the installed /etc/mon_memcg.conf differs from packaging/mon_memcg.conf"
 pass "installed; /etc/mon_memcg.conf is packaging/mon_memcg.conf"
 
+step "the man pages the RPM installs (scripts/build-man.sh in %build)"
+for page in "$root/usr/share/man/man8/mon_memcg.8" "$root/usr/share/man/man5/mon_memcg.conf.5"; do
+    [ -s "$page" ] || die "$page is missing or empty"
+    lint=$(mandoc -T lint -W all "$page" 2>&1) || true
+    [ -z "$lint" ] || { echo "$lint"; die "mandoc -T lint -W all: messages above for $page"; }
+done
+grep -q '^\.SH CONFIGURATION$' "$root/usr/share/man/man8/mon_memcg.8" || die "mon_memcg.8 has no CONFIGURATION section"
+pass "mon_memcg(8) and mon_memcg.conf(5) installed, mandoc -T lint -W all silent"
+
 step "systemd-analyze verify --man=no (any output fails)"
 # The scratch root needs systemd's own units (sysinit.target, timers.target)
 # and the base system's kill(1), which mon_memcg-watch.service's ExecReload= names.
