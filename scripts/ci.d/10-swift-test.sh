@@ -59,14 +59,14 @@ else
     set -e
 fi
 
-summary=$(grep -E '^. Test run with [0-9]+ tests? ' "$work/test.log" | tail -n 1 || true)
-skips=$(grep -E '^. Test ".*" skipped' "$work/test.log" || true)
+summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' "$work/test.log" | tail -n 1 || true)
+skips=$(grep -E '^[^ ]+ Test ".*" skipped' "$work/test.log" || true)
 nskips=$(grep -c . <<<"$skips" || true)
 if [ "$status" != 0 ] || [ -z "$summary" ] || ! grep -q ' passed after ' <<<"$summary"; then
     grep -E '✘|error:|Fatal' "$work/test.log" | head -60
     check_failed "swift test" "exit $status; ${summary:-no test summary}; failures above"
 else
-    ok "swift test: ${summary#* }; $nskips skipped"
+    ok "swift test: $(sed -E "s/^[^ ]* //; s/\.$//" <<<"$summary"); $nskips skipped"
 fi
 [ -n "$skips" ] && sed 's/^/   /' <<<"$skips"
 
@@ -105,8 +105,8 @@ fi
 # Any other skip means a test did not run on this machine: say which and why.
 while IFS= read -r line; do
     [ -n "$line" ] || continue
-    name=$(sed -E 's/^. Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
-    why=$(sed -E 's/^. Test ".*" skipped: "?(.*)"?$/\1/' <<<"$line")
+    name=$(sed -E 's/^[^ ]+ Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
+    why=${line#*skipped: }
     skip "test $name" "$why"
 done < <(grep -v 'MON_MEMCG_HOST_TESTS=1' <<<"$skips" || true)
 finish

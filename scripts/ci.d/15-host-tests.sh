@@ -31,9 +31,9 @@ set -e
 grep -E '^(real kernel|dying |SKIP)' "$work/test.log" | sed 's/^/   /' || true
 
 for suite in "${suites[@]}"; do
-    if grep -qE "^. Suite $suite passed" "$work/test.log"; then
+    if grep -qE "^[^ ]+ Suite $suite passed" "$work/test.log"; then
         ok "$suite"
-    elif line=$(grep -E "^. Suite $suite skipped" "$work/test.log"); then
+    elif line=$(grep -E "^[^ ]+ Suite $suite skipped" "$work/test.log"); then
         skip "$suite" "${line#*skipped: }"
     else
         grep -E '✘' "$work/test.log" | grep -F -e "$suite" -e 'Test "' | head -20
@@ -42,8 +42,8 @@ for suite in "${suites[@]}"; do
 done
 while IFS= read -r line; do
     [ -n "$line" ] || continue
-    name=$(sed -E 's/^. Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
+    name=$(sed -E 's/^[^ ]+ Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
     skip "test $name" "${line#*skipped: }"
-done < <(grep -E '^. Test ".*" skipped' "$work/test.log" || true)
+done < <(grep -E '^[^ ]+ Test ".*" skipped' "$work/test.log" || true)
 [ "$status" = 0 ] || [ "$ci_failed" != 0 ] || check_failed "swift test" "exit $status although every suite passed: $(grep -E 'Test run with' "$work/test.log")"
 finish

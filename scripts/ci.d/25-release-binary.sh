@@ -30,16 +30,16 @@ set +e
 MON_MEMCG_HOST_TESTS=$host MON_MEMCG_BINARY=$bin swift test --filter CLITests > "$log" 2>&1
 status=$?
 set -e
-summary=$(grep -E '^. Test run with [0-9]+ tests? ' "$log" | tail -n 1 || true)
+summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' "$log" | tail -n 1 || true)
 if [ "$status" = 0 ] && grep -q ' passed after ' <<<"$summary"; then
-    ok "CLITests against $bin: ${summary#* }"
+    ok "CLITests against $bin: $(sed -E "s/^[^ ]* //; s/\.$//" <<<"$summary")"
 else
     grep -E '✘|error:' "$log" | head -40
     check_failed "CLITests against the release binary" "exit $status; ${summary:-no test summary}"
 fi
 while IFS= read -r line; do
     [ -n "$line" ] || continue
-    name=$(sed -E 's/^. Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
+    name=$(sed -E 's/^[^ ]+ Test "(.*)" skipped.*/\1/' <<<"$line" | sed 's/: / - /g')
     skip "test $name" "${line#*skipped: }"
-done < <(grep -E '^. Test ".*" skipped' "$log" || true)
+done < <(grep -E '^[^ ]+ Test ".*" skipped' "$log" || true)
 finish
