@@ -22,6 +22,10 @@ fi
 ok "swift build --build-tests"
 no_compiler_warnings "no compiler warnings in Sources/ and Tests/" "$work/build.log"
 
+# The package's own paths: a test run must never fall back to them.
+defaults=(/var/log/mon_memcg.log /var/lib/mon_memcg /etc/mon_memcg.conf)
+defaults_before=$(for p in "${defaults[@]}"; do [ -e "$p" ] && stat -c '%n %s %Y' "$p"; done; true)
+
 knobs=(/proc/sys/vm/drop_caches)
 [ -e /sys/kernel/mm/memcg_reaper/reap ] && knobs+=(/sys/kernel/mm/memcg_reaper/reap)
 guarded=false
@@ -93,6 +97,13 @@ if $guarded; then
     fi
 else
     skip "swift test leaves ${knobs[0]} alone" "needs root and unshare(1) to bind a sentinel over it"
+fi
+
+defaults_after=$(for p in "${defaults[@]}"; do [ -e "$p" ] && stat -c '%n %s %Y' "$p"; done; true)
+if [ "$defaults_before" = "$defaults_after" ]; then
+    ok "swift test leaves ${defaults[*]} as they were ($( [ -n "$defaults_after" ] && echo present || echo absent))"
+else
+    check_failed "swift test leaves the package's paths alone" "before: '${defaults_before}', after: '${defaults_after}'"
 fi
 
 # The opt-in tests must be among the skips, said to need MON_MEMCG_HOST_TESTS=1.

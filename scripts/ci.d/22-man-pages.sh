@@ -71,6 +71,6 @@ missing=()
 for code in $codes; do
     sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' "$work/mon_memcg.8.txt" | grep -qE "^ +$code( |$)" || missing+=("$code")
 done
-[ -n "$codes" ] && [ ${#missing[@]} = 0 ] && ok "exit statuses $codes in EXIT STATUS" \
+[ -n "$codes" ] && [ ${#missing[@]} = 0 ] && ok "exit statuses ${codes% } in EXIT STATUS" \
     || check_failed "exit statuses in mon_memcg.8" "the binary lists '${codes}', missing from the page: ${missing[*]-}"
 finish
