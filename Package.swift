@@ -36,6 +36,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "MemcgEngineTests", dependencies: ["MemcgEngine", "MemcgKernel", "MemcgCore", "TestSupport"]),
         // Runs the built binary end to end against fixture trees and the real kernel.
-        .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgCore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["mon_memcg", "MemcgEngine", "MemcgCore", "TestSupport"]),
     ]
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Lab scenario for dying memory cgroups on the real kernel (root, cgroup v1
-# memory controller at /sys/fs/cgroup/memory). Builds the seed's timeout case
+# memory controller at /sys/fs/cgroup/memory). Builds the original design's timeout case
 # in mon_memcg-test-* cgroups and runs mon_memcg against it three ways:
 #
-#   A  seed behaviour (dying_reclaim = off), idle target: dying children only
-#   B  seed behaviour (dying_reclaim = off), busy target: dying children plus
+#   A  original behaviour (dying_reclaim = off), idle target: dying children only
+#   B  original behaviour (dying_reclaim = off), busy target: dying children plus
 #      live children whose writers keep filling page cache
 #   C  new behaviour (dying_reclaim = auto), same busy target as B
 #
@@ -16,7 +16,7 @@
 #   scripts/lab-dying-cgroups.sh                # defaults below
 #   DYING=8 DYING_MB=64 LIVE=2 WRITERS=4 RECLAIM_TIMEOUT=10s scripts/lab-dying-cgroups.sh
 #
-# The default reclaim_timeout (100ms) scales the seed's node down to this
+# The default reclaim_timeout (100ms) scales the original script's node down to this
 # one: force_empty frees ~4 GB/s here, so 45 s on a 1 TB node covers about
 # the same share of the charged memory as 100 ms does of the ~4 GB built
 # here. With a long timeout this kernel's force_empty frees the dying
@@ -162,13 +162,13 @@ echo "baseline: $("$BIN" status --json | jq .dying_cgroups) dying cgroups on the
 
 new_target idle
 make_dying "$t"
-RECLAIM_TIMEOUT=10s run_phase "A seed, idle" "$t" off
+RECLAIM_TIMEOUT=10s run_phase "A original, idle" "$t" off
 stop_phase
 
-new_target busy-seed
+new_target busy-original
 make_dying "$t"
 start_writers "$t"
-run_phase "B seed, busy writers" "$t" off
+run_phase "B original, busy writers" "$t" off
 stop_phase
 
 new_target busy-new

@@ -31,7 +31,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("reclaim-timeout"), help: ArgumentHelp("Overrides reclaim_timeout (default 45s).", valueName: "duration"))
     var reclaimTimeout: String?
 
-    @Option(name: .customLong("dying-reclaim"), help: ArgumentHelp("Overrides dying_reclaim: auto, reaper, drop_caches or off (default auto).", valueName: "mode"))
+    @Option(name: .customLong("dying-reclaim"), help: ArgumentHelp("Overrides dying_reclaim: auto, reaper, drop_caches or off (default auto).", valueName: "mode"), completion: .list(DyingReclaimMode.allCases.map(\.rawValue)))
     var dyingReclaim: String?
 
     @Option(name: .customLong("drop-caches-interval"), help: ArgumentHelp("Overrides drop_caches_interval (default 10m).", valueName: "duration"))

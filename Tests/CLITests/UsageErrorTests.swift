@@ -45,7 +45,7 @@ struct UsageErrorTests {
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex(of: "EXIT STATUS"))
         let table = lines[(start + 1)...].prefix { !$0.isEmpty }
-        for code in [0, 1, 2, 3, 4, 5, 6, 7, 8, 64] {
+        for code in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 64] {
             #expect(table.contains { $0.hasPrefix("  \(code) ") }, "exit status \(code) missing")
         }
         #expect(table.allSatisfy { $0.hasPrefix("  ") }, "a wrapped line starts at column 0: \(table)")

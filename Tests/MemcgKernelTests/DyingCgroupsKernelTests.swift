@@ -7,15 +7,15 @@ import TestSupport
 /// On the real kernel (root, cgroup v1 memory at /sys/fs/cgroup/memory):
 /// dying cgroups are seen, their bytes estimated, and the drop_caches
 /// escalation frees them. drop_caches is node-wide: this is the only test
-/// that writes it.
-@Suite(.serialized)
+/// that writes it, and only with MON_MEMCG_HOST_TESTS=1.
+@Suite(.serialized, .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
 struct DyingCgroupsKernelTests {
     static let childBytes: Int64 = 32 << 20
     static let children = 4
 
-    @Test("real kernel: rmdir'd children holding page cache are counted and sized; drop_caches frees them")
+    @Test("real kernel: rmdir'd children holding page cache are counted and sized; drop_caches frees them",
+          .enabled(if: HostTests.enabled, "writes /proc/sys/vm/drop_caches (drops the whole node's page cache): set MON_MEMCG_HOST_TESTS=1"))
     func dyingThenDropCaches() throws {
-        guard KernelLab.available else { return }
         // drop_caches is node-wide: never while another lab test needs its page cache busy.
         let lab = KernelLab.exclusive()
         defer { withExtendedLifetime(lab) {} }
@@ -68,7 +68,6 @@ struct DyingCgroupsKernelTests {
 
     @Test("real kernel: the count never goes below zero and agrees with a shell count")
     func countAgreesWithShell() throws {
-        guard KernelLab.available else { return }
         let reader = DyingCgroupsV1(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
         let ours = try reader.count()
         let p = Process()

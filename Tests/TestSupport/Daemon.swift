@@ -11,7 +11,7 @@ public final class Daemon {
     public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         stderrPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("mon_memcg-daemon-\(UUID().uuidString).err").path
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: stderrPath))
         process.executableURL = URL(fileURLWithPath: Binary.path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment

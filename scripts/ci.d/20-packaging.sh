@@ -10,20 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
+. scripts/ci/lib.sh
 started=$(date +%s)
-passed=0
-step() { echo "-- $*"; }
-ok() { passed=$((passed + 1)); echo "   ok: $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# Each `step` names the check that its `die` (stop the step) or `pass` reports.
+check=""
+step() { check=$1; echo "-- $*"; }
+pass() { ok "$check ($*)"; }
+die() { fail "$check" "$*"; }
 
 max_exposure=2.0
 spec=packaging/rpm/mon_memcg.spec
 expected=packaging/expected-rpm-files.txt
 
-step "install rpm, rpmlint, systemd, logrotate, python3-seccomp"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq rpm rpmlint systemd logrotate python3-seccomp util-linux binutils >/dev/null
+step "install rpm, rpmlint, systemd, logrotate, python3-seccomp, mandoc"
+apt_install rpm rpmlint systemd logrotate python3 python3-seccomp util-linux binutils git mandoc man-db \
+    || die "apt-get install failed (output above)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-packaging.XXXXXX")
 cgroup=""
@@ -37,12 +38,13 @@ step "scripts/build-rpm.sh"
 t0=$(date +%s)
 if ! scripts/build-rpm.sh "$work/dist" > "$work/build.log" 2>&1; then
     tail -60 "$work/build.log"
-    fail "scripts/build-rpm.sh failed; the end of its log is above"
+    die "scripts/build-rpm.sh failed; the end of its log is above"
 fi
 srpm=$(find "$work/dist" -name '*.src.rpm')
 rpm_file=$(find "$work/dist" -name '*.rpm' ! -name '*.src.rpm')
-[ -n "$srpm" ] && [ -n "$rpm_file" ] || fail "build-rpm.sh did not leave an SRPM and a binary RPM in $work/dist"
-ok "built $(basename "$srpm") ($(du -k "$srpm" | cut -f1) KiB) and $(basename "$rpm_file") ($(du -k "$rpm_file" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
+[ -n "$srpm" ] && [ -n "$rpm_file" ] || die "build-rpm.sh did not leave an SRPM and a binary RPM in $work/dist"
+no_compiler_warnings "no compiler warnings in the RPM's build" "$work/build.log"
+pass "built $(basename "$srpm") ($(du -k "$srpm" | cut -f1) KiB) and $(basename "$rpm_file") ($(du -k "$rpm_file" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
 
 step "rpmlint on the spec, SRPM and RPM"
 set +e
@@ -52,10 +54,10 @@ set -e
 summary=$(grep -E 'checked; [0-9]+ errors, [0-9]+ warnings' "$work/rpmlint.log" || true)
 if [ $lint_status -ne 0 ] || ! grep -q ' 0 errors, 0 warnings' <<<"$summary"; then
     cat "$work/rpmlint.log"
-    fail "rpmlint: fix each finding, or filter it in packaging/rpm/mon_memcg.rpmlintrc with a one-line reason"
+    die "rpmlint: fix each finding, or filter it in packaging/rpm/mon_memcg.rpmlintrc with a one-line reason"
 fi
 summary=${summary#*; }
-ok "rpmlint: ${summary%%;*}"
+pass "rpmlint: ${summary%%;*}"
 
 step "file list and config flags vs $expected"
 # flags (c config, n noreplace, g ghost, d doc, l license, a artifact; - none),
@@ -71,18 +73,27 @@ if [ "${UPDATE_EXPECTED:-}" = 1 ]; then
     echo "   wrote $expected"
 fi
 if ! diff -u <(grep -v '^#' "$expected") "$work/files.txt"; then
-    fail "the RPM's files differ from $expected (- expected, + built); if intended: UPDATE_EXPECTED=1 bash $0"
+    die "the RPM's files differ from $expected (- expected, + built); if intended: UPDATE_EXPECTED=1 bash $0"
 fi
-ok "$(wc -l < "$work/files.txt") entries as expected"
+pass "$(wc -l < "$work/files.txt") entries as expected"
 
 step "install into a scratch root (rpm -i --root --nodeps --noscripts)"
 root=$work/root
 mkdir -p "$root"
 # (Debian's rpm warns on stderr that alien is the usual way: shown only on failure.)
 rpm -i --root "$root" --nodeps --noscripts "$rpm_file" 2> "$work/rpm-i.log" \
-    || { cat "$work/rpm-i.log"; fail "rpm -i --root $root failed"; }
-cmp packaging/mon_memcg.conf "$root/etc/mon_memcg.conf" || fail "the installed /etc/mon_memcg.conf differs from packaging/mon_memcg.conf"
-ok "installed; /etc/mon_memcg.conf is packaging/mon_memcg.conf"
+    || { cat "$work/rpm-i.log"; die "rpm -i --root $root failed"; }
+cmp packaging/mon_memcg.conf "$root/etc/mon_memcg.conf" || die "the installed /etc/mon_memcg.conf differs from packaging/mon_memcg.conf"
+pass "installed; /etc/mon_memcg.conf is packaging/mon_memcg.conf"
+
+step "the man pages the RPM installs (scripts/build-man.sh in %build)"
+for page in "$root/usr/share/man/man8/mon_memcg.8" "$root/usr/share/man/man5/mon_memcg.conf.5"; do
+    [ -s "$page" ] || die "$page is missing or empty"
+    lint=$(mandoc -T lint -W all "$page" 2>&1) || true
+    [ -z "$lint" ] || { echo "$lint"; die "mandoc -T lint -W all: messages above for $page"; }
+done
+grep -q '^\.SH CONFIGURATION$' "$root/usr/share/man/man8/mon_memcg.8" || die "mon_memcg.8 has no CONFIGURATION section"
+pass "mon_memcg(8) and mon_memcg.conf(5) installed, mandoc -T lint -W all silent"
 
 step "systemd-analyze verify --man=no (any output fails)"
 # The scratch root needs systemd's own units (sysinit.target, timers.target)
@@ -95,68 +106,70 @@ units="mon_memcg.service mon_memcg.timer mon_memcg-watch.service"
 verify_out=$(systemd-analyze verify --man=no --root="$root" $units 2>&1) || true
 if [ -n "$verify_out" ]; then
     echo "$verify_out"
-    fail "systemd-analyze verify printed the above for packaging/systemd/"
+    die "systemd-analyze verify printed the above for packaging/systemd/"
 fi
-ok "$units verify silently"
+pass "$units verify silently"
 
 step "presets: installing enables nothing; an earlier-sorting preset can enable"
 # The scratch root has no distribution presets, so units no preset names
 # would default to enable here (as on Debian): 90-mon_memcg.preset must win.
 systemctl --root="$root" preset mon_memcg.timer mon_memcg-watch.service >/dev/null 2>&1
 state=$( { systemctl --root="$root" is-enabled mon_memcg.timer mon_memcg-watch.service || true; } | tr '\n' ' ')
-[ "$state" = "disabled disabled " ] || fail "after systemctl preset: timer and daemon are '$state', expected disabled disabled"
+[ "$state" = "disabled disabled " ] || die "after systemctl preset: timer and daemon are '$state', expected disabled disabled"
 mkdir -p "$root/etc/systemd/system-preset"
 echo "enable mon_memcg.timer" > "$root/etc/systemd/system-preset/50-local.preset"
 systemctl --root="$root" preset mon_memcg.timer mon_memcg-watch.service >/dev/null 2>&1
 state=$( { systemctl --root="$root" is-enabled mon_memcg.timer mon_memcg-watch.service || true; } | tr '\n' ' ')
-[ "$state" = "enabled disabled " ] || fail "with 50-local.preset enabling the timer: '$state', expected enabled disabled"
+[ "$state" = "enabled disabled " ] || die "with 50-local.preset enabling the timer: '$state', expected enabled disabled"
 systemctl --root="$root" disable mon_memcg.timer >/dev/null 2>&1
 rm "$root/etc/systemd/system-preset/50-local.preset"
-ok "90-mon_memcg.preset disables both; 50-local.preset's enable wins over it"
+pass "90-mon_memcg.preset disables both; 50-local.preset's enable wins over it"
 
 step "mon_memcg-watch.service has mon_memcg.service's sandbox"
 sandbox_of() { sed -n '/^# --- File system ---/,$p' "$1" | grep -v -e '^#' -e '^$' -e '^\[Install\]' -e '^WantedBy='; }
 if ! diff -u <(sandbox_of packaging/systemd/mon_memcg.service) <(sandbox_of packaging/systemd/mon_memcg-watch.service); then
-    fail "the sandboxing directives of the two services differ (- oneshot, + watch): keep them the same"
+    die "the sandboxing directives of the two services differ (- oneshot, + watch): keep them the same"
 fi
-ok "same sandboxing directives"
+pass "same sandboxing directives"
 
 step "systemd-analyze security --offline=yes (exposure <= $max_exposure)"
 exposures=""
 for service in mon_memcg.service mon_memcg-watch.service; do
     systemd-analyze security --offline=yes --root="$root" "$service" > "$work/security.log" 2>&1 || true
     exposure=$(sed -n "s/.*Overall exposure level for $service: \\([0-9.]*\\).*/\\1/p" "$work/security.log")
-    [ -n "$exposure" ] || { cat "$work/security.log"; fail "no exposure level in systemd-analyze security's output for $service"; }
+    [ -n "$exposure" ] || { cat "$work/security.log"; die "no exposure level in systemd-analyze security's output for $service"; }
     if awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
         grep '✗' "$work/security.log" || true
-        fail "$service exposure $exposure is above $max_exposure"
+        die "$service exposure $exposure is above $max_exposure"
     fi
     exposures="$exposures $service $exposure"
 done
-ok "exposure:$exposures"
+pass "exposure:$exposures"
 
 step "tmpfiles.d and logrotate files"
 systemd-tmpfiles --root="$root" --create mon_memcg.conf
 [ "$(stat -c '%a %U' "$root/var/log/mon_memcg.log")" = "640 root" ] \
-    || fail "systemd-tmpfiles did not create $root/var/log/mon_memcg.log as 0640 root"
+    || die "systemd-tmpfiles did not create $root/var/log/mon_memcg.log as 0640 root"
 logrotate -d "$root/etc/logrotate.d/mon_memcg" > "$work/logrotate.log" 2>&1 \
-    || { cat "$work/logrotate.log"; fail "logrotate rejects /etc/logrotate.d/mon_memcg"; }
-ok "tmpfiles creates the log 0640; logrotate accepts its file"
+    || { cat "$work/logrotate.log"; die "logrotate rejects /etc/logrotate.d/mon_memcg"; }
+pass "tmpfiles creates the log 0640; logrotate accepts its file"
 
 step "the installed binary on this host"
+status_ran=""
 bin=$root/usr/sbin/mon_memcg
-"$bin" --help > "$work/help.txt" || fail "$bin --help failed"
-[ "$("$bin" --version)" = "$version" ] || fail "$bin --version says $("$bin" --version), the RPM says $version"
+"$bin" --help > "$work/help.txt" || die "$bin --help failed"
+[ "$("$bin" --version)" = "$version" ] || die "$bin --version says $("$bin" --version), the RPM says $version"
 if [ ! -d /sys/fs/cgroup/memory ]; then
-    echo "   skipped status: no cgroup v1 memory controller at /sys/fs/cgroup/memory"
+    skip "status of the installed binary" "no cgroup v1 memory controller at /sys/fs/cgroup/memory"
 else
-    "$bin" status > "$work/status.txt" || { cat "$work/status.txt"; fail "mon_memcg status (defaults) failed"; }
+    "$bin" status > "$work/status.txt" || { cat "$work/status.txt"; die "mon_memcg status (defaults) failed"; }
     "$bin" status --json --config "$root/etc/mon_memcg.conf" > "$work/status.json" \
-        || fail "mon_memcg status --config (the shipped file) failed"
-    python3 -m json.tool "$work/status.json" >/dev/null || fail "status --json is not JSON"
+        || die "mon_memcg status --config (the shipped file) failed"
+    /usr/bin/python3 -m json.tool "$work/status.json" >/dev/null || die "status --json is not JSON"
     sed 's/^/   | /' "$work/status.txt" | head -20
+    status_ran=1
 fi
-ok "--help, --version $version, status"
+pass "--help, --version $version${status_ran:+, status}"
 
 step "the binary needs no shared library (runs in a root holding only itself and /proc)"
 # A static executable is what lets one RPM serve EL8 (glibc 2.28), EL9 and
@@ -164,7 +177,7 @@ step "the binary needs no shared library (runs in a root holding only itself and
 # /proc/self/exe at start-up and aborts without /proc, as any node has it.)
 if readelf -l "$bin" | grep -q -e INTERP -e DYNAMIC; then
     readelf -l "$bin" | grep -e INTERP -e DYNAMIC
-    fail "$bin has a program interpreter or dynamic section: build with -Xswiftc -static-executable"
+    die "$bin has a program interpreter or dynamic section: build with -Xswiftc -static-executable"
 fi
 bare=$work/bare-root
 install -D -m 0755 "$bin" "$bare/mon_memcg"
@@ -174,13 +187,13 @@ unshare --mount --propagation private sh -c '
     mount -t proc proc "$1/proc" &&
     chroot "$1" /mon_memcg --version > "$2/bare-version.txt" &&
     chroot "$1" /mon_memcg check --help > /dev/null' sh "$bare" "$work" \
-    || fail "$bin does not run in a root without libraries (see above)"
-[ "$(cat "$work/bare-version.txt")" = "$version" ] || fail "$bin --version in the empty root says $(cat "$work/bare-version.txt")"
-ok "no interpreter, no dynamic section; --version and check --help run in an empty root"
+    || die "$bin does not run in a root without libraries (see above)"
+[ "$(cat "$work/bare-version.txt")" = "$version" ] || die "$bin --version in the empty root says $(cat "$work/bare-version.txt")"
+pass "no interpreter, no dynamic section; --version and check --help run in an empty root"
 
 step "one reclaim inside the service's sandbox (scripts/service-sandbox.sh)"
 if [ "$(id -u)" != 0 ] || [ ! -w /sys/fs/cgroup/memory ]; then
-    echo "   skipped: needs root and a writable cgroup v1 memory controller at /sys/fs/cgroup/memory"
+    skip "reclaim and watch inside the services' sandboxes" "need root and a writable cgroup v1 memory controller at /sys/fs/cgroup/memory"
 else
     unit=$root/usr/lib/systemd/system/mon_memcg.service
     sandbox=$work/sandbox
@@ -191,22 +204,22 @@ else
     sh -c 'echo $$ > "$1/cgroup.procs" && dd if=/dev/zero of="$2/fill" bs=1M count=32 status=none' sh "$cgroup" "$work"
     if ! scripts/service-sandbox.sh "$unit" "$sandbox" -- "$bin" check \
             --config "$root/etc/mon_memcg.conf" --target "$(basename "$cgroup")" \
-            --available-threshold 1T --growth-threshold 0 > "$work/sandbox.out" 2>&1; then
+            --available-threshold 1T --growth-threshold 0 --dying-reclaim off > "$work/sandbox.out" 2>&1; then
         cat "$work/sandbox.out" "$sandbox/mon_memcg.log"
-        fail "mon_memcg check failed inside the service's sandbox"
+        die "mon_memcg check failed inside the service's sandbox"
     fi
     grep -q 'reclaim took .* s, freed [0-9]* bytes' "$sandbox/mon_memcg.log" \
-        || { cat "$sandbox/mon_memcg.log"; fail "no reclaim line in the sandboxed run's log"; }
-    grep -q '^last ' "$sandbox/state/state" || fail "the sandboxed run wrote no state file"
-    [ -e "$sandbox/state/state.lock" ] || fail "the sandboxed run took no lock"
+        || { cat "$sandbox/mon_memcg.log"; die "no reclaim line in the sandboxed run's log"; }
+    grep -q '^last ' "$sandbox/state/state" || die "the sandboxed run wrote no state file"
+    [ -e "$sandbox/state/state.lock" ] || die "the sandboxed run took no lock"
     sed 's/^/   | /' "$sandbox/mon_memcg.log"
     # And the sandbox does restrict: no capabilities, read-only /etc, filtered calls.
     scripts/service-sandbox.sh "$unit" "$sandbox" -- sh -c '
         grep -q "^CapEff:[[:space:]]*0*$" /proc/self/status || { echo "capabilities left"; exit 1; }
         if touch /etc/mon_memcg-sandbox-probe 2>/dev/null; then echo "/etc is writable"; exit 1; fi
         nice -n 1 true 2>&1 | grep -q "Operation not permitted" || { echo "setpriority was not filtered"; exit 1; }
-    ' || fail "the sandbox emulation does not restrict as mon_memcg.service does"
-    ok "reclaimed $(sed -n 's/.*freed \([0-9]*\) bytes.*/\1/p' "$sandbox/mon_memcg.log") bytes as uid 0 with no capabilities, read-only /, the unit's syscall filter"
+    ' || die "the sandbox emulation does not restrict as mon_memcg.service does"
+    pass "reclaimed $(sed -n 's/.*freed \([0-9]*\) bytes.*/\1/p' "$sandbox/mon_memcg.log") bytes as uid 0 with no capabilities, read-only /, the unit's syscall filter"
 
     step "mon_memcg watch inside mon_memcg-watch.service's sandbox: threshold events armed, sd_notify, SIGHUP, SIGTERM"
     unit=$root/usr/lib/systemd/system/mon_memcg-watch.service
@@ -214,7 +227,7 @@ else
     mkdir -p "$sandbox"
     # systemd's side of Type=notify: a datagram socket on a path, which the
     # sandbox sees read-only (as a service sees /run/systemd/notify).
-    python3 - "$work/notify.sock" "$work/notify.log" <<'PY' &
+    /usr/bin/python3 - "$work/notify.sock" "$work/notify.log" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -248,18 +261,18 @@ PY
             || ! grep -q 'reloaded the configuration on SIGHUP' "$sandbox/mon_memcg.log" \
             || ! tail -1 "$sandbox/mon_memcg.log" | grep -q 'watch stopped on SIGTERM$'; then
         cat "$work/sandbox-watch.out" "$sandbox/mon_memcg.log"
-        fail "mon_memcg watch (exit $watch_status) did not arm, reload and stop cleanly inside its unit's sandbox"
+        die "mon_memcg watch (exit $watch_status) did not arm, reload and stop cleanly inside its unit's sandbox"
     fi
     wait "$listener_pid" || true
     if ! grep -q '^READY=1 | STATUS=available ' "$work/notify.log" || ! grep -qx 'WATCHDOG=1' "$work/notify.log" \
             || ! grep -q '^RELOADING=1 | MONOTONIC_USEC=' "$work/notify.log" || [ "$(tail -1 "$work/notify.log")" != "STOPPING=1" ]; then
         cat "$work/notify.log" "$sandbox/mon_memcg.log"
-        fail "mon_memcg watch did not send READY=1 with STATUS=, WATCHDOG=1, RELOADING=1 and STOPPING=1 to NOTIFY_SOCKET from inside its sandbox"
+        die "mon_memcg watch did not send READY=1 with STATUS=, WATCHDOG=1, RELOADING=1 and STOPPING=1 to NOTIFY_SOCKET from inside its sandbox"
     fi
     sed 's/^/   | /' "$sandbox/mon_memcg.log"
     sed 's/^/   | notify: /' "$work/notify.log" | grep -v 'WATCHDOG=1' | head -5
-    ok "watch armed cgroup.event_control, told systemd READY/STATUS/WATCHDOG/RELOADING/STOPPING, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
+    pass "watch armed cgroup.event_control, told systemd READY/STATUS/WATCHDOG/RELOADING/STOPPING, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
 fi
 
 echo "packaging checks done in $(( $(date +%s) - started )) s"
-echo "packaging: $passed passed, 0 failed"
+finish

@@ -52,7 +52,7 @@ printf '\n# mmvm test\navailable_threshold = 64G\ngrowth_threshold = 1M\n' >> /e
 # --- the oneshot under its real sandbox -------------------------------------
 systemctl start mon_memcg.service
 check "mon_memcg.service ran: Result=success, status 0" [ "$(prop mon_memcg.service Result)/$(prop mon_memcg.service ExecMainStatus)" = success/0 ]
-check "it reclaimed user.slice (seed log: reclaim took …)" log_has "reclaim took "
+check "it reclaimed user.slice (original log: reclaim took …)" log_has "reclaim took "
 after=$(cat $mem/user.slice/memory.usage_in_bytes)
 echo "  user.slice usage after: $after"
 check "user.slice is below 16 MiB after force_empty" [ "$after" -lt $((16 * 1048576)) ]
@@ -128,7 +128,7 @@ read -r -a t <<<"$(echo "$starts" | tail -n 3 | tr '\n' ' ')"
 check "first timer run at 300-310 s of uptime" awk -v a="${t[0]:-0}" 'BEGIN { exit !(a >= 300 && a < 310) }'
 check "then every 20 s (OnUnitActiveSec=20s, AccuracySec=1s)" \
     awk -v a="${t[0]:-0}" -v b="${t[1]:-0}" -v c="${t[2]:-0}" 'BEGIN { d1 = b - a; d2 = c - b; exit !(d1 >= 19.5 && d1 <= 22 && d2 >= 19.5 && d2 <= 22) }'
-check "a later run skips: the seed's \"change is too small\"" log_has "change is too small"
+check "a later run skips: the original script's \"change is too small\"" log_has "change is too small"
 show_log 4
 
 # --- the sandbox as systemd sees it ---------------------------------------------

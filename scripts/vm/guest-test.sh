@@ -74,7 +74,7 @@ mark check1-dropped $((before - after))
 run state1 cat /var/lib/mon_memcg/state
 
 # 3. memory is still short for the default 4G threshold, but the target did
-#    not grow by growth_threshold since the reclaim: the seed's skip.
+#    not grow by growth_threshold since the reclaim: the original script's skip.
 run check2 mon_memcg check --growth-threshold 1G
 run state2 cat /var/lib/mon_memcg/state
 

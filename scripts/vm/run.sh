@@ -150,7 +150,7 @@ requested=$(sed -n 's/.*memory\.reclaim: requesting \([0-9]*\) bytes.*/\1/p' <<<
 dropped=$(mark check1-dropped)
 after_logged=$(sed -n 's/.*mem usage memory\.current \([0-9]*\)$/\1/p' <<<"$log" | head -n 1)
 check "check 1 exits 0" [ "$(rc check1)" = 0 ]
-check "check 1 logs the seed's need-reclaim line with the v2 target path" has "$log" "need reclaim /sys/fs/cgroup//user.slice !!"
+check "check 1 logs the original script's need-reclaim line with the v2 target path" has "$log" "need reclaim /sys/fs/cgroup//user.slice !!"
 check "check 1 requests about ${request_mb} MiB (requested ${requested:-none})" \
     within "${requested:-0}" $(((request_mb - 8) * 1048576)) $(((request_mb + 8) * 1048576))
 check "check 1 freed about what it requested: memory.current dropped by ${dropped:-?} of ${requested:-?} bytes" \
