@@ -9,8 +9,7 @@ public struct Heartbeat: Equatable, Sendable {
     public var pid: Int32
 
     public init(bootMilliseconds: Int64, pid: Int32) {
-        self.bootMilliseconds = bootMilliseconds
-        self.pid = pid
+        (self.bootMilliseconds, self.pid) = (bootMilliseconds, pid)
     }
 
     /// One line, e.g. `boottime_ms=8123456 pid=1`.

@@ -18,13 +18,12 @@ public enum AliveProbe {
         do {
             config = try Settings.load(settings)
         } catch {
-            console.err("mon_memcg: \(error.message)\n")
-            return error.status
+            return error.report(to: console)
         }
         let path = config.heartbeatFile
         let verdict: Liveness
         do {
-            verdict = Liveness.judge(try HeartbeatFile.read(path), now: HeartbeatFile.nowMilliseconds(), maxAgeMilliseconds: limit)
+            verdict = Liveness.judge(try HeartbeatFile.read(path), now: MonotonicClock.bootMilliseconds(), maxAgeMilliseconds: limit)
         } catch {
             console.err("mon_memcg: not alive: \(error)\n")
             return .notAlive
@@ -48,7 +47,7 @@ struct HeartbeatRecorder {
     mutating func beat(config: Config, log: EventLog) {
         let path = config.heartbeatFile
         do {
-            try HeartbeatFile.write(path, Heartbeat(bootMilliseconds: HeartbeatFile.nowMilliseconds(), pid: CurrentProcess.id))
+            try HeartbeatFile.write(path, Heartbeat(bootMilliseconds: MonotonicClock.bootMilliseconds(), pid: CurrentProcess.id))
             problems.resolved(to: log, "the heartbeat file \(path) is written again")
         } catch {
             problems.report("\(error); mon_memcg alive (a liveness probe) will call this daemon dead", to: log)

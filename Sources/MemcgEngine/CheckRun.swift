@@ -22,8 +22,7 @@ public struct CheckRun {
         do {
             config = try Settings.load(request)
         } catch {
-            console.err("mon_memcg: \(error.message)\n")
-            return error.status
+            return error.report(to: console)
         }
         let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
         do {

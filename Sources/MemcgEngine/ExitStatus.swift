@@ -50,8 +50,13 @@ public struct Failure: Error, Equatable, Sendable {
     public var message: String
 
     public init(status: ExitStatus, message: String) {
-        self.status = status
-        self.message = message
+        (self.status, self.message) = (status, message)
+    }
+
+    /// Says it once on stderr, for a command that ends with it.
+    public func report(to console: any Console) -> ExitStatus {
+        console.err("mon_memcg: \(message)\n")
+        return status
     }
 }
 

@@ -6,14 +6,6 @@ import MemcgCore
 /// The heartbeat file (`Heartbeat`): written by `watch` after every check,
 /// read by `mon_memcg alive`.
 public enum HeartbeatFile {
-    /// CLOCK_BOOTTIME in milliseconds: like CLOCK_MONOTONIC, immune to
-    /// wall-clock steps, and it keeps counting while the node is suspended.
-    public static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
     /// Replaced by rename, so a reader never sees half a line. Not
     /// durable, unlike the state file: it is rewritten every few seconds
     /// and a heartbeat lost in a crash only needs the next check.

@@ -5,9 +5,16 @@ import Glibc
 /// CLOCK_MONOTONIC in milliseconds: durations that wall-clock jumps cannot
 /// bend. Read by the command, passed into anything that needs a time.
 public enum MonotonicClock {
-    public static func nowMilliseconds() -> Int64 {
+    public static func nowMilliseconds() -> Int64 { milliseconds(CLOCK_MONOTONIC) }
+
+    /// CLOCK_BOOTTIME: like CLOCK_MONOTONIC, immune to wall-clock steps, and
+    /// it keeps counting while the node is suspended. For the heartbeat,
+    /// which another process (`mon_memcg alive`) compares with its own clock.
+    public static func bootMilliseconds() -> Int64 { milliseconds(CLOCK_BOOTTIME) }
+
+    private static func milliseconds(_ clock: clockid_t) -> Int64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 

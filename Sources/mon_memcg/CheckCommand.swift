@@ -35,8 +35,7 @@ struct Check: ParsableCommand {
     static func execute(_ settings: SettingsRequest, dryRun: Bool) -> ExitStatus {
         let console = StandardStreams()
         if !dryRun, let config = try? Settings.load(settings), let refusal = RootCheck.refusal(config, command: "check") {
-            console.err("mon_memcg: \(refusal.message)\n")
-            return refusal.status
+            return refusal.report(to: console)
         }
         return CheckRun.execute(settings, dryRun: dryRun, console: console)
     }

@@ -28,8 +28,7 @@ struct ConfigCommand: ParsableCommand {
         do {
             console.out(EffectiveConfig.text(try Settings.load(options.settings)))
         } catch {
-            console.err("mon_memcg: \(error.message)\n")
-            throw ExitCode(error.status.rawValue)
+            throw ExitCode(error.report(to: console).rawValue)
         }
     }
 }

@@ -25,8 +25,7 @@ struct Status: ParsableCommand {
             let report = try StatusReport.gather(config: config)
             console.out(json ? report.json() : report.text())
         } catch {
-            console.err("mon_memcg: \(error.message)\n")
-            throw ExitCode(error.status.rawValue)
+            throw ExitCode(error.report(to: console).rawValue)
         }
     }
 }

@@ -33,12 +33,10 @@ struct Watch: ParsableCommand {
         do {
             config = try Settings.load(settings)
         } catch {
-            console.err("mon_memcg: \(error.message)\n")
-            throw ExitCode(error.status.rawValue)
+            throw ExitCode(error.report(to: console).rawValue)
         }
         if let refusal = RootCheck.refusal(config, command: "watch") {
-            console.err("mon_memcg: \(refusal.message)\n")
-            throw ExitCode(refusal.status.rawValue)
+            throw ExitCode(refusal.report(to: console).rawValue)
         }
         let status = WatchDaemon(settings: settings, config: config, console: console).run()
         if status != .ok { throw ExitCode(status.rawValue) }
