@@ -120,6 +120,19 @@ struct RobustnessTests {
         var generator = SystemRandomNumberGenerator()
         var stored: Int64 = 2_000_000_000
         try tree.writeState(last: stored)
+        // Kill points spread over twice the time an unkilled run takes on
+        // this machine now, so that both outcomes occur however loaded it
+        // is (a fixed window of 40 ms killed every run of a debug build on a
+        // busy CI host, and then proved nothing).
+        let timing = try FixtureTree(targetRSS: 0, targetCache: 1)
+        var took: [UInt64] = []
+        for n in 0..<3 {
+            try timing.writeState(last: 5000 + Int64(n))  // each run lowers last and saves it, as below
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try Binary.run(["check"] + timing.arguments)
+            took.append((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        }
+        let window = UInt32(clamping: 2 * took.sorted()[1])
         var killed = 0
         var advanced = 0
         for i in 0..<150 {
@@ -131,7 +144,7 @@ struct RobustnessTests {
             p.arguments = ["check"] + tree.arguments
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32.random(in: 0...40_000, using: &generator))
+            usleep(UInt32.random(in: 0...window, using: &generator))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
             p.waitUntilExit()
             let text = try #require(tree.read("state/state"), "state vanished after run \(i)")
@@ -143,7 +156,7 @@ struct RobustnessTests {
                 if text != "mon_memcg-state 1\nlast \(stored)\n" { break }
             }
         }
-        print("kill -9: \(killed) of 150 runs killed mid-run, the state advanced \(advanced) times")
+        print("kill -9: \(killed) of 150 runs killed mid-run (kill points within \(window) µs), the state advanced \(advanced) times")
         // The delays must cover both outcomes, or the test proves nothing.
         #expect(killed > 0 && advanced > 0)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.path("state")).filter { $0.contains(".tmp.") }

@@ -66,7 +66,7 @@ for c in check status config watch; do
 done
 [ ${#missing[@]} = 0 ] && ok "every subcommand and every option of their --help in mon_memcg.8" \
     || check_failed "options in mon_memcg.8" "missing: ${missing[*]}"
-codes=$("$bin" --help | sed -n '/^EXIT STATUS/,/^$/p' | grep -oE '^ *[0-9]+'$'\t' | tr -d ' \t' | tr '\n' ' ')
+codes=$("$bin" --help | sed -n '/^EXIT STATUS/,/^$/p' | grep -oE '^  [0-9]+ ' | tr -d ' ' | tr '\n' ' ' || true)
 missing=()
 for code in $codes; do
     sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' "$work/mon_memcg.8.txt" | grep -qE "^ +$code( |$)" || missing+=("$code")
