@@ -8,5 +8,6 @@
 /// units and timings. Code and docs use these two names and no others.
 public enum TheOriginal {
     public static let design = "the original design"
+    /// As `mon_memcg check --help` names it.
     public static let script = "the original script"
 }

@@ -14,7 +14,7 @@ struct Check: ParsableCommand {
         available_threshold + min_free_kbytes and the target's total_rss+total_cache grew by at \
         least growth_threshold since the last recorded value, writes 1 to the target's \
         memory.force_empty and records the usage after the reclaim. Lines are appended to \
-        log_file in the original script's format. On cgroup v2 the root's memory.stat gives anon + file and \
+        log_file in \(TheOriginal.script)'s format, word for word. On cgroup v2 the root's memory.stat gives anon + file and \
         inactive_file, the target's usage is memory.current, and the target's memory.reclaim is \
         asked for global thresh + growth_threshold - available (at most memory.current), in \
         bounded writes under reclaim_timeout.
