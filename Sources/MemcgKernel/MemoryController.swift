@@ -29,8 +29,10 @@ public protocol MemoryController: Sendable {
 
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
-    /// How a reclaim for this decision asks the kernel.
-    func plan(for decision: Decision) -> ReclaimPlan
+    /// How a reclaim for this decision asks the kernel, sized by
+    /// `reclaim_amount` (`auto` keeps each hierarchy's behaviour from
+    /// before the key existed).
+    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan
     /// Refuses, before anything is measured or written, a reclaim this
     /// kernel cannot do (v2 without memory.reclaim).
     func checkCanReclaim(targetPath: String) throws(ReclaimError)
@@ -125,6 +127,9 @@ public struct ReclaimReport: Equatable, Sendable {
     public var outcome: WriteOutcome
     /// The plan as it ended (how much of an amount was done, and why it stopped).
     public var plan: ReclaimPlan
+    /// A force_empty stopped by amount was interrupted because the target's
+    /// usage had fallen by the amount (the outcome is then `.completed`).
+    public var amountReached = false
 }
 
 /// What `armWake` registered.
