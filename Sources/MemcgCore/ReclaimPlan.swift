@@ -6,7 +6,9 @@ public enum ReclaimPlan: Equatable, Sendable {
     /// holds, in one write (the original script's reclaim).
     case emptyTarget
     /// cgroup v1, `reclaim_amount = deficit`: the same write, interrupted
-    /// once the target's usage has fallen by the deficit.
+    /// once the target's usage and its working set (usage -
+    /// total_inactive_file, what kubelet counts) have both fallen by the
+    /// deficit.
     case emptyUntilFreed(ReclaimDeficit)
     /// cgroup v2: `memory.reclaim` asked for an amount, in bounded writes.
     case amount(ReclaimAmountPlan)

@@ -49,7 +49,7 @@ struct CheckReclaim {
             }
         } catch {
             switch error {
-            case .usage(let e): throw Failure(status: e.exitStatus, message: error.description)
+            case .usage(let e), .usageBefore(let e): throw Failure(status: e.exitStatus, message: error.description)
             case .write, .unavailable: throw Failure(status: .reclaimFailed, message: error.description)
             }
         }

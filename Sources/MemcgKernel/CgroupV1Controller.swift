@@ -77,20 +77,25 @@ public struct CgroupV1Controller: MemoryController {
         return ReclaimReport(outcome: outcome, plan: plan)
     }
 
-    /// The stop at `memory.usage_in_bytes` now minus `amount`; nil when
-    /// that asks for all the target holds (force_empty then runs to the end).
+    /// The stop once `memory.usage_in_bytes` and the working set (usage -
+    /// total_inactive_file) have both fallen by `amount` from now (see
+    /// `UsageFallStop` for why both); nil when that asks for all the target
+    /// holds (force_empty then runs to the end).
     private func usageFallStop(targetPath: String, freeing amount: Bytes) throws(ReclaimError) -> UsageFallStop? {
-        let usagePath = "\(targetPath)/\(KernelFile.usageInBytes)"
         let usage: Bytes
+        let inactive: Bytes
         do {
-            usage = try readParsed(usagePath) { text throws(ParseError) in try CounterFile.parse(text) }
+            usage = try readParsed("\(targetPath)/\(KernelFile.usageInBytes)") { text throws(ParseError) in try CounterFile.parse(text) }
+            inactive = try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+                try MemoryStat(parsing: text).bytes(StatField.totalInactiveFile)
+            }
         } catch {
-            throw .usage(error)
+            throw .usageBefore(error)
         }
         let level = usage - amount
         guard amount > .zero, level > .zero else { return nil }
         do {
-            return try UsageFallStop(cgroupPath: targetPath, level: level)
+            return try UsageFallStop(cgroupPath: targetPath, level: level, workingSetLevel: usage - inactive - amount)
         } catch {
             throw .write(error)
         }

@@ -96,6 +96,9 @@ public enum ReclaimError: Error, Equatable, Sendable, CustomStringConvertible {
     case write(SystemError)
     /// The target's usage could not be read between or after writes.
     case usage(KernelError)
+    /// The target's usage could not be read before the write (to set where
+    /// a reclaim by amount stops); nothing was written.
+    case usageBefore(KernelError)
     /// The kernel cannot do this reclaim at all; nothing was written.
     case unavailable(String)
 
@@ -103,6 +106,7 @@ public enum ReclaimError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .write(let e): e.description
         case .usage(let e): "after reclaim: \(e)"
+        case .usageBefore(let e): "before reclaim: \(e); nothing was written"
         case .unavailable(let why): why
         }
     }

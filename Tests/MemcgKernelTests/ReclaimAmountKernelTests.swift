@@ -47,6 +47,8 @@ struct ReclaimAmountPlanTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
         try "300000000\n".write(to: dir.appendingPathComponent("memory.usage_in_bytes"), atomically: false, encoding: .utf8)
+        try FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000)
+            .write(to: dir.appendingPathComponent("memory.stat"), atomically: false, encoding: .utf8)
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
         let report = try controller.reclaim(plan, targetPath: dir.path, usageBefore: 300_000_000, deadlineMilliseconds: 5_000) { _ in
@@ -68,7 +70,7 @@ struct ReclaimAmountPlanTests {
             _ = try controller.reclaim(.emptyUntilFreed(ReclaimDeficit(request: 1, margin: 0)), targetPath: dir.path,
                                        usageBefore: 1, deadlineMilliseconds: 1_000) { _ in }
         } throws: { error in
-            "\(error)".contains("\(dir.path)/memory.usage_in_bytes")
+            "\(error)".contains("\(dir.path)/memory.usage_in_bytes") && "\(error)".contains("nothing was written")
         }
         #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "")
     }
@@ -127,5 +129,35 @@ struct ReclaimAmountKernelTests {
         print("real kernel all: \(after) -> \(emptied) in \(allReport.outcome.milliseconds) ms")
         #expect(!allReport.amountReached)
         #expect(emptied < 8 << 20, "all left \(emptied) bytes")
+    }
+
+    @Test("deficit with cold inactive cache in front of a hot set: the working set falls by the amount too, the hot set mostly stays")
+    func coldBeforeHot() throws {
+        let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let target = try KernelLab.makeCgroup("deficit-cold")
+        defer { KernelLab.remove(target) }
+        // 1 GiB written once (inactive), 512 MiB read twice (active).
+        #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/cold bs=1M count=1024 conv=fsync status=none && dd if=/dev/zero of=\(scratch)/hot bs=1M count=512 conv=fsync status=none && cat \(scratch)/hot > /dev/null && cat \(scratch)/hot > /dev/null") == 0)
+        func workingSet() -> Int64 {
+            let s = KernelLab.stat(target)
+            return (s["total_rss"] ?? 0) + (s["total_cache"] ?? 0) - (s["total_inactive_file"] ?? 0)
+        }
+        let before = KernelLab.usage(target)
+        let wsBefore = workingSet()
+        #expect(wsBefore >= 480 << 20, "the hot set is not active: working set \(wsBefore)")
+        let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
+        let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(Self.shortfall), margin: .zero))
+        let report = try controller.reclaim(plan, targetPath: "\(KernelLab.memoryMount)/\(target)", usageBefore: Bytes(before),
+                                            deadlineMilliseconds: 30_000) { _ in }
+        let after = KernelLab.usage(target)
+        let wsAfter = workingSet()
+        print("real kernel cold+hot deficit: usage \(before) -> \(after), working set \(wsBefore) -> \(wsAfter), amountReached \(report.amountReached)")
+        #expect(report.amountReached)
+        // Usage alone would have stopped after 256 MiB of cold pages, with
+        // the working set (kubelet's view) unchanged.
+        #expect(wsBefore - wsAfter >= Self.shortfall - Self.tolerance, "working set fell by \(wsBefore - wsAfter)")
+        #expect(after >= 128 << 20, "the hot set was emptied too: \(after) left")
     }
 }
