@@ -15,10 +15,8 @@ struct memcg_usage_stop {
     pthread_t thread;
     int event_fd;
     int usage_fd;
-    int stat_fd;
     int cancel_fd;
     long long level;
-    long long working_set_level;
     int tid;
     int poll_ms;
     volatile int reached;
@@ -37,50 +35,17 @@ static long long read_usage(int fd) {
     return end == buf ? -1 : v;
 }
 
-// total_inactive_file from memory.stat, or -1.
-static long long read_inactive_file(int fd) {
-    static const char key[] = "\ntotal_inactive_file ";
-    char buf[8192];
-    ssize_t n = pread(fd, buf + 1, sizeof buf - 2, 0);
-    if (n <= 0) return -1;
-    buf[0] = '\n';
-    buf[n + 1] = 0;
-    char *at = strstr(buf, key);
-    if (!at) return -1;
-    char *end = NULL;
-    long long v = strtoll(at + sizeof key - 1, &end, 10);
-    return end == at + sizeof key - 1 ? -1 : v;
-}
-
-// Both levels reached: usage, and usage - total_inactive_file (the
-// working set kubelet counts). Inactive file pages leave the working set
-// when they are freed, so usage alone can fall without lifting kubelet's
-// available memory; deactivated pages leave it without being freed, so
-// the working set alone can fall with nothing freed.
-static int reached(memcg_usage_stop *s) {
-    long long usage = read_usage(s->usage_fd);
-    if (usage < 0 || usage > s->level) return 0;
-    if (s->stat_fd < 0) return 1;
-    long long inactive = read_inactive_file(s->stat_fd);
-    return inactive >= 0 && usage - inactive <= s->working_set_level;
-}
-
 static void *run(void *arg) {
     memcg_usage_stop *s = arg;
     pid_t pid = getpid();
     for (;;) {
-        int past_usage = 0;
         if (!s->reached) {
             long long usage = read_usage(s->usage_fd);
-            past_usage = usage >= 0 && usage <= s->level;
-            if (past_usage && reached(s)) s->reached = 1;
+            if (usage >= 0 && usage <= s->level) s->reached = 1;
         }
         if (s->reached) syscall(SYS_tgkill, pid, s->tid, SIGALRM);
-        // Past the usage level only the working set is left to watch, and
-        // the kernel has no event for it: poll memory.stat every 2 ms.
-        int timeout = s->reached ? 20 : past_usage ? 2 : s->poll_ms;
         struct pollfd fds[2] = {{.fd = s->cancel_fd, .events = POLLIN}, {.fd = s->event_fd, .events = POLLIN}};
-        int n = poll(fds, s->event_fd >= 0 && !past_usage ? 2 : 1, timeout);
+        int n = poll(fds, s->event_fd >= 0 ? 2 : 1, s->reached ? 20 : s->poll_ms);
         if (n > 0 && (fds[0].revents & POLLIN)) break;
         if (n > 0 && s->event_fd >= 0 && (fds[1].revents & POLLIN)) {
             uint64_t count;
@@ -90,8 +55,7 @@ static void *run(void *arg) {
     return NULL;
 }
 
-memcg_usage_stop *memcg_usage_stop_start(int event_fd, int usage_fd, long long level, int stat_fd, long long working_set_level,
-                                         int tid, int poll_ms, int *error) {
+memcg_usage_stop *memcg_usage_stop_start(int event_fd, int usage_fd, long long level, int tid, int poll_ms, int *error) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     sigemptyset(&action.sa_mask);
@@ -109,8 +73,6 @@ memcg_usage_stop *memcg_usage_stop_start(int event_fd, int usage_fd, long long l
     s->event_fd = event_fd;
     s->usage_fd = usage_fd;
     s->level = level;
-    s->stat_fd = stat_fd;
-    s->working_set_level = working_set_level;
     s->tid = tid;
     s->poll_ms = poll_ms > 0 ? poll_ms : 5;
     s->cancel_fd = eventfd(0, EFD_CLOEXEC);

@@ -96,8 +96,8 @@ public enum ConfigFile {
                     "all = everything (v1: force_empty runs to the end, the original script);",
                     "deficit = what available memory lacks below global thresh, plus",
                     "reclaim_margin, then stop (v1: force_empty is interrupted once the",
-                    "target's usage and its working set, usage - total_inactive_file,",
-                    "have both fallen by that much; v2: memory.reclaim of it);",
+                    "target's usage has fallen to its working set, usage -",
+                    "total_inactive_file, minus that; v2: memory.reclaim of it);",
                     "auto = all on cgroup v1, and on v2 memory.reclaim of the shortfall",
                     "plus growth_threshold."]
         case .reclaimMargin:

@@ -88,7 +88,7 @@ public enum LogLines {
         case .emptyTarget:
             dryRun("would have written 1 to \(file), then stored the usage after it as last")
         case .emptyUntilFreed(let deficit):
-            dryRun("would have written 1 to \(file) and interrupted it once the target's usage and working set had both fallen by \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))), then stored the usage after it as last")
+            dryRun("would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))), then stored the usage after it as last")
         case .amount(let amount):
             dryRun("would have written \(amount.request) to \(file) (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize), then stored the usage after it as last")
         }
@@ -101,7 +101,7 @@ public enum LogLines {
         case .emptyTarget:
             return nil
         case .emptyUntilFreed(let deficit):
-            return "\(fileName(file)): requesting \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))); the write is interrupted once the target's usage and its working set (usage - total_inactive_file) have both fallen by that much"
+            return "\(fileName(file)): requesting \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that"
         case .amount(let amount):
             return "\(fileName(file)): requesting \(amount.request) bytes (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize) bytes"
         }

@@ -6,9 +6,9 @@ public enum ReclaimPlan: Equatable, Sendable {
     /// holds, in one write (the original script's reclaim).
     case emptyTarget
     /// cgroup v1, `reclaim_amount = deficit`: the same write, interrupted
-    /// once the target's usage and its working set (usage -
-    /// total_inactive_file, what kubelet counts) have both fallen by the
-    /// deficit.
+    /// once the target's usage has fallen to its working set before the
+    /// write (usage - total_inactive_file, what kubelet counts) minus the
+    /// deficit: the inactive file pages it frees first lift nothing.
     case emptyUntilFreed(ReclaimDeficit)
     /// cgroup v2: `memory.reclaim` asked for an amount, in bounded writes.
     case amount(ReclaimAmountPlan)

@@ -44,7 +44,7 @@ extension StatusReport {
         case .amount(let amount):
             decisionText += "  a check would write \(amount.request) to \(file) (\(amount.request.humanReadable))\n"
         case .emptyUntilFreed(let deficit):
-            decisionText += "  a check would write 1 to \(file) and stop it once the target's usage and working set had both fallen by \(deficit.request) (\(deficit.request.humanReadable); reclaim_amount deficit, reclaim_margin \(deficit.margin))\n"
+            decisionText += "  a check would write 1 to \(file) and stop it once the target's usage had fallen to its working set minus \(deficit.request) (\(deficit.request.humanReadable); reclaim_amount deficit, reclaim_margin \(deficit.margin))\n"
         case .emptyTarget:
             decisionText += "  a check would write 1 to \(file): all the target holds, \(current.map { "\($0)" } ?? "unknown") (reclaim_amount \(config.reclaimAmount.rawValue))\n"
         case nil:

@@ -77,9 +77,9 @@ public struct CgroupV1Controller: MemoryController {
         return ReclaimReport(outcome: outcome, plan: plan)
     }
 
-    /// The stop once `memory.usage_in_bytes` and the working set (usage -
-    /// total_inactive_file) have both fallen by `amount` from now (see
-    /// `UsageFallStop` for why both); nil when that asks for all the target
+    /// The stop once `memory.usage_in_bytes` has fallen to the target's
+    /// working set now (usage - total_inactive_file) minus `amount` (see
+    /// `UsageFallStop` for why); nil when that asks for all the target
     /// holds (force_empty then runs to the end).
     private func usageFallStop(targetPath: String, freeing amount: Bytes) throws(ReclaimError) -> UsageFallStop? {
         let usage: Bytes
@@ -92,10 +92,10 @@ public struct CgroupV1Controller: MemoryController {
         } catch {
             throw .usageBefore(error)
         }
-        let level = usage - amount
+        let level = usage - inactive.clampedAtZero - amount
         guard amount > .zero, level > .zero else { return nil }
         do {
-            return try UsageFallStop(cgroupPath: targetPath, level: level, workingSetLevel: usage - inactive - amount)
+            return try UsageFallStop(cgroupPath: targetPath, level: level)
         } catch {
             throw .write(error)
         }

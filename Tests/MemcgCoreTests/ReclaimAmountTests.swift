@@ -90,10 +90,10 @@ func deficitLines() {
     let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(for: decision, margin: 500))
     let file = "/sys/fs/cgroup/memory//user.slice/memory.force_empty"
     #expect(LogLines.reclaimRequest(plan, file: file, decision: decision)
-        == "memory.force_empty: requesting 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000); the write is interrupted once the target's usage and its working set (usage - total_inactive_file) have both fallen by that much")
+        == "memory.force_empty: requesting 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that")
     #expect(LogLines.reclaimRequest(.emptyTarget, file: file, decision: decision) == nil, "the original force_empty announces nothing")
     #expect(LogLines.dryRunReclaim(plan, file: file, decision: decision)
-        == "dry-run: would have written 1 to \(file) and interrupted it once the target's usage and working set had both fallen by 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000), then stored the usage after it as last")
+        == "dry-run: would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000), then stored the usage after it as last")
     let ends: [(ReclaimStop, String)] = [(.amountReached, "amount reached"), (.deadline, "deadline"),
                                          (.signal("SIGTERM"), "signal SIGTERM"), (.finished, "finished")]
     for (stop, word) in ends {
