@@ -83,10 +83,12 @@ struct ReclaimAmountPlanTests {
 struct ReclaimAmountKernelTests {
     static let shortfall: Int64 = 256 << 20
     static let margin: Int64 = 32 << 20
-    /// What the stop may overshoot by: the kernel checks thresholds every
-    /// 128 page events per CPU and force_empty frees a batch per call; the
-    /// signal then takes one loop iteration. Measured overshoots were under
-    /// 16 MiB (docs/benchmarks.md).
+    /// How far the stop may land from the ask: the kernel checks thresholds
+    /// every 128 page events per CPU and force_empty frees a batch per
+    /// call, the signal takes one more loop iteration, and memory.stat
+    /// (what this test reads) differs from memory.usage_in_bytes (what the
+    /// stop reads) by the kernel memory charged. In runs of these tests
+    /// the freed bytes landed between 8 MiB short of and 16 MiB past the ask.
     static let tolerance: Int64 = 32 << 20
 
     /// A cgroup holding 1 GiB of clean, active page cache; returns it and its usage.
