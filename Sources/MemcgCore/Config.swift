@@ -29,10 +29,19 @@ public struct Config: Equatable, Sendable {
     public var pollIntervalMilliseconds: Int64 = 5_000
     /// Prometheus text file written after every check; nil is off.
     public var metricsFile: String?
+    /// How much one reclaim takes: everything, or what is missing.
+    public var reclaimAmount: ReclaimAmountMode = .auto
+    /// What a `deficit` reclaim asks for beyond the shortfall.
+    public var reclaimMargin: Bytes = .mib(256)
 
     public init() {}
 
     public static let defaultPath = "/etc/mon_memcg.conf"
+
+    /// What `plan(for:amount:)` needs to size a reclaim.
+    public var reclaimAmountSetting: ReclaimAmountSetting {
+        ReclaimAmountSetting(mode: reclaimAmount, margin: reclaimMargin)
+    }
 
     public var policy: Policy {
         Policy(availableThreshold: availableThreshold, growthThreshold: growthThreshold)
@@ -82,6 +91,12 @@ public struct Config: Equatable, Sendable {
             pollIntervalMilliseconds = ms
         case .metricsFile:
             metricsFile = value.isEmpty || value == "off" ? nil : try Self.absolutePath(value, key: key, isFile: true)
+        case .reclaimAmount:
+            guard let mode = ReclaimAmountMode(rawValue: value) else {
+                throw ParseError("reclaim_amount \"\(value.prefix(40))\" is not one of \(ReclaimAmountMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            reclaimAmount = mode
+        case .reclaimMargin: reclaimMargin = try Units.parseSize(value)
         }
     }
 
@@ -102,6 +117,8 @@ public struct Config: Equatable, Sendable {
         case .sysRoot: sysRoot
         case .pollInterval: pollIntervalMilliseconds % 1000 == 0 ? "\(pollIntervalMilliseconds / 1000)s" : "\(pollIntervalMilliseconds)ms"
         case .metricsFile: metricsFile ?? "off"
+        case .reclaimAmount: reclaimAmount.rawValue
+        case .reclaimMargin: "\(reclaimMargin)"
         }
     }
 
@@ -158,6 +175,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case sysRoot = "sys_root"
     case pollInterval = "poll_interval"
     case metricsFile = "metrics_file"
+    case reclaimAmount = "reclaim_amount"
+    case reclaimMargin = "reclaim_margin"
 
     /// The default as it is written in the shipped config file.
     public var defaultText: String {
@@ -175,6 +194,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .sysRoot: "/sys"
         case .pollInterval: "5s"
         case .metricsFile: "off"
+        case .reclaimAmount: "auto"
+        case .reclaimMargin: "256M"
         }
     }
 }

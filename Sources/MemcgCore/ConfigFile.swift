@@ -91,6 +91,19 @@ public enum ConfigFile {
                     "/var/lib/node_exporter/textfile_collector/mon_memcg.prom), replaced",
                     "atomically; off writes none. The service must be allowed to write",
                     "its directory (ReadWritePaths=, see README)."]
+        case .reclaimAmount:
+            return ["How much one reclaim takes from the target:",
+                    "all = everything (v1: force_empty runs to the end, the original script);",
+                    "deficit = what available memory lacks below global thresh, plus",
+                    "reclaim_margin, then stop (v1: force_empty is interrupted once the",
+                    "target's usage has fallen to its working set, usage -",
+                    "total_inactive_file, minus that; v2: memory.reclaim of it);",
+                    "auto = all on cgroup v1, and on v2 memory.reclaim of the shortfall",
+                    "plus growth_threshold."]
+        case .reclaimMargin:
+            return ["reclaim_amount = deficit only: asked for beyond the shortfall, so the",
+                    "reclaim lifts available memory clear of global thresh (see",
+                    "docs/benchmarks.md for how much a stopped force_empty overshoots)."]
         }
     }
 }

@@ -69,8 +69,4 @@ public struct HierarchyWords: Equatable, Sendable {
         case .v2: "under the target: memory.current - live children's memory.current"
         }
     }
-
-    /// v2 reclaims by amount, so `status` says how much (JSON always has
-    /// the field there, null when no reclaim is due); v1 empties the target.
-    public var showsReclaimRequest: Bool { hierarchy == .v2 }
 }

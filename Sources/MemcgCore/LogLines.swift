@@ -72,24 +72,46 @@ public enum LogLines {
     }
 
     /// Why an amount is what it is, for the request and dry-run lines.
-    public static func requestReason(_ decision: Decision) -> String {
-        "global thresh \(decision.globalThreshold) + growth threshold \(decision.growthThreshold) - available \(decision.available), at most current \(decision.current)"
+    public static func requestReason(_ decision: Decision, basis: RequestBasis = .growthThreshold) -> String {
+        switch basis {
+        case .growthThreshold:
+            "global thresh \(decision.globalThreshold) + growth threshold \(decision.growthThreshold) - available \(decision.available), at most current \(decision.current)"
+        case .margin(let margin):
+            "global thresh \(decision.globalThreshold) + reclaim_margin \(margin) - available \(decision.available), at most current \(decision.current)"
+        case .everything:
+            "reclaim_amount all: everything the target holds, current \(decision.current)"
+        }
     }
 
     public static func dryRunReclaim(_ plan: ReclaimPlan, file: String, decision: Decision) -> String {
         switch plan {
         case .emptyTarget:
             dryRun("would have written 1 to \(file), then stored the usage after it as last")
+        case .emptyUntilFreed(let deficit):
+            dryRun("would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))), then stored the usage after it as last")
         case .amount(let amount):
-            dryRun("would have written \(amount.request) to \(file) (\(requestReason(decision))) in steps of at most \(amount.stepSize), then stored the usage after it as last")
+            dryRun("would have written \(amount.request) to \(file) (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize), then stored the usage after it as last")
         }
     }
 
     /// Said before the first write of a reclaim by amount; nothing for
     /// force_empty, whose one write has nothing to announce.
     public static func reclaimRequest(_ plan: ReclaimPlan, file: String, decision: Decision) -> String? {
-        guard case .amount(let amount) = plan else { return nil }
-        return "\(fileName(file)): requesting \(amount.request) bytes (\(requestReason(decision))) in steps of at most \(amount.stepSize) bytes"
+        switch plan {
+        case .emptyTarget:
+            return nil
+        case .emptyUntilFreed(let deficit):
+            return "\(fileName(file)): requesting \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that"
+        case .amount(let amount):
+            return "\(fileName(file)): requesting \(amount.request) bytes (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize) bytes"
+        }
+    }
+
+    /// Closes a force_empty stopped by amount, after the original script's
+    /// `After reclaim:` lines: what was asked, what the target's usage fell
+    /// by, and why the write ended.
+    public static func reclaimByAmountEnded(asked: Bytes, freed: Bytes, milliseconds: Int64, stop: ReclaimStop) -> String {
+        "reclaim asked \(asked) bytes, freed \(freed) bytes in \(seconds(milliseconds)) s, stopped: \(stop.text)"
     }
 
     /// How one write of a reclaim by amount ended.

@@ -48,13 +48,16 @@ public struct ReclaimAmountPlan: Equatable, Sendable {
     }
 
     public let request: Bytes
+    /// How `request` was sized.
+    public let basis: RequestBasis
     public let stepSize: Bytes
     public private(set) var remaining: Bytes
     public private(set) var steps = 0
     public private(set) var stop: Stop?
 
-    public init(request: Bytes) {
+    public init(request: Bytes, basis: RequestBasis = .growthThreshold) {
         self.request = request.clampedAtZero
+        self.basis = basis
         let quarter = Bytes((self.request.value + Self.targetSteps - 1) / Self.targetSteps)
         self.stepSize = max(quarter, Self.minimumStep)
         self.remaining = self.request
@@ -63,7 +66,13 @@ public struct ReclaimAmountPlan: Equatable, Sendable {
 
     /// The request for this decision (see the type's comment).
     public static func request(for decision: Decision) -> Bytes {
-        let wanted = (decision.globalThreshold + decision.growthThreshold - decision.available).clampedAtZero
+        request(for: decision, margin: decision.growthThreshold)
+    }
+
+    /// The shortfall below global thresh plus `margin`, at most the
+    /// target's usage: `reclaim_amount = deficit` with `reclaim_margin`.
+    public static func request(for decision: Decision, margin: Bytes) -> Bytes {
+        let wanted = (decision.globalThreshold + margin - decision.available).clampedAtZero
         return min(wanted, decision.current.clampedAtZero)
     }
 

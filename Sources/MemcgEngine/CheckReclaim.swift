@@ -2,8 +2,9 @@ import MemcgCore
 import MemcgKernel
 
 /// A check's reclaim, one path for both hierarchies: the controller picks
-/// the plan (v1 empties the target with force_empty, v2 asks memory.reclaim
-/// for the shortfall) and runs it under reclaim_timeout; this logs it,
+/// the plan from `reclaim_amount` (v1 empties the target with force_empty,
+/// or stops it once the deficit is freed; v2 asks memory.reclaim for the
+/// shortfall) and runs it under reclaim_timeout; this logs it,
 /// stores the usage after it as `last`, and escalates to the dying cgroups
 /// when it was not enough.
 struct CheckReclaim {
@@ -22,7 +23,7 @@ struct CheckReclaim {
 
     func run() throws(Failure) {
         let file = controller.reclaimFile(targetPath: targetPath)
-        let plan = controller.plan(for: decision)
+        let plan = controller.plan(for: decision, amount: config.reclaimAmountSetting)
         do {
             try controller.checkCanReclaim(targetPath: targetPath)
         } catch {
@@ -48,7 +49,7 @@ struct CheckReclaim {
             }
         } catch {
             switch error {
-            case .usage(let e): throw Failure(status: e.exitStatus, message: error.description)
+            case .usage(let e), .usageBefore(let e): throw Failure(status: e.exitStatus, message: error.description)
             case .write, .unavailable: throw Failure(status: .reclaimFailed, message: error.description)
             }
         }
@@ -65,9 +66,14 @@ struct CheckReclaim {
         let ms = report.outcome.milliseconds
         if report.outcome.wasInterrupted {
             log.info(LogLines.reclaimInterrupted(ms, current: after, freed: freed, cause: interruptionCause(detailed: true)))
+        } else if case .emptyUntilFreed = report.plan {
+            // Said by the line below.
         } else {
             log.info(LogLines.reclaimTook(ms, freed: freed))
             if case .amount(let amount) = report.plan, let line = LogLines.reclaimStoppedShort(amount, file: file) { log.info(line) }
+        }
+        if case .emptyUntilFreed(let deficit) = report.plan {
+            log.info(LogLines.reclaimByAmountEnded(asked: deficit.request, freed: freed, milliseconds: ms, stop: stop(report)))
         }
         var stateAfter = state
         stateAfter.last = after
@@ -78,6 +84,15 @@ struct CheckReclaim {
             throw Failure(status: .reclaimInterrupted,
                           message: "reclaim of \(file) interrupted after \(seconds(ms)) s (\(interruptionCause(detailed: false))); the usage after it was recorded")
         }
+    }
+
+    /// Why a reclaim ended: the amount, a stop signal, the deadline, or the
+    /// kernel by itself.
+    private func stop(_ report: ReclaimReport) -> ReclaimStop {
+        if report.amountReached { return .amountReached }
+        guard report.outcome.wasInterrupted else { return .finished }
+        if let signo = StopSignal.received { return .signal(StopSignal.name(signo)) }
+        return .deadline
     }
 
     /// Why a write returned EINTR: a stop signal (`watch` is stopping) or

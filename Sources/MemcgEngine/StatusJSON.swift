@@ -29,7 +29,9 @@ extension StatusReport {
         j.add("change_bytes", decision?.change)
         j.add("decision", decisionName)
         j.add("reason", reason)
-        if words.showsReclaimRequest { j.add("reclaim_request_bytes", reclaimRequest) }
+        j.add("reclaim_amount", config.reclaimAmount.rawValue)
+        j.add("reclaim_margin_bytes", config.reclaimMargin)
+        j.add("reclaim_request_bytes", reclaimRequest)
         j.add("dying_cgroups", dyingCount)
         j.add("dying_bytes", dying?.bytes)
         j.add("dying_scope", dying?.scope.rawValue ?? (dyingCountOnly != nil ? DyingCgroups.Scope.hierarchy.rawValue : nil))

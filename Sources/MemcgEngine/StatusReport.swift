@@ -47,10 +47,17 @@ public struct StatusReport {
         return report
     }
 
-    /// What a check would ask the kernel for now, where it asks for an amount.
-    var reclaimRequest: Bytes? {
+    /// What a check would do now, when it would reclaim.
+    var reclaimPlan: ReclaimPlan? {
         guard let decision, decision.action == .reclaim else { return nil }
-        return controller.plan(for: decision).request
+        return controller.plan(for: decision, amount: config.reclaimAmountSetting)
+    }
+
+    /// What a check would ask the kernel for now: the amount, or all the
+    /// target holds (force_empty to the end).
+    var reclaimRequest: Bytes? {
+        guard let plan = reclaimPlan else { return nil }
+        return plan.request ?? current
     }
 
     var words: HierarchyWords { controller.words }

@@ -36,8 +36,15 @@ public struct CgroupV1Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.forceEmpty)" }
 
-    /// force_empty takes everything: the original script's reclaim.
-    public func plan(for decision: Decision) -> ReclaimPlan { .emptyTarget }
+    /// force_empty takes everything: the original script's reclaim, also
+    /// under `auto`. `deficit` interrupts it once the target has given the
+    /// shortfall plus the margin.
+    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan {
+        switch amount.mode {
+        case .auto, .all: .emptyTarget
+        case .deficit: .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.margin))
+        }
+    }
 
     public func checkCanReclaim(targetPath: String) throws(ReclaimError) {}
 
@@ -47,9 +54,48 @@ public struct CgroupV1Controller: MemoryController {
     /// systemd kills the whole run: the original design's timeout case.
     public func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                         step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport {
+        let stop: UsageFallStop?
+        switch plan {
+        case .emptyTarget:
+            stop = nil
+        case .emptyUntilFreed(let deficit):
+            stop = try usageFallStop(targetPath: targetPath, freeing: deficit.request)
+        case .amount:
+            preconditionFailure("cgroup v1 has no memory.reclaim; plan(for:amount:) never returns \(plan)")
+        }
+        let outcome: WriteOutcome
         do {
-            let outcome = try DeadlineWrite.write("1\n", to: reclaimFile(targetPath: targetPath), deadlineMilliseconds: deadlineMilliseconds)
-            return ReclaimReport(outcome: outcome, plan: plan)
+            outcome = try DeadlineWrite.write("1\n", to: reclaimFile(targetPath: targetPath), deadlineMilliseconds: deadlineMilliseconds)
+        } catch {
+            _ = stop?.finish()
+            throw .write(error)
+        }
+        // EINTR after the level was reached is the stop asked for, not a deadline.
+        if stop?.finish() == true, case .interrupted(let ms) = outcome {
+            return ReclaimReport(outcome: .completed(milliseconds: ms), plan: plan, amountReached: true)
+        }
+        return ReclaimReport(outcome: outcome, plan: plan)
+    }
+
+    /// The stop once `memory.usage_in_bytes` has fallen to the target's
+    /// working set now (usage - total_inactive_file) minus `amount` (see
+    /// `UsageFallStop` for why); nil when that asks for all the target
+    /// holds (force_empty then runs to the end).
+    private func usageFallStop(targetPath: String, freeing amount: Bytes) throws(ReclaimError) -> UsageFallStop? {
+        let usage: Bytes
+        let inactive: Bytes
+        do {
+            usage = try readParsed("\(targetPath)/\(KernelFile.usageInBytes)") { text throws(ParseError) in try CounterFile.parse(text) }
+            inactive = try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+                try MemoryStat(parsing: text).bytes(StatField.totalInactiveFile)
+            }
+        } catch {
+            throw .usageBefore(error)
+        }
+        let level = usage - inactive.clampedAtZero - amount
+        guard amount > .zero, level > .zero else { return nil }
+        do {
+            return try UsageFallStop(cgroupPath: targetPath, level: level)
         } catch {
             throw .write(error)
         }

@@ -29,9 +29,20 @@ public struct CgroupV2Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.reclaim)" }
 
-    /// What the decision says is missing, no more (`ReclaimAmountPlan`).
-    public func plan(for decision: Decision) -> ReclaimPlan {
-        .amount(ReclaimAmountPlan(request: ReclaimAmountPlan.request(for: decision)))
+    /// What the decision says is missing, no more (`ReclaimAmountPlan`):
+    /// under `auto` with growth_threshold to spare (as before
+    /// reclaim_amount existed), under `deficit` with reclaim_margin; `all`
+    /// asks for everything the target holds.
+    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan {
+        switch amount.mode {
+        case .auto:
+            .amount(ReclaimAmountPlan(request: ReclaimAmountPlan.request(for: decision)))
+        case .deficit:
+            .amount(ReclaimAmountPlan(request: ReclaimAmountPlan.request(for: decision, margin: amount.margin),
+                                      basis: .margin(amount.margin)))
+        case .all:
+            .amount(ReclaimAmountPlan(request: decision.current.clampedAtZero, basis: .everything))
+        }
     }
 
     /// Never a silent no-op: a kernel without memory.reclaim is a failure.
@@ -49,7 +60,7 @@ public struct CgroupV2Controller: MemoryController {
     public func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                         step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport {
         guard case .amount(var amount) = plan else {
-            preconditionFailure("cgroup v2 reclaims by amount; plan(for:) never returns \(plan)")
+            preconditionFailure("cgroup v2 reclaims by amount; plan(for:amount:) never returns \(plan)")
         }
         let file = reclaimFile(targetPath: targetPath)
         let start = MonotonicClock.nowMilliseconds()

@@ -29,8 +29,10 @@ public protocol MemoryController: Sendable {
 
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
-    /// How a reclaim for this decision asks the kernel.
-    func plan(for decision: Decision) -> ReclaimPlan
+    /// How a reclaim for this decision asks the kernel, sized by
+    /// `reclaim_amount` (`auto` keeps each hierarchy's behaviour from
+    /// before the key existed).
+    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan
     /// Refuses, before anything is measured or written, a reclaim this
     /// kernel cannot do (v2 without memory.reclaim).
     func checkCanReclaim(targetPath: String) throws(ReclaimError)
@@ -94,6 +96,9 @@ public enum ReclaimError: Error, Equatable, Sendable, CustomStringConvertible {
     case write(SystemError)
     /// The target's usage could not be read between or after writes.
     case usage(KernelError)
+    /// The target's usage could not be read before the write (to set where
+    /// a reclaim by amount stops); nothing was written.
+    case usageBefore(KernelError)
     /// The kernel cannot do this reclaim at all; nothing was written.
     case unavailable(String)
 
@@ -101,6 +106,7 @@ public enum ReclaimError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .write(let e): e.description
         case .usage(let e): "after reclaim: \(e)"
+        case .usageBefore(let e): "before reclaim: \(e); nothing was written"
         case .unavailable(let why): why
         }
     }
@@ -125,6 +131,9 @@ public struct ReclaimReport: Equatable, Sendable {
     public var outcome: WriteOutcome
     /// The plan as it ended (how much of an amount was done, and why it stopped).
     public var plan: ReclaimPlan
+    /// A force_empty stopped by amount was interrupted because the target's
+    /// usage had fallen by the amount (the outcome is then `.completed`).
+    public var amountReached = false
 }
 
 /// What `armWake` registered.

@@ -25,7 +25,7 @@ struct MonMemcg: ParsableCommand {
         configuration key that overrides it (--available-threshold, --growth-threshold, \
         --target, --cgroup-root, --proc-root, --state-file, --log-file, --reclaim-timeout, \
         --dying-reclaim, --drop-caches-interval, --sys-root, --poll-interval, \
-        --metrics-file). 'mon_memcg check --help' lists them with their defaults; \
+        --metrics-file, --reclaim-amount, --reclaim-margin). 'mon_memcg check --help' lists them with their defaults; \
         'mon_memcg config --defaults' prints every key with its meaning; man mon_memcg(8) \
         and mon_memcg.conf(5) have all of it.
 

@@ -45,6 +45,12 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Overrides metrics_file (default off).", valueName: "path"))
     var metricsFile: String?
 
+    @Option(name: .customLong("reclaim-amount"), help: ArgumentHelp("Overrides reclaim_amount: auto, all or deficit (default auto).", valueName: "mode"))
+    var reclaimAmount: String?
+
+    @Option(name: .customLong("reclaim-margin"), help: ArgumentHelp("Overrides reclaim_margin (default 256M; reclaim_amount deficit only).", valueName: "size"))
+    var reclaimMargin: String?
+
     /// The file and overrides these options ask for.
     var settings: SettingsRequest {
         let values: [ConfigKey: String?] = [
@@ -61,6 +67,8 @@ struct SharedOptions: ParsableArguments {
             .sysRoot: sysRoot,
             .pollInterval: pollInterval,
             .metricsFile: metricsFile,
+            .reclaimAmount: reclaimAmount,
+            .reclaimMargin: reclaimMargin,
         ]
         return SettingsRequest(configPath: config, values: values.compactMapValues { $0 })
     }

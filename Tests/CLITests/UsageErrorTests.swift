@@ -1,4 +1,5 @@
 import Foundation
+import MemcgCore
 import Testing
 import TestSupport
 
@@ -38,8 +39,9 @@ struct UsageErrorTests {
     func help() throws {
         let r = try Binary.run(["--help"])
         #expect(r.status == 0)
-        for word in ["SUBCOMMANDS:", "status", "watch", "--available-threshold", "--metrics-file", "FILES", "/etc/mon_memcg.conf",
-                     "/var/log/mon_memcg.log", "/var/lib/mon_memcg/state", "EXIT STATUS", "config --defaults"] {
+        let options = ConfigKey.allCases.map { "--" + $0.optionName }
+        for word in ["SUBCOMMANDS:", "status", "watch", "alive", "FILES", "/etc/mon_memcg.conf",
+                     "/var/log/mon_memcg.log", "/var/lib/mon_memcg/state", "EXIT STATUS", "--defaults"] + options {
             #expect(r.stdout.contains(word), "\(word) missing from --help")
         }
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)

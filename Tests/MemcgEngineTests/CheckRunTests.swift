@@ -90,3 +90,26 @@ struct StatusReportTests {
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
     }
 }
+
+struct CheckRunDeficitTests {
+    @Test("v1 deficit in-process: the request, the original After reclaim lines, then asked/freed/stopped")
+    func v1Deficit() throws {
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        try tree.write("cgroup/user.slice/memory.usage_in_bytes", "300000000\n")
+        let console = CapturedConsole()
+        let request = SettingsRequest(configPath: nil, values: [
+            .cgroupRoot: tree.cgroupRoot, .procRoot: tree.procRoot, .stateFile: tree.stateFile, .logFile: tree.logFile,
+            .availableThreshold: "1T", .growthThreshold: "64M", .reclaimAmount: "deficit"])
+        let status = CheckRun.execute(request, dryRun: false, console: console)
+        #expect(status == .ok, "\(console.stderr)")
+        let log = tree.read("mon_memcg.log") ?? ""
+        let order = ["memory.force_empty: requesting 300000000 bytes", "After reclaim:", "mem usage total_rss+total_cache 300000000",
+                     "reclaim asked 300000000 bytes, freed 0 bytes in", "stopped: finished"]
+        var from = log.startIndex
+        for piece in order {
+            let found = log.range(of: piece, range: from..<log.endIndex)
+            #expect(found != nil, "\(piece) missing or out of order in \(log)")
+            if let found { from = found.upperBound }
+        }
+    }
+}

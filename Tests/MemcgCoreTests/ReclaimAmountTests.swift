@@ -1,0 +1,106 @@
+@testable import MemcgCore
+import Testing
+
+// MARK: - reclaim_amount and reclaim_margin
+
+@Test("reclaim_amount and reclaim_margin are validated in Config.set", arguments: [
+    ConfigRow(name: "auto", key: .reclaimAmount, value: "auto", check: { $0.reclaimAmount == .auto }),
+    ConfigRow(name: "all", key: .reclaimAmount, value: "all", check: { $0.reclaimAmount == .all }),
+    ConfigRow(name: "deficit, blanks around", key: .reclaimAmount, value: " deficit ", check: { $0.reclaimAmount == .deficit }),
+    ConfigRow(name: "hostile: DEFICIT", key: .reclaimAmount, value: "DEFICIT", check: nil),
+    ConfigRow(name: "hostile: a size", key: .reclaimAmount, value: "1G", check: nil),
+    ConfigRow(name: "hostile: empty", key: .reclaimAmount, value: "", check: nil),
+    ConfigRow(name: "hostile: two modes", key: .reclaimAmount, value: "all,deficit", check: nil),
+    ConfigRow(name: "margin 64M", key: .reclaimMargin, value: "64M", check: { $0.reclaimMargin == .mib(64) }),
+    ConfigRow(name: "margin 0", key: .reclaimMargin, value: "0", check: { $0.reclaimMargin == .zero }),
+    ConfigRow(name: "margin in bytes", key: .reclaimMargin, value: "1048576", check: { $0.reclaimMargin == .mib(1) }),
+    ConfigRow(name: "hostile: negative margin", key: .reclaimMargin, value: "-1M", check: nil),
+    ConfigRow(name: "hostile: margin with an unknown unit", key: .reclaimMargin, value: "1X", check: nil),
+    ConfigRow(name: "hostile: margin deficit", key: .reclaimMargin, value: "deficit", check: nil),
+])
+func reclaimAmountConfig(row: ConfigRow) {
+    var config = Config()
+    do {
+        try config.set(row.key, to: row.value)
+        #expect(row.check?(config) == true, "accepted \(row.value)")
+    } catch {
+        #expect(row.check == nil, "refused \(row.value): \(error)")
+    }
+}
+
+@Test("defaults: auto and 256M, written back the way they are read, and documented in the shipped file")
+func reclaimAmountDefaults() throws {
+    let config = Config()
+    #expect(config.reclaimAmount == .auto)
+    #expect(config.reclaimMargin == .mib(256))
+    #expect(config.reclaimAmountSetting == ReclaimAmountSetting(mode: .auto, margin: .mib(256)))
+    for key in [ConfigKey.reclaimAmount, .reclaimMargin] {
+        var c = Config()
+        try c.set(key, to: key.defaultText)
+        #expect(c == config)
+        try c.set(key, to: config.text(for: key))
+        #expect(c == config)
+    }
+    for line in ["#reclaim_amount = auto", "#reclaim_margin = 256M", "auto = all on cgroup v1"] {
+        #expect(ConfigFile.defaultText().contains(line), "\(line)")
+    }
+}
+
+// MARK: - sizing a deficit
+
+struct DeficitRow: Sendable, CustomTestStringConvertible {
+    var name: String
+    var available: Int64
+    var globalThreshold: Int64
+    var current: Int64
+    var margin: Int64
+    var expected: Int64
+    var testDescription: String { name }
+}
+
+@Test("deficit = global thresh + margin - available, at most current, never negative", arguments: [
+    DeficitRow(name: "256 MiB short, 32 MiB margin", available: 4_000 << 20, globalThreshold: 4_256 << 20, current: 1 << 30,
+               margin: 32 << 20, expected: 288 << 20),
+    DeficitRow(name: "no margin: the shortfall alone", available: 4_000 << 20, globalThreshold: 4_256 << 20, current: 1 << 30,
+               margin: 0, expected: 256 << 20),
+    DeficitRow(name: "capped at what the target holds", available: 1 << 30, globalThreshold: 8 << 30, current: 500 << 20,
+               margin: 256 << 20, expected: 500 << 20),
+    DeficitRow(name: "the original design's logs: available -300967919616", available: -300_967_919_616, globalThreshold: 4_362_076_160,
+               current: 526_000_000_000, margin: 256 << 20, expected: 300_967_919_616 + 4_362_076_160 + (256 << 20)),
+    DeficitRow(name: "hostile: not short at all", available: 9 << 30, globalThreshold: 4 << 30, current: 1 << 30,
+               margin: 256 << 20, expected: 0),
+    DeficitRow(name: "hostile: negative current", available: 0, globalThreshold: 4 << 30, current: -5,
+               margin: 256 << 20, expected: 0),
+])
+func deficitSize(row: DeficitRow) {
+    let decision = Decision(action: .reclaim, available: Bytes(row.available), globalThreshold: Bytes(row.globalThreshold),
+                            growthThreshold: .gib(1), current: Bytes(row.current), last: .zero)
+    let deficit = ReclaimDeficit(for: decision, margin: Bytes(row.margin))
+    #expect(deficit.request == Bytes(row.expected))
+    #expect(ReclaimPlan.emptyUntilFreed(deficit).request == Bytes(row.expected))
+    // v2's auto keeps growth_threshold as its margin, as before the key existed.
+    #expect(ReclaimAmountPlan.request(for: decision) == ReclaimAmountPlan.request(for: decision, margin: .gib(1)))
+}
+
+// MARK: - the lines
+
+@Test("a deficit reclaim logs its request, then what was asked, freed, and why it stopped")
+func deficitLines() {
+    let decision = Decision(action: .reclaim, available: 1_000, globalThreshold: 5_000, growthThreshold: 64, current: 90_000, last: 0)
+    let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(for: decision, margin: 500))
+    let file = "/sys/fs/cgroup/memory//user.slice/memory.force_empty"
+    #expect(LogLines.reclaimRequest(plan, file: file, decision: decision)
+        == "memory.force_empty: requesting 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that")
+    #expect(LogLines.reclaimRequest(.emptyTarget, file: file, decision: decision) == nil, "the original force_empty announces nothing")
+    #expect(LogLines.dryRunReclaim(plan, file: file, decision: decision)
+        == "dry-run: would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000), then stored the usage after it as last")
+    let ends: [(ReclaimStop, String)] = [(.amountReached, "amount reached"), (.deadline, "deadline"),
+                                         (.signal("SIGTERM"), "signal SIGTERM"), (.finished, "finished")]
+    for (stop, word) in ends {
+        #expect(LogLines.reclaimByAmountEnded(asked: 4_500, freed: 4_700, milliseconds: 1_234, stop: stop)
+            == "reclaim asked 4500 bytes, freed 4700 bytes in 1.234 s, stopped: \(word)")
+    }
+    let v2 = ReclaimPlan.amount(ReclaimAmountPlan(request: 90_000, basis: .everything))
+    #expect(LogLines.reclaimRequest(v2, file: "/c/user.slice/memory.reclaim", decision: decision)?
+        .contains("(reclaim_amount all: everything the target holds, current 90000)") == true)
+}
