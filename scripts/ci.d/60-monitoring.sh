@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-step=monitoring
+step=$(basename "$0" .sh)  # the name .ci/run reads the summary line by
 started=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-monitoring.XXXXXX")
 out="$work/results"

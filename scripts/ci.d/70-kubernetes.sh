@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-step=kubernetes
+step=$(basename "$0" .sh)  # the name .ci/run reads the summary line by
 passed=0
 failed=0
 skipped=0
