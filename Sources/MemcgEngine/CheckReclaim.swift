@@ -52,12 +52,7 @@ struct CheckReclaim {
             case .write, .unavailable: throw Failure(status: .reclaimFailed, message: error.description)
             }
         }
-        let after: Bytes
-        do {
-            after = try controller.targetUsage(at: targetPath)
-        } catch {
-            throw Failure(status: error.exitStatus, message: "after reclaim: \(error)")
-        }
+        let after = try usage("after reclaim")
         let freed = decision.current - after
         check.record.reclaimed(report.outcome, freed: freed)
         log.info(LogLines.afterReclaim)
@@ -77,6 +72,26 @@ struct CheckReclaim {
         if report.outcome.wasInterrupted {
             throw Failure(status: .reclaimInterrupted,
                           message: "reclaim of \(file) interrupted after \(seconds(ms)) s (\(interruptionCause(detailed: false))); the usage after it was recorded")
+        }
+    }
+
+    /// The target's usage once a write went out. The session manager may
+    /// have removed the target meanwhile: that is the target missing (exit
+    /// 4), said as such, not an unreadable kernel file. Either way last
+    /// keeps its old value and the next run measures again.
+    private func usage(_ when: String) throws(Failure) -> Bytes {
+        do {
+            return try controller.targetUsage(at: targetPath)
+        } catch {
+            do {
+                _ = try controller.resolveTarget(config.target)
+            } catch {
+                if case .targetMissing(let path) = error {
+                    throw Failure(status: .targetMissing,
+                                  message: "\(when): target cgroup \(path) disappeared during the reclaim; last was not updated (the next run measures it again)")
+                }
+            }
+            throw Failure(status: error.exitStatus, message: "\(when): \(error.descriptionAfterReclaim)")
         }
     }
 
@@ -112,12 +127,7 @@ struct CheckReclaim {
         }
         check.record.escalated(steps: escalated.stepsRun.count)
         guard !escalated.stepsRun.isEmpty else { return }
-        let now: Bytes
-        do {
-            now = try controller.targetUsage(at: targetPath)
-        } catch {
-            throw Failure(status: error.exitStatus, message: "after dying reclaim: \(error)")
-        }
+        let now = try usage("after dying reclaim")
         log.info(LogLines.usageAfterEscalation(now, words: controller.words))
         var final = state
         final.last = now
