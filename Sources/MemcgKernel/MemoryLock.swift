@@ -38,7 +38,7 @@ public enum MemoryLock {
         let soft = getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &limit) == 0 ? Self.mebibytes(limit.rlim_cur) : "unknown"
         switch errno {
         case ENOMEM, EPERM:
-            return "RLIMIT_MEMLOCK is \(soft) and there is no CAP_IPC_LOCK: raise LimitMEMLOCK= in the unit (it ships 256M)"
+            return "RLIMIT_MEMLOCK is \(soft) and there is no CAP_IPC_LOCK: raise LimitMEMLOCK= in the unit (mon_memcg-watch.service ships 128M)"
         default:
             return "RLIMIT_MEMLOCK is \(soft)"
         }
