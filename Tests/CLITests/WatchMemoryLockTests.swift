@@ -21,12 +21,13 @@ struct WatchMemoryLockTests {
           .enabled(if: geteuid() == 0, "needs root: as another user RLIMIT_MEMLOCK refuses the lock, and the refusal row drops CAP_IPC_LOCK with setpriv"),
           arguments: Setup.allCases)
     func memoryLock(_ setup: Setup) throws {
-        let tree = try FixtureTree()
+        // Memory short: every check logs the original script's lines.
+        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
         var argv = ["watch", "--poll-interval", "200ms"] + tree.arguments
         var env: [String: String] = [:]
         switch setup {
         case .locked: break
-        case .disabled: env[ "MON_MEMCG_LOCK_MEMORY"] = "0"
+        case .disabled: env["MON_MEMCG_LOCK_MEMORY"] = "0"
         case .refused:
             // uid 0 without CAP_IPC_LOCK and RLIMIT_MEMLOCK 0: what a unit
             // without LimitMEMLOCK= and with an empty bounding set would give.
