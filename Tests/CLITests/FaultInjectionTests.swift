@@ -550,9 +550,13 @@ final class FaultHost: @unchecked Sendable {
     /// A shared object whose write(2) fails with MON_MEMCG_FAULT_ERRNO for
     /// a descriptor whose path ends with MON_MEMCG_FAULT_SUFFIX: how a
     /// kernel file refuses a write, without a kernel that does.
+    /// Built once per test process into a temp dir, then renamed to one
+    /// shared path, so runs do not pile up copies.
     static let shim: String? = {
+        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-test-fault-shim.so").path
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-fault-shim-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let source = dir.appendingPathComponent("shim.c").path
         let object = dir.appendingPathComponent("shim.so").path
         let code = """
@@ -582,7 +586,7 @@ final class FaultHost: @unchecked Sendable {
             """
         guard (try? code.write(toFile: source, atomically: true, encoding: .utf8)) != nil else { return nil }
         for cc in ["/usr/bin/cc", "/opt/swift/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: cc) {
-            if sh("'\(cc)' -shared -fPIC -O1 -o '\(object)' '\(source)' -ldl") == 0 { return object }
+            if sh("'\(cc)' -shared -fPIC -O1 -o '\(object)' '\(source)' -ldl") == 0, rename(object, shared) == 0 { return shared }
         }
         return nil
     }()
