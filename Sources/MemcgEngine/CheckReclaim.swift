@@ -77,8 +77,8 @@ struct CheckReclaim {
 
     /// The target's usage once a write went out. The session manager may
     /// have removed the target meanwhile: that is the target missing (exit
-    /// 4), said as such, not an unreadable kernel file. Either way last
-    /// keeps its old value and the next run measures again.
+    /// 4), said as such, not an unreadable kernel file. Either way the
+    /// usage after the write is not recorded and the next run measures again.
     private func usage(_ when: String) throws(Failure) -> Bytes {
         do {
             return try controller.targetUsage(at: targetPath)
@@ -88,7 +88,7 @@ struct CheckReclaim {
             } catch {
                 if case .targetMissing(let path) = error {
                     throw Failure(status: .targetMissing,
-                                  message: "\(when): target cgroup \(path) disappeared during the reclaim; last was not updated (the next run measures it again)")
+                                  message: "\(when): target cgroup \(path) disappeared during the reclaim; the usage after it was not recorded (the next run measures it again)")
                 }
             }
             throw Failure(status: error.exitStatus, message: "\(when): \(error.descriptionAfterReclaim)")

@@ -38,6 +38,6 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
     /// reclaimed" would be false there.
     public var descriptionAfterReclaim: String {
         guard case .malformed(let path, let e) = self else { return description }
-        return "cannot use \(path): \(e) (the kernel reported something unexpected after the reclaim; last was not updated)"
+        return "cannot use \(path): \(e) (the kernel reported something unexpected after the reclaim; the usage after it was not recorded)"
     }
 }
