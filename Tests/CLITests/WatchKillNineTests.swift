@@ -4,7 +4,8 @@ import TestSupport
 
 /// `mon_memcg watch` killed with SIGKILL at random points, half of them in
 /// the middle of a reclaim, and restarted at once as systemd would
-/// (Restart=on-failure), 120 times, while a timer-like `check` runs beside
+/// (Restart=on-failure), 120 times with MON_MEMCG_HOST_TESTS=1 (CI's
+/// 55-soak step; about 20–60 s), 20 times otherwise, while a timer-like `check` runs beside
 /// it. Every restart must find a valid state file, no stale lock and no
 /// half-written metrics, and no two processes may ever be inside a reclaim
 /// at the same time.
@@ -16,10 +17,9 @@ import TestSupport
 /// that state, every millisecond.
 @Suite(.serialized)
 struct WatchKillNineTests {
-    static let enabled = ProcessInfo.processInfo.environment["MON_MEMCG_HOST_TESTS"] == "1"
+    static let rounds = ProcessInfo.processInfo.environment["MON_MEMCG_HOST_TESTS"] == "1" ? 120 : 20
 
-    @Test("kill -9 of watch at 120 random points (half mid-reclaim), restarted each time: valid state, no stale lock, never two reclaims at once",
-          .enabled(if: enabled, "heavy (about 2 minutes): runs with MON_MEMCG_HOST_TESTS=1, as CI sets"))
+    @Test("kill -9 of watch at random points (half mid-reclaim), restarted each time: valid state, no stale lock, never two reclaims at once")
     func killNineLoop() throws {
         let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0,
                                    targetRSS: 0, targetCache: 200_000_000)
@@ -46,7 +46,7 @@ struct WatchKillNineTests {
         var cache: Int64 = 200_000_000
         var midReclaim = 0, elsewhere = 0, exitedBeforeKill = 0
         var lastValues: Set<Int64> = []
-        for round in 0..<120 {
+        for round in 0..<Self.rounds {
             // The target grows past growth_threshold: the next check reclaims.
             cache += 200_000_000
             try Self.atomicWrite(tree.path("cgroup/user.slice/memory.stat"),
@@ -99,8 +99,9 @@ struct WatchKillNineTests {
         let added = String((tree.read("mon_memcg.log") ?? "").dropFirst(before))
         #expect(!added.contains("state file unusable"), "\(added)")
         #expect(!added.contains("another mon_memcg run holds"), "a stale lock: \(added)")
-        // A fixture has no cgroup.event_control: that error is expected.
-        let errors = added.split(separator: "\n").filter { $0.contains("error:") && !$0.contains("no threshold events") }
+        // A fixture has no cgroup.event_control, and a user without
+        // CAP_IPC_LOCK cannot lock memory: those errors are expected.
+        let errors = added.split(separator: "\n").filter { $0.contains("error:") && !$0.contains("no threshold events") && !$0.contains("memory unlocked") }
         #expect(errors.isEmpty, "\(errors)")
 
         let log = tree.read("mon_memcg.log") ?? ""
@@ -108,10 +109,10 @@ struct WatchKillNineTests {
         let temps = ((try? FileManager.default.contentsOfDirectory(atPath: tree.path("state"))) ?? []) +
             ((try? FileManager.default.contentsOfDirectory(atPath: tree.path("metrics"))) ?? [])
         let leftovers = temps.filter { $0.contains(".tmp.") }
-        print("kill -9 of watch: 120 kills (\(midReclaim) inside the force_empty write, \(elsewhere) at a random point, \(exitedBeforeKill) had already exited), " +
+        print("kill -9 of watch: \(Self.rounds) kills (\(midReclaim) inside the force_empty write, \(elsewhere) at a random point, \(exitedBeforeKill) had already exited), " +
               "\(reader.writes) reclaims completed, at most \(watched.maxInReclaim) process(es) in a reclaim at once, " +
               "\(lastValues.count) distinct values of last, \(unusable) unusable states, temp files left: \(leftovers.count)")
-        #expect(midReclaim >= 50, "the kills must land inside the reclaim, or the test proves little")
+        #expect(midReclaim >= Self.rounds * 2 / 5, "the kills must land inside the reclaim, or the test proves little")
         #expect(watched.maxInReclaim == 1, "two reclaims at once")
         #expect(unusable == 0)
         #expect(leftovers.isEmpty, "temp files left by killed runs: \(leftovers)")
