@@ -20,6 +20,8 @@
 #       WORKDIR/mon_memcg.log is bind-mounted writable there (same, /var/log);
 #   PrivateNetwork=yes
 #       a new network namespace with no interfaces up;
+#   LimitMEMLOCK=
+#       prlimit sets RLIMIT_MEMLOCK to the unit's value (watch's mlockall);
 #   CapabilityBoundingSet= (empty), NoNewPrivileges=yes
 #       setpriv empties the bounding and inheritable sets: uid 0 with no
 #       capabilities, as systemd runs it;
@@ -68,7 +70,19 @@ if [ "${1:-}" = "--inside" ]; then
     fi
     ip link set lo up 2>/dev/null || true  # systemd brings up loopback in PrivateNetwork=
 
-    exec setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all -- \
+    limits=()
+    memlock=$(sed -n 's/^LimitMEMLOCK=//p' "$unit")
+    if [ -n "$memlock" ]; then
+        [ "$memlock" = infinity ] && memlock=unlimited || memlock=$(numfmt --from=iec "$memlock")
+        # Raising the hard limit needs CAP_SYS_RESOURCE, which systemd has
+        # and a container may not: then the inherited limit stays, said here.
+        if prlimit --memlock="$memlock:$memlock" -- true 2>/dev/null; then
+            limits=(prlimit --memlock="$memlock:$memlock" --)
+        else
+            echo "service-sandbox: cannot raise RLIMIT_MEMLOCK to LimitMEMLOCK=$(sed -n "s/^LimitMEMLOCK=//p" "$unit") here (no CAP_SYS_RESOURCE); keeping $(ulimit -Hl) KiB" >&2
+        fi
+    fi
+    exec "${limits[@]}" setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all -- \
         /usr/bin/python3 "$here/service-sandbox-seccomp.py" "$unit" -- "$@"
 fi
 

@@ -229,6 +229,15 @@ public enum LogLines {
 
     public static func watchCannotStart(_ problem: String) -> String { "watch cannot start: \(problem)" }
 
+    /// mlockall(2) at start: the daemon's pages stay in RAM under pressure.
+    public static let memoryLocked = "watch locked its memory (mlockall MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT: pages stay in RAM once touched)"
+
+    public static let memoryLockDisabled = "watch did not lock its memory: MON_MEMCG_LOCK_MEMORY=0"
+
+    public static func memoryLockRefused(_ problem: String) -> String {
+        "watch runs with its memory unlocked, so memory pressure can page it out: \(problem)"
+    }
+
     public static func wakeArmed(_ description: String) -> String { "armed the \(description)" }
 
     public static func wakeUnavailable(_ problem: String, words: HierarchyWords, pollMilliseconds: Int64) -> String {

@@ -53,12 +53,7 @@ struct CheckReclaim {
             case .write, .unavailable: throw Failure(status: .reclaimFailed, message: error.description)
             }
         }
-        let after: Bytes
-        do {
-            after = try controller.targetUsage(at: targetPath)
-        } catch {
-            throw Failure(status: error.exitStatus, message: "after reclaim: \(error)")
-        }
+        let after = try usage("after reclaim")
         let freed = decision.current - after
         check.record.reclaimed(report.outcome, freed: freed)
         log.info(LogLines.afterReclaim)
@@ -95,6 +90,26 @@ struct CheckReclaim {
         return .deadline
     }
 
+    /// The target's usage once a write went out. The session manager may
+    /// have removed the target meanwhile: that is the target missing (exit
+    /// 4), said as such, not an unreadable kernel file. Either way the
+    /// usage after the write is not recorded and the next run measures again.
+    private func usage(_ when: String) throws(Failure) -> Bytes {
+        do {
+            return try controller.targetUsage(at: targetPath)
+        } catch {
+            do {
+                _ = try controller.resolveTarget(config.target)
+            } catch {
+                if case .targetMissing(let path) = error {
+                    throw Failure(status: .targetMissing,
+                                  message: "\(when): target cgroup \(path) disappeared during the reclaim; the usage after it was not recorded (the next run measures it again)")
+                }
+            }
+            throw Failure(status: error.exitStatus, message: "\(when): \(error.descriptionAfterReclaim)")
+        }
+    }
+
     /// Why a write returned EINTR: a stop signal (`watch` is stopping) or
     /// the deadline.
     private func interruptionCause(detailed: Bool) -> String {
@@ -127,12 +142,7 @@ struct CheckReclaim {
         }
         check.record.escalated(steps: escalated.stepsRun.count)
         guard !escalated.stepsRun.isEmpty else { return }
-        let now: Bytes
-        do {
-            now = try controller.targetUsage(at: targetPath)
-        } catch {
-            throw Failure(status: error.exitStatus, message: "after dying reclaim: \(error)")
-        }
+        let now = try usage("after dying reclaim")
         log.info(LogLines.usageAfterEscalation(now, words: controller.words))
         var final = state
         final.last = now

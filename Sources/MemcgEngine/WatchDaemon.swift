@@ -51,6 +51,11 @@ public final class WatchDaemon {
             return .internalError
         }
         log.info(LogLines.watchStarted(pid: CurrentProcess.id, eventSource: Self.eventSource(config), pollMilliseconds: config.pollIntervalMilliseconds))
+        switch MemoryLock.lockAll() {
+        case .locked: log.info(LogLines.memoryLocked)
+        case .disabled: log.info(LogLines.memoryLockDisabled)
+        case .refused(let problem): log.error(LogLines.memoryLockRefused("\(problem)"))
+        }
         service.connect(log: log)
 
         var schedule = WatchSchedule(now: MonotonicClock.nowMilliseconds())

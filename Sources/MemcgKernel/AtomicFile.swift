@@ -35,6 +35,7 @@ public enum AtomicFile {
         let base = FileIO.baseName(of: path)
         let temp = options.hiddenTemp ? "\(dir == "/" ? "" : dir)/.\(base).tmp.\(getpid())" : "\(path).tmp.\(getpid())"
         unlink(temp)  // a leftover from a killed run with the same pid
+        removeLeftovers(in: dir, prefix: options.hiddenTemp ? ".\(base).tmp." : "\(base).tmp.")
         do throws(SystemError) {
             let fd = try FileDescriptor(opening: temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: options.mode,
                                         operation: "create", fix: { $0 == ENOENT ? options.missingDirectoryFix : nil })
@@ -53,5 +54,22 @@ public enum AtomicFile {
         if options.durable, let dirFD = try? FileDescriptor(opening: dir, flags: O_RDONLY | O_DIRECTORY) {
             fsync(dirFD.raw)
         }
+    }
+
+    /// Temp files of runs killed between create and rename (kill -9, a
+    /// watchdog's SIGABRT, power loss): `PREFIX<pid>` whose process is gone.
+    /// A live process's temp file is never touched; a reused pid only keeps
+    /// a leftover a little longer. Best effort: a directory that cannot be
+    /// listed leaves them, as before.
+    static func removeLeftovers(in dir: String, prefix: String) {
+        guard let handle = opendir(dir) else { return }
+        defer { closedir(handle) }
+        var stale: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { stale.append(name) }
+        }
+        for name in stale { unlink("\(dir == "/" ? "" : dir)/\(name)") }
     }
 }

@@ -33,4 +33,11 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "target \(path) resolves to \(resolved), outside cgroup_root (refusing to touch it; fix target)"
         }
     }
+
+    /// The same, for a read after a reclaim was written: "nothing was
+    /// reclaimed" would be false there.
+    public var descriptionAfterReclaim: String {
+        guard case .malformed(let path, let e) = self else { return description }
+        return "cannot use \(path): \(e) (the kernel reported something unexpected after the reclaim; the usage after it was not recorded)"
+    }
 }

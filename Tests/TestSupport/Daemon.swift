@@ -8,11 +8,13 @@ public final class Daemon {
     public let process = Process()
     public let stderrPath: String
 
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `executable`: another program in front of the binary (setpriv,
+    /// prlimit), which then takes the binary's path among `arguments`.
+    public init(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws {
         stderrPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("mon_memcg-daemon-\(UUID().uuidString).err").path
         try Data().write(to: URL(fileURLWithPath: stderrPath))
-        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.executableURL = URL(fileURLWithPath: executable ?? Binary.path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# A soak of `mon_memcg watch` on the real cgroup v1 memory controller, under
+# the churn of a busy login node. Root, v1 only.
+#
+#   scripts/soak.sh DURATION_SECONDS [BINARY]
+#
+# For DURATION seconds:
+#   - watch runs with metrics_file on, its target a mon_memcg-test-soak-*
+#     cgroup (the stand-in for user.slice), state, log and metrics in a temp
+#     dir, dying_reclaim off (never drop_caches on a shared machine);
+#   - sessions: child cgroups of the target are created and removed at
+#     SESSIONS_PER_SECOND (20), each with a process that writes 256 KiB to
+#     one of 200 files (page cache, left charged to the removed cgroup);
+#   - crossings: every ~30 s a process in the target allocates enough
+#     anonymous memory to bring kubelet's available memory (MemTotal -
+#     (root usage - total_inactive_file)) 256 MiB below available_threshold,
+#     holds it 8 s, and exits. available_threshold is set from the node's
+#     current available memory minus 1 GiB at every reload, and a reload
+#     comes 3 s before each crossing, so other people's load on a shared
+#     machine cannot make the node short (or not) on its own;
+#   - SIGHUP every 60 s besides (after rewriting the configuration); the log is
+#     rotated (logrotate's create mode, then SIGHUP) every 5 min, or at half
+#     time in runs shorter than 10 min.
+# The report: crossings vs the reclaims that answered them (a crossing is
+# missed when no check decided "reclaim" while the node was short), open
+# fds and RSS after warm-up (the first crossing and reload) and at the end,
+# CPU seconds per hour, the metrics counters, and every error line.
+# Exit 1 on any fd growth, any missed crossing, or RSS growth over 1 MiB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:?usage: scripts/soak.sh DURATION_SECONDS [BINARY]}
+bin=${2:-.build/release/mon_memcg}
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+[ -e /sys/fs/cgroup/memory/memory.force_empty ] || { echo "needs a cgroup v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
+[ -x "$bin" ] || { echo "no binary at $bin (swift build -c release -Xswiftc -static-executable --product mon_memcg)" >&2; exit 1; }
+bin=$(realpath "$bin")
+
+exec /usr/bin/python3 - "$bin" "$duration" <<'PY'
+import os, random, re, signal, subprocess, sys, tempfile, threading, time, shutil
+
+BIN, DURATION = sys.argv[1], float(sys.argv[2])
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+MEM = "/sys/fs/cgroup/memory"
+SESSIONS_PER_SECOND = 20
+CROSS_EVERY, HOLD = 30.0, 8.0
+MARGIN = 1 << 30            # available_threshold = available now - MARGIN
+BELOW = 256 << 20           # a crossing goes this far below the threshold
+HUP_EVERY = 60.0
+ROTATE_EVERY = 300.0 if DURATION >= 600 else DURATION / 2
+
+def mono():
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+def read_int(path):
+    with open(path) as f:
+        return int(f.read())
+
+def node_available():
+    """kubelet's memory.available from the root cgroup, as mon_memcg reads it."""
+    with open("/proc/meminfo") as f:
+        total = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1)) * 1024
+    with open(f"{MEM}/memory.stat") as f:
+        inactive = int(re.search(r"^total_inactive_file (\d+)", f.read(), re.M).group(1))
+    return total - max(0, read_int(f"{MEM}/memory.usage_in_bytes") - inactive)
+
+def proc_numbers(pid):
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    with open(f"/proc/{pid}/status") as f:
+        rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return fds, rss, cpu
+
+def remove_cgroup(path):
+    if not os.path.isdir(path):
+        return
+    for child in os.listdir(path):
+        if child.startswith("mon_memcg-test-") and os.path.isdir(f"{path}/{child}"):
+            remove_cgroup(f"{path}/{child}")
+    for _ in range(100):
+        try:
+            with open(f"{path}/cgroup.procs") as f:
+                for pid in f.read().split():
+                    try: os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError: pass
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    print(f"WARNING: could not remove {path}", file=sys.stderr)
+
+work = tempfile.mkdtemp(prefix="mon_memcg-soak-", dir="/var/tmp")
+target = f"mon_memcg-test-soak-{random.randrange(1 << 32)}"
+tpath = f"{MEM}/{target}"
+stop = threading.Event()
+daemon = None
+hogs = []
+try:
+    os.mkdir(tpath)
+    os.makedirs(f"{work}/metrics")
+    os.makedirs(f"{work}/pages")
+    conf, log = f"{work}/mon_memcg.conf", f"{work}/mon_memcg.log"
+    threshold = [0]
+
+    def write_config():
+        threshold[0] = node_available() - MARGIN
+        with open(conf + ".new", "w") as f:
+            f.write(f"target = {target}\nstate_file = {work}/state/state\nlog_file = {log}\n"
+                    f"metrics_file = {work}/metrics/mon_memcg.prom\navailable_threshold = {threshold[0]}\n"
+                    f"growth_threshold = 64M\ndying_reclaim = off\n")
+        os.chmod(conf + ".new", 0o600)
+        os.rename(conf + ".new", conf)
+
+    write_config()
+    err = open(f"{work}/daemon.err", "w+")
+    daemon = subprocess.Popen([BIN, "watch", "--config", conf], stdout=subprocess.DEVNULL, stderr=err,
+                              env=dict(os.environ, MON_MEMCG_TRACE="1"))
+    start = mono()
+
+    # Sessions: create, fill with page cache, remove.
+    sessions = [0]
+    def churn():
+        i = 0
+        while not stop.is_set():
+            t0 = mono()
+            cg = f"{tpath}/mon_memcg-test-s{i}"
+            os.mkdir(cg)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    with open(f"{cg}/cgroup.procs", "w") as f:
+                        f.write(str(os.getpid()))
+                    with open(f"{work}/pages/{i % 200}", "wb") as f:
+                        f.write(os.urandom(256 << 10))
+                finally:
+                    os._exit(0)
+            os.waitpid(pid, 0)
+            for _ in range(50):
+                try:
+                    os.rmdir(cg)
+                    break
+                except OSError:
+                    time.sleep(0.01)
+            i += 1
+            sessions[0] = i
+            time.sleep(max(0.0, 1.0 / SESSIONS_PER_SECOND - (mono() - t0)))
+    churner = threading.Thread(target=churn, daemon=True)
+    churner.start()
+
+    crossings = []   # (start, end, crossed, already_short)
+    def enter():
+        with open(f"{tpath}/cgroup.procs", "w") as f:
+            f.write(str(os.getpid()))
+
+    next_cross, next_hup, next_rotate = start + 15, start + HUP_EVERY, start + ROTATE_EVERY
+    rearmed = False
+    already_short = no_cross = 0
+    warm = None
+    hups = rotations = 0
+    while mono() - start < DURATION:
+        now = mono()
+        if daemon.poll() is not None:
+            print(f"FAIL: watch exited with status {daemon.returncode}")
+            break
+        if now >= next_rotate:
+            os.rename(log, f"{log}.{rotations + 1}")
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            os.close(fd)
+            daemon.send_signal(signal.SIGHUP)
+            rotations += 1
+            next_rotate += ROTATE_EVERY
+        if now >= next_hup:
+            write_config()
+            daemon.send_signal(signal.SIGHUP)
+            hups += 1
+            next_hup += HUP_EVERY
+        if now >= next_cross - 3 and not rearmed:
+            write_config()
+            daemon.send_signal(signal.SIGHUP)
+            hups += 1
+            rearmed = True
+        if now >= next_cross:
+            rearmed = False
+            avail = node_available()
+            short_before = avail < threshold[0]
+            size = max(0, avail - threshold[0] + BELOW)
+            if short_before or size > (6 << 30):
+                crossings.append((now, now + HOLD, False, True))
+                already_short += 1
+            else:
+                t0 = mono()
+                hog = subprocess.Popen(["/usr/bin/python3", "-c",
+                                        f"import time; b = b'x' * {size}; time.sleep({HOLD})"], preexec_fn=enter)
+                hogs.append(hog)
+                crossed = False
+                while hog.poll() is None:
+                    if node_available() < threshold[0]:
+                        crossed = True
+                    time.sleep(0.05)
+                hogs.remove(hog)
+                crossings.append((t0, mono(), crossed, False))
+                no_cross += 0 if crossed else 1
+            next_cross += CROSS_EVERY
+        if warm is None and hups >= 1 and crossings:
+            warm = (mono(), *proc_numbers(daemon.pid))
+        time.sleep(0.05)
+    end_numbers = (mono(), *proc_numbers(daemon.pid)) if daemon.poll() is None else None
+    if warm is None and end_numbers:
+        warm = (start, *proc_numbers(daemon.pid))
+    stop.set()
+    churner.join(timeout=5)
+    daemon.send_signal(signal.SIGTERM)
+    status = daemon.wait(timeout=30)
+    elapsed = mono() - start
+
+    # Reclaim decisions, from the daemon's trace (CLOCK_MONOTONIC ms).
+    err.seek(0)
+    trace = err.read()
+    reclaims = [float(m.group(1)) / 1000 for m in re.finditer(r"^trace (\d+) checked reclaim", trace, re.M)]
+    real = [c for c in crossings if c[2]]
+    missed = [c for c in real if not any(c[0] <= r <= c[1] + 1.0 for r in reclaims)]
+    logs = sorted(p for p in os.listdir(work) if p.startswith("mon_memcg.log"))
+    text = "".join(open(f"{work}/{p}").read() for p in logs)
+    errors = [l for l in text.splitlines() if "error:" in l]
+    errors += [l for l in trace.splitlines() if not l.startswith("trace ") and l.startswith("mon_memcg:")
+               and "error:" not in l and l not in errors]
+    metrics = open(f"{work}/metrics/mon_memcg.prom").read() if os.path.exists(f"{work}/metrics/mon_memcg.prom") else ""
+    def sample(name):
+        m = re.search(rf"^{re.escape(name)} (\S+)", metrics, re.M)
+        return m.group(1) if m else "?"
+
+    fail = []
+    print(f"soak: {elapsed:.0f} s of mon_memcg watch ({BIN}) on {os.uname().release}, target {target}")
+    print(f"  sessions created and removed: {sessions[0]} ({sessions[0] / elapsed:.1f}/s)")
+    print(f"  crossings made: {len(real)}; answered by a reclaim: {len(real) - len(missed)}; missed: {len(missed)}"
+          f" (not counted: {already_short} attempts where the node was already short, {no_cross} where it did not cross)")
+    print(f"  reclaims decided: {len(reclaims)}; SIGHUPs: {hups}; log rotations: {rotations}; watch exit status: {status}")
+    if warm and end_numbers:
+        dfd, drss = end_numbers[1] - warm[1], end_numbers[2] - warm[2]
+        cpu_h = (end_numbers[3] - warm[3]) / max(1.0, end_numbers[0] - warm[0]) * 3600
+        print(f"  open fds: {warm[1]} after warm-up ({warm[0] - start:.0f} s), {end_numbers[1]} at the end (delta {dfd})")
+        print(f"  RSS: {warm[2]} KiB after warm-up, {end_numbers[2]} KiB at the end (delta {drss} KiB)")
+        print(f"  CPU: {end_numbers[3]:.2f} s in total, {cpu_h:.1f} s per hour after warm-up")
+        if dfd > 0: fail.append(f"open fds grew by {dfd}")
+        if drss > 1024: fail.append(f"RSS grew by {drss} KiB")
+    else:
+        fail.append("watch was not running at the end")
+    wake = lambda reason: sample('mon_memcg_watch_wakeups_total{reason="' + reason + '"}')
+    print(f"  metrics: reclaims_total {sample('mon_memcg_reclaims_total')}, wake-ups: threshold {wake('threshold')}, "
+          f"poll {wake('poll')}, reload {wake('reload')}")
+    print(f"  error lines: {len(errors)}")
+    for l in errors:
+        print(f"    {l}")
+    if missed:
+        fail.append(f"{len(missed)} crossings missed")
+    if not real:
+        fail.append("no crossing was made")
+    if status != 0:
+        fail.append(f"watch exited {status} on SIGTERM")
+    for f in fail:
+        print(f"FAIL: {f}")
+    sys.exit(1 if fail else 0)
+finally:
+    stop.set()
+    for h in hogs:
+        if h.poll() is None:
+            h.kill()
+    if daemon and daemon.poll() is None:
+        daemon.kill()
+        daemon.wait()
+    remove_cgroup(tpath)
+    shutil.rmtree(work, ignore_errors=True)
+PY
