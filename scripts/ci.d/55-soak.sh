@@ -15,7 +15,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 passed=0 failed=0 skipped=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-summary() { echo "soak: $passed passed, $failed failed, $skipped skipped"; }
+summary() { echo "$(basename "$0" .sh): $passed passed, $failed failed, $skipped skipped"; }
 
 if [ "$(id -u)" != 0 ] || [ ! -e /sys/fs/cgroup/memory/memory.force_empty ]; then
     echo "SKIP: soak: needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"
