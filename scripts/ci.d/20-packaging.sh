@@ -259,8 +259,10 @@ PY
     # LimitMEMLOCK= needs CAP_SYS_RESOURCE to emulate (service-sandbox.sh);
     # without it the daemon must say plainly that it runs unlocked.
     lock_line='watch locked its memory'
+    lock_said='locked its memory under LimitMEMLOCK='
     if grep -q 'cannot raise RLIMIT_MEMLOCK' "$work/sandbox-watch.out"; then
         lock_line='watch runs with its memory unlocked, so memory pressure can page it out: .*raise LimitMEMLOCK='
+        lock_said='said it runs unlocked (LimitMEMLOCK= cannot be emulated here)'
         echo "   note: $(grep -m1 'cannot raise RLIMIT_MEMLOCK' "$work/sandbox-watch.out"): the refusal line is checked instead of the lock"
     fi
     if [ "$watch_status" != 0 ] || ! grep -q ' arm ' "$work/sandbox-watch.out" \
@@ -279,7 +281,7 @@ PY
     fi
     sed 's/^/   | /' "$sandbox/mon_memcg.log"
     sed 's/^/   | notify: /' "$work/notify.log" | grep -v 'WATCHDOG=1' | head -5
-    pass "watch armed cgroup.event_control, locked its memory under LimitMEMLOCK=, told systemd READY/STATUS/WATCHDOG/RELOADING/STOPPING, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
+    pass "watch armed cgroup.event_control, $lock_said, told systemd READY/STATUS/WATCHDOG/RELOADING/STOPPING, reloaded on SIGHUP and exited 0 on SIGTERM under the unit's syscall filter"
 fi
 
 echo "packaging checks done in $(( $(date +%s) - started )) s"
