@@ -34,7 +34,9 @@ struct Check: ParsableCommand {
     /// engine's check.
     static func execute(_ settings: SettingsRequest, dryRun: Bool) -> ExitStatus {
         let console = StandardStreams()
-        if !dryRun, let config = try? Settings.load(settings), let refusal = RootCheck.refusal(config, command: "check") {
+        // Root is the common case (the units): it skips the settings' extra read.
+        if !dryRun, !CurrentProcess.isRoot, let config = try? Settings.load(settings),
+           let refusal = RootCheck.refusal(config, command: "check") {
             return refusal.report(to: console)
         }
         return CheckRun.execute(settings, dryRun: dryRun, console: console)
