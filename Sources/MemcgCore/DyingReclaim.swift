@@ -41,16 +41,16 @@ public struct EscalationSituation: Equatable, Sendable {
     public var dying: DyingCgroups?
     public var growthThreshold: Bytes
     public var reaperPresent: Bool
-    /// Wall-clock seconds of the last drop_caches, from the state file.
-    public var lastDropCaches: Int64?
-    /// Wall-clock seconds now.
-    public var now: Int64
+    /// The last drop_caches on both clocks, from the state file.
+    public var lastDropCaches: ClockStamp?
+    /// Both clocks now.
+    public var now: ClockStamp
     public var dropCachesIntervalSeconds: Int64
     /// Monotonic time left before the run's deadline.
     public var remainingMilliseconds: Int64
 
     public init(available: Bytes, globalThreshold: Bytes, dying: DyingCgroups?, growthThreshold: Bytes,
-                reaperPresent: Bool, lastDropCaches: Int64?, now: Int64, dropCachesIntervalSeconds: Int64,
+                reaperPresent: Bool, lastDropCaches: ClockStamp?, now: ClockStamp, dropCachesIntervalSeconds: Int64,
                 remainingMilliseconds: Int64) {
         self.available = available
         self.globalThreshold = globalThreshold
@@ -76,8 +76,9 @@ public enum EscalationStop: Equatable, Sendable {
     case dyingBelowThreshold(bytes: Bytes, growthThreshold: Bytes)
     /// `dying_reclaim = reaper` on a kernel without the reaper.
     case reaperAbsent
-    /// drop_caches ran less than `drop_caches_interval` ago.
-    case rateLimited(last: Int64, nextAllowed: Int64)
+    /// drop_caches ran less than `drop_caches_interval` ago, on the clock
+    /// the limit says.
+    case rateLimited(DropCachesLimit)
     /// Too little time is left before the run's deadline to start the step.
     case noTimeLeft(EscalationStep, remainingMilliseconds: Int64)
     /// Every step the mode allows has run in this run.
@@ -96,8 +97,8 @@ public enum EscalationStop: Equatable, Sendable {
             return "dying cgroups hold \(b) bytes, less than growth_threshold \(g)"
         case .reaperAbsent:
             return "dying_reclaim is reaper but this kernel has no memcg reaper"
-        case .rateLimited(let last, let next):
-            return "drop_caches ran at \(last) (epoch seconds); drop_caches_interval allows the next at \(next)"
+        case .rateLimited(let limit):
+            return limit.reason
         case .noTimeLeft(let step, let ms):
             return "only \(ms) ms left before the run's deadline, \(step.rawValue) needs \(step.minimumBudgetMilliseconds) ms"
         case .exhausted:
@@ -125,7 +126,8 @@ public enum EscalationVerdict: Equatable, Sendable {
 /// run. Order: off → nothing; memory no longer short → stop; dying unknown
 /// or below `growth_threshold` (or holding nothing) → stop; then the mode's steps in order
 /// (auto: reaper when present, then drop_caches), each at most once per
-/// run, drop_caches at most once per `drop_caches_interval`, none started
+/// run, drop_caches at most once per `drop_caches_interval` (`dropCachesLimit`:
+/// the boot clock within one boot, the wall clock across boots), none started
 /// without its minimum time before the deadline.
 public func nextEscalation(mode: DyingReclaimMode, situation s: EscalationSituation, tried: [EscalationStep]) -> EscalationVerdict {
     if mode == .off { return .stop(.disabled) }
@@ -147,15 +149,9 @@ public func nextEscalation(mode: DyingReclaimMode, situation s: EscalationSituat
     case .dropCaches: steps = [.dropCaches]
     }
     guard let step = steps.first(where: { !tried.contains($0) }) else { return .stop(.exhausted) }
-    if step == .dropCaches, let last = s.lastDropCaches {
-        let next = last.addingReportingOverflow(s.dropCachesIntervalSeconds)
-        let nextAllowed = next.overflow ? Int64.max : next.partialValue
-        // A stamp more than one interval in the future is a clock that was
-        // set back (or a bad file): it must not block drop_caches for ever.
-        let bogus = last > s.now && last - s.now > s.dropCachesIntervalSeconds
-        if s.now < nextAllowed && !bogus {
-            return .stop(.rateLimited(last: last, nextAllowed: nextAllowed))
-        }
+    if step == .dropCaches,
+       let limit = dropCachesLimit(last: s.lastDropCaches, now: s.now, intervalSeconds: s.dropCachesIntervalSeconds) {
+        return .stop(.rateLimited(limit))
     }
     if s.remainingMilliseconds < step.minimumBudgetMilliseconds {
         return .stop(.noTimeLeft(step, remainingMilliseconds: s.remainingMilliseconds))

@@ -192,6 +192,12 @@ public enum LogLines {
         return "COUNT \(count(a)) -> \(count(b)) BYTES \(bytes(a)) -> \(bytes(b))"
     }
 
+    /// A drop_caches whose stamp has no boot-clock part: the next runs judge
+    /// the interval on the wall clock, which a step can shorten or stretch.
+    public static func dropCachesStampWallOnly(problem: String) -> String {
+        "dying reclaim drop_caches: stamped on the wall clock only, the boot id is unreadable: \(problem) (the rate limit falls back to the wall clock)"
+    }
+
     public static func usageAfterEscalation(_ now: Bytes, words: HierarchyWords) -> String {
         "mem usage \(words.targetUsage) after dying reclaim \(now), stored as last"
     }

@@ -4,13 +4,14 @@ public struct RunState: Equatable, Sendable {
     /// The target's `total_rss + total_cache` recorded after the last
     /// reclaim or at the last decline; nil when never recorded.
     public var last: Bytes?
-    /// Wall-clock epoch seconds of the last `drop_caches` escalation; it may
-    /// run at most once per `drop_caches_interval`, across runs.
-    public var lastDropCaches: Int64?
+    /// The last `drop_caches` escalation, on the wall clock and (when the
+    /// boot id could be read) the boot clock; it may run at most once per
+    /// `drop_caches_interval`, across runs (`dropCachesLimit`).
+    public var lastDropCaches: ClockStamp?
     /// Totals for the metrics (reclaims, skips, ...); zeros when never written.
     public var counters = RunCounters()
 
-    public init(last: Bytes? = nil, lastDropCaches: Int64? = nil) {
+    public init(last: Bytes? = nil, lastDropCaches: ClockStamp? = nil) {
         self.last = last
         self.lastDropCaches = lastDropCaches
     }
@@ -21,16 +22,25 @@ public struct RunState: Equatable, Sendable {
 ///     mon_memcg-state 1
 ///     last 915800064
 ///     last_drop_caches 1726282125
-///
-/// Every key is optional and appears at most once.
+///     last_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d
+///     last_drop_caches_boottime_ms 8123456
 ///     reclaims 12
 ///     reclaimed_bytes 524174295040
 ///
 /// Every key is optional and appears at most once; the counters
 /// (`RunCounters.stateKeys`) are written only when non-zero.
+/// `last_drop_caches_boot_id` (`/proc/sys/kernel/random/boot_id` when the
+/// drop ran) and `last_drop_caches_boottime_ms` (CLOCK_BOOTTIME then) come
+/// both or neither, and only with `last_drop_caches`: a boot-clock stamp
+/// without its boot, or without the wall-clock stamp that is the only
+/// evidence across a reboot, is a file something else wrote. Files without
+/// the two keys (written before they existed) stay valid and are judged on
+/// the wall clock. The keys were added without a new version: a version
+/// that predates them rejects the file as an unknown key (the documented
+/// loss: `last` 0, the stamp forgotten) rather than misreading it.
 /// Anything else (empty, truncated, another version, a huge or negative
-/// number) is rejected whole, so a half-written file can never be read as
-/// a plausible but wrong `last`.
+/// number, an unknown key) is rejected whole, so a half-written file can
+/// never be read as a plausible but wrong `last`.
 public enum StateFile {
     public static let version = 1
     static let magic = "mon_memcg-state"
@@ -38,7 +48,12 @@ public enum StateFile {
     public static func render(_ state: RunState) -> String {
         var text = "\(magic) \(version)\n"
         if let last = state.last { text += "last \(last)\n" }
-        if let stamp = state.lastDropCaches { text += "last_drop_caches \(stamp)\n" }
+        if let stamp = state.lastDropCaches {
+            text += "last_drop_caches \(stamp.epochSeconds)\n"
+            if let boot = stamp.boot {
+                text += "last_drop_caches_boot_id \(boot.bootID)\nlast_drop_caches_boottime_ms \(boot.milliseconds)\n"
+            }
+        }
         text += state.counters.stateLines()
         return text
     }
@@ -56,6 +71,9 @@ public enum StateFile {
         }
         var state = RunState()
         var seenCounters = Set<Substring>()
+        var epochStamp: Int64?
+        var bootID: (BootID, line: Int)?
+        var bootMilliseconds: (Int64, line: Int)?
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw ParseError(line: index + 1, "expected \"key value\"") }
@@ -67,16 +85,42 @@ public enum StateFile {
                 }
                 state.last = Bytes(n)
             case "last_drop_caches":
-                guard state.lastDropCaches == nil else { throw ParseError(line: index + 1, "last_drop_caches appears twice") }
+                guard epochStamp == nil else { throw ParseError(line: index + 1, "last_drop_caches appears twice") }
                 guard let n = Units.parseCounter(fields[1]) else {
                     throw ParseError(line: index + 1, "last_drop_caches \"\(fields[1].prefix(40))\" is not epoch seconds")
                 }
-                state.lastDropCaches = n
+                epochStamp = n
+            case "last_drop_caches_boot_id":
+                guard bootID == nil else { throw ParseError(line: index + 1, "last_drop_caches_boot_id appears twice") }
+                do {
+                    bootID = (try BootID(parsing: fields[1]), index + 1)
+                } catch {
+                    throw ParseError(line: index + 1, "last_drop_caches_boot_id: \(error.reason)")
+                }
+            case "last_drop_caches_boottime_ms":
+                guard bootMilliseconds == nil else { throw ParseError(line: index + 1, "last_drop_caches_boottime_ms appears twice") }
+                guard let n = Units.parseCounter(fields[1]) else {
+                    throw ParseError(line: index + 1, "last_drop_caches_boottime_ms \"\(fields[1].prefix(40))\" is not milliseconds")
+                }
+                bootMilliseconds = (n, index + 1)
             case let key where RunCounters.stateKeys.contains(key):
                 try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
                 throw ParseError(line: index + 1, "unknown key \"\(fields[0].prefix(40))\"")
             }
+        }
+        switch (bootID, bootMilliseconds) {
+        case (nil, nil):
+            state.lastDropCaches = epochStamp.map { ClockStamp(epochSeconds: $0) }
+        case (let id?, let ms?):
+            guard let epochStamp else {
+                throw ParseError(line: min(id.line, ms.line), "a boot-clock stamp without last_drop_caches")
+            }
+            state.lastDropCaches = ClockStamp(epochSeconds: epochStamp, boot: BootTime(bootID: id.0, milliseconds: ms.0))
+        case (let id?, nil):
+            throw ParseError(line: id.line, "last_drop_caches_boot_id without last_drop_caches_boottime_ms")
+        case (nil, let ms?):
+            throw ParseError(line: ms.line, "last_drop_caches_boottime_ms without last_drop_caches_boot_id")
         }
         return state
     }

@@ -30,7 +30,8 @@ struct CheckReclaim {
             throw Failure(status: .reclaimFailed, message: error.description)
         }
         let dying = DyingEscalation(config: config, dryRun: check.dryRun, log: log, controller: controller,
-                                    targetPath: targetPath, runStarted: runStarted)
+                                    targetPath: targetPath, runStarted: runStarted,
+                                    boot: Result { () throws(KernelError) in try BootClock.bootID(procRoot: config.procRoot) })
         let dyingBefore = dying.measure("before reclaim")
         check.record.dying = dyingBefore
         if check.dryRun {

@@ -14,6 +14,9 @@ struct DyingEscalation {
     /// Monotonic milliseconds at the start of the run; the run's deadline
     /// (`RunDeadline`) counts from it.
     var runStarted: Int64
+    /// This boot's id, read once per run (`BootClock.bootID`): without it the
+    /// drop_caches rate limit is judged on the wall clock.
+    var boot: Result<BootID, KernelError>
     var escalation: Escalation { Escalation(config: config) }
 
     func remainingMilliseconds() -> Int64 {
@@ -33,17 +36,20 @@ struct DyingEscalation {
         }
     }
 
-    func situation(available: Bytes, globalThreshold: Bytes, dying: DyingCgroups?, lastDropCaches: Int64?, remaining: Int64) -> EscalationSituation {
+    /// Both clocks now, as a drop_caches now would stamp them.
+    func now() -> ClockStamp { BootClock.now(bootID: try? boot.get()) }
+
+    func situation(available: Bytes, globalThreshold: Bytes, dying: DyingCgroups?, lastDropCaches: ClockStamp?, remaining: Int64) -> EscalationSituation {
         EscalationSituation(
             available: available, globalThreshold: globalThreshold, dying: dying,
             growthThreshold: config.growthThreshold, reaperPresent: escalation.reaperPresent,
-            lastDropCaches: lastDropCaches, now: EpochClock.nowSeconds(),
+            lastDropCaches: lastDropCaches, now: now(),
             dropCachesIntervalSeconds: config.dropCachesIntervalSeconds, remainingMilliseconds: remaining)
     }
 
     /// A dry run cannot know what the reclaim would leave: it judges on the
     /// numbers before it, with the time a full `reclaim_timeout` would leave.
-    func planDryRun(decision: Decision, dying: DyingCgroups?, lastDropCaches: Int64?) {
+    func planDryRun(decision: Decision, dying: DyingCgroups?, lastDropCaches: ClockStamp?) {
         let remaining = remainingMilliseconds() - config.reclaimTimeoutMilliseconds
         let s = situation(available: decision.available, globalThreshold: decision.globalThreshold, dying: dying,
                           lastDropCaches: lastDropCaches, remaining: remaining)
@@ -60,14 +66,14 @@ struct DyingEscalation {
 
     struct Outcome {
         var stepsRun: [EscalationStep] = []
-        var lastDropCaches: Int64?
+        var lastDropCaches: ClockStamp?
     }
 
     /// Runs the policy's steps until it says stop. `recordDropCaches` saves
     /// the drop_caches stamp before the write, so a run killed while the
     /// kernel drops still counts against the interval.
-    func escalate(dyingAfterReclaim: DyingCgroups?, lastDropCaches: Int64?,
-                  recordDropCaches: (Int64) throws(Failure) -> Void) throws(Failure) -> Outcome {
+    func escalate(dyingAfterReclaim: DyingCgroups?, lastDropCaches: ClockStamp?,
+                  recordDropCaches: (ClockStamp) throws(Failure) -> Void) throws(Failure) -> Outcome {
         var outcome = Outcome(lastDropCaches: lastDropCaches)
         var node = try observe()
         var dying = dyingAfterReclaim
@@ -85,9 +91,10 @@ struct DyingEscalation {
             }
             outcome.stepsRun.append(step)
             if step == .dropCaches {
-                let now = EpochClock.nowSeconds()
-                try recordDropCaches(now)
-                outcome.lastDropCaches = now
+                let stamp = now()
+                if case .failure(let problem) = boot { log.info(LogLines.dropCachesStampWallOnly(problem: "\(problem)")) }
+                try recordDropCaches(stamp)
+                outcome.lastDropCaches = stamp
             }
             let result: WriteOutcome
             do {

@@ -38,7 +38,7 @@ extension StatusReport {
         j.add("dying_problem", dyingBytesProblem)
         j.add("dying_reclaim", config.dyingReclaim.rawValue)
         j.add("reaper_present", reaperPresent)
-        j.add("last_drop_caches", loaded.state.lastDropCaches)
+        j.add("last_drop_caches", loaded.state.lastDropCaches?.epochSeconds)
         j.add("escalation", escalationName)
         j.add("escalation_reason", escalationReason)
         return j.rendered() + "\n"

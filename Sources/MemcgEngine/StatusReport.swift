@@ -21,6 +21,9 @@ public struct StatusReport {
     var reaperPresent = false
     /// What escalation would do if a reclaim left things as they are now.
     var escalationPlan: (steps: [EscalationStep], stop: EscalationStop)?
+    /// Both clocks when the status was gathered, for the drop_caches rate
+    /// limit; the boot clock is left out when the boot id cannot be read.
+    var now = BootClock.now(bootID: nil)
 
     public static func gather(config: Config) throws(Failure) -> StatusReport {
         let (controller, node): (any MemoryController, NodeObservation)
@@ -34,6 +37,7 @@ public struct StatusReport {
             config: config, controller: controller, node: node, memAvailable: controller.memAvailable(),
             targetPath: controller.cgroupPath(config.target), targetProblem: nil, current: nil,
             loaded: loaded, decision: nil)
+        report.now = BootClock.now(bootID: try? BootClock.bootID(procRoot: config.procRoot))
         do {
             let path = try controller.resolveTarget(config.target)
             let current = try controller.targetUsage(at: path)
@@ -83,12 +87,25 @@ public struct StatusReport {
         escalationPlan = planEscalation(mode: config.dyingReclaim, situation: EscalationSituation(
             available: node.available, globalThreshold: globalThreshold, dying: dying,
             growthThreshold: config.growthThreshold, reaperPresent: reaperPresent,
-            lastDropCaches: loaded.state.lastDropCaches, now: EpochClock.nowSeconds(),
+            lastDropCaches: loaded.state.lastDropCaches, now: now,
             dropCachesIntervalSeconds: config.dropCachesIntervalSeconds,
             remainingMilliseconds: RunDeadline.milliseconds - config.reclaimTimeoutMilliseconds))
     }
 
     var dyingCount: Int64? { dying?.count ?? dyingCountOnly }
+
+    /// Which clock the rate limit reads the last drop_caches on, and what it says.
+    var lastDropCachesNote: String {
+        let interval = "drop_caches_interval \(config.dropCachesIntervalSeconds) s"
+        guard let last = loaded.state.lastDropCaches else { return "epoch seconds; \(interval)" }
+        if let lastBoot = last.boot, let nowBoot = now.boot, lastBoot.bootID == nowBoot.bootID {
+            let ago = nowBoot.milliseconds - lastBoot.milliseconds
+            return ago < 0 ? "epoch seconds; its boot-clock stamp is in the future (not trusted); \(interval)"
+                : "epoch seconds; \(ago / 1000) s ago on the boot clock (this boot); \(interval)"
+        }
+        let why: WallClockFallback = now.boot == nil ? .bootIDUnknown : last.boot == nil ? .noBootStamp : .otherBoot
+        return "epoch seconds; judged on the wall clock: \(why.words); \(interval)"
+    }
 
     /// Why the dying-cgroup bytes are unknown, when they are: the
     /// measurement failed, or there is no target to measure below.

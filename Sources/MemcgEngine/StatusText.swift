@@ -59,8 +59,7 @@ extension StatusReport {
         }
         if let bytes = dying?.bytes { row("dying bytes", bytes, words.dyingBytesNote) } else { row("dying bytes", text: "unknown", dyingBytesProblem ?? "") }
         row("reaper", text: reaperPresent ? "present" : "absent", Escalation(config: config).path(for: .reaper))
-        row("last drop_caches", text: loaded.state.lastDropCaches.map(String.init) ?? "never",
-            "epoch seconds; drop_caches_interval \(config.dropCachesIntervalSeconds) s")
+        row("last drop_caches", text: loaded.state.lastDropCaches.map { String($0.epochSeconds) } ?? "never", lastDropCachesNote)
         let steps = escalationPlan.map { !$0.steps.isEmpty } ?? false
         section("Dying cgroups (dying_reclaim \(config.dyingReclaim.rawValue))",
                 after: "  escalation if a reclaim left memory short: \(escalationName) (\(steps ? "then: " : "")\(escalationReason))\n")

@@ -8,6 +8,9 @@ public enum KernelFile {
     public static let mountinfo = "self/mountinfo"
     /// PSI: node-wide memory pressure, with triggers (`mon_memcg watch` on v2).
     public static let pressureMemory = "pressure/memory"
+    /// A random UUID, new at every boot: says whether a CLOCK_BOOTTIME stamp
+    /// in the state file is from this boot (the drop_caches rate limit).
+    public static let bootID = "sys/kernel/random/boot_id"
     // In a cgroup v1 memory controller directory.
     public static let usageInBytes = "memory.usage_in_bytes"
     public static let stat = "memory.stat"

@@ -19,13 +19,19 @@ func dyingNode(reaper: Bool) throws -> FixtureTree {
     return tree
 }
 
+/// A boot id that is not the fixture's: a drop in an earlier boot.
+let otherBoot = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+
 enum StampExpectation: Sendable {
     /// No last_drop_caches line in the state file afterwards.
     case absent
     /// The stamp written before the run is still there.
     case unchanged
-    /// A stamp taken during this run.
+    /// A stamp taken during this run, on both clocks.
     case fresh
+    /// A stamp taken during this run, on the wall clock only (the boot id
+    /// was unreadable).
+    case freshWallOnly
 }
 
 struct CLIRow: Sendable, CustomTestStringConvertible {
@@ -34,6 +40,9 @@ struct CLIRow: Sendable, CustomTestStringConvertible {
     var reaper = false
     /// A state file with last_drop_caches this many seconds ago.
     var stampAgo: Int64?
+    /// With `stampAgo`: a boot-clock stamp of this boot id (1 ms after its
+    /// boot) beside it; nil writes a state file as versions before it did.
+    var stampBoot: String?
     var setup: (@Sendable (FixtureTree) throws -> Void)?
     var status: Int32 = 0
     /// Strings the log (or, for dry runs, stdout) must contain; `$DROP`,
@@ -107,6 +116,25 @@ let escalationRows: [CLIRow] = [
                try FileManager.default.createDirectory(atPath: t.path("proc/sys/vm/drop_caches"), withIntermediateDirectories: true)
            }, contains: ["error: dying reclaim drop_caches: cannot open $DROP"], stderrContains: ["dying reclaim drop_caches: cannot open"],
            stamp: .fresh),
+    CLIRow(name: "rate limit: a drop in an earlier boot 60 s ago is judged on the wall clock", stampAgo: 60, stampBoot: otherBoot,
+           contains: ["dying reclaim stopped: drop_caches ran at", "(judged on the wall clock: the last drop_caches was in an earlier boot)"],
+           stamp: .unchanged),
+    CLIRow(name: "rate limit: a drop in an earlier boot 700 s ago on the wall clock is past the interval", stampAgo: 700, stampBoot: otherBoot,
+           drop: true, stamp: .fresh),
+    CLIRow(name: "rate limit: a state file without a boot stamp (older version) is judged on the wall clock", stampAgo: 60,
+           contains: ["(judged on the wall clock: the last drop_caches has no boot-clock stamp)"], stamp: .unchanged),
+    CLIRow(name: "hostile: boot_id missing: drop_caches still runs, stamped on the wall clock only, said once",
+           setup: { t in try t.remove("proc/sys/kernel/random/boot_id") },
+           contains: ["dying reclaim drop_caches: stamped on the wall clock only, the boot id is unreadable: cannot open",
+                      "sys/kernel/random/boot_id", "(the rate limit falls back to the wall clock)"],
+           drop: true, stamp: .freshWallOnly),
+    CLIRow(name: "hostile: boot_id garbage: not trusted, stamped on the wall clock only",
+           setup: { t in try t.write("proc/sys/kernel/random/boot_id", "\n") },
+           contains: ["stamped on the wall clock only, the boot id is unreadable: cannot use", "is not a lowercase UUID"],
+           drop: true, stamp: .freshWallOnly),
+    CLIRow(name: "hostile: boot_id missing, a stamp of this boot 60 s ago: judged on the wall clock", stampAgo: 60, stampBoot: FixtureTree.bootID,
+           setup: { t in try t.remove("proc/sys/kernel/random/boot_id") },
+           contains: ["(judged on the wall clock: this run could not read the boot id)"], stamp: .unchanged),
     CLIRow(name: "hostile: garbage state: no stamp trusted, state replaced",
            setup: { t in try t.write("state/state", "mon_memcg-state 1\nlast_drop_caches soon\n") },
            contains: ["state file unusable"], drop: true, stamp: .fresh),
@@ -124,7 +152,8 @@ func checkEscalation(row: CLIRow) throws {
     var priorStamp: Int64?
     if let ago = row.stampAgo {
         priorStamp = started - ago
-        try tree.write("state/state", "mon_memcg-state 1\nlast 0\nlast_drop_caches \(started - ago)\n")
+        let boot = row.stampBoot.map { "last_drop_caches_boot_id \($0)\nlast_drop_caches_boottime_ms 1\n" } ?? ""
+        try tree.write("state/state", "mon_memcg-state 1\nlast 0\nlast_drop_caches \(started - ago)\n" + boot)
     }
     try row.setup?(tree)
     let result = try Binary.run(["check"] + tree.arguments + ["--sys-root", tree.path("sys"), "--growth-threshold", "1G"] + row.args)
@@ -149,11 +178,16 @@ func checkEscalation(row: CLIRow) throws {
     let state = tree.read("state/state") ?? ""
     let stampLine = state.split(separator: "\n").first { $0.hasPrefix("last_drop_caches ") }
     let stamp = stampLine.flatMap { Int64($0.dropFirst("last_drop_caches ".count)) }
+    let bootLine = "last_drop_caches_boot_id \(FixtureTree.bootID)\n"
     switch row.stamp {
     case .absent: #expect(stamp == nil, "state: \(state)")
     case .unchanged: #expect(stamp == priorStamp, "state: \(state)")
     case .fresh:
         #expect(stamp != nil && stamp! >= started && stamp! <= finished, "state: \(state)")
+        #expect(state.contains(bootLine) && state.contains("last_drop_caches_boottime_ms "), "state: \(state)")
+    case .freshWallOnly:
+        #expect(stamp != nil && stamp! >= started && stamp! <= finished, "state: \(state)")
+        #expect(!state.contains("last_drop_caches_boot"), "state: \(state)")
     }
 }
 
@@ -172,7 +206,9 @@ func rateLimitAcrossRuns() throws {
     #expect(tree.read("proc/sys/vm/drop_caches") == "")
     let log = tree.read("mon_memcg.log") ?? ""
     #expect(log.components(separatedBy: "dying reclaim drop_caches: wrote 1").count == 2, "\(log)")
-    #expect(log.contains("dying reclaim stopped: drop_caches ran at"))
+    // Both runs in one boot: judged on CLOCK_BOOTTIME, whatever the wall clock did.
+    #expect(log.contains("dying reclaim stopped: drop_caches ran "), "\(log)")
+    #expect(log.contains(" s ago on the boot clock (CLOCK_BOOTTIME, this boot); drop_caches_interval 600 s allows the next in "), "\(log)")
 }
 
 @Test("status shows dying cgroups and what escalation would do, in text and JSON")

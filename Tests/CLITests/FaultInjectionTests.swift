@@ -105,36 +105,69 @@ struct FaultInjectionTests {
               status: 5, stderr: ["memory.force_empty", "Invalid argument"], log: [],
               state: .intact, reclaimed: false, clear: { h in h.failWrites = nil }),
 
-        // --- the wall clock, around drop_caches_interval (10 min) ---
-        Fault(name: "clock stepped back 3 h since the last drop_caches: not blocked, and not repeated within the interval",
+        // --- the clocks, around drop_caches_interval (10 min) ---
+        // The wall clock (MON_MEMCG_TEST_EPOCH_SECONDS) is stepped by hours
+        // while the boot clock (MON_MEMCG_TEST_BOOT_MILLISECONDS) counts the
+        // real time. Each row asserts both halves of the rule: never two
+        // drops within the interval on the boot clock, and a drop allowed
+        // once the interval has passed on it, whatever the wall clock says.
+        Fault(name: "wall clock stepped back 3 h, 60 s after the last drop_caches on the boot clock: no second drop",
               dying: true,
-              inject: { h in try h.seedDropStamp(ago: -3 * 3600) },
-              status: 0, log: ["dying reclaim drop_caches: wrote 1 to"], state: .dropStamp(0),
-              clear: { h in h.clockAdvance(60); try h.forgetLast() },
-              recovered: ["drop_caches_interval allows the next at \(FaultHost.epoch + 600)"]),
-        Fault(name: "clock stepped forward 3 h since the last drop_caches: runs once, then the interval holds",
+              inject: { h in try h.seedDropStamp(wallAgo: -3 * 3600, bootAgo: 60) },
+              status: 0, log: ["dying reclaim stopped: drop_caches ran 60 s ago on the boot clock"],
+              state: .dropStamp(wall: 3 * 3600, boot: -60), drops: 0,
+              clear: { h in h.elapse(539); try h.forgetLast() },
+              recovered: ["drop_caches ran 599 s ago on the boot clock", "allows the next in 1 s"]),
+        Fault(name: "wall clock stepped back 3 h, one interval after the last drop_caches on the boot clock: the drop runs",
               dying: true,
-              inject: { h in try h.seedDropStamp(ago: 3 * 3600) },
-              status: 0, log: ["dying reclaim drop_caches: wrote 1 to"], state: .dropStamp(0),
-              clear: { h in h.clockAdvance(599); try h.forgetLast() },
-              recovered: ["drop_caches_interval allows the next at \(FaultHost.epoch + 600)"]),
-        Fault(name: "clock stepped back 2 h right after a drop_caches, then forward 2 h: one drop per interval on the clock",
+              inject: { h in try h.seedDropStamp(wallAgo: -3 * 3600, bootAgo: 600) },
+              status: 0, log: ["dying reclaim drop_caches: wrote 1 to"], state: .dropStamp(wall: 0, boot: 0),
+              clear: { h in h.elapse(60); try h.forgetLast() },
+              recovered: ["drop_caches ran 60 s ago on the boot clock", "allows the next in 540 s"]),
+        Fault(name: "wall clock stepped back 5 min (less than the interval), one interval after the drop on the boot clock: not blocked 5 min more",
               dying: true,
-              inject: { h in try h.seedDropStamp(ago: 0); h.clockAdvance(-2 * 3600) },
+              inject: { h in try h.seedDropStamp(wallAgo: 600 - 300, bootAgo: 600) },
+              status: 0, log: ["dying reclaim drop_caches: wrote 1 to"], state: .dropStamp(wall: 0, boot: 0),
+              clear: { h in h.elapse(599); try h.forgetLast() },
+              recovered: ["drop_caches ran 599 s ago on the boot clock"]),
+        Fault(name: "wall clock stepped forward 3 h, 60 s after the last drop_caches on the boot clock: no second drop",
+              dying: true,
+              inject: { h in try h.seedDropStamp(wallAgo: 3 * 3600 + 60, bootAgo: 60) },
+              status: 0, log: ["dying reclaim stopped: drop_caches ran 60 s ago on the boot clock"],
+              state: .dropStamp(wall: -3 * 3600 - 60, boot: -60), drops: 0,
+              clear: { h in h.elapse(539); try h.forgetLast() },
+              recovered: ["drop_caches ran 599 s ago on the boot clock", "allows the next in 1 s"]),
+        Fault(name: "wall clock back 2 h right after a drop_caches, then forward 2 h: the next drop one interval later on the boot clock",
+              dying: true,
+              inject: { h in try h.seedDropStamp(wallAgo: 0, bootAgo: 0); h.wallStep(-2 * 3600) },
               act: { h in
-                  // Back 2 h: the stamp is 2 h ahead, so it is not trusted
-                  // and the drop runs (blocked for at most the interval).
-                  let back = try h.check()
-                  guard h.drops == 1 else { return back }
-                  // Forward again to 1 min after the first drop: the
-                  // stamp written at the step back is 2 h old, so one more.
-                  h.clockAdvance(2 * 3600 + 60)
+                  // Back 2 h: the wall stamp is 2 h ahead, the boot clock
+                  // says 0 s: limited (the wall-clock rule let this one through).
+                  _ = try h.check()
+                  guard h.drops == 0 else { throw FaultError("a drop 0 s after the last one on the boot clock") }
+                  // Forward again, 1 min later: the wall clock says 1 min too.
+                  h.wallStep(2 * 3600)
+                  h.elapse(60)
+                  try h.forgetLast()
+                  _ = try h.check()
+                  guard h.drops == 0 else { throw FaultError("a drop 60 s after the last one on the boot clock") }
+                  // One interval after the first drop: the next one.
+                  h.elapse(540)
                   try h.forgetLast()
                   return try h.check()
               },
-              status: 0, log: ["dying reclaim drop_caches: wrote 1 to"], state: .dropStamp(60), drops: 2,
-              clear: { h in h.clockAdvance(1); try h.forgetLast() },
-              recovered: ["drop_caches_interval allows the next at \(FaultHost.epoch + 60 + 600)"]),
+              status: 0, log: ["drop_caches ran 0 s ago on the boot clock", "drop_caches ran 60 s ago on the boot clock",
+                               "dying reclaim drop_caches: wrote 1 to"],
+              state: .dropStamp(wall: 600, boot: 600), drops: 1,
+              clear: { h in h.elapse(1); try h.forgetLast() },
+              recovered: ["drop_caches ran 1 s ago on the boot clock"]),
+        Fault(name: "rebooted since the last drop_caches (another boot id), 60 s ago on the wall clock: judged on the wall clock",
+              dying: true,
+              inject: { h in try h.seedDropStamp(wallAgo: 60, bootAgo: -3_600, boot: "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d") },
+              status: 0, log: ["drop_caches_interval allows the next at \(FaultHost.epoch + 540) (judged on the wall clock: the last drop_caches was in an earlier boot)"],
+              state: .dropStamp(wall: -60, boot: 3_600), drops: 0,
+              clear: { h in h.elapse(539); try h.forgetLast() },
+              recovered: ["allows the next at \(FaultHost.epoch + 540) (judged on the wall clock"]),
     ]
 
     // MARK: the runners, one per requirement, all over the same table
@@ -183,8 +216,10 @@ struct FaultInjectionTests {
         case .intact: #expect(h.lastInState == FaultHost.seededLast, "state: \(h.stateText.debugDescription)")
         case .saved: #expect(h.lastInState == FaultHost.usage, "state: \(h.stateText.debugDescription)")
         case .absent: #expect(h.stateText == nil, "state: \(h.stateText.debugDescription)")
-        case .dropStamp(let offset):
-            #expect(h.stateText?.contains("last_drop_caches \(FaultHost.epoch + offset)\n") == true, "state: \(h.stateText.debugDescription)")
+        case .dropStamp(let wall, let boot):
+            #expect(h.stateText?.contains("last_drop_caches \(FaultHost.epoch + wall)\n") == true, "state: \(h.stateText.debugDescription)")
+            #expect(h.stateText?.contains("last_drop_caches_boottime_ms \(FaultHost.bootStart + boot * 1000)\n") == true,
+                    "state: \(h.stateText.debugDescription)")
         }
         #expect(h.tempFiles.isEmpty, "temp files left: \(h.tempFiles)")
 
@@ -218,8 +253,9 @@ enum StateAfter: Sendable {
     case saved
     /// No state file.
     case absent
-    /// `last_drop_caches` at `FaultHost.epoch` + this.
-    case dropStamp(Int64)
+    /// `last_drop_caches` at `FaultHost.epoch` + `wall` seconds, its
+    /// boot-clock stamp at `FaultHost.bootStart` + `boot` seconds.
+    case dropStamp(wall: Int64, boot: Int64)
 }
 
 struct Fault: CustomTestStringConvertible, Sendable {
@@ -276,12 +312,17 @@ final class FaultHost: @unchecked Sendable {
     static let seededLast: Int64 = 1_000_000_000
     /// The fake wall clock's start (2026-11-01).
     static let epoch: Int64 = 1_793_577_600
+    /// The fake boot clock's start: 2 h after the fixture's boot.
+    static let bootStart: Int64 = 7_200_000
 
     let tree: FixtureTree
     let dying: Bool
     var logInMount = false
     var metrics = false
+    /// The wall clock the binary sees (epoch seconds).
     var now = FaultHost.epoch
+    /// The boot clock the binary sees (CLOCK_BOOTTIME ms): the real time.
+    var bootNow = FaultHost.bootStart
     var failWrites: (suffix: String, errno: Int32)?
     private var mounts: [String] = []
     private var realCgroup: String?
@@ -347,6 +388,7 @@ final class FaultHost: @unchecked Sendable {
     var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["MON_MEMCG_TEST_EPOCH_SECONDS"] = String(now)
+        env["MON_MEMCG_TEST_BOOT_MILLISECONDS"] = String(bootNow)
         if let failWrites, let shim = Self.shim {
             env["LD_PRELOAD"] = shim
             env["MON_MEMCG_FAULT_SUFFIX"] = failWrites.suffix
@@ -363,11 +405,22 @@ final class FaultHost: @unchecked Sendable {
 
     func seedState() throws { try tree.writeState(last: Self.seededLast) }
 
-    func seedDropStamp(ago: Int64) throws {
-        try tree.write("state/state", "mon_memcg-state 1\nlast 0\nlast_drop_caches \(now - ago)\n")
+    /// A drop_caches `wallAgo` seconds ago on the wall clock and `bootAgo`
+    /// seconds ago on the boot clock of `boot` (the fixture's by default):
+    /// the difference is how far the wall clock was stepped since.
+    func seedDropStamp(wallAgo: Int64, bootAgo: Int64, boot: String = FixtureTree.bootID) throws {
+        try tree.write("state/state", "mon_memcg-state 1\nlast 0\nlast_drop_caches \(now - wallAgo)\n"
+                       + "last_drop_caches_boot_id \(boot)\nlast_drop_caches_boottime_ms \(bootNow - bootAgo * 1000)\n")
     }
 
-    func clockAdvance(_ seconds: Int64) { now += seconds }
+    /// A step of the wall clock alone (NTP, `date -s`).
+    func wallStep(_ seconds: Int64) { now += seconds }
+
+    /// Real time passes: both clocks move.
+    func elapse(_ seconds: Int64) {
+        now += seconds
+        bootNow += seconds * 1000
+    }
 
     /// last back to 0, the drop_caches stamp kept: the next check reclaims
     /// again, so the escalation and its rate limit are asked again.

@@ -118,9 +118,9 @@ struct StateRow: Sendable, CustomTestStringConvertible {
 
 @Test("state file carries last_drop_caches, additively", arguments: [
     StateRow(name: "file from before the counters without the key", text: "mon_memcg-state 1\nlast 915800064\n", state: RunState(last: 915_800_064)),
-    StateRow(name: "both keys", text: "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n", state: RunState(last: 5, lastDropCaches: 1_726_282_125)),
-    StateRow(name: "stamp only", text: "mon_memcg-state 1\nlast_drop_caches 7\n", state: RunState(lastDropCaches: 7)),
-    StateRow(name: "keys in the other order", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast 5\n", state: RunState(last: 5, lastDropCaches: 7)),
+    StateRow(name: "both keys", text: "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n", state: RunState(last: 5, lastDropCaches: ClockStamp(epochSeconds: 1_726_282_125))),
+    StateRow(name: "stamp only", text: "mon_memcg-state 1\nlast_drop_caches 7\n", state: RunState(lastDropCaches: ClockStamp(epochSeconds: 7))),
+    StateRow(name: "keys in the other order", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast 5\n", state: RunState(last: 5, lastDropCaches: ClockStamp(epochSeconds: 7))),
     StateRow(name: "hostile: stamp twice", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches 8\n", state: nil),
     StateRow(name: "hostile: negative stamp", text: "mon_memcg-state 1\nlast_drop_caches -7\n", state: nil),
     StateRow(name: "hostile: stamp not a number", text: "mon_memcg-state 1\nlast_drop_caches yesterday\n", state: nil),
@@ -132,9 +132,48 @@ func stateWithStamp(row: StateRow) {
     #expect((try? StateFile.parse(row.text)) == row.state)
 }
 
+let stateBoot = try! BootID(parsing: "6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d")
+let bootLines = "last_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches_boottime_ms 8123456\n"
+let bootStamp = ClockStamp(epochSeconds: 1_726_282_125, boot: BootTime(bootID: stateBoot, milliseconds: 8_123_456))
+
+@Test("state file carries the boot-clock stamp beside last_drop_caches, both keys or neither", arguments: [
+    StateRow(name: "wall and boot stamps", text: "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n" + bootLines,
+             state: RunState(last: 5, lastDropCaches: bootStamp)),
+    StateRow(name: "boot keys first, in the other order", text: "mon_memcg-state 1\nlast_drop_caches_boottime_ms 8123456\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches 1726282125\n",
+             state: RunState(lastDropCaches: bootStamp)),
+    StateRow(name: "with the counters after them", text: "mon_memcg-state 1\nlast_drop_caches 1726282125\n" + bootLines + "reclaims 2\n",
+             state: { var s = RunState(lastDropCaches: bootStamp); s.counters.reclaims = 2; return s }()),
+    StateRow(name: "boot time 0 (the first millisecond of the boot)", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches_boottime_ms 0\n",
+             state: RunState(lastDropCaches: ClockStamp(epochSeconds: 7, boot: BootTime(bootID: stateBoot, milliseconds: 0)))),
+    StateRow(name: "hostile: boot id without boot time", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\n", state: nil),
+    StateRow(name: "hostile: boot time without boot id", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boottime_ms 8123456\n", state: nil),
+    StateRow(name: "hostile: boot stamp without last_drop_caches", text: "mon_memcg-state 1\nlast 5\n" + bootLines, state: nil),
+    StateRow(name: "hostile: boot id twice", text: "mon_memcg-state 1\nlast_drop_caches 7\n" + bootLines + "last_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\n", state: nil),
+    StateRow(name: "hostile: boot time twice", text: "mon_memcg-state 1\nlast_drop_caches 7\n" + bootLines + "last_drop_caches_boottime_ms 1\n", state: nil),
+    StateRow(name: "hostile: boot id not a UUID", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id yesterday\nlast_drop_caches_boottime_ms 1\n", state: nil),
+    StateRow(name: "hostile: boot id uppercase", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6F1C2B9E-3D4A-4F5B-8C7D-0E1F2A3B4C5D\nlast_drop_caches_boottime_ms 1\n", state: nil),
+    StateRow(name: "hostile: boot id empty", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id \nlast_drop_caches_boottime_ms 1\n", state: nil),
+    StateRow(name: "hostile: negative boot time", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches_boottime_ms -1\n", state: nil),
+    StateRow(name: "hostile: boot time in seconds with a unit", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches_boottime_ms 8123s\n", state: nil),
+    StateRow(name: "hostile: boot time past Int64", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boot_id 6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d\nlast_drop_caches_boottime_ms 99999999999999999999\n", state: nil),
+    StateRow(name: "hostile: a similar unknown key", text: "mon_memcg-state 1\nlast_drop_caches 7\nlast_drop_caches_boottime 1\n", state: nil),
+])
+func stateWithBootStamp(row: StateRow) {
+    #expect((try? StateFile.parse(row.text)) == row.state)
+}
+
+@Test("the boot-clock keys are written after last_drop_caches, only with a boot stamp")
+func stateRendersBootStamp() {
+    #expect(StateFile.render(RunState(last: 5, lastDropCaches: bootStamp)) == "mon_memcg-state 1\nlast 5\nlast_drop_caches 1726282125\n" + bootLines)
+    #expect(StateFile.render(RunState(lastDropCaches: ClockStamp(epochSeconds: 7))) == "mon_memcg-state 1\nlast_drop_caches 7\n")
+}
+
 @Test("state round-trips with and without last_drop_caches")
 func stateRoundTrip() throws {
-    for state in [RunState(), RunState(last: 1), RunState(lastDropCaches: 2), RunState(last: 3, lastDropCaches: 4)] {
+    for state in [RunState(), RunState(last: 1), RunState(lastDropCaches: ClockStamp(epochSeconds: 2)),
+                  RunState(last: 3, lastDropCaches: ClockStamp(epochSeconds: 4)),
+                  RunState(last: 3, lastDropCaches: ClockStamp(epochSeconds: 4, boot: BootTime(bootID: stateBoot, milliseconds: 0))),
+                  RunState(lastDropCaches: ClockStamp(epochSeconds: 4, boot: BootTime(bootID: stateBoot, milliseconds: 8_123_456)))] {
         #expect(try StateFile.parse(StateFile.render(state)) == state)
     }
 }

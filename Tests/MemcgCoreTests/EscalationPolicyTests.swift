@@ -2,11 +2,12 @@ import Testing
 @testable import MemcgCore
 
 /// A situation where escalation is warranted: memory short, 2 GiB dying,
-/// growth_threshold 1 GiB, no reaper, drop_caches never ran, 30 s left.
+/// growth_threshold 1 GiB, no reaper, drop_caches never ran, 30 s left;
+/// both clocks readable (this boot `bootA`, up 2 h).
 func shortSituation(_ change: (inout EscalationSituation) -> Void = { _ in }) -> EscalationSituation {
     var s = EscalationSituation(
         available: .gib(1), globalThreshold: .gib(4), dying: DyingCgroups(count: 40, scope: .hierarchy, bytes: .gib(2)),
-        growthThreshold: .gib(1), reaperPresent: false, lastDropCaches: nil, now: 1_000_000,
+        growthThreshold: .gib(1), reaperPresent: false, lastDropCaches: nil, now: nowStamp,
         dropCachesIntervalSeconds: 600, remainingMilliseconds: 30_000)
     change(&s)
     return s
@@ -74,27 +75,33 @@ func stamp(_ epochSeconds: Int64, bootAgoMilliseconds: Int64, boot: BootID = boo
     // drop_caches only
     PolicyRow(name: "drop_caches mode skips a present reaper", mode: .dropCaches, situation: shortSituation { $0.reaperPresent = true }, verdict: .run(.dropCaches)),
     PolicyRow(name: "drop_caches mode, ran: exhausted", mode: .dropCaches, situation: shortSituation(), tried: [.dropCaches], verdict: .stop(.exhausted)),
-    // rate limit
-    PolicyRow(name: "rate limit: 599 s ago", mode: .auto, situation: shortSituation { $0.lastDropCaches = now - 599 },
-              verdict: .stop(.rateLimited(last: now - 599, nextAllowed: now + 1))),
-    PolicyRow(name: "rate limit boundary: exactly one interval ago", mode: .auto, situation: shortSituation { $0.lastDropCaches = now - 600 }, verdict: .run(.dropCaches)),
-    PolicyRow(name: "rate limit: long ago", mode: .dropCaches, situation: shortSituation { $0.lastDropCaches = 0 }, verdict: .run(.dropCaches)),
-    PolicyRow(name: "rate limit: same second", mode: .dropCaches, situation: shortSituation { $0.lastDropCaches = now },
-              verdict: .stop(.rateLimited(last: now, nextAllowed: now + 600))),
+    // rate limit (wall-clock rows: a state file without a boot stamp)
+    PolicyRow(name: "rate limit: 599 s ago", mode: .auto, situation: shortSituation { $0.lastDropCaches = wall(now - 599) },
+              verdict: .stop(.rateLimited(.wallClock(last: now - 599, nextAllowed: now + 1, because: .noBootStamp)))),
+    PolicyRow(name: "rate limit boundary: exactly one interval ago", mode: .auto, situation: shortSituation { $0.lastDropCaches = wall(now - 600) }, verdict: .run(.dropCaches)),
+    PolicyRow(name: "rate limit: long ago", mode: .dropCaches, situation: shortSituation { $0.lastDropCaches = wall(0) }, verdict: .run(.dropCaches)),
+    PolicyRow(name: "rate limit: same second", mode: .dropCaches, situation: shortSituation { $0.lastDropCaches = wall(now) },
+              verdict: .stop(.rateLimited(.wallClock(last: now, nextAllowed: now + 600, because: .noBootStamp)))),
     PolicyRow(name: "rate limit after the reaper ran", mode: .auto,
-              situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = now - 10 }, tried: [.reaper],
-              verdict: .stop(.rateLimited(last: now - 10, nextAllowed: now + 590))),
+              situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = wall(now - 10) }, tried: [.reaper],
+              verdict: .stop(.rateLimited(.wallClock(last: now - 10, nextAllowed: now + 590, because: .noBootStamp)))),
     PolicyRow(name: "rate limit does not hold back the reaper", mode: .auto,
-              situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = now - 10 }, verdict: .run(.reaper)),
+              situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = wall(now - 10) }, verdict: .run(.reaper)),
     PolicyRow(name: "hostile: clock set back 5 s (stamp slightly in the future)", mode: .auto,
-              situation: shortSituation { $0.lastDropCaches = now + 5 }, verdict: .stop(.rateLimited(last: now + 5, nextAllowed: now + 605))),
+              situation: shortSituation { $0.lastDropCaches = wall(now + 5) }, verdict: .stop(.rateLimited(.wallClock(last: now + 5, nextAllowed: now + 605, because: .noBootStamp)))),
     PolicyRow(name: "hostile: stamp far in the future is ignored", mode: .auto,
-              situation: shortSituation { $0.lastDropCaches = now + 601 }, verdict: .run(.dropCaches)),
+              situation: shortSituation { $0.lastDropCaches = wall(now + 601) }, verdict: .run(.dropCaches)),
     PolicyRow(name: "hostile: stamp Int64.max does not overflow", mode: .auto,
-              situation: shortSituation { $0.lastDropCaches = Int64.max }, verdict: .run(.dropCaches)),
+              situation: shortSituation { $0.lastDropCaches = wall(Int64.max) }, verdict: .run(.dropCaches)),
     PolicyRow(name: "hostile: interval Int64.max", mode: .auto,
-              situation: shortSituation { $0.lastDropCaches = now - 1; $0.dropCachesIntervalSeconds = Int64.max },
-              verdict: .stop(.rateLimited(last: now - 1, nextAllowed: Int64.max))),
+              situation: shortSituation { $0.lastDropCaches = wall(now - 1); $0.dropCachesIntervalSeconds = Int64.max },
+              verdict: .stop(.rateLimited(.wallClock(last: now - 1, nextAllowed: Int64.max, because: .noBootStamp)))),
+    // rate limit on the boot clock (the rows of dropCachesLimit below)
+    PolicyRow(name: "boot clock: 599 s ago this boot, wall clock stepped forward 3 h", mode: .auto,
+              situation: shortSituation { $0.lastDropCaches = stamp(now - 3 * 3600, bootAgoMilliseconds: 599_000) },
+              verdict: .stop(.rateLimited(.bootClock(elapsedMilliseconds: 599_000, intervalSeconds: 600)))),
+    PolicyRow(name: "boot clock: 600 s ago this boot, wall clock stepped back 5 min", mode: .auto,
+              situation: shortSituation { $0.lastDropCaches = stamp(now + 300, bootAgoMilliseconds: 600_000) }, verdict: .run(.dropCaches)),
     // the run's deadline
     PolicyRow(name: "deadline: 4999 ms is too little for drop_caches", mode: .auto, situation: shortSituation { $0.remainingMilliseconds = 4_999 },
               verdict: .stop(.noTimeLeft(.dropCaches, remainingMilliseconds: 4_999))),
@@ -110,8 +117,8 @@ func stamp(_ epochSeconds: Int64, bootAgoMilliseconds: Int64, boot: BootID = boo
     PolicyRow(name: "hostile: deadline already passed", mode: .auto, situation: shortSituation { $0.remainingMilliseconds = -20_000 },
               verdict: .stop(.noTimeLeft(.dropCaches, remainingMilliseconds: -20_000))),
     PolicyRow(name: "rate limit is reported before the deadline", mode: .auto,
-              situation: shortSituation { $0.lastDropCaches = now; $0.remainingMilliseconds = 0 },
-              verdict: .stop(.rateLimited(last: now, nextAllowed: now + 600))),
+              situation: shortSituation { $0.lastDropCaches = wall(now); $0.remainingMilliseconds = 0 },
+              verdict: .stop(.rateLimited(.wallClock(last: now, nextAllowed: now + 600, because: .noBootStamp)))),
 ])
 func escalationPolicy(row: PolicyRow) {
     #expect(nextEscalation(mode: row.mode, situation: row.situation, tried: row.tried) == row.verdict)
@@ -129,8 +136,8 @@ struct PlanRow: Sendable, CustomTestStringConvertible {
 @Test("dry-run plan: the steps that would run if none changed anything", arguments: [
     PlanRow(name: "auto with reaper", mode: .auto, situation: shortSituation { $0.reaperPresent = true }, steps: [.reaper, .dropCaches], stop: .exhausted),
     PlanRow(name: "auto with reaper, drop_caches rate limited", mode: .auto,
-            situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = now - 1 }, steps: [.reaper],
-            stop: .rateLimited(last: now - 1, nextAllowed: now + 599)),
+            situation: shortSituation { $0.reaperPresent = true; $0.lastDropCaches = wall(now - 1) }, steps: [.reaper],
+            stop: .rateLimited(.wallClock(last: now - 1, nextAllowed: now + 599, because: .noBootStamp))),
     PlanRow(name: "auto without reaper", mode: .auto, situation: shortSituation(), steps: [.dropCaches], stop: .exhausted),
     PlanRow(name: "off", mode: .off, situation: shortSituation(), steps: [], stop: .disabled),
     PlanRow(name: "not short", mode: .auto, situation: shortSituation { $0.available = .gib(100) }, steps: [],
@@ -149,7 +156,8 @@ func quietStops() {
     #expect(EscalationStop.dyingBelowThreshold(bytes: 0, growthThreshold: 1).isQuiet)
     #expect(!EscalationStop.dyingUnknown.isQuiet)
     #expect(!EscalationStop.reaperAbsent.isQuiet)
-    #expect(!EscalationStop.rateLimited(last: 0, nextAllowed: 1).isQuiet)
+    #expect(!EscalationStop.rateLimited(.wallClock(last: 0, nextAllowed: 1, because: .noBootStamp)).isQuiet)
+    #expect(!EscalationStop.rateLimited(.bootClock(elapsedMilliseconds: 0, intervalSeconds: 600)).isQuiet)
     #expect(!EscalationStop.noTimeLeft(.dropCaches, remainingMilliseconds: 0).isQuiet)
     #expect(!EscalationStop.exhausted.isQuiet)
 }

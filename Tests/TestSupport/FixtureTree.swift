@@ -25,6 +25,8 @@ public final class FixtureTree: FakeRoot {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try write("proc/meminfo", Self.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        // Every real kernel has one; the drop_caches rate limit reads it.
+        try write("proc/sys/kernel/random/boot_id", FixtureTree.bootID + "\n")
         // The root and the target: no dying cgroups.
         try writeProcCgroups(memoryCgroups: target == nil ? 1 : 2)
         try write("cgroup/memory.usage_in_bytes", "\(rootUsage)\n")
@@ -63,6 +65,10 @@ public final class FixtureTree: FakeRoot {
 
             """)
     }
+
+    /// The fixture's `proc/sys/kernel/random/boot_id`, the same in every
+    /// tree: one fake boot.
+    public static let bootID = "6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d"
 
     /// Options that point the binary at this tree.
     public var arguments: [String] {

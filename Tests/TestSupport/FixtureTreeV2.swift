@@ -28,6 +28,8 @@ public final class FixtureTreeV2: FakeRoot {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try write("proc/meminfo", FixtureTree.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        // Every real kernel has one; the drop_caches rate limit reads it.
+        try write("proc/sys/kernel/random/boot_id", FixtureTree.bootID + "\n")
         try write("proc/self/mountinfo", Self.mountinfo(cgroup2At: cgroupRoot))
         try write("cgroup/cgroup.controllers", controllers + "\n")
         try setRoot(anon: rootAnon, file: rootFile, inactiveFile: rootInactiveFile)
