@@ -80,7 +80,8 @@ public enum ConfigFile {
                     "reaper, drop_caches = only that step; off = never."]
         case .dropCachesInterval:
             return ["echo 1 > /proc/sys/vm/drop_caches drops clean page cache node-wide:",
-                    "at most once per this long (at least 10s)."]
+                    "at most once per this long (at least 10s), timed on the boot clock,",
+                    "which wall-clock steps do not move (the wall clock only across a reboot)."]
         case .sysRoot:
             return ["Mount point of sysfs (kernel/mm/memcg_reaper/reap)."]
         case .pollInterval:
