@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# CI: the efficacy lab's quick mode (scripts/lab/efficacy.sh --quick, about
+# 90 s): scenario 1 (continuous reclaimable growth) with no agent and with
+# mon_memcg watch, on the real cgroup v1 memory controller, kubelet emulated.
+# Fails if watch lets kubelet see memory.available below the eviction
+# threshold where the no-agent arm did, or if the no-agent arm saw no
+# eviction at all (then the scenario proved nothing). Keeps the lab from
+# rotting; the full lab (docs/efficacy.md) is run by hand.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/ci/lib.sh
+export PATH="/opt/swift/usr/bin:$PATH"
+
+if [ "$(id -u)" != 0 ] || [ ! -e /sys/fs/cgroup/memory/memory.force_empty ]; then
+    skip_step "quick efficacy lab" "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"
+fi
+apt_install python3-matplotlib || fail "install python3-matplotlib" "apt-get failed (output above)"
+ok "python3-matplotlib installed"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-efficacy.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# The same build as 55-soak.sh: already there when that step ran.
+swift build -c release -Xswiftc -static-executable --product mon_memcg > "$work/build.log" 2>&1 \
+    || { tail -40 "$work/build.log"; fail "release build" "swift build failed (output above)"; }
+bin=$(swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg
+
+started=$(date +%s)
+set +e
+MON_MEMCG_BINARY=$bin scripts/lab/efficacy.sh --quick > "$work/lab.log" 2>&1
+status=$?
+set -e
+seconds=$(( $(date +%s) - started ))
+sed 's/^/   | /' "$work/lab.log"
+verdict=$(grep '^quick s1 rep 1:' "$work/lab.log" || true)
+if [ "$status" = 0 ] && [ -n "$verdict" ]; then
+    ok "quick efficacy lab in ${seconds} s: ${verdict#quick s1 rep 1: }"
+else
+    check_failed "quick efficacy lab" "scripts/lab/efficacy.sh --quick exited $status after ${seconds} s (output above)"
+fi
+# Its rule: every cgroup it made is gone.
+left=$(find /sys/fs/cgroup/memory -maxdepth 2 -type d -name 'mon_memcg-test-lab-*' | wc -l)
+if [ "$left" = 0 ]; then ok "the lab left no mon_memcg-test-lab-* cgroup"; else check_failed "cleanup" "$left mon_memcg-test-lab-* cgroups left"; fi
+finish

@@ -1,0 +1,551 @@
+"""The efficacy lab's driver: replays the original design's three test
+scenarios on this machine's real cgroup v1 memory controller under each arm,
+while a kubelet emulator samples memory.available. Run it through
+scripts/lab/efficacy.sh, which checks the machine first.
+
+One cell = one scenario under one arm, once. For each cell it writes, in
+the output directory: CELL.csv (the sampler's rows, see load.py `sample`),
+CELL.json (parameters, the agent's events and CPU time) and CELL.log (the
+agent's own log). metrics.py turns them into numbers; report.py into the
+table and the charts.
+
+Rules kept: every cgroup it creates is named mon_memcg-test-*; only
+processes it started are moved into them (each moves itself in before it
+execs); everything is removed on exit, failure and Ctrl-C included. The
+flusher arm and mon_memcg's dying-cgroup escalation write
+/proc/sys/vm/drop_caches, which is node-wide: the lab runs only when asked.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import metrics
+
+MOUNT = "/sys/fs/cgroup/memory"
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOAD = [sys.executable, os.path.join(HERE, "load.py")]
+ORIGINAL = os.path.join(HERE, "original.sh")
+MIB = 1 << 20
+GIB = 1 << 30
+POOL_FILE_MIB = 256
+SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
+
+ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "flusher"]
+SCENARIOS = ["s1", "s2", "s3"]
+TITLES = {
+    "s1": "continuous reclaimable growth",
+    "s2": "real usage near the threshold",
+    "s3": "busy writers and dying cgroups",
+}
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def read_int(path):
+    with open(path) as f:
+        return int(f.read().split()[0])
+
+
+def meminfo(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/meminfo has no {key}")
+
+
+def kubelet_available():
+    """memory.available as kubelet computes it on cgroup v1."""
+    usage = read_int(f"{MOUNT}/memory.usage_in_bytes")
+    inactive = 0
+    with open(f"{MOUNT}/memory.stat") as f:
+        for line in f:
+            if line.startswith("total_inactive_file "):
+                inactive = int(line.split()[1])
+    return meminfo("MemTotal") - max(0, usage - inactive)
+
+
+class Cgroups:
+    """The lab's own cgroups, removed in reverse order of creation."""
+
+    def __init__(self):
+        self.made = []
+        self.procs = []
+
+    def make(self, relative):
+        name = relative.rsplit("/", 1)[-1]
+        assert name.startswith("mon_memcg-test-"), relative
+        path = f"{MOUNT}/{relative}"
+        os.mkdir(path)
+        self.made.append(path)
+        return path
+
+    def spawn(self, cgroup, argv, env=None, stdout=subprocess.DEVNULL):
+        """Starts ARGV with itself moved into CGROUP before exec (None: it
+        stays in the lab's own cgroup)."""
+        def enter():
+            os.setsid()
+            if cgroup:
+                with open(f"{cgroup}/cgroup.procs", "w") as f:
+                    f.write(str(os.getpid()))
+        p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.DEVNULL,
+                             preexec_fn=enter, text=True)
+        self.procs.append(p)
+        return p
+
+    def kill_all(self):
+        for p in self.procs:
+            if p.returncode is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for p in self.procs:
+            if p.returncode is None:
+                try:
+                    p.wait(timeout=10)
+                except (subprocess.TimeoutExpired, ChildProcessError):
+                    pass
+        self.procs = []
+
+    def remove(self, path):
+        """Kills what is left in PATH (only the lab's processes were moved
+        there), empties it so no dying cgroup of ours stays charged, and
+        removes it, retrying while the last tasks exit."""
+        for _ in range(100):
+            if not os.path.isdir(path):
+                return
+            for child in os.listdir(path):
+                if child.startswith("mon_memcg-test-") and os.path.isdir(f"{path}/{child}"):
+                    self.remove(f"{path}/{child}")
+            try:
+                with open(f"{path}/cgroup.procs") as f:
+                    for pid in f.read().split():
+                        try:
+                            os.kill(int(pid), signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                with open(f"{path}/memory.force_empty", "w") as f:
+                    f.write("1")
+            except OSError:
+                pass
+            try:
+                os.rmdir(path)
+                return
+            except OSError:
+                time.sleep(0.1)
+        print(f"WARNING: could not remove {path}", file=sys.stderr)
+
+    def remove_all(self):
+        self.kill_all()
+        for path in reversed(self.made):
+            self.remove(path)
+        self.made = []
+
+
+class Agent:
+    """One arm's agent for one cell: started before the scenario, stopped
+    after it, with the CPU time of every process it ran (wait4's rusage:
+    the process and the children it waited for, kernel time included, so
+    the reclaim's own work in force_empty or drop_caches counts)."""
+
+    def __init__(self, arm, cell, lab):
+        self.arm, self.cell, self.lab = arm, cell, lab
+        self.cpu = 0.0
+        self.runs = 0
+        self.events = []  # {"t", "kind", ...}; log-derived ones come later
+        self.stop = threading.Event()
+        self.thread = None
+        self.watch = None
+
+    def env(self):
+        e = dict(os.environ, TZ="UTC", LC_ALL="C")
+        e.update(ORIGINAL_CGROUP=MOUNT, ORIGINAL_TARGET=self.lab.target_name,
+                 ORIGINAL_THRESH=str(self.lab.threshold), ORIGINAL_CHANGE=str(self.lab.growth),
+                 ORIGINAL_LOG=self.cell.log, ORIGINAL_LAST=self.cell.path("last"))
+        return e
+
+    def command(self):
+        if self.arm.startswith("original"):
+            return ["/bin/bash", ORIGINAL]
+        if self.arm == "timer":
+            return [self.lab.binary, "check", "--config", self.cell.config]
+        if self.arm == "flusher":
+            return ["/bin/sh", "-c", "echo 1 > /proc/sys/vm/drop_caches"]
+        raise ValueError(self.arm)
+
+    def spacing(self):
+        if self.arm == "original-70s":
+            return self.lab.rng.uniform(60.0, 80.0)
+        return 20.0
+
+    def start(self, t0):
+        self.t0 = t0
+        if self.arm == "none":
+            return
+        if self.arm == "watch":
+            self.watch = subprocess.Popen([self.lab.binary, "watch", "--config", self.cell.config],
+                                          env=self.env(), stdout=subprocess.DEVNULL,
+                                          stderr=open(self.cell.path("stderr"), "w"),
+                                          preexec_fn=os.setsid)
+            return
+        # A timer is not in phase with the scenario: its first run comes at
+        # a random point of its first spacing.
+        first = self.lab.rng.uniform(0.0, 70.0 if self.arm == "original-70s" else 20.0)
+        self.thread = threading.Thread(target=self.loop, args=(t0 + first,), daemon=True)
+        self.thread.start()
+
+    def run_once(self):
+        """One run the way systemd runs the oneshot: SIGTERM at
+        TimeoutStartSec. The flusher records what the drop freed."""
+        cached = meminfo("Cached") if self.arm == "flusher" else 0
+        began = time.monotonic()
+        p = subprocess.Popen(self.command(), env=self.env(), stdout=subprocess.DEVNULL,
+                             stderr=open(self.cell.path("stderr"), "a"), preexec_fn=os.setsid)
+        killed = None
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                p.returncode = status
+                break
+            now = time.monotonic()
+            if killed is None and (now - began >= SERVICE_TIMEOUT or self.stop.is_set()):
+                killed = "timeout" if now - began >= SERVICE_TIMEOUT else "cell end"
+                os.killpg(p.pid, signal.SIGTERM)
+            time.sleep(0.02)
+        self.cpu += usage.ru_utime + usage.ru_stime
+        self.runs += 1
+        t = began - self.t0
+        if self.arm == "flusher":
+            self.events.append({"t": t, "kind": "drop_caches",
+                                "freed": max(0, cached - meminfo("Cached"))})
+        if killed:
+            self.events.append({"t": time.monotonic() - self.t0, "kind": f"killed ({killed})"})
+        return began
+
+    def loop(self, first):
+        next_start = first
+        while not self.stop.is_set():
+            delay = next_start - time.monotonic()
+            if delay > 0 and self.stop.wait(delay):
+                break
+            began = self.run_once()
+            # OnUnitActiveSec counts from the last start; a run longer than
+            # the spacing is followed by the next one at once.
+            next_start = max(began + self.spacing(), time.monotonic())
+
+    def finish(self):
+        self.stop.set()
+        if self.thread:
+            self.thread.join()
+        if self.watch:
+            os.killpg(self.watch.pid, signal.SIGTERM)
+            _, status, usage = os.wait4(self.watch.pid, 0)
+            self.watch.returncode = status
+            self.cpu += usage.ru_utime + usage.ru_stime
+            self.runs = 1
+
+
+class Cell:
+    def __init__(self, out, scenario, arm, rep):
+        self.name = f"{scenario}-{arm}-r{rep}"
+        self.scenario, self.arm, self.rep = scenario, arm, rep
+        self.dir = out
+        self.log = self.path("log")
+        self.config = self.path("conf")
+
+    def path(self, suffix):
+        return os.path.join(self.dir, f"{self.name}.{suffix}")
+
+
+class Lab:
+    def __init__(self, args):
+        self.args = args
+        self.binary = args.binary
+        self.out = args.out
+        self.rng = random.Random(args.seed)
+        self.cg = Cgroups()
+        self.tag = str(os.getpid())
+        self.target_name = f"mon_memcg-test-lab-{self.tag}-target"
+        self.work = args.work
+        self.growth = GIB  # the original's default "change", mon_memcg's growth_threshold
+        self.rate = args.rate
+        self.durations = {"s1": args.s1_seconds, "s2": args.s2_seconds, "s3": args.s3_seconds}
+
+    # -- the machine's numbers -------------------------------------------
+    def calibrate(self):
+        samples = sorted(kubelet_available() for _ in range(5))
+        self.available0 = samples[2]
+        self.min_free = read_int("/proc/sys/vm/min_free_kbytes") * 1024
+        self.global_thresh = self.available0 - int(self.args.gap_gib * GIB)
+        self.threshold = self.global_thresh - self.min_free  # available_threshold
+        self.eviction = self.global_thresh - int(self.args.eviction_below_gib * GIB)
+        self.pool_mib = int(self.rate * self.durations["s1"] * 1.1)
+        self.pool_mib -= self.pool_mib % POOL_FILE_MIB
+        self.pool_mib += POOL_FILE_MIB
+        self.hot_mib = {"pod": 512, "session": 256}
+        self.dying = (self.args.dying, self.args.dying_mib)
+        self.writers = (self.args.writers, self.args.writer_slots, self.args.writer_mib)
+
+    def fits(self):
+        """Why the scenarios do not fit this machine, or None."""
+        hot = sum(self.hot_mib.values()) * MIB
+        if self.threshold <= 0:
+            return (f"available memory {self.available0} is below the lab's gap of "
+                    f"{self.args.gap_gib} GiB: nothing to reclaim before kubelet would evict")
+        floor = self.available0 - hot - self.rate * self.durations["s1"] * MIB
+        if floor < 2 * GIB:
+            return (f"scenario 1 would take available memory down to {floor // MIB} MiB "
+                    f"(start {self.available0 // MIB} MiB, {self.rate} MiB/s for "
+                    f"{self.durations['s1']} s): lower --rate or --s1-seconds")
+        n, slots, mib = self.writers
+        plateau = hot + self.dying[0] * self.dying[1] * MIB + n * slots * mib * MIB
+        if self.available0 - plateau < 2 * GIB:
+            return (f"scenario 3's page cache ({plateau // MIB} MiB) leaves less than 2 GiB "
+                    f"of {self.available0 // MIB} MiB available: fewer --writers or --dying")
+        anon = self.available0 - self.eviction + GIB
+        if self.available0 - anon < 2 * GIB:
+            return "scenario 2's anonymous memory would leave less than 2 GiB available"
+        disk = shutil.disk_usage(self.work).free
+        need = (self.pool_mib + sum(self.hot_mib.values()) + n * slots * mib) * MIB + 2 * GIB
+        if disk < need:
+            return f"{self.work} has {disk // MIB} MiB free, the lab's files need {need // MIB} MiB"
+        return None
+
+    def params(self):
+        n, slots, mib = self.writers
+        return {
+            "kernel": os.uname().release, "cores": os.cpu_count(),
+            "mem_total": meminfo("MemTotal"), "available_start": self.available0,
+            "min_free": self.min_free, "available_threshold": self.threshold,
+            "global_thresh": self.global_thresh, "eviction_threshold": self.eviction,
+            "growth_threshold": self.growth, "rate_mib_s": self.rate,
+            "durations_s": self.durations, "pool_mib": self.pool_mib,
+            "hot_mib": self.hot_mib, "dying": {"cgroups": self.dying[0], "mib_each": self.dying[1]},
+            "writers": {"count": n, "slots": slots, "mib_per_file": mib, "rate": "unlimited"},
+            "seed": self.args.seed, "reps": self.args.reps, "arms": self.args.arms,
+            "scenarios": self.args.scenarios, "binary": self.binary,
+            "flusher_interval_s": 20, "timer_interval_s": 20, "original_slow_spacing_s": [60, 80],
+            "kubelet_period_s": 10, "fine_period_s": self.args.fine,
+        }
+
+    # -- files -----------------------------------------------------------
+    def make_files(self):
+        """The pool scenario 1 reads, the bystanders' hot sets and the
+        sources of scenario 3's dying cgroups, written with O_DIRECT so
+        none of it is in the page cache (nor charged) when a cell starts."""
+        self.hot = {k: self.write_file(f"hot-{k}", v) for k, v in self.hot_mib.items()}
+        self.dying_files = [self.write_file(f"dying-{i}", self.dying[1]) for i in range(self.dying[0])]
+
+    def fresh_pool(self):
+        """Scenario 1's files, written anew for each cell: a reclaim leaves
+        shadow entries in a file's page cache, so re-reading last cell's
+        files would count as refaults and pass for collateral."""
+        shutil.rmtree(f"{self.work}/pool", ignore_errors=True)
+        os.makedirs(f"{self.work}/pool")
+        self.pool = [self.write_file(f"pool/{i}", POOL_FILE_MIB)
+                     for i in range(self.pool_mib // POOL_FILE_MIB)]
+
+    def write_file(self, name, mib):
+        path = f"{self.work}/{name}"
+        if not (os.path.exists(path) and os.path.getsize(path) == mib * MIB):
+            subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=4M", f"count={mib // 4}",
+                            "oflag=direct", "status=none"], check=True)
+        return path
+
+    # -- one cell --------------------------------------------------------
+    def write_config(self, cell):
+        with open(cell.config, "w") as f:
+            f.write("# written by scripts/lab/efficacy.py for one cell; the rest are defaults\n"
+                    f"available_threshold = {self.threshold}\n"
+                    f"growth_threshold = {self.growth}\n"
+                    f"target = {self.target_name}\n"
+                    f"cgroup_root = {MOUNT}\n"
+                    f"state_file = {cell.path('state')}\n"
+                    f"log_file = {cell.log}\n")
+        os.chmod(cell.config, 0o644)
+
+    def run_cell(self, cell):
+        for suffix in ("log", "state", "stderr", "last"):
+            if os.path.exists(cell.path(suffix)):
+                os.remove(cell.path(suffix))
+        self.write_config(cell)
+        if cell.scenario == "s1":
+            self.fresh_pool()
+        subprocess.run(["sync"])
+        target = self.cg.make(self.target_name)
+        session = self.cg.make(f"{self.target_name}/mon_memcg-test-session")
+        pod = self.cg.make(f"mon_memcg-test-lab-{self.tag}-pod")
+        pod_reader = self.cg.spawn(pod, LOAD + ["hotset", "2", self.hot["pod"]])
+        session_reader = self.cg.spawn(session, LOAD + ["hotset", "2", self.hot["session"]])
+        time.sleep(4)  # both hot sets read twice: active, charged
+        if cell.scenario == "s3":
+            self.make_dying(target)
+        duration = self.durations[cell.scenario]
+        available_start = kubelet_available()
+        agent = Agent(cell.arm, cell, self)
+        phase = self.rng.uniform(0.0, 10.0)
+        t0 = time.monotonic()
+        sampler = subprocess.Popen(LOAD + ["sample", cell.path("csv"), str(phase), str(self.args.fine),
+                                           str(duration), MOUNT, self.target_name,
+                                           str(pod_reader.pid), str(session_reader.pid)])
+        epoch0 = time.time()
+        if cell.arm == "watch":
+            agent.start(t0)  # a daemon is already running when trouble starts
+        self.start_load(cell.scenario, session, target, available_start)
+        if cell.arm != "watch":
+            agent.start(t0)
+        sampler.wait()
+        agent.finish()
+        self.cg.remove_all()
+        shutil.rmtree(f"{self.work}/writers", ignore_errors=True)
+        events = agent.events + metrics.log_events(cell.log, epoch0)
+        record = {"cell": cell.name, "scenario": cell.scenario, "arm": cell.arm, "rep": cell.rep,
+                  "phase": phase, "duration": duration, "available_start": available_start,
+                  "agent_cpu_s": agent.cpu, "agent_runs": agent.runs, "events": events,
+                  "params": self.params()}
+        with open(cell.path("json"), "w") as f:
+            json.dump(record, f, indent=1)
+        return record
+
+    def make_dying(self, target):
+        """Session cgroups removed while charged: each reads its file twice
+        (active cache), exits, and its cgroup is removed (dying)."""
+        for i, path in enumerate(self.dying_files):
+            c = self.cg.make(f"{self.target_name}/mon_memcg-test-dying-{i}")
+            p = self.cg.spawn(c, LOAD + ["readtwice", "100000", path], stdout=subprocess.PIPE)
+            p.stdout.readline()  # "done"
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            p.stdout.close()
+            for _ in range(50):
+                try:
+                    os.rmdir(c)
+                    self.cg.made.remove(c)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+    def start_load(self, scenario, session, target, available_start):
+        if scenario == "s1":
+            self.cg.spawn(session, LOAD + ["readtwice", str(self.rate)] + self.pool)
+        elif scenario == "s2":
+            # Just above global thresh, then past it (between it and the
+            # eviction threshold), a little more (a skip: change too small),
+            # then released (mem usage decline).
+            room = (available_start - self.global_thresh) / GIB
+            below = (self.global_thresh - self.eviction) / GIB
+            a = max(0.0, room - 0.5)
+            b = room + 0.4 * below
+            c = room + 0.7 * below
+            d = self.durations["s2"]
+            plan = f"0:{a:.3f},{d * 0.22:.1f}:{b:.3f},{d * 0.45:.1f}:{c:.3f},{d * 0.7:.1f}:0"
+            self.cg.spawn(session, LOAD + ["anon", plan])
+        elif scenario == "s3":
+            n, slots, mib = self.writers
+            live = self.cg.make(f"{self.target_name}/mon_memcg-test-live")
+            for w in range(n):
+                self.cg.spawn(live, LOAD + ["writer", f"{self.work}/writers/{w}", str(slots), str(mib), "0"])
+
+    # -- the whole run ---------------------------------------------------
+    def cells(self):
+        """Arms interleaved: each repetition of a scenario takes the arms in
+        another order, so a drift of the machine does not fall on one arm."""
+        order = []
+        for rep in range(1, self.args.reps + 1):
+            for scenario in self.args.scenarios:
+                arms = list(self.args.arms)
+                k = (rep - 1) % len(arms)
+                order += [(scenario, arm, rep) for arm in arms[k:] + arms[:k]]
+        return order
+
+    def run(self):
+        os.makedirs(self.out, exist_ok=True)
+        self.calibrate()
+        problem = self.fits()
+        if problem:
+            print(f"efficacy lab: refused: {problem}", file=sys.stderr)
+            return 3
+        p = self.params()
+        log(f"kernel {p['kernel']}, {p['cores']} cores, MemTotal {p['mem_total'] // MIB} MiB, "
+            f"available at start {self.available0 // MIB} MiB")
+        log(f"mon_memcg available_threshold {self.threshold} (global thresh {self.global_thresh} = "
+            f"{self.args.gap_gib} GiB below the start), eviction threshold {self.eviction} "
+            f"(memory.available<{self.eviction // MIB}Mi, {self.args.eviction_below_gib} GiB below global thresh)")
+        log(f"scenarios {self.args.scenarios} ({self.durations}), arms {self.args.arms}, "
+            f"{self.args.reps} repetition(s), seed {self.args.seed}")
+        log(f"writing the lab's files in {self.work} (scenario 1's pool of {self.pool_mib} MiB: anew for each cell)")
+        self.make_files()
+        with open(os.path.join(self.out, "params.json"), "w") as f:
+            json.dump(p, f, indent=1)
+        cells = self.cells()
+        for i, (scenario, arm, rep) in enumerate(cells, 1):
+            cell = Cell(self.out, scenario, arm, rep)
+            record = self.run_cell(cell)
+            m = metrics.cell_metrics(record, metrics.load_samples(cell.path("csv")))
+            log(f"{i}/{len(cells)} {cell.name}: {m['evictions']} would-be evictions of "
+                f"{m['kubelet_samples']}, {m['below_eviction_s']:.1f} s below eviction, "
+                f"{m['below_thresh_s']:.1f} s below global thresh, min {m['min_available'] // MIB} MiB, "
+                f"{m['reclaims']} reclaims, {m['drops']} drop_caches, cpu {m['agent_cpu_s']:.2f} s")
+            time.sleep(self.args.settle)
+        return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--work", required=True, help="a directory on a disk-backed file system")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--rate", type=float, default=200.0, help="scenario 1's MiB/s of active page cache")
+    ap.add_argument("--gap-gib", type=float, default=4.0, help="global thresh below the starting available memory")
+    ap.add_argument("--eviction-below-gib", type=float, default=1.0)
+    ap.add_argument("--s1-seconds", type=float, default=40)
+    ap.add_argument("--s2-seconds", type=float, default=36)
+    ap.add_argument("--s3-seconds", type=float, default=60)
+    ap.add_argument("--dying", type=int, default=6)
+    ap.add_argument("--dying-mib", type=int, default=512)
+    ap.add_argument("--writers", type=int, default=32)
+    ap.add_argument("--writer-slots", type=int, default=24)
+    ap.add_argument("--writer-mib", type=int, default=8)
+    ap.add_argument("--fine", type=float, default=0.1, help="the fine sampler's period, s")
+    ap.add_argument("--settle", type=float, default=2.0)
+    args = ap.parse_args()
+    args.arms = [a for a in args.arms.split(",") if a]
+    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    for a in args.arms:
+        if a not in ARMS:
+            ap.error(f"unknown arm {a!r}: one of {', '.join(ARMS)}")
+    for s in args.scenarios:
+        if s not in SCENARIOS:
+            ap.error(f"unknown scenario {s!r}: one of {', '.join(SCENARIOS)}")
+    lab = Lab(args)
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return lab.run()
+    except KeyboardInterrupt:
+        print("efficacy lab: interrupted; removing its cgroups", file=sys.stderr)
+        return 130
+    finally:
+        lab.cg.remove_all()
+        shutil.rmtree(f"{lab.work}/writers", ignore_errors=True)
+        shutil.rmtree(f"{lab.work}/pool", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The efficacy lab's workloads and its sampler, each run as its own process
+(`/usr/bin/python3 scripts/lab/load.py KIND ...`) so the driver can put it in
+a cgroup before it starts and kill it as a whole.
+
+Kinds:
+  readtwice RATE_MIB FILE...   read each file twice (the second read makes
+                               its pages active: kubelet counts them), at
+                               RATE_MIB MiB/s of new page cache, then idle
+  hotset PERIOD FILE           re-read FILE every PERIOD seconds: a workload
+                               whose cache a reclaim can cost (collateral)
+  anon PLAN                    hold anonymous memory by a plan
+                               "t0:GiB,t1:GiB,..." (seconds since start)
+  writer DIR SLOTS MIB RATE    write MIB MiB to the next of SLOTS files, read
+                               it back twice, RATE files per second at most
+                               (0: no limit)
+  sample OUT PHASE PERIOD ...  the sampler (see `sample`)
+"""
+import mmap
+import os
+import signal
+import sys
+import time
+
+CHUNK = 1 << 20
+PAGE = 4096
+
+
+def read_whole(path):
+    with open(path, "rb", buffering=0) as f:
+        while f.read(CHUNK):
+            pass
+
+
+def readtwice(rate_mib, files):
+    """Turns out active page cache at a steady rate, file by file."""
+    started = time.monotonic()
+    done_mib = 0.0
+    for path in files:
+        read_whole(path)
+        read_whole(path)
+        done_mib += os.path.getsize(path) / CHUNK
+        ahead = started + done_mib / rate_mib - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+    print("done", flush=True)
+    signal.pause()  # the cache stays charged until the driver ends us
+
+
+def hotset(period, path):
+    while True:
+        t0 = time.monotonic()
+        read_whole(path)
+        read_whole(path)
+        time.sleep(max(0.0, period - (time.monotonic() - t0)))
+
+
+def anon(plan):
+    """Anonymous memory by plan: each step resizes what is held."""
+    steps = []
+    for item in plan.split(","):
+        t, gib = item.split(":")
+        steps.append((float(t), float(gib)))
+    started = time.monotonic()
+    held = []
+    size = 0
+    block = 64 * CHUNK
+    for at, gib in steps:
+        time.sleep(max(0.0, started + at - time.monotonic()))
+        want = int(gib * (1 << 30)) // block
+        while len(held) > want:
+            held.pop().close()
+        while len(held) < want:
+            m = mmap.mmap(-1, block, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            m.write(b"\x01" * block)  # touch every page: charged now
+            held.append(m)
+        size = len(held) * block
+        print(f"anon {at:.1f} s: {size} bytes", flush=True)
+    signal.pause()
+
+
+def writer(directory, slots, mib, rate):
+    """One of the busy writers: new data, read back twice (active), in a
+    ring of SLOTS files so the page cache it can hold is bounded."""
+    os.makedirs(directory, exist_ok=True)
+    data = os.urandom(CHUNK)
+    n = 0
+    while True:
+        t0 = time.monotonic()
+        path = os.path.join(directory, f"w{n % slots}")
+        with open(path, "wb", buffering=0) as f:
+            for _ in range(mib):
+                f.write(data)
+        read_whole(path)
+        read_whole(path)
+        n += 1
+        if rate > 0:  # 0: as fast as it can, like the original's cp loops
+            time.sleep(max(0.0, 1.0 / rate - (time.monotonic() - t0)))
+
+
+def stat_fields(path, names):
+    values = dict.fromkeys(names, 0)
+    try:
+        with open(path) as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key in values:
+                    values[key] = int(value)
+    except OSError:
+        pass
+    return values
+
+
+def read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def read_bytes_of(pid):
+    """Bytes a process made the block layer fetch (/proc/PID/io
+    read_bytes): a cache miss that a refault counter may not see."""
+    if pid <= 0:
+        return 0
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("read_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def sample(out, phase, period, duration, mount, target, pids):
+    """Fine samples every PERIOD s, and kubelet's: every 10 s from PHASE s,
+    each computed as kubelet does on cgroup v1:
+      memory.available = MemTotal - max(0, root usage_in_bytes - root total_inactive_file)
+    Columns: t (s since start), kubelet (1 on kubelet's sample), available,
+    root usage, root inactive file, target rss+cache, target and node
+    workingset_refault_file, bystanders' read_bytes, memory cgroups counted
+    by /proc/cgroups (dying ones included)."""
+    memtotal = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                memtotal = int(line.split()[1]) * 1024
+    started = time.monotonic()
+    next_fine = started
+    next_kubelet = started + phase
+    end = started + duration
+    with open(out, "w") as o:
+        o.write("t,kubelet,available,root_usage,root_inactive_file,target_usage,"
+                "target_refault_file,node_refault_file,bystander_read_bytes,memory_cgroups\n")
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                break
+            kubelet = now >= next_kubelet
+            if kubelet:
+                next_kubelet += 10.0
+            usage = read_int(f"{mount}/memory.usage_in_bytes")
+            root = stat_fields(f"{mount}/memory.stat", ("total_inactive_file",))
+            inactive = root["total_inactive_file"]
+            available = memtotal - max(0, usage - inactive)
+            t = stat_fields(f"{mount}/{target}/memory.stat",
+                            ("total_rss", "total_cache", "total_workingset_refault_file"))
+            node = stat_fields("/proc/vmstat", ("workingset_refault_file",))
+            bystanders = sum(max(0, read_bytes_of(p)) for p in pids)
+            cgroups = -1
+            with open("/proc/cgroups") as f:
+                for line in f:
+                    if line.startswith("memory\t"):
+                        cgroups = int(line.split()[2])
+            o.write(f"{now - started:.3f},{int(kubelet)},{available},{usage},{inactive},"
+                    f"{t['total_rss'] + t['total_cache']},{t['total_workingset_refault_file']},"
+                    f"{node['workingset_refault_file']},{bystanders},{cgroups}\n")
+            next_fine += period
+            wake = min(next_fine, next_kubelet)
+            delay = wake - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elif next_fine < time.monotonic():
+                next_fine = time.monotonic()  # fell behind: do not burst
+
+
+def main(argv):
+    kind = argv[1]
+    if kind == "readtwice":
+        readtwice(float(argv[2]), argv[3:])
+    elif kind == "hotset":
+        hotset(float(argv[2]), argv[3])
+    elif kind == "anon":
+        anon(argv[2])
+    elif kind == "writer":
+        writer(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    elif kind == "sample":
+        out, phase, period, duration, mount, target = argv[2:8]
+        pids = [int(p) for p in argv[8:]]
+        sample(out, float(phase), float(period), float(duration), mount, target, pids)
+    else:
+        sys.exit(f"load.py: unknown kind {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,145 @@
+"""The efficacy lab's numbers, from a cell's samples (CELL.csv), its record
+(CELL.json) and its agent's log: pure functions, so report.py can redo
+them from the committed CSVs."""
+import calendar
+import csv
+import re
+import statistics
+import time
+
+PAGE = 4096
+COLLATERAL_WINDOW = 60.0  # "the minute after each reclaim"
+
+LINE = re.compile(r"^(\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4})     (.*)$")
+CURRENT = re.compile(r"^mem usage: CURRENT (-?\d+) LAST (-?\d+) CHANGE (-?\d+)$")
+AFTER = re.compile(r"^mem usage total_rss\+total_cache (\d+)$")
+TOOK = re.compile(r"^reclaim took ([\d.]+) s, freed (-?\d+) bytes$")
+INTERRUPTED = re.compile(r"^reclaim interrupted after ([\d.]+) s, current (\d+), freed (-?\d+) bytes \((.*)\)$")
+ESCALATION = re.compile(r"^dying reclaim (drop_caches|reaper): (wrote|write of 1)")
+DECLINE = re.compile(r"^mem usage decline, change last usage mem (\d+) -> (\d+)$")
+
+
+def log_events(path, epoch0):
+    """Reclaims, skips, declines and dying-cgroup escalations in a log in
+    the original script's format (the original and mon_memcg both write
+    it), with t in seconds since the cell began (date(1) has 1 s steps)."""
+    events = []
+    pending = None
+
+    def flush():
+        nonlocal pending
+        if pending:
+            events.append(pending)
+        pending = None
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return events
+    for raw in lines:
+        m = LINE.match(raw)
+        if not m:
+            continue
+        t = calendar.timegm(time.strptime(m.group(1), "%a %b %d %H:%M:%S UTC %Y")) - epoch0
+        text = m.group(2)
+        if c := CURRENT.match(text):
+            flush()
+            pending = {"t": t, "kind": "reclaim", "before": int(c.group(1)), "freed": None}
+        elif text.startswith("change is too small") and pending:
+            pending["kind"] = "skip"
+            flush()
+        elif (a := AFTER.match(text)) and pending:
+            pending["freed"] = pending["before"] - int(a.group(1))
+        elif (k := TOOK.match(text)) and pending:
+            pending["freed"], pending["took"] = int(k.group(2)), float(k.group(1))
+            flush()
+        elif (i := INTERRUPTED.match(text)) and pending:
+            pending["freed"], pending["took"] = int(i.group(3)), float(i.group(1))
+            pending["interrupted"] = i.group(4)
+            flush()
+        elif e := ESCALATION.match(text):
+            flush()
+            events.append({"t": t, "kind": e.group(1)})
+        elif d := DECLINE.match(text):
+            flush()
+            events.append({"t": t, "kind": "decline", "from": int(d.group(1)), "to": int(d.group(2))})
+    flush()
+    return events
+
+
+def load_samples(path):
+    cols = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            for k, v in row.items():
+                cols.setdefault(k, []).append(float(v) if k == "t" else int(v))
+    return cols
+
+
+def seconds_below(t, values, limit, period):
+    total = 0.0
+    for i, v in enumerate(values):
+        if v < limit:
+            total += (t[i + 1] - t[i]) if i + 1 < len(t) else period
+    return total
+
+
+def delta_in(t, counter, windows):
+    """What COUNTER grew by while inside any window (union, not sum)."""
+    total = 0
+    for i in range(1, len(t)):
+        if counter[i] < 0 or counter[i - 1] < 0:
+            continue
+        if any(a <= t[i] <= b for a, b in windows):
+            total += max(0, counter[i] - counter[i - 1])
+    return total
+
+
+def growth(counter):
+    good = [c for c in counter if c >= 0]
+    return max(0, good[-1] - good[0]) if good else 0
+
+
+ACTIONS = ("reclaim", "drop_caches", "reaper")
+
+
+def cell_metrics(record, s):
+    p = record["params"]
+    t, avail = s["t"], s["available"]
+    period = p["fine_period_s"]
+    events = record["events"]
+    kubelet = [a for a, k in zip(avail, s["kubelet"]) if k]
+    windows = [(e["t"], e["t"] + COLLATERAL_WINDOW) for e in events if e["kind"] in ACTIONS]
+    freed = sum(e.get("freed") or 0 for e in events if e["kind"] in ACTIONS)
+    return {
+        "kubelet_samples": len(kubelet),
+        "evictions": sum(1 for a in kubelet if a < p["eviction_threshold"]),
+        "below_eviction_s": seconds_below(t, avail, p["eviction_threshold"], period),
+        "below_thresh_s": seconds_below(t, avail, p["global_thresh"], period),
+        "min_available": min(avail),
+        "reclaims": sum(1 for e in events if e["kind"] == "reclaim"),
+        "skips": sum(1 for e in events if e["kind"] == "skip"),
+        "drops": sum(1 for e in events if e["kind"] == "drop_caches"),
+        "freed": freed,
+        "agent_cpu_s": record["agent_cpu_s"],
+        "target_refault_after": delta_in(t, s["target_refault_file"], windows) * PAGE,
+        "node_refault_after": delta_in(t, s["node_refault_file"], windows) * PAGE,
+        "reread_after": delta_in(t, s["bystander_read_bytes"], windows),
+        "target_refault_total": growth(s["target_refault_file"]) * PAGE,
+        "node_refault_total": growth(s["node_refault_file"]) * PAGE,
+        "reread_total": growth(s["bystander_read_bytes"]),
+    }
+
+
+def spread(values):
+    """(median, min, max) of one metric over the repetitions."""
+    return statistics.median(values), min(values), max(values)
+
+
+def aggregate(rows):
+    """rows: [(record, metrics)] -> {(scenario, arm): {metric: [values by rep]}}"""
+    table = {}
+    for record, m in rows:
+        cell = table.setdefault((record["scenario"], record["arm"]), {})
+        for k, v in m.items():
+            cell.setdefault(k, []).append(v)
+    return table
