@@ -17,6 +17,14 @@ fi
 apt_install python3-matplotlib || fail "install python3-matplotlib" "apt-get failed (output above)"
 ok "python3-matplotlib installed"
 
+# The lab's pure numbers first (log parsing, windows, seconds below).
+if /usr/bin/python3 -m unittest discover -s scripts/lab -p 'test_*.py' > /tmp/mon_memcg-ci-lab-unit.log 2>&1; then
+    ok "lab metrics tables ($(grep -o 'Ran [0-9]* tests' /tmp/mon_memcg-ci-lab-unit.log))"
+else
+    cat /tmp/mon_memcg-ci-lab-unit.log; check_failed "lab metrics tables" "unittest failed (output above)"
+fi
+rm -f /tmp/mon_memcg-ci-lab-unit.log
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-efficacy.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # The same build as 55-soak.sh: already there when that step ran.

@@ -32,7 +32,8 @@ def log_events(path, epoch0):
             events.append(pending)
         pending = None
     try:
-        lines = open(path).read().splitlines()
+        with open(path) as f:
+            lines = f.read().splitlines()
     except OSError:
         return events
     for raw in lines:
