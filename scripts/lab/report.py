@@ -57,6 +57,11 @@ def reps(values):
     return ", ".join(str(v) for v in values)
 
 
+def measured(table, scenario):
+    """(arm, its metrics) for the arms this run measured, in ARM_ORDER."""
+    return [(arm, table[(scenario, arm)]) for arm in ARM_ORDER if (scenario, arm) in table]
+
+
 def tables(rows, params):
     table = metrics.aggregate([(r, m) for r, _, m in rows])
     out = []
@@ -77,10 +82,7 @@ def tables(rows, params):
         out.append("| arm | would-be evictions | s below eviction | s below global thresh | min available GiB "
                    "| reclaims | drop_caches | freed GiB | agent CPU s |")
         out.append("|---|---|---|---|---|---|---|---|---|")
-        for arm in ARM_ORDER:
-            c = table.get((scenario, arm))
-            if not c:
-                continue
+        for arm, c in measured(table, scenario):
             out.append(f"| {ARM_WORDS[arm]} | {reps(c['evictions'])} | {fmt(c['below_eviction_s'])} "
                        f"| {fmt(c['below_thresh_s'])} | {fmt(c['min_available'], GIB, 2)} "
                        f"| {fmt(c['reclaims'], digits=0)} | {fmt(c['drops'], digits=0)} "
@@ -90,10 +92,7 @@ def tables(rows, params):
         out.append("")
         out.append("| arm | target refaults | node refaults | bystanders' disk re-reads | whole cell: node refaults | whole cell: re-reads |")
         out.append("|---|---|---|---|---|---|")
-        for arm in ARM_ORDER:
-            c = table.get((scenario, arm))
-            if not c:
-                continue
+        for arm, c in measured(table, scenario):
             out.append(f"| {ARM_WORDS[arm]} | {fmt(c['target_refault_after'], MIB, 0)} "
                        f"| {fmt(c['node_refault_after'], MIB, 0)} | {fmt(c['reread_after'], MIB, 0)} "
                        f"| {fmt(c['node_refault_total'], MIB, 0)} | {fmt(c['reread_total'], MIB, 0)} |")
@@ -131,11 +130,12 @@ def chart(rows, params, scenario, path):
         ax.set_title(f"{ARM_WORDS[arm]}: would-be evictions {', '.join(map(str, ev))}", fontsize=9, loc="left")
         ax.set_ylabel("GiB", fontsize=8)
         ax.tick_params(labelsize=8)
-    axes[-1, 0].set_xlabel("seconds since the scenario began (green: reclaim, purple: drop_caches)", fontsize=8)
+    axes[-1, 0].set_xlabel("seconds since the scenario began (green: a reclaim, purple: a drop_caches,"
+                           " each at the second of its log line)", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=7, ncol=2)
+    fig.legend(handles, labels, loc="lower center", fontsize=7, ncol=4, frameon=False)
     fig.suptitle(f"{TITLES[scenario]}: memory.available as kubelet computes it", fontsize=10, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
