@@ -208,11 +208,25 @@ try:
         if warm is None and hups >= 1 and crossings:
             warm = (mono(), *proc_numbers(daemon.pid))
         time.sleep(0.05)
+    # The churn ends first: while sessions keep charging pages, a
+    # force_empty can run on (it returns only once the target is empty),
+    # and a daemon inside a reclaim holds its force_empty descriptor open.
+    # The end numbers are taken once it is between checks again (at most
+    # 20 s later), so an fd counted is one that stayed, not one in use.
+    stop.set()
+    churner.join(timeout=5)
+    def idle():
+        with open(f"{work}/daemon.err") as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("trace ")]
+        woken = [i for i, l in enumerate(lines) if " wake " in l]
+        checked = [i for i, l in enumerate(lines) if " checked " in l]
+        return not woken or (checked and checked[-1] > woken[-1])
+    settle_until = mono() + 20.0
+    while daemon.poll() is None and not idle() and mono() < settle_until:
+        time.sleep(0.1)
     end_numbers = (mono(), *proc_numbers(daemon.pid)) if daemon.poll() is None else None
     if warm is None and end_numbers:
         warm = (start, *proc_numbers(daemon.pid))
-    stop.set()
-    churner.join(timeout=5)
     daemon.send_signal(signal.SIGTERM)
     status = daemon.wait(timeout=30)
     elapsed = mono() - start
@@ -220,7 +234,16 @@ try:
     # Reclaim decisions, from the daemon's trace (CLOCK_MONOTONIC ms).
     err.seek(0)
     trace = err.read()
-    reclaims = [float(m.group(1)) / 1000 for m in re.finditer(r"^trace (\d+) checked reclaim", trace, re.M)]
+    # A decision counts from the wake-up that led to it: a check that
+    # decided "reclaim" and was still in force_empty when the crossing
+    # ended (session churn keeps it going) answered that crossing too.
+    reclaims, woke = [], None
+    for m in re.finditer(r"^trace (\d+) (wake|checked) (\S+)", trace, re.M):
+        if m.group(2) == "wake":
+            woke = float(m.group(1)) / 1000
+        elif m.group(3) == "reclaim":
+            reclaims.append(woke if woke is not None else float(m.group(1)) / 1000)
+            woke = None
     real = [c for c in crossings if c[2]]
     missed = [c for c in real if not any(c[0] <= r <= c[1] + 1.0 for r in reclaims)]
     logs = sorted(p for p in os.listdir(work) if p.startswith("mon_memcg.log"))
