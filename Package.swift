@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "mon_memcg", targets: ["mon_memcg"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         // Pure policy: parsing text, Bytes, the kubelet formula, the original
