@@ -36,7 +36,11 @@ name=$(rpmspec "${macros[@]}" -q --srpm --qf '%{name}' "$spec")
 version=$(rpmspec "${macros[@]}" -q --srpm --qf '%{version}' "$spec")
 top=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-rpmbuild.XXXXXX")
 trap 'rm -rf "$top"' EXIT
-mkdir -p "$top"/{SOURCES,stage} "$out"
+mkdir -p "$top"/{SOURCES,stage,tmp} "$out"
+# SwiftPM and rpm leave lock files named after their paths in TMPDIR
+# (`_tmp_mon_memcg-rpmbuild.…lock`): keep them in the build's own tree, which
+# goes with it.
+export TMPDIR=$top/tmp
 
 if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
     echo "build-rpm: note: uncommitted changes are not in the package (it is built from HEAD $(git -C "$repo" rev-parse --short HEAD))" >&2

@@ -603,13 +603,12 @@ final class FaultHost: @unchecked Sendable {
     /// A shared object whose write(2) fails with MON_MEMCG_FAULT_ERRNO for
     /// a descriptor whose path ends with MON_MEMCG_FAULT_SUFFIX: how a
     /// kernel file refuses a write, without a kernel that does.
-    /// Built once per test process into a temp dir, then renamed to one
-    /// shared path, so runs do not pile up copies.
+    /// Built once per test process into its own temp dir, which is removed
+    /// when the process exits, so no run leaves a copy behind.
     static let shim: String? = {
-        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-test-fault-shim.so").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-fault-shim-\(getpid())")
+        let dir = URL(fileURLWithPath: shimDirectory())
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        atexit { try? FileManager.default.removeItem(atPath: shimDirectory()) }
         let source = dir.appendingPathComponent("shim.c").path
         let object = dir.appendingPathComponent("shim.so").path
         let code = """
@@ -639,10 +638,16 @@ final class FaultHost: @unchecked Sendable {
             """
         guard (try? code.write(toFile: source, atomically: true, encoding: .utf8)) != nil else { return nil }
         for cc in ["/usr/bin/cc", "/opt/swift/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: cc) {
-            if sh("'\(cc)' -shared -fPIC -O1 -o '\(object)' '\(source)' -ldl") == 0, rename(object, shared) == 0 { return shared }
+            if sh("'\(cc)' -shared -fPIC -O1 -o '\(object)' '\(source)' -ldl") == 0 { return object }
         }
         return nil
     }()
+
+    /// Derived from the pid alone, so the exit handler (a C function
+    /// pointer, which cannot capture) finds the same directory.
+    static func shimDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-test-fault-shim-\(getpid())").path
+    }
 }
 
 struct FaultError: Error, CustomStringConvertible {
