@@ -7,48 +7,49 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file.", valueName: "path"))
     var config: String?
 
-    @Option(name: .customLong("available-threshold"), help: ArgumentHelp("Overrides available_threshold (default 4G).", valueName: "size"))
+    @Option(name: .setting(.availableThreshold), help: .setting(.availableThreshold))
     var availableThreshold: String?
 
-    @Option(name: .customLong("growth-threshold"), help: ArgumentHelp("Overrides growth_threshold (default 1G).", valueName: "size"))
+    @Option(name: .setting(.growthThreshold), help: .setting(.growthThreshold))
     var growthThreshold: String?
 
-    @Option(name: .long, help: ArgumentHelp("Overrides target, relative to cgroup_root (default user.slice).", valueName: "cgroup"))
+    @Option(name: .setting(.target), help: .setting(.target))
     var target: String?
 
-    @Option(name: .customLong("cgroup-root"), help: ArgumentHelp("Overrides cgroup_root (default: the memory controller's mount from /proc/self/mountinfo, v1 or v2).", valueName: "path"))
+    @Option(name: .setting(.cgroupRoot), help: .setting(.cgroupRoot))
     var cgroupRoot: String?
 
-    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Overrides proc_root (default /proc).", valueName: "path"))
+    @Option(name: .setting(.procRoot), help: .setting(.procRoot))
     var procRoot: String?
 
-    @Option(name: .customLong("state-file"), help: ArgumentHelp("Overrides state_file (default /var/lib/mon_memcg/state).", valueName: "path"))
+    @Option(name: .setting(.stateFile), help: .setting(.stateFile))
     var stateFile: String?
 
-    @Option(name: .customLong("log-file"), help: ArgumentHelp("Overrides log_file (default /var/log/mon_memcg.log).", valueName: "path"))
+    @Option(name: .setting(.logFile), help: .setting(.logFile))
     var logFile: String?
 
-    @Option(name: .customLong("reclaim-timeout"), help: ArgumentHelp("Overrides reclaim_timeout (default 45s).", valueName: "duration"))
+    @Option(name: .setting(.reclaimTimeout), help: .setting(.reclaimTimeout))
     var reclaimTimeout: String?
 
-    @Option(name: .customLong("dying-reclaim"), help: ArgumentHelp("Overrides dying_reclaim: auto, reaper, drop_caches or off (default auto).", valueName: "mode"), completion: .list(DyingReclaimMode.allCases.map(\.rawValue)))
+    @Option(name: .setting(.dyingReclaim), help: .setting(.dyingReclaim), completion: .list(ConfigKey.dyingReclaim.setting.choices ?? []))
     var dyingReclaim: String?
 
-    @Option(name: .customLong("drop-caches-interval"), help: ArgumentHelp("Overrides drop_caches_interval (default 10m).", valueName: "duration"))
+    @Option(name: .setting(.dropCachesInterval), help: .setting(.dropCachesInterval))
     var dropCachesInterval: String?
 
-    @Option(name: .customLong("sys-root"), help: ArgumentHelp("Overrides sys_root (default /sys).", valueName: "path"))
+    @Option(name: .setting(.sysRoot), help: .setting(.sysRoot))
     var sysRoot: String?
-    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Overrides poll_interval (default 5s; watch only).", valueName: "duration"))
+
+    @Option(name: .setting(.pollInterval), help: .setting(.pollInterval))
     var pollInterval: String?
 
-    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Overrides metrics_file (default off).", valueName: "path"))
+    @Option(name: .setting(.metricsFile), help: .setting(.metricsFile))
     var metricsFile: String?
 
-    @Option(name: .customLong("reclaim-amount"), help: ArgumentHelp("Overrides reclaim_amount: auto, all or deficit (default auto).", valueName: "mode"))
+    @Option(name: .setting(.reclaimAmount), help: .setting(.reclaimAmount))
     var reclaimAmount: String?
 
-    @Option(name: .customLong("reclaim-margin"), help: ArgumentHelp("Overrides reclaim_margin (default 256M; reclaim_amount deficit only).", valueName: "size"))
+    @Option(name: .setting(.reclaimMargin), help: .setting(.reclaimMargin))
     var reclaimMargin: String?
 
     /// The file and overrides these options ask for.
@@ -72,4 +73,17 @@ struct SharedOptions: ParsableArguments {
         ]
         return SettingsRequest(configPath: config, values: values.compactMapValues { $0 })
     }
+}
+
+extension ArgumentHelp {
+    /// The help of the option that overrides `key`, from its descriptor:
+    /// the default is written once, where the setting is described.
+    static func setting(_ key: ConfigKey) -> ArgumentHelp {
+        ArgumentHelp(key.setting.optionHelp, valueName: key.setting.valueName)
+    }
+}
+
+extension NameSpecification {
+    /// The option that overrides `key`: the key with dashes.
+    static func setting(_ key: ConfigKey) -> NameSpecification { .customLong(key.optionName) }
 }
