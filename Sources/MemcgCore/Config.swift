@@ -110,12 +110,12 @@ public struct Config: Equatable, Sendable {
         return String(value.drop(while: { $0 == "/" }))
     }
 
-    static func absolutePath(_ value: String, key: ConfigKey, isFile: Bool = false) throws(ParseError) -> String {
-        guard value.hasPrefix("/") else { throw ParseError("\(key.rawValue) \"\(value)\" must be an absolute path") }
-        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("\(key.rawValue) contains control characters") }
+    static func absolutePath(_ value: String, name: String, isFile: Bool = false) throws(ParseError) -> String {
+        guard value.hasPrefix("/") else { throw ParseError("\(name) \"\(value)\" must be an absolute path") }
+        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("\(name) contains control characters") }
         var path = value
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        if isFile, path == "/" { throw ParseError("\(key.rawValue) must name a file, not /") }
+        if isFile, path == "/" { throw ParseError("\(name) must name a file, not /") }
         return path
     }
 }

@@ -6,6 +6,9 @@
 /// value; the descriptor only writes it out.
 public struct SettingDescriptor: Sendable {
     public let key: ConfigKey
+    /// The key in the file (`available_threshold`); the option is it with
+    /// dashes.
+    public let name: String
     /// The word `--help` shows for the value, and the unit docs name.
     public let valueName: String
     /// The words the value may be, when the set is closed.
@@ -24,22 +27,21 @@ public struct SettingDescriptor: Sendable {
     private let exact: @Sendable (Config) -> String?
     private let short: @Sendable (Config) -> String?
 
-    init<Value>(_ key: ConfigKey, _ path: WritableKeyPath<Config, Value> & Sendable, _ syntax: SettingSyntax<Value>,
+    init<Value>(_ key: ConfigKey, _ name: String, _ path: WritableKeyPath<Config, Value> & Sendable, _ syntax: SettingSyntax<Value>,
                 meaning: [String], optionNote: String? = nil, scope: String? = nil,
                 unsetMeaning: (@Sendable (Config) -> String)? = nil) {
         self.key = key
+        self.name = name
         self.valueName = syntax.valueName
         self.choices = syntax.choices
         self.meaning = meaning
         self.optionNote = optionNote
         self.scope = scope
         self.unsetMeaning = unsetMeaning
-        apply = { config, text throws(ParseError) in config[keyPath: path] = try syntax.parse(text, key, config) }
+        apply = { config, text throws(ParseError) in config[keyPath: path] = try syntax.parse(text, name, config) }
         exact = { syntax.exact($0[keyPath: path]) }
         short = { syntax.short($0[keyPath: path]) }
     }
-
-    public var name: String { key.rawValue }
 
     /// Reads `text` (already trimmed) into `config`, validating it.
     public func set(_ config: inout Config, to text: String) throws(ParseError) {

@@ -1,6 +1,6 @@
 /// How one kind of value is written, in the file and on the command line:
 /// read from text (validated, failing closed) and written back. Each
-/// setting's descriptor picks one; the messages name the setting's key.
+/// setting's descriptor picks one; the messages name the setting.
 public struct SettingSyntax<Value>: Sendable {
     /// The word `--help` shows for the value (`<size>`), and the unit the
     /// documentation names.
@@ -9,7 +9,7 @@ public struct SettingSyntax<Value>: Sendable {
     public let choices: [String]?
     /// The text is already trimmed. The config is the one being built:
     /// a target's hint names the cgroup_root set before it.
-    let parse: @Sendable (_ text: String, _ key: ConfigKey, _ config: Config) throws(ParseError) -> Value
+    let parse: @Sendable (_ text: String, _ name: String, _ config: Config) throws(ParseError) -> Value
     /// Exact, as `mon_memcg config` prints it, so its output reads back
     /// unchanged (sizes in bytes). nil: unset, nothing can be written.
     let exact: @Sendable (Value) -> String?
@@ -17,7 +17,7 @@ public struct SettingSyntax<Value>: Sendable {
     let short: @Sendable (Value) -> String?
 
     init(valueName: String, choices: [String]? = nil,
-         parse: @escaping @Sendable (String, ConfigKey, Config) throws(ParseError) -> Value,
+         parse: @escaping @Sendable (String, String, Config) throws(ParseError) -> Value,
          exact: @escaping @Sendable (Value) -> String?,
          short: (@Sendable (Value) -> String?)? = nil) {
         self.valueName = valueName
@@ -41,9 +41,9 @@ extension SettingSyntax where Value == Int64 {
     /// `rule` says the bounds (and why) in the refusal.
     static func duration(allowed: @escaping @Sendable (Int64) -> Bool, rule: String) -> Self {
         Self(valueName: "duration",
-             parse: { text, key, _ throws(ParseError) in
+             parse: { text, name, _ throws(ParseError) in
                  let ms = try Units.parseDurationMilliseconds(text)
-                 guard allowed(ms) else { throw ParseError("\(key.rawValue) \(text) must be \(rule)") }
+                 guard allowed(ms) else { throw ParseError("\(name) \(text) must be \(rule)") }
                  return ms
              },
              exact: { $0 % 1000 == 0 ? "\($0 / 1000)s" : "\($0)ms" },
@@ -56,8 +56,8 @@ extension SettingSyntax where Value == String {
     /// taken as it is (`-`: standard output).
     static func path(isFile: Bool = false, literal: String? = nil) -> Self {
         Self(valueName: "path",
-             parse: { text, key, _ throws(ParseError) in
-                 text == literal ? text : try Config.absolutePath(text, key: key, isFile: isFile)
+             parse: { text, name, _ throws(ParseError) in
+                 text == literal ? text : try Config.absolutePath(text, name: name, isFile: isFile)
              },
              exact: { $0 })
     }
@@ -74,8 +74,8 @@ extension SettingSyntax where Value == String? {
     /// An absolute path, or `off` (also empty): nil.
     static var pathOrOff: Self {
         Self(valueName: "path",
-             parse: { text, key, _ throws(ParseError) in
-                 text.isEmpty || text == "off" ? nil : try Config.absolutePath(text, key: key, isFile: true)
+             parse: { text, name, _ throws(ParseError) in
+                 text.isEmpty || text == "off" ? nil : try Config.absolutePath(text, name: name, isFile: true)
              },
              exact: { $0 ?? "off" })
     }
@@ -84,7 +84,7 @@ extension SettingSyntax where Value == String? {
     /// only the absence of the key.
     static var pathOrUnset: Self {
         Self(valueName: "path",
-             parse: { text, key, _ throws(ParseError) in try Config.absolutePath(text, key: key) },
+             parse: { text, name, _ throws(ParseError) in try Config.absolutePath(text, name: name) },
              exact: { $0 })
     }
 }
@@ -94,9 +94,9 @@ extension SettingSyntax where Value: RawRepresentable & CaseIterable & Sendable,
     static var mode: Self {
         let names = Value.allCases.map(\.rawValue)
         return Self(valueName: "mode", choices: names,
-                    parse: { text, key, _ throws(ParseError) in
+                    parse: { text, name, _ throws(ParseError) in
                         guard let mode = Value(rawValue: text) else {
-                            throw ParseError("\(key.rawValue) \"\(text.prefix(40))\" is not one of \(names.joined(separator: ", "))")
+                            throw ParseError("\(name) \"\(text.prefix(40))\" is not one of \(names.joined(separator: ", "))")
                         }
                         return mode
                     },
