@@ -25,9 +25,9 @@ public enum ConfigKey: CaseIterable, Sendable {
                 optionNote: "relative to cgroup_root")
         case .cgroupRoot:
             SettingDescriptor(self, "cgroup_root", \.cgroupRootSetting, .pathOrUnset, meaning: [
-                "Mount point of the cgroup v1 memory controller, or of cgroup2. Set, it is",
-                "used as given (a v1 mount on a cgroup v2 node fails every check); leave it",
-                "unset and the memory controller, v1 or v2, is found in /proc/self/mountinfo."],
+                "Mount point of the cgroup v1 memory controller, or of cgroup2. Unset by",
+                "default: the memory controller, v1 or v2, is found in /proc/self/mountinfo.",
+                "Set, it is used as given: a v1 mount on a cgroup v2 node fails every check."],
                 unsetMeaning: { "the memory controller is found in \($0.procRoot)/self/mountinfo" })
         case .procRoot:
             SettingDescriptor(self, "proc_root", \.procRoot, .path(), meaning: [

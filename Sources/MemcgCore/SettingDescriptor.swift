@@ -55,13 +55,10 @@ public struct SettingDescriptor: Sendable {
     /// What an unset value means (nil for a setting that is never unset).
     public func unsetText(_ config: Config) -> String? { unsetMeaning?(config) }
 
-    /// The built-in default as a person writes it (`4G`, `10m`); for a
-    /// setting unset by default, what that means, in parentheses, which no
-    /// value can be mistaken for.
-    public var defaultText: String {
-        let defaults = Config()
-        return short(defaults) ?? "(unset: \(unsetText(defaults) ?? ""))"
-    }
+    /// The built-in default as a person writes it (`4G`, `10m`); `(unset)`,
+    /// which no value can be mistaken for, for a setting unset by default
+    /// (its meaning says what unset does).
+    public var defaultText: String { short(Config()) ?? "(unset)" }
 
     /// The default as the option help and the docs table say it.
     public var defaultWords: String {

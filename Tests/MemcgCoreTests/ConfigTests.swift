@@ -83,7 +83,8 @@ struct ConfigTests {
         let setting = ConfigKey.cgroupRoot.setting
         #expect(!Config().cgroupRootIsSet)
         #expect(setting.text(Config()) == nil)
-        #expect(setting.defaultText == "(unset: the memory controller is found in /proc/self/mountinfo)")
+        #expect(setting.defaultText == "(unset)")
+        #expect(setting.meaning.joined(separator: " ").contains("Unset by default: the memory controller, v1 or v2, is found in /proc/self/mountinfo."))
         #expect(setting.optionHelp.contains("(default unset: the memory controller is found in /proc/self/mountinfo)"))
         #expect(!ConfigFile.defaultText().contains("cgroup_root = /"))
         var c = Config()
