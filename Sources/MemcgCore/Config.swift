@@ -1,4 +1,6 @@
-/// Every setting of the tool. Defaults are the original script's.
+/// Every setting of the tool. Defaults are the original script's, written
+/// here once; each setting's name, syntax and meaning are its descriptor's
+/// (`ConfigKey.setting`).
 public struct Config: Equatable, Sendable {
     public var availableThreshold: Bytes = .gib(4)
     public var growthThreshold: Bytes = .gib(1)

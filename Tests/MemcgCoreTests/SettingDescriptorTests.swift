@@ -24,9 +24,12 @@ struct SettingDescriptorTests {
         reclaim_margin = 1000
         """
 
-    @Test("names are unique, the file's snake case, and name the option")
+    @Test("names are the contract, unique, the file's snake case, and name the option")
     func names() {
         let names = ConfigKey.allCases.map(\.rawValue)
+        #expect(names == ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file",
+                          "log_file", "reclaim_timeout", "dying_reclaim", "drop_caches_interval", "sys_root",
+                          "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin"])
         #expect(Set(names).count == names.count)
         for key in ConfigKey.allCases {
             #expect(key.rawValue.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.rawValue)")
