@@ -7,83 +7,70 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file.", valueName: "path"))
     var config: String?
 
-    @Option(name: .setting(.availableThreshold), help: .setting(.availableThreshold))
-    var availableThreshold: String?
+    @Option(setting: .availableThreshold)
+    var availableThreshold: SettingsRequest.Override?
 
-    @Option(name: .setting(.growthThreshold), help: .setting(.growthThreshold))
-    var growthThreshold: String?
+    @Option(setting: .growthThreshold)
+    var growthThreshold: SettingsRequest.Override?
 
-    @Option(name: .setting(.target), help: .setting(.target))
-    var target: String?
+    @Option(setting: .target)
+    var target: SettingsRequest.Override?
 
-    @Option(name: .setting(.cgroupRoot), help: .setting(.cgroupRoot))
-    var cgroupRoot: String?
+    @Option(setting: .cgroupRoot)
+    var cgroupRoot: SettingsRequest.Override?
 
-    @Option(name: .setting(.procRoot), help: .setting(.procRoot))
-    var procRoot: String?
+    @Option(setting: .procRoot)
+    var procRoot: SettingsRequest.Override?
 
-    @Option(name: .setting(.stateFile), help: .setting(.stateFile))
-    var stateFile: String?
+    @Option(setting: .stateFile)
+    var stateFile: SettingsRequest.Override?
 
-    @Option(name: .setting(.logFile), help: .setting(.logFile))
-    var logFile: String?
+    @Option(setting: .logFile)
+    var logFile: SettingsRequest.Override?
 
-    @Option(name: .setting(.reclaimTimeout), help: .setting(.reclaimTimeout))
-    var reclaimTimeout: String?
+    @Option(setting: .reclaimTimeout)
+    var reclaimTimeout: SettingsRequest.Override?
 
-    @Option(name: .setting(.dyingReclaim), help: .setting(.dyingReclaim), completion: .list(ConfigKey.dyingReclaim.setting.choices ?? []))
-    var dyingReclaim: String?
+    @Option(setting: .dyingReclaim, completion: .list(ConfigKey.dyingReclaim.setting.choices ?? []))
+    var dyingReclaim: SettingsRequest.Override?
 
-    @Option(name: .setting(.dropCachesInterval), help: .setting(.dropCachesInterval))
-    var dropCachesInterval: String?
+    @Option(setting: .dropCachesInterval)
+    var dropCachesInterval: SettingsRequest.Override?
 
-    @Option(name: .setting(.sysRoot), help: .setting(.sysRoot))
-    var sysRoot: String?
+    @Option(setting: .sysRoot)
+    var sysRoot: SettingsRequest.Override?
 
-    @Option(name: .setting(.pollInterval), help: .setting(.pollInterval))
-    var pollInterval: String?
+    @Option(setting: .pollInterval)
+    var pollInterval: SettingsRequest.Override?
 
-    @Option(name: .setting(.metricsFile), help: .setting(.metricsFile))
-    var metricsFile: String?
+    @Option(setting: .metricsFile)
+    var metricsFile: SettingsRequest.Override?
 
-    @Option(name: .setting(.reclaimAmount), help: .setting(.reclaimAmount))
-    var reclaimAmount: String?
+    @Option(setting: .reclaimAmount)
+    var reclaimAmount: SettingsRequest.Override?
 
-    @Option(name: .setting(.reclaimMargin), help: .setting(.reclaimMargin))
-    var reclaimMargin: String?
+    @Option(setting: .reclaimMargin)
+    var reclaimMargin: SettingsRequest.Override?
 
-    /// The file and overrides these options ask for.
+    /// The file and overrides these options ask for. Each setting option
+    /// holds its key with its value, so the overrides are the values of
+    /// every such option, found as the argument parser finds the options
+    /// (by reflection): no second list of them to keep in step.
     var settings: SettingsRequest {
-        let values: [ConfigKey: String?] = [
-            .availableThreshold: availableThreshold,
-            .growthThreshold: growthThreshold,
-            .target: target,
-            .cgroupRoot: cgroupRoot,
-            .procRoot: procRoot,
-            .stateFile: stateFile,
-            .logFile: logFile,
-            .reclaimTimeout: reclaimTimeout,
-            .dyingReclaim: dyingReclaim,
-            .dropCachesInterval: dropCachesInterval,
-            .sysRoot: sysRoot,
-            .pollInterval: pollInterval,
-            .metricsFile: metricsFile,
-            .reclaimAmount: reclaimAmount,
-            .reclaimMargin: reclaimMargin,
-        ]
-        return SettingsRequest(configPath: config, values: values.compactMapValues { $0 })
+        let overrides = Mirror(reflecting: self).children.compactMap { ($0.value as? Option<SettingsRequest.Override?>)?.wrappedValue }
+        let values = Dictionary(overrides.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return SettingsRequest(configPath: config, values: values)
     }
 }
 
-extension ArgumentHelp {
-    /// The help of the option that overrides `key`, from its descriptor:
-    /// the default is written once, where the setting is described.
-    static func setting(_ key: ConfigKey) -> ArgumentHelp {
-        ArgumentHelp(key.setting.optionHelp, valueName: key.setting.valueName)
+extension Option where Value == SettingsRequest.Override? {
+    /// The option that overrides `key`: its name, help and value name from
+    /// the key's descriptor (the default is written once, where the setting
+    /// is described); its value, unparsed, goes with the key to the
+    /// settings, which validate it as they do the file's.
+    init(setting key: ConfigKey, completion: CompletionKind? = nil) {
+        let setting = key.setting
+        self.init(name: .customLong(key.optionName), help: ArgumentHelp(setting.optionHelp, valueName: setting.valueName),
+                  completion: completion, transform: { SettingsRequest.Override(key: key, value: $0) })
     }
-}
-
-extension NameSpecification {
-    /// The option that overrides `key`: the key with dashes.
-    static func setting(_ key: ConfigKey) -> NameSpecification { .customLong(key.optionName) }
 }
