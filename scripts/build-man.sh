@@ -54,11 +54,14 @@ for c in $commands; do
         on && /^[^ ]/ { on = 0 }
         !on { next }
         /^  -/ {
+            # The option is its names and <value>; the help starts after
+            # it. Splitting on two spaces instead put the words of a help
+            # that follows a 23-column option after one space (--reclaim-amount
+            # <mode> Overrides ...) into the option itself.
             if (opt != "") print opt "\t" desc
             line = $0; sub(/^  /, "", line)
-            n = index(line, "  ")
-            if (n) { opt = substr(line, 1, n - 1); desc = substr(line, n); sub(/^ +/, "", desc) }
-            else { opt = line; desc = "" }
+            match(line, /^(-[A-Za-z], )?--[a-z][a-z-]*( <[^>]+>)?/)
+            opt = substr(line, 1, RLENGTH); desc = substr(line, RLENGTH + 1); sub(/^ +/, "", desc)
             next
         }
         /^ +[^ ]/ { d = $0; sub(/^ +/, "", d); desc = desc (desc == "" ? "" : " ") d; next }

@@ -1,15 +1,19 @@
-/// Every setting of the tool. Defaults are the original script's.
+/// Every setting of the tool. Defaults are the original script's, written
+/// here once; each setting's name, syntax and meaning are its descriptor's
+/// (`ConfigKey.setting`).
 public struct Config: Equatable, Sendable {
     public var availableThreshold: Bytes = .gib(4)
     public var growthThreshold: Bytes = .gib(1)
     /// Target cgroup, relative to `cgroupRoot`.
     public var target = "user.slice"
     /// The cgroup v1 memory controller mount or the cgroup v2 mount. Every
-    /// cgroup path derives from it.
+    /// cgroup path derives from it. Unset by default (`cgroupRootIsSet`
+    /// false): this value is then only the v1 mount that words and hints
+    /// fall back on, never a default a check uses.
     public var cgroupRoot = "/sys/fs/cgroup/memory"
-    /// False while `cgroupRoot` is the default: the kernel layer then finds
-    /// the memory controller in `proc_root/self/mountinfo` (v1 or v2).
-    /// Set, it is used as given and only probed for its version.
+    /// False while cgroup_root is unset: the kernel layer then finds the
+    /// memory controller in `proc_root/self/mountinfo` (v1 or v2). Set, it
+    /// is used as given and only probed for its version.
     public var cgroupRootIsSet = false
     /// Where procfs is mounted. Every /proc path derives from it.
     public var procRoot = "/proc"
@@ -54,72 +58,30 @@ public struct Config: Equatable, Sendable {
     /// the command-line options both come through here, so they cannot
     /// disagree on what is valid.
     public mutating func set(_ key: ConfigKey, to raw: String) throws(ParseError) {
-        let value = raw.trimmingBlanks()
-        switch key {
-        case .availableThreshold: availableThreshold = try Units.parseSize(value)
-        case .growthThreshold: growthThreshold = try Units.parseSize(value)
-        case .target: target = try Self.validTarget(value, cgroupRoot: cgroupRoot)
-        case .cgroupRoot:
-            cgroupRoot = try Self.absolutePath(value, key: key)
-            cgroupRootIsSet = true
-        case .procRoot: procRoot = try Self.absolutePath(value, key: key)
-        case .stateFile: stateFile = try Self.absolutePath(value, key: key, isFile: true)
-        case .logFile: logFile = value == "-" ? value : try Self.absolutePath(value, key: key, isFile: true)
-        case .reclaimTimeout:
-            let ms = try Units.parseDurationMilliseconds(value)
-            guard ms >= 100, ms < 60_000 else {
-                throw ParseError("reclaim_timeout \(value) must be between 100ms and 59s: the service's TimeoutStartSec=1min must never be what ends a run")
-            }
-            reclaimTimeoutMilliseconds = ms
-        case .dyingReclaim:
-            guard let mode = DyingReclaimMode(rawValue: value) else {
-                throw ParseError("dying_reclaim \"\(value.prefix(40))\" is not one of \(DyingReclaimMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            dyingReclaim = mode
-        case .dropCachesInterval:
-            let ms = try Units.parseDurationMilliseconds(value)
-            guard ms >= 10_000 else {
-                throw ParseError("drop_caches_interval \(value) must be at least 10s: drop_caches empties the page cache of the whole node")
-            }
-            dropCachesIntervalSeconds = ms / 1000
-        case .sysRoot: sysRoot = try Self.absolutePath(value, key: key)
-        case .pollInterval:
-            let ms = try Units.parseDurationMilliseconds(value)
-            guard ms >= 100, ms <= 3_600_000 else {
-                throw ParseError("poll_interval \(value) must be between 100ms and 60m")
-            }
-            pollIntervalMilliseconds = ms
-        case .metricsFile:
-            metricsFile = value.isEmpty || value == "off" ? nil : try Self.absolutePath(value, key: key, isFile: true)
-        case .reclaimAmount:
-            guard let mode = ReclaimAmountMode(rawValue: value) else {
-                throw ParseError("reclaim_amount \"\(value.prefix(40))\" is not one of \(ReclaimAmountMode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            reclaimAmount = mode
-        case .reclaimMargin: reclaimMargin = try Units.parseSize(value)
-        }
+        try key.setting.set(&self, to: raw.trimmingBlanks())
     }
 
     /// The value of one key as the config file would spell it; sizes in
-    /// bytes, so what `mon_memcg config` prints is exact.
+    /// bytes, so what `mon_memcg config` prints is exact. Empty for a key
+    /// that is unset (cgroup_root found in mountinfo).
     public func text(for key: ConfigKey) -> String {
-        switch key {
-        case .availableThreshold: "\(availableThreshold)"
-        case .growthThreshold: "\(growthThreshold)"
-        case .target: target
-        case .cgroupRoot: cgroupRoot
-        case .procRoot: procRoot
-        case .stateFile: stateFile
-        case .logFile: logFile
-        case .reclaimTimeout: reclaimTimeoutMilliseconds % 1000 == 0 ? "\(reclaimTimeoutMilliseconds / 1000)s" : "\(reclaimTimeoutMilliseconds)ms"
-        case .dyingReclaim: dyingReclaim.rawValue
-        case .dropCachesInterval: "\(dropCachesIntervalSeconds)s"
-        case .sysRoot: sysRoot
-        case .pollInterval: pollIntervalMilliseconds % 1000 == 0 ? "\(pollIntervalMilliseconds / 1000)s" : "\(pollIntervalMilliseconds)ms"
-        case .metricsFile: metricsFile ?? "off"
-        case .reclaimAmount: reclaimAmount.rawValue
-        case .reclaimMargin: "\(reclaimMargin)"
+        key.setting.text(self) ?? ""
+    }
+
+    /// cgroup_root as a setting: nil while it is found in mountinfo.
+    var cgroupRootSetting: String? {
+        get { cgroupRootIsSet ? cgroupRoot : nil }
+        set {
+            if let newValue { cgroupRoot = newValue }
+            cgroupRootIsSet = newValue != nil
         }
+    }
+
+    /// drop_caches_interval as the duration syntax reads it; whole seconds
+    /// are kept, as the state file's clock stamps are.
+    var dropCachesIntervalMilliseconds: Int64 {
+        get { dropCachesIntervalSeconds * 1000 }
+        set { dropCachesIntervalSeconds = newValue / 1000 }
     }
 
     /// A target is a relative path below the memory mount: no `..`, no `.`,
@@ -150,52 +112,12 @@ public struct Config: Equatable, Sendable {
         return String(value.drop(while: { $0 == "/" }))
     }
 
-    static func absolutePath(_ value: String, key: ConfigKey, isFile: Bool = false) throws(ParseError) -> String {
-        guard value.hasPrefix("/") else { throw ParseError("\(key.rawValue) \"\(value)\" must be an absolute path") }
-        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("\(key.rawValue) contains control characters") }
+    static func absolutePath(_ value: String, name: String, isFile: Bool = false) throws(ParseError) -> String {
+        guard value.hasPrefix("/") else { throw ParseError("\(name) \"\(value)\" must be an absolute path") }
+        guard value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { throw ParseError("\(name) contains control characters") }
         var path = value
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        if isFile, path == "/" { throw ParseError("\(key.rawValue) must name a file, not /") }
+        if isFile, path == "/" { throw ParseError("\(name) must name a file, not /") }
         return path
-    }
-}
-
-/// The configuration keys: a contract other tools and checks rely on.
-public enum ConfigKey: String, CaseIterable, Sendable {
-    case availableThreshold = "available_threshold"
-    case growthThreshold = "growth_threshold"
-    case target
-    case cgroupRoot = "cgroup_root"
-    case procRoot = "proc_root"
-    case stateFile = "state_file"
-    case logFile = "log_file"
-    case reclaimTimeout = "reclaim_timeout"
-    case dyingReclaim = "dying_reclaim"
-    case dropCachesInterval = "drop_caches_interval"
-    case sysRoot = "sys_root"
-    case pollInterval = "poll_interval"
-    case metricsFile = "metrics_file"
-    case reclaimAmount = "reclaim_amount"
-    case reclaimMargin = "reclaim_margin"
-
-    /// The default as it is written in the shipped config file.
-    public var defaultText: String {
-        switch self {
-        case .availableThreshold: "4G"
-        case .growthThreshold: "1G"
-        case .target: "user.slice"
-        case .cgroupRoot: "/sys/fs/cgroup/memory"
-        case .procRoot: "/proc"
-        case .stateFile: "/var/lib/mon_memcg/state"
-        case .logFile: "/var/log/mon_memcg.log"
-        case .reclaimTimeout: "45s"
-        case .dyingReclaim: "auto"
-        case .dropCachesInterval: "10m"
-        case .sysRoot: "/sys"
-        case .pollInterval: "5s"
-        case .metricsFile: "off"
-        case .reclaimAmount: "auto"
-        case .reclaimMargin: "256M"
-        }
     }
 }

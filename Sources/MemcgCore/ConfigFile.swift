@@ -41,70 +41,11 @@ public enum ConfigFile {
             "# and not writable by group or others.",
             "",
         ]
-        for key in ConfigKey.allCases {
-            lines.append(contentsOf: help(for: key).map { "# " + $0 })
-            lines.append("#\(key.rawValue) = \(key.defaultText)")
+        for setting in ConfigKey.allCases.map(\.setting) {
+            lines.append(contentsOf: setting.meaning.map { "# " + $0 })
+            lines.append("#\(setting.name) = \(setting.defaultText)")
             lines.append("")
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func help(for key: ConfigKey) -> [String] {
-        switch key {
-        case .availableThreshold:
-            return ["Reclaim when kubelet's available memory (MemTotal - (root usage -",
-                    "root total_inactive_file)) falls below this plus vm.min_free_kbytes."]
-        case .growthThreshold:
-            return ["Skip a reclaim unless the target's total_rss+total_cache grew by at",
-                    "least this much since the value recorded after the last reclaim."]
-        case .target:
-            return ["The cgroup to reclaim, relative to cgroup_root."]
-        case .cgroupRoot:
-            return ["Mount point of the cgroup v1 memory controller, or of cgroup2. Unset,",
-                    "the memory controller is found in /proc/self/mountinfo (v1 or v2)."]
-        case .procRoot:
-            return ["Mount point of procfs (meminfo, sys/vm/min_free_kbytes)."]
-        case .stateFile:
-            return ["Where the last recorded usage survives between runs; the run lock",
-                    "is this path plus \".lock\"."]
-        case .logFile:
-            return ["Where each event is appended, one line each, in the original script's format;",
-                    "- is standard output (a container's log)."]
-        case .reclaimTimeout:
-            return ["A reclaim still running after this long is interrupted, logged, and",
-                    "the run exits 6. Must stay below the service's TimeoutStartSec (1min)."]
-        case .dyingReclaim:
-            return ["When a reclaim leaves available memory short and dying (removed but",
-                    "still charged) cgroups below the target hold at least growth_threshold:",
-                    "auto = the memcg reaper if the kernel has it, then drop_caches;",
-                    "reaper, drop_caches = only that step; off = never."]
-        case .dropCachesInterval:
-            return ["echo 1 > /proc/sys/vm/drop_caches drops clean page cache node-wide:",
-                    "at most once per this long (at least 10s), timed on the boot clock,",
-                    "which wall-clock steps do not move (the wall clock only across a reboot)."]
-        case .sysRoot:
-            return ["Mount point of sysfs (kernel/mm/memcg_reaper/reap)."]
-        case .pollInterval:
-            return ["mon_memcg watch only: besides reacting to the kernel's threshold event,",
-                    "check at least this often (100ms to 60m)."]
-        case .metricsFile:
-            return ["After every check, write Prometheus text metrics to this file (e.g.",
-                    "/var/lib/node_exporter/textfile_collector/mon_memcg.prom), replaced",
-                    "atomically; off writes none. The service must be allowed to write",
-                    "its directory (ReadWritePaths=, see README)."]
-        case .reclaimAmount:
-            return ["How much one reclaim takes from the target:",
-                    "all = everything (v1: force_empty runs to the end, the original script);",
-                    "deficit = what available memory lacks below global thresh, plus",
-                    "reclaim_margin, then stop (v1: force_empty is interrupted once the",
-                    "target's usage has fallen to its working set, usage -",
-                    "total_inactive_file, minus that; v2: memory.reclaim of it);",
-                    "auto = all on cgroup v1, and on v2 memory.reclaim of the shortfall",
-                    "plus growth_threshold."]
-        case .reclaimMargin:
-            return ["reclaim_amount = deficit only: asked for beyond the shortfall, so the",
-                    "reclaim lifts available memory clear of global thresh (see",
-                    "docs/benchmarks.md for how much a stopped force_empty overshoots)."]
-        }
     }
 }

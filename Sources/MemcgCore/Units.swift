@@ -45,6 +45,22 @@ public enum Units {
         return ms
     }
 
+    /// A size as a person writes it: the largest of T, G, M, K that divides
+    /// it exactly (`4G`, `256M`), else bytes. Reads back to the same value.
+    static func sizeText(_ size: Bytes) -> String {
+        for (unit, factor) in [("T", Bytes.tebibyte), ("G", Bytes.gibibyte), ("M", Bytes.mebibyte), ("K", Bytes.kibibyte)]
+        where size.value != 0 && size.value % factor == 0 {
+            return "\(size.value / factor)\(unit)"
+        }
+        return "\(size)"
+    }
+
+    /// A duration as a person writes it: `10m`, `45s`, else `500ms`.
+    static func durationText(milliseconds ms: Int64) -> String {
+        if ms != 0, ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+    }
+
     /// `512M` → (`512`, `M`): the number, and the unit written after it.
     static func splitUnit(_ text: String) -> (digits: Substring, suffix: String) {
         var digits = Substring(text)

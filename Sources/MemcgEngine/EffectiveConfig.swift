@@ -4,11 +4,11 @@ import MemcgCore
 /// the file's own syntax, so the output can be saved as a file.
 public enum EffectiveConfig {
     public static func text(_ config: Config) -> String {
-        ConfigKey.allCases.map { key in
-            if key == .cgroupRoot, !config.cgroupRootIsSet {
-                return "# cgroup_root is unset: the memory controller is found in \(config.procRoot)/self/mountinfo\n"
+        ConfigKey.allCases.map(\.setting).map { setting in
+            guard let value = setting.text(config) else {
+                return "# \(setting.name) is unset: \(setting.unsetText(config) ?? "")\n"
             }
-            return "\(key.rawValue) = \(config.text(for: key))\n"
+            return "\(setting.name) = \(value)\n"
         }.joined()
     }
 }

@@ -18,11 +18,16 @@ struct Alive: ParsableCommand {
 
     @OptionGroup var options: SharedOptions
 
-    @Option(name: .customLong("max-age"), help: ArgumentHelp("Oldest heartbeat that still counts as alive (default 60s).", valueName: "duration"))
-    var maxAge = "60s"
+    /// A default value on the property would make the argument parser add
+    /// its own "(default: 60s)" after the one the help states in the
+    /// setting options' words; optional, the help says it once.
+    static let defaultMaxAge = "60s"
+
+    @Option(name: .customLong("max-age"), help: ArgumentHelp("Oldest heartbeat that still counts as alive (default \(Alive.defaultMaxAge)).", valueName: "duration"))
+    var maxAge: String?
 
     func run() throws {
-        let status = AliveProbe.run(options.settings, maxAge: maxAge, console: StandardStreams())
+        let status = AliveProbe.run(options.settings, maxAge: maxAge ?? Self.defaultMaxAge, console: StandardStreams())
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

@@ -7,69 +7,70 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file.", valueName: "path"))
     var config: String?
 
-    @Option(name: .customLong("available-threshold"), help: ArgumentHelp("Overrides available_threshold (default 4G).", valueName: "size"))
-    var availableThreshold: String?
+    @Option(setting: .availableThreshold)
+    var availableThreshold: SettingsRequest.Override?
 
-    @Option(name: .customLong("growth-threshold"), help: ArgumentHelp("Overrides growth_threshold (default 1G).", valueName: "size"))
-    var growthThreshold: String?
+    @Option(setting: .growthThreshold)
+    var growthThreshold: SettingsRequest.Override?
 
-    @Option(name: .long, help: ArgumentHelp("Overrides target, relative to cgroup_root (default user.slice).", valueName: "cgroup"))
-    var target: String?
+    @Option(setting: .target)
+    var target: SettingsRequest.Override?
 
-    @Option(name: .customLong("cgroup-root"), help: ArgumentHelp("Overrides cgroup_root (default: the memory controller's mount from /proc/self/mountinfo, v1 or v2).", valueName: "path"))
-    var cgroupRoot: String?
+    @Option(setting: .cgroupRoot)
+    var cgroupRoot: SettingsRequest.Override?
 
-    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Overrides proc_root (default /proc).", valueName: "path"))
-    var procRoot: String?
+    @Option(setting: .procRoot)
+    var procRoot: SettingsRequest.Override?
 
-    @Option(name: .customLong("state-file"), help: ArgumentHelp("Overrides state_file (default /var/lib/mon_memcg/state).", valueName: "path"))
-    var stateFile: String?
+    @Option(setting: .stateFile)
+    var stateFile: SettingsRequest.Override?
 
-    @Option(name: .customLong("log-file"), help: ArgumentHelp("Overrides log_file (default /var/log/mon_memcg.log).", valueName: "path"))
-    var logFile: String?
+    @Option(setting: .logFile)
+    var logFile: SettingsRequest.Override?
 
-    @Option(name: .customLong("reclaim-timeout"), help: ArgumentHelp("Overrides reclaim_timeout (default 45s).", valueName: "duration"))
-    var reclaimTimeout: String?
+    @Option(setting: .reclaimTimeout)
+    var reclaimTimeout: SettingsRequest.Override?
 
-    @Option(name: .customLong("dying-reclaim"), help: ArgumentHelp("Overrides dying_reclaim: auto, reaper, drop_caches or off (default auto).", valueName: "mode"), completion: .list(DyingReclaimMode.allCases.map(\.rawValue)))
-    var dyingReclaim: String?
+    @Option(setting: .dyingReclaim, completion: .list(ConfigKey.dyingReclaim.setting.choices ?? []))
+    var dyingReclaim: SettingsRequest.Override?
 
-    @Option(name: .customLong("drop-caches-interval"), help: ArgumentHelp("Overrides drop_caches_interval (default 10m).", valueName: "duration"))
-    var dropCachesInterval: String?
+    @Option(setting: .dropCachesInterval)
+    var dropCachesInterval: SettingsRequest.Override?
 
-    @Option(name: .customLong("sys-root"), help: ArgumentHelp("Overrides sys_root (default /sys).", valueName: "path"))
-    var sysRoot: String?
-    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Overrides poll_interval (default 5s; watch only).", valueName: "duration"))
-    var pollInterval: String?
+    @Option(setting: .sysRoot)
+    var sysRoot: SettingsRequest.Override?
 
-    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Overrides metrics_file (default off).", valueName: "path"))
-    var metricsFile: String?
+    @Option(setting: .pollInterval)
+    var pollInterval: SettingsRequest.Override?
 
-    @Option(name: .customLong("reclaim-amount"), help: ArgumentHelp("Overrides reclaim_amount: auto, all or deficit (default auto).", valueName: "mode"))
-    var reclaimAmount: String?
+    @Option(setting: .metricsFile)
+    var metricsFile: SettingsRequest.Override?
 
-    @Option(name: .customLong("reclaim-margin"), help: ArgumentHelp("Overrides reclaim_margin (default 256M; reclaim_amount deficit only).", valueName: "size"))
-    var reclaimMargin: String?
+    @Option(setting: .reclaimAmount)
+    var reclaimAmount: SettingsRequest.Override?
 
-    /// The file and overrides these options ask for.
+    @Option(setting: .reclaimMargin)
+    var reclaimMargin: SettingsRequest.Override?
+
+    /// The file and overrides these options ask for. Each setting option
+    /// holds its key with its value, so the overrides are the values of
+    /// every such option, found as the argument parser finds the options
+    /// (by reflection): no second list of them to keep in step.
     var settings: SettingsRequest {
-        let values: [ConfigKey: String?] = [
-            .availableThreshold: availableThreshold,
-            .growthThreshold: growthThreshold,
-            .target: target,
-            .cgroupRoot: cgroupRoot,
-            .procRoot: procRoot,
-            .stateFile: stateFile,
-            .logFile: logFile,
-            .reclaimTimeout: reclaimTimeout,
-            .dyingReclaim: dyingReclaim,
-            .dropCachesInterval: dropCachesInterval,
-            .sysRoot: sysRoot,
-            .pollInterval: pollInterval,
-            .metricsFile: metricsFile,
-            .reclaimAmount: reclaimAmount,
-            .reclaimMargin: reclaimMargin,
-        ]
-        return SettingsRequest(configPath: config, values: values.compactMapValues { $0 })
+        let overrides = Mirror(reflecting: self).children.compactMap { ($0.value as? Option<SettingsRequest.Override?>)?.wrappedValue }
+        let values = Dictionary(overrides.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return SettingsRequest(configPath: config, values: values)
+    }
+}
+
+extension Option where Value == SettingsRequest.Override? {
+    /// The option that overrides `key`: its name, help and value name from
+    /// the key's descriptor (the default is written once, where the setting
+    /// is described); its value, unparsed, goes with the key to the
+    /// settings, which validate it as they do the file's.
+    init(setting key: ConfigKey, completion: CompletionKind? = nil) {
+        let setting = key.setting
+        self.init(name: .customLong(key.optionName), help: ArgumentHelp(setting.optionHelp, valueName: setting.valueName),
+                  completion: completion, transform: { SettingsRequest.Override(key: key, value: $0) })
     }
 }

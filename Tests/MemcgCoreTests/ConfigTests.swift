@@ -67,12 +67,30 @@ struct ConfigTests {
         for key in ConfigKey.allCases {
             #expect(ConfigFile.defaultText().contains("#\(key.rawValue) = \(key.defaultText)"))
             var parsed = Config()
+            if key.setting.text(Config()) == nil {
+                // Unset by default (cgroup_root): what is shown is no value,
+                // and uncommented it is refused rather than taken as one.
+                #expect(throws: ParseError.self) { try parsed.set(key, to: key.defaultText) }
+                continue
+            }
             try parsed.set(key, to: key.defaultText)
-            var expected = Config()
-            // Written out, cgroup_root is used as given instead of found in mountinfo.
-            if key == .cgroupRoot { expected.cgroupRootIsSet = true }
-            #expect(parsed == expected, "default text of \(key.rawValue) must parse to the default")
+            #expect(parsed == Config(), "default text of \(key.rawValue) must parse to the default")
         }
+    }
+
+    @Test("cgroup_root is unset by default and said to be found in mountinfo, everywhere")
+    func cgroupRootUnset() throws {
+        let setting = ConfigKey.cgroupRoot.setting
+        #expect(!Config().cgroupRootIsSet)
+        #expect(setting.text(Config()) == nil)
+        #expect(setting.defaultText == "(unset)")
+        #expect(setting.meaning.joined(separator: " ").contains("Unset by default: the memory controller, v1 or v2, is found in /proc/self/mountinfo."))
+        #expect(setting.optionHelp.contains("(default unset: the memory controller is found in /proc/self/mountinfo)"))
+        #expect(!ConfigFile.defaultText().contains("cgroup_root = /"))
+        var c = Config()
+        try c.set(.cgroupRoot, to: "/sys/fs/cgroup/")
+        #expect(c.cgroupRootIsSet && c.cgroupRoot == "/sys/fs/cgroup")
+        #expect(setting.text(c) == "/sys/fs/cgroup")
     }
 
     struct Bad: CustomTestStringConvertible, Sendable {

@@ -14,7 +14,7 @@ struct ShippedConfigTests {
     func shippedEqualsDefault() throws {
         let shipped = try String(contentsOfFile: Self.shippedPath, encoding: .utf8)
         #expect(shipped == ConfigFile.defaultText(),
-                "regenerate \(Self.shippedPath) from ConfigFile.defaultText() (the Swift code is the source of truth)")
+                "regenerate it: mon_memcg config --defaults > packaging/mon_memcg.conf (the descriptors, ConfigKey.setting, are the source of truth)")
     }
 
     @Test("the shipped file parses to the built-in defaults")

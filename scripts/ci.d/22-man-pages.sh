@@ -66,6 +66,22 @@ for c in check status config watch; do
 done
 [ ${#missing[@]} = 0 ] && ok "every subcommand and every option of their --help in mon_memcg.8" \
     || check_failed "options in mon_memcg.8" "missing: ${missing[*]}"
+# Each option's line holds the option and its value only, the help on the
+# lines below (a help one space after its option was once taken into it);
+# only an option narrower than the indent (--json) has its help beside it,
+# at the help's column.
+bad=$(sed -n '/^OPTIONS/,/^CONFIGURATION/p' "$work/mon_memcg.8.txt" | grep -E '^ {7}-' \
+    | grep -vE '^ {7}(-[a-zA-Z], )?--[a-z][a-z-]*( [a-z]+)?$' | grep -vE '^ {7}-[^ ]{1,5} +[^ ]' || true)
+bad+=$(sed -n '/^OPTIONS/,/^CONFIGURATION/p' "$work/mon_memcg.8.txt" | grep -E '^ {7}-[^ ]{1,5} +[^ ]' \
+    | grep -vE '^.{14}[^ ]' || true)
+[ -z "$bad" ] && ok "every option line in mon_memcg.8's OPTIONS is the option alone" \
+    || check_failed "option lines in mon_memcg.8" "help text on the option's line: $bad"
+# Each default is stated once, in the option's own words.
+bad=$(awk '/^\.SH OPTIONS/ { on = 1; next } /^\.SH/ { on = 0 }
+    on && /^\.TP/ { if (n > 1) print entry; entry = ""; n = 0; next }
+    on { entry = entry " " $0; n += gsub(/\(default/, "&") }
+    END { if (n > 1) print entry }' "$work/mon_memcg.8")
+[ -z "$bad" ] && ok "no option states its default twice" || check_failed "defaults in mon_memcg.8" "stated twice: $bad"
 codes=$("$bin" --help | sed -n '/^EXIT STATUS/,/^$/p' | grep -oE '^  [0-9]+ ' | tr -d ' ' | tr '\n' ' ' || true)
 missing=()
 for code in $codes; do

@@ -1,0 +1,108 @@
+/// The configuration keys: a contract other tools and checks rely on.
+/// The order is the order of the shipped file, `mon_memcg config`, the
+/// option help and the docs; each key's name is in its descriptor.
+public enum ConfigKey: CaseIterable, Sendable {
+    case availableThreshold, growthThreshold, target, cgroupRoot, procRoot, stateFile, logFile
+    case reclaimTimeout, dyingReclaim, dropCachesInterval, sysRoot, pollInterval, metricsFile
+    case reclaimAmount, reclaimMargin
+
+    /// The one place a setting is described: where it lives in `Config`,
+    /// its name, its syntax and bounds, and what it means. Adding a key is
+    /// a case above, its `Config` property, and an arm here.
+    public var setting: SettingDescriptor {
+        switch self {
+        case .availableThreshold:
+            SettingDescriptor(self, "available_threshold", \.availableThreshold, .size, meaning: [
+                "Reclaim when kubelet's available memory (MemTotal - (root usage -",
+                "root total_inactive_file)) falls below this plus vm.min_free_kbytes."])
+        case .growthThreshold:
+            SettingDescriptor(self, "growth_threshold", \.growthThreshold, .size, meaning: [
+                "Skip a reclaim unless the target's total_rss+total_cache grew by at",
+                "least this much since the value recorded after the last reclaim."])
+        case .target:
+            SettingDescriptor(self, "target", \.target, .cgroup, meaning: [
+                "The cgroup to reclaim, relative to cgroup_root."],
+                optionNote: "relative to cgroup_root")
+        case .cgroupRoot:
+            SettingDescriptor(self, "cgroup_root", \.cgroupRootSetting, .pathOrUnset, meaning: [
+                "Mount point of the cgroup v1 memory controller, or of cgroup2. Unset by",
+                "default: the memory controller, v1 or v2, is found in /proc/self/mountinfo.",
+                "Set, it is used as given: a v1 mount on a cgroup v2 node fails every check."],
+                unsetMeaning: { "the memory controller is found in \($0.procRoot)/self/mountinfo" })
+        case .procRoot:
+            SettingDescriptor(self, "proc_root", \.procRoot, .path(), meaning: [
+                "Mount point of procfs (meminfo, sys/vm/min_free_kbytes)."])
+        case .stateFile:
+            SettingDescriptor(self, "state_file", \.stateFile, .path(isFile: true), meaning: [
+                "Where the last recorded usage survives between runs; the run lock",
+                "is this path plus \".lock\"."])
+        case .logFile:
+            SettingDescriptor(self, "log_file", \.logFile, .path(isFile: true, literal: "-"), meaning: [
+                "Where each event is appended, one line each, in the original script's format;",
+                "- is standard output (a container's log)."])
+        case .reclaimTimeout:
+            SettingDescriptor(self, "reclaim_timeout", \.reclaimTimeoutMilliseconds, .duration(
+                allowed: { $0 >= 100 && $0 < 60_000 },
+                rule: "between 100ms and 59s: the service's TimeoutStartSec=1min must never be what ends a run"), meaning: [
+                "A reclaim still running after this long is interrupted, logged, and",
+                "the run exits 6. Must stay below the service's TimeoutStartSec (1min)."])
+        case .dyingReclaim:
+            SettingDescriptor(self, "dying_reclaim", \.dyingReclaim, .mode, meaning: [
+                "When a reclaim leaves available memory short and dying (removed but",
+                "still charged) cgroups below the target hold at least growth_threshold:",
+                "auto = the memcg reaper if the kernel has it, then drop_caches;",
+                "reaper, drop_caches = only that step; off = never."])
+        case .dropCachesInterval:
+            SettingDescriptor(self, "drop_caches_interval", \.dropCachesIntervalMilliseconds, .duration(
+                allowed: { $0 >= 10_000 },
+                rule: "at least 10s: drop_caches empties the page cache of the whole node"), meaning: [
+                "echo 1 > /proc/sys/vm/drop_caches drops clean page cache node-wide:",
+                "at most once per this long (at least 10s), timed on the boot clock,",
+                "which wall-clock steps do not move (the wall clock only across a reboot)."])
+        case .sysRoot:
+            SettingDescriptor(self, "sys_root", \.sysRoot, .path(), meaning: [
+                "Mount point of sysfs (kernel/mm/memcg_reaper/reap)."])
+        case .pollInterval:
+            SettingDescriptor(self, "poll_interval", \.pollIntervalMilliseconds, .duration(
+                allowed: { $0 >= 100 && $0 <= 3_600_000 }, rule: "between 100ms and 60m"), meaning: [
+                "mon_memcg watch only: besides reacting to the kernel's threshold event,",
+                "check at least this often (100ms to 60m)."],
+                scope: "watch only")
+        case .metricsFile:
+            SettingDescriptor(self, "metrics_file", \.metricsFile, .pathOrOff, meaning: [
+                "After every check, write Prometheus text metrics to this file (e.g.",
+                "/var/lib/node_exporter/textfile_collector/mon_memcg.prom), replaced",
+                "atomically; off writes none. The service must be allowed to write",
+                "its directory (ReadWritePaths=, see README)."])
+        case .reclaimAmount:
+            SettingDescriptor(self, "reclaim_amount", \.reclaimAmount, .mode, meaning: [
+                "How much one reclaim takes from the target:",
+                "all = everything (v1: force_empty runs to the end, the original script);",
+                "deficit = what available memory lacks below global thresh, plus",
+                "reclaim_margin, then stop (v1: force_empty is interrupted once the",
+                "target's usage has fallen to its working set, usage -",
+                "total_inactive_file, minus that; v2: memory.reclaim of it);",
+                "auto = all on cgroup v1, and on v2 memory.reclaim of the shortfall",
+                "plus growth_threshold."])
+        case .reclaimMargin:
+            SettingDescriptor(self, "reclaim_margin", \.reclaimMargin, .size, meaning: [
+                "reclaim_amount = deficit only: asked for beyond the shortfall, so the",
+                "reclaim lifts available memory clear of global thresh (see",
+                "docs/benchmarks.md for how much a stopped force_empty overshoots)."],
+                scope: "reclaim_amount deficit only")
+        }
+    }
+
+    /// The default as it is written in the shipped config file.
+    public var defaultText: String { setting.defaultText }
+}
+
+/// The key's name is its descriptor's, so a name is written once.
+extension ConfigKey: RawRepresentable {
+    public init?(rawValue: String) {
+        guard let key = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = key
+    }
+
+    public var rawValue: String { setting.name }
+}
