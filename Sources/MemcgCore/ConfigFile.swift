@@ -1,21 +1,26 @@
 /// The `key = value` configuration file: `#` starts a comment line, blank
 /// lines are ignored. Unknown and duplicate keys are errors with their line
 /// number: a typo must never silently fall back to a default on a node.
+/// A file saved with CRLF line ends reads as one with LF, and a value in
+/// one pair of quotes (`target = "user.slice"`) is the value inside them,
+/// as people write it in YAML and shell files.
 public enum ConfigFile {
     public static func parse(_ text: String, into config: inout Config) throws(ParseError) {
         var seen: [ConfigKey: Int] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on it as on "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
             let line = rawLine.trimmingBlanks()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let eq = line.firstIndex(of: "=") else {
-                throw ParseError(line: lineNumber, "expected \"key = value\", got \"\(line.prefix(80))\"")
+                throw ParseError(line: lineNumber, "expected \"key = value\", got \"\(Units.printable(String(line.prefix(80))))\"")
             }
             let name = line[..<eq].trimmingBlanks()
-            let value = line[line.index(after: eq)...].trimmingBlanks()
+            let value = unquoted(line[line.index(after: eq)...].trimmingBlanks())
             guard let key = ConfigKey(rawValue: name) else {
                 let known = ConfigKey.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ParseError(line: lineNumber, "unknown key \"\(name.prefix(80))\" (known keys: \(known))")
+                throw ParseError(line: lineNumber, "unknown key \"\(Units.printable(String(name.prefix(80))))\" (known keys: \(known))")
             }
             if let first = seen[key] {
                 throw ParseError(line: lineNumber, "\(name) is already set on line \(first); keep one")
@@ -29,14 +34,22 @@ public enum ConfigFile {
         }
     }
 
+    /// `"x"` or `'x'` → `x`; anything else as it is.
+    static func unquoted(_ value: String) -> String {
+        guard value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q else { return value }
+        return String(value.dropFirst().dropLast())
+    }
+
     /// The shipped file: every key commented out with its default, so the
     /// file documents itself and an untouched install behaves like the original script.
     public static func defaultText() -> String {
         var lines = [
             "# /etc/mon_memcg.conf: settings for mon_memcg(8).",
             "# Lines are \"key = value\"; lines starting with # are comments.",
-            "# Sizes take bytes or K, M, G, T (powers of 1024). Every line below is",
-            "# the built-in default; uncomment and change a line to override it.",
+            "# Sizes take bytes or K, M, G, T, also written Ki, Mi, Gi, Ti: all powers",
+            "# of 1024 (4G = 4Gi = 4GB = 4294967296). Durations take ms, s (the unit",
+            "# when none is written), m or h. Every line below is the built-in default;",
+            "# uncomment and change a line to override it.",
             "# This file decides which cgroup gets emptied: it must be owned by root",
             "# and not writable by group or others.",
             "",

@@ -1,9 +1,13 @@
 /// Parsing of the sizes and durations that people write in the config file
 /// and on the command line. Units are converted to bytes/seconds here, once.
 public enum Units {
-    /// `4294967296`, `4G`, `512M`, `64K`, `1T` (powers of 1024, upper or
-    /// lower case, an optional trailing `B`/`iB`). Negative, empty, fractional
-    /// and overflowing values are errors.
+    /// `4294967296`, `4G`, `512M`, `64K`, `1T`, and the Kubernetes forms
+    /// `4Gi`, `512Mi`, `64Ki`, `1Ti`: all powers of 1024, upper or lower case,
+    /// with an optional trailing `B`/`iB`. `4GB` is 4 × 2^30 here, as it always
+    /// was: mon_memcg's sizes are binary whatever the suffix (kubelet's own
+    /// file is read with Kubernetes' rules, where `G` is 10^9:
+    /// `KubernetesQuantity`). Negative, empty, fractional and overflowing
+    /// values are errors.
     public static func parseSize(_ text: String) throws(ParseError) -> Bytes {
         let trimmed = text.trimmingBlanks()
         guard !trimmed.isEmpty else { throw ParseError("empty size (write bytes or a number with K, M, G or T, e.g. 4G)") }
@@ -11,12 +15,12 @@ public enum Units {
         let multiplier: Int64
         switch suffix.uppercased() {
         case "", "B": multiplier = 1
-        case "K", "KB", "KIB": multiplier = Bytes.kibibyte
-        case "M", "MB", "MIB": multiplier = Bytes.mebibyte
-        case "G", "GB", "GIB": multiplier = Bytes.gibibyte
-        case "T", "TB", "TIB": multiplier = Bytes.tebibyte
+        case "K", "KB", "KI", "KIB": multiplier = Bytes.kibibyte
+        case "M", "MB", "MI", "MIB": multiplier = Bytes.mebibyte
+        case "G", "GB", "GI", "GIB": multiplier = Bytes.gibibyte
+        case "T", "TB", "TI", "TIB": multiplier = Bytes.tebibyte
         default:
-            throw ParseError("size \"\(trimmed)\" has an unknown unit \"\(suffix)\" (use K, M, G or T, powers of 1024)")
+            throw ParseError("size \"\(trimmed)\" has an unknown unit \"\(printable(suffix))\" (use K, M, G or T, or Ki, Mi, Gi, Ti: powers of 1024)\(commentHint(trimmed))")
         }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let n = Int64(digits) else {
             throw ParseError("size \"\(trimmed)\" is not a whole non-negative number of bytes, K, M, G or T")
@@ -26,7 +30,7 @@ public enum Units {
         return Bytes(bytes)
     }
 
-    /// `45`, `45s`, `1m`, `500ms`: returned in milliseconds.
+    /// `45`, `45s`, `1m`, `500ms`, `1h`: returned in milliseconds.
     public static func parseDurationMilliseconds(_ text: String) throws(ParseError) -> Int64 {
         let trimmed = text.trimmingBlanks()
         let (digits, suffix) = splitUnit(trimmed)
@@ -35,10 +39,11 @@ public enum Units {
         case "", "s", "sec": multiplier = 1000
         case "ms": multiplier = 1
         case "m", "min": multiplier = 60_000
-        default: throw ParseError("duration \"\(trimmed)\" has an unknown unit \"\(suffix)\" (use ms, s or m, e.g. 45s)")
+        case "h": multiplier = 3_600_000
+        default: throw ParseError("duration \"\(trimmed)\" has an unknown unit \"\(printable(suffix))\" (use ms, s, m or h, e.g. 45s)\(commentHint(trimmed))")
         }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let n = Int64(digits) else {
-            throw ParseError("duration \"\(trimmed)\" is not a whole non-negative number of ms, s or m")
+            throw ParseError("duration \"\(trimmed)\" is not a whole non-negative number of ms, s, m or h")
         }
         let (ms, overflow) = n.multipliedReportingOverflow(by: multiplier)
         guard !overflow else { throw ParseError("duration \"\(trimmed)\" is too large") }
@@ -59,6 +64,27 @@ public enum Units {
     static func durationText(milliseconds ms: Int64) -> String {
         if ms != 0, ms % 60_000 == 0 { return "\(ms / 60_000)m" }
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+    }
+
+    /// A value with ` #` in it is someone's trailing comment: say where comments go.
+    static func commentHint(_ value: String) -> String {
+        value.contains(" #") || value.contains("\t#") ? "; a comment takes a whole line: start the line with #" : ""
+    }
+
+    /// Control characters (a carriage return from a CRLF file, a tab) shown
+    /// as escapes, so a message never moves the terminal's cursor.
+    public static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f { out += "\\x\(String(scalar.value, radix: 16))" } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
     }
 
     /// `512M` → (`512`, `M`): the number, and the unit written after it.

@@ -1,7 +1,7 @@
 import MemcgCore
 
-/// Two things the argument parser gets wrong for people, put right before
-/// it runs. Neither changes what a valid command line means.
+/// What the argument parser gets wrong for people, put right before it
+/// runs. None changes what a valid command line means.
 enum ArgumentFixups {
     static let commands = ["check", "status", "config", "watch", "alive", "help"]
 
@@ -26,12 +26,43 @@ enum ArgumentFixups {
         return out
     }
 
+    /// `mon_memcg --config X status` → `mon_memcg status --config X`: every
+    /// command takes the setting options, so written before the command
+    /// they mean what they mean after it (the parser would take `status`
+    /// as a stray argument of the default command, `check`).
+    static func commandFirst(_ arguments: [String]) -> [String] {
+        guard let (index, word) = firstWord(arguments), index > 0, commands.contains(word) else { return arguments }
+        return [word] + arguments[..<index] + arguments[(index + 1)...]
+    }
+
+    /// The first word that is neither an option nor an option's value, and where it stands.
+    static func firstWord(_ arguments: [String]) -> (Int, String)? {
+        let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if !a.hasPrefix("-") { return (i, a) }
+            if a == "--" { return nil }
+            i += valued.contains(a) ? 2 : 1
+        }
+        return nil
+    }
+
     /// A first word that is no command would otherwise be taken as a stray
-    /// argument of the default command, `check`.
+    /// argument of the default command, `check`; `help` of no command would
+    /// print the overview and exit 0 as if it had answered.
     static func unknownCommand(_ arguments: [String]) -> String? {
-        guard let first = arguments.first, !first.hasPrefix("-"), !commands.contains(first) else { return nil }
-        let guess = nearest(first).map { " (did you mean '\($0)'?)" } ?? ""
-        return "unknown command '\(first)'\(guess); the commands are check (the default), status, config, watch and alive; see 'mon_memcg --help'"
+        guard let (index, first) = firstWord(arguments) else { return nil }
+        let word: String
+        if !commands.contains(first) {
+            word = first
+        } else if first == "help", index == 0, arguments.count > 1, !commands.contains(arguments[1]), !arguments[1].hasPrefix("-") {
+            word = arguments[1]
+        } else {
+            return nil
+        }
+        let guess = nearest(word).map { " (did you mean '\($0)'?)" } ?? ""
+        return "unknown command '\(word)'\(guess); the commands are check (the default), status, config, watch and alive; see 'mon_memcg --help'"
     }
 
     /// The command within two edits of `word`, if one is.

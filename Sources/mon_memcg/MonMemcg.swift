@@ -46,7 +46,7 @@ struct MonMemcg: ParsableCommand {
     /// parser, whose start-up costs as much as the check itself
     /// (docs/benchmarks.md). Everything else goes to the parser.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = ArgumentFixups.commandFirst(Array(CommandLine.arguments.dropFirst()))
         if arguments.isEmpty || arguments == ["check"] {
             Glibc.exit(Check.execute(SettingsRequest(), dryRun: false).rawValue)
         }

@@ -103,7 +103,7 @@ struct ConfigTests {
 
     static let bad: [Bad] = [
         Bad(name: "poll_interval too short", text: "poll_interval = 10ms", line: 1, message: "between 100ms and 60m"),
-        Bad(name: "poll_interval too long", text: "poll_interval = 2h", line: 1, message: "unknown unit"),
+        Bad(name: "poll_interval too long", text: "poll_interval = 2h", line: 1, message: "between 100ms and 60m"),
         Bad(name: "poll_interval 0", text: "poll_interval = 0", line: 1, message: "between 100ms and 60m"),
         Bad(name: "relative metrics_file", text: "metrics_file = mon_memcg.prom", line: 1, message: "must be an absolute path"),
         Bad(name: "metrics_file /", text: "metrics_file = /", line: 1, message: "must name a file"),
@@ -114,7 +114,7 @@ struct ConfigTests {
         Bad(name: "bad unit", text: "available_threshold = 4X", line: 1, message: "unknown unit"),
         Bad(name: "overflowing size", text: "growth_threshold = 99999999999T", line: 1, message: "too large"),
         Bad(name: "empty size", text: "growth_threshold =", line: 1, message: "empty size"),
-        Bad(name: "trailing comment is not stripped", text: "growth_threshold = 1G # one gig", line: 1, message: "size"),
+        Bad(name: "trailing comment is not stripped", text: "growth_threshold = 1G # one gig", line: 1, message: "a comment takes a whole line"),
         Bad(name: "target escapes with ..", text: "target = ../etc", line: 1, message: "must stay inside cgroup_root"),
         Bad(name: "target escapes in the middle", text: "target = user.slice/../..", line: 1, message: "must stay inside"),
         Bad(name: "absolute target", text: "target = /sys/fs/cgroup/memory/user.slice", line: 1, message: "must be relative to cgroup_root (write \"user.slice\")"),
@@ -127,7 +127,9 @@ struct ConfigTests {
         Bad(name: "state_file is /", text: "state_file = /", line: 1, message: "must name a file"),
         Bad(name: "timeout too long", text: "reclaim_timeout = 60s", line: 1, message: "between 100ms and 59s"),
         Bad(name: "timeout zero", text: "reclaim_timeout = 0", line: 1, message: "between"),
-        Bad(name: "timeout unit", text: "reclaim_timeout = 1h", line: 1, message: "unknown unit"),
+        Bad(name: "timeout of an hour", text: "reclaim_timeout = 1h", line: 1, message: "between 100ms and 59s"),
+        Bad(name: "timeout unit", text: "reclaim_timeout = 1d", line: 1, message: "unknown unit \"d\" (use ms, s, m or h"),
+        Bad(name: "CRLF file, bad unit: the carriage return is not in the message", text: "target = a\r\ngrowth_threshold = 4X\r\n", line: 2, message: "unknown unit \"X\" (use"),
     ]
 
     @Test("hostile configuration is refused with its line", arguments: bad)
