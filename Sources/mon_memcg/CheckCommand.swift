@@ -22,7 +22,7 @@ struct Check: ParsableCommand {
 
     @OptionGroup var options: SharedOptions
 
-    @Flag(name: .customLong("dry-run"), help: "Decide and log what would happen (\"would have ...\"), write nothing to the kernel or the state file.")
+    @Flag(name: .customLong("dry-run"), help: "Decide, and print on stdout what the run would log and do (\"dry-run: would have ...\"); write nothing: no kernel file, state, lock, log or metrics.")
     var dryRun = false
 
     func run() throws {
