@@ -29,6 +29,8 @@ public struct MetricsSnapshot: Equatable, Sendable {
     /// `mon_memcg watch` only: wake-ups since the daemon started, by reason
     /// (`threshold`, `poll`, `reload`). Empty for the oneshot.
     public var wakeups: [String: Int64] = [:]
+    /// `v1` or `v2`, when the check found the memory controller.
+    public var hierarchy: String?
 
     public init(counters: RunCounters, success: Bool, timestampSeconds: Int64) {
         self.counters = counters
@@ -82,7 +84,35 @@ public enum Metrics {
         counter("escalations_total", "Escalation steps (memcg reaper, drop_caches) run after a reclaim that left memory short.", s.escalations)
         family("watch_wakeups_total", "counter", "mon_memcg watch wake-ups since it started, by reason.",
                s.wakeups.keys.sorted().map { (labels: "{reason=\"\(escapeLabel($0))\"}", value: "\(s.wakeups[$0]!)") })
+        family("build_info", "gauge", "Always 1: the version of mon_memcg that wrote this file, and the cgroup hierarchy it found.",
+               [(labels: "{version=\"\(escapeLabel(MemcgVersion.current))\",hierarchy=\"\(escapeLabel(s.hierarchy ?? "unknown"))\"}", value: "1")])
+        out += histogram(s.counters)
+        family("failures_total", "counter", "Checks that failed, by cause (the exit status's meaning: mon_memcg --help).",
+               FailureCause.allCases.map { (labels: "{cause=\"\($0.rawValue)\"}", value: "\(s.counters.failures[$0.rawValue] ?? 0)") })
         return out
+    }
+
+    /// How long reclaims took, as a Prometheus histogram (cumulative
+    /// buckets, _sum, _count), from the counts the state file keeps.
+    static func histogram(_ c: RunCounters) -> String {
+        let name = "\(prefix)reclaim_duration_seconds"
+        var out = "# HELP \(name) How long each reclaim took, interrupted ones included (counted while metrics_file is set).\n# TYPE \(name) histogram\n"
+        var cumulative: Int64 = 0
+        for (i, n) in c.reclaimDurationCounts.enumerated() {
+            cumulative = cumulative.addingSaturating(n)
+            let le = i < RunCounters.reclaimBucketsMs.count ? secondsBound(RunCounters.reclaimBucketsMs[i]) : "+Inf"
+            out += "\(name)_bucket{le=\"\(le)\"} \(cumulative)\n"
+        }
+        out += "\(name)_sum \(secondsText(c.reclaimDurationSumMs))\n\(name)_count \(cumulative)\n"
+        return out
+    }
+
+    /// A bucket bound as Prometheus writes one: `0.01`, `2.5`, `45`.
+    static func secondsBound(_ ms: Int64) -> String {
+        if ms % 1000 == 0 { return "\(ms / 1000)" }
+        var text = secondsText(ms)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
     }
 
     /// Milliseconds as decimal seconds, without String(format:).

@@ -18,6 +18,17 @@ public struct RunCounters: Equatable, Sendable {
     public var lastReclaimMilliseconds: Int64?
     /// Wall clock (epoch seconds) when the most recent reclaim ended.
     public var lastReclaimEpochSeconds: Int64?
+    /// How long reclaims took: a count per bucket of `reclaimBucketsMs`
+    /// (not cumulative; the last is everything longer), and their sum.
+    public var reclaimDurationCounts: [Int64] = Array(repeating: 0, count: RunCounters.reclaimBucketsMs.count + 1)
+    public var reclaimDurationSumMs: Int64 = 0
+    /// Checks that failed, by cause (`FailureCause.rawValue`).
+    public var failures: [String: Int64] = [:]
+
+    /// Bucket bounds for the reclaim duration histogram, milliseconds: from a
+    /// reclaim that frees a small target at once (force_empty of 512 MB took
+    /// 0.17 s here) to one ended by the default reclaim_timeout (45 s).
+    public static let reclaimBucketsMs: [Int64] = [10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 45_000, 60_000]
 
     public init() {}
 
@@ -28,6 +39,15 @@ public struct RunCounters: Equatable, Sendable {
         reclaimedBytes = reclaimedBytes + freed.clampedAtZero
         lastReclaimMilliseconds = max(0, milliseconds)
         lastReclaimEpochSeconds = endedAtEpochSeconds
+        let ms = max(0, milliseconds)
+        let bucket = Self.reclaimBucketsMs.firstIndex { ms <= $0 } ?? Self.reclaimBucketsMs.count
+        reclaimDurationCounts[bucket] = reclaimDurationCounts[bucket].addingSaturating(1)
+        reclaimDurationSumMs = reclaimDurationSumMs.addingSaturating(ms)
+    }
+
+    /// Counts one failed check by its cause.
+    public mutating func recordFailure(_ cause: String) {
+        failures[cause] = (failures[cause] ?? 0).addingSaturating(1)
     }
 
     public mutating func recordSkip() { skips = skips.addingSaturating(1) }
@@ -38,7 +58,26 @@ public struct RunCounters: Equatable, Sendable {
 
     /// The state-file keys, each optional: a zero or unset value is not
     /// written, so a state file from before the counters reads as zeros.
-    static let stateKeys: Set<Substring> = ["reclaims", "skips", "interruptions", "escalations", "reclaimed_bytes", "last_reclaim_ms", "last_reclaim_at"]
+    static let fixedStateKeys: Set<Substring> = ["reclaims", "skips", "interruptions", "escalations", "reclaimed_bytes", "last_reclaim_ms", "last_reclaim_at",
+                                                 "reclaim_ms_sum"]
+    /// `reclaims_le_<ms>` and `reclaims_le_inf`: one histogram bucket each.
+    static let bucketPrefix = "reclaims_le_"
+    /// `failures_<cause>`.
+    static let failurePrefix = "failures_"
+
+    static func isStateKey(_ key: Substring) -> Bool {
+        fixedStateKeys.contains(key) || bucketIndex(key) != nil
+            || (key.hasPrefix(failurePrefix) && key.count > failurePrefix.count
+                && key.dropFirst(failurePrefix.count).allSatisfy { $0.isLowercase || $0 == "_" })
+    }
+
+    static func bucketKey(_ index: Int) -> String {
+        bucketPrefix + (index < reclaimBucketsMs.count ? String(reclaimBucketsMs[index]) : "inf")
+    }
+
+    static func bucketIndex(_ key: Substring) -> Int? {
+        (0...reclaimBucketsMs.count).first { bucketKey($0) == key }
+    }
 
     func stateLines() -> String {
         var text = ""
@@ -52,6 +91,9 @@ public struct RunCounters: Equatable, Sendable {
         put("reclaimed_bytes", reclaimedBytes.value)
         put("last_reclaim_ms", lastReclaimMilliseconds)
         put("last_reclaim_at", lastReclaimEpochSeconds)
+        for (i, n) in reclaimDurationCounts.enumerated() { put(Self.bucketKey(i), n) }
+        put("reclaim_ms_sum", reclaimDurationSumMs)
+        for cause in failures.keys.sorted() { put(Self.failurePrefix + cause, failures[cause]) }
         return text
     }
 
@@ -69,6 +111,9 @@ public struct RunCounters: Equatable, Sendable {
         case "reclaimed_bytes": reclaimedBytes = Bytes(n)
         case "last_reclaim_ms": lastReclaimMilliseconds = n
         case "last_reclaim_at": lastReclaimEpochSeconds = n
+        case "reclaim_ms_sum": reclaimDurationSumMs = n
+        case let k where Self.bucketIndex(k) != nil: reclaimDurationCounts[Self.bucketIndex(k) ?? 0] = n
+        case let k where k.hasPrefix(Self.failurePrefix): failures[String(k.dropFirst(Self.failurePrefix.count))] = n
         default: throw ParseError(line: line, "unknown key \"\(key.prefix(40))\"")
         }
     }

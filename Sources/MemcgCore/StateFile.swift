@@ -28,7 +28,7 @@ public struct RunState: Equatable, Sendable {
 ///     reclaimed_bytes 524174295040
 ///
 /// Every key is optional and appears at most once; the counters
-/// (`RunCounters.stateKeys`) are written only when non-zero.
+/// (`RunCounters.isStateKey`) are written only when non-zero.
 /// `last_drop_caches_boot_id` (`/proc/sys/kernel/random/boot_id` when the
 /// drop ran) and `last_drop_caches_boottime_ms` (CLOCK_BOOTTIME then) come
 /// both or neither, and only with `last_drop_caches`: a boot-clock stamp
@@ -103,7 +103,7 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last_drop_caches_boottime_ms \"\(fields[1].prefix(40))\" is not milliseconds")
                 }
                 bootMilliseconds = (n, index + 1)
-            case let key where RunCounters.stateKeys.contains(key):
+            case let key where RunCounters.isStateKey(key):
                 try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
                 throw ParseError(line: index + 1, "unknown key \"\(fields[0].prefix(40))\"")

@@ -37,7 +37,7 @@ struct MonMemcg: ParsableCommand {
         EXIT STATUS
         \(ExitStatus.helpTable)
         """,
-        version: "0.1.0",
+        version: MemcgVersion.current,
         subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self, Alive.self],
         defaultSubcommand: Check.self)
 

@@ -10,7 +10,9 @@ struct MetricsTests {
         counters.recordReclaim(freed: 524_174_295_040, milliseconds: 412, interrupted: false, endedAtEpochSeconds: 1_726_282_125)
         counters.recordReclaim(freed: -5, milliseconds: 45_001, interrupted: true, endedAtEpochSeconds: 1_726_282_205)
         counters.recordSkip()
+        counters.recordFailure(FailureCause.kernel.rawValue)
         var s = MetricsSnapshot(counters: counters, success: false, timestampSeconds: 1_726_282_206)
+        s.hierarchy = "v1"
         s.available = -300_967_919_616
         s.workingSet = 811_000_000_000
         s.globalThreshold = 4_362_076_160
@@ -47,6 +49,30 @@ struct MetricsTests {
             "mon_memcg_watch_wakeups_total{reason=\"poll\"} 100",
             "mon_memcg_watch_wakeups_total{reason=\"start\"} 1",
             "mon_memcg_watch_wakeups_total{reason=\"threshold\"} 7",
+            "mon_memcg_build_info{version=\"\(MemcgVersion.current)\",hierarchy=\"v1\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.01\"} 0",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.05\"} 0",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.1\"} 0",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.25\"} 0",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.5\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"1\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"2.5\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"5\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"10\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"30\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"45\"} 1",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"60\"} 2",
+            "mon_memcg_reclaim_duration_seconds_bucket{le=\"+Inf\"} 2",
+            "mon_memcg_reclaim_duration_seconds_sum 45.413",
+            "mon_memcg_reclaim_duration_seconds_count 2",
+            "mon_memcg_failures_total{cause=\"internal\"} 0",
+            "mon_memcg_failures_total{cause=\"config\"} 0",
+            "mon_memcg_failures_total{cause=\"kernel\"} 1",
+            "mon_memcg_failures_total{cause=\"target_missing\"} 0",
+            "mon_memcg_failures_total{cause=\"reclaim_failed\"} 0",
+            "mon_memcg_failures_total{cause=\"reclaim_interrupted\"} 0",
+            "mon_memcg_failures_total{cause=\"state\"} 0",
+            "mon_memcg_failures_total{cause=\"not_root\"} 0",
         ])
         try PromText.validate(text)
     }

@@ -18,6 +18,8 @@ struct RunCountersTests {
             reclaimed_bytes 524174295040
             last_reclaim_ms 412
             last_reclaim_at 1726282125
+            reclaims_le_500 1
+            reclaim_ms_sum 412
 
             """)
         #expect(try StateFile.parse(text) == state)
@@ -31,6 +33,28 @@ struct RunCountersTests {
         state.counters.recordEscalations(-1)
         #expect(StateFile.render(state) == "mon_memcg-state 1\nlast 1\nescalations 2\n")
         #expect(try StateFile.parse("mon_memcg-state 1\nescalations 3\nlast 1\n").counters.escalations == 3)
+    }
+
+    @Test("reclaim durations land in their bucket (bounds inclusive), failures by cause, both kept in the state file")
+    func histogramAndFailures() throws {
+        var state = RunState(last: 1)
+        for ms: Int64 in [0, 10, 11, 45_000, 45_001, 61_000] {
+            state.counters.recordReclaim(freed: 1, milliseconds: ms, interrupted: false, endedAtEpochSeconds: 1)
+        }
+        state.counters.recordFailure(FailureCause.kernel.rawValue)
+        state.counters.recordFailure(FailureCause.kernel.rawValue)
+        state.counters.recordFailure(FailureCause.reclaimInterrupted.rawValue)
+        let c = state.counters
+        // buckets: 10 50 100 250 500 1000 2500 5000 10000 30000 45000 60000 +Inf
+        #expect(c.reclaimDurationCounts == [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+        #expect(c.reclaimDurationSumMs == 151_022)
+        let text = StateFile.render(state)
+        #expect(text.contains("reclaims_le_10 2\nreclaims_le_50 1\nreclaims_le_45000 1\nreclaims_le_60000 1\nreclaims_le_inf 1\nreclaim_ms_sum 151022\n"))
+        #expect(text.contains("failures_kernel 2\nfailures_reclaim_interrupted 1\n"))
+        #expect(try StateFile.parse(text) == state)
+        #expect(throws: ParseError.self) { try StateFile.parse("mon_memcg-state 1\nreclaims_le_7 1\n") }
+        #expect(throws: ParseError.self) { try StateFile.parse("mon_memcg-state 1\nfailures_ 1\n") }
+        #expect(throws: ParseError.self) { try StateFile.parse("mon_memcg-state 1\nfailures_kernel 1\nfailures_kernel 2\n") }
     }
 
     @Test("a state file written before the counters reads as zeros")

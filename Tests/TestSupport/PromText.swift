@@ -42,7 +42,12 @@ public enum PromText {
             let name = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" })
             rest = rest.dropFirst(name.count)
             guard isName(name) else { throw Invalid(line: n, reason: "bad metric name in \(line)") }
-            guard name == current, types[name] != nil else { throw Invalid(line: n, reason: "sample \(name) outside its family (no TYPE before it)") }
+            // A histogram's samples are its name plus _bucket, _sum or _count.
+            let family = current.flatMap { c in
+                types[c] == "histogram" && ["_bucket", "_sum", "_count"].contains(where: { name == c + $0 }) ? c : nil
+            } ?? name
+            guard family == current, types[family] != nil else { throw Invalid(line: n, reason: "sample \(name) outside its family (no TYPE before it)") }
+            if name.hasSuffix("_bucket"), family != name, !line.contains("le=\"") { throw Invalid(line: n, reason: "histogram bucket without le") }
             var labels = ""
             if rest.first == "{" {
                 rest = rest.dropFirst()
