@@ -97,9 +97,7 @@ struct CgroupV2CLITests {
     func interrupted() throws {
         let tree = try FixtureTreeV2()
         // A FIFO nobody reads: opening it for writing blocks, as a stuck reclaim would.
-        let fifo = tree.path("cgroup/user.slice/memory.reclaim")
-        try tree.remove("cgroup/user.slice/memory.reclaim")
-        #expect(mkfifo(fifo, 0o600) == 0)
+        try tree.replaceWithFIFO("cgroup/user.slice/memory.reclaim")
         let r = try Binary.run(["check", "--reclaim-timeout", "300ms"] + tree.arguments)
         #expect(r.status == 6, "\(r.stderr)")
         #expect(r.stderr.contains("memory.reclaim interrupted after"))

@@ -6,13 +6,12 @@ import TestSupport
 /// one-line reason, and that nothing was reclaimed.
 @Suite(.serialized)
 struct FailureTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         /// Prepares the tree and returns extra arguments.
         var setup: @Sendable (FixtureTree) throws -> [String]
         var status: Int32
         var stderr: String
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [

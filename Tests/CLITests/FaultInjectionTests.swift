@@ -258,7 +258,7 @@ enum StateAfter: Sendable {
     case dropStamp(wall: Int64, boot: Int64)
 }
 
-struct Fault: CustomTestStringConvertible, Sendable {
+struct Fault: NamedRow {
     var name: String
     var needs: Requirement = .none
     /// The dying-cgroup node of DyingReclaimCLITests instead of a plain short node.
@@ -298,7 +298,6 @@ struct Fault: CustomTestStringConvertible, Sendable {
         self.recovered = recovered
     }
 
-    var testDescription: String { name }
 }
 
 // MARK: - the host under fault

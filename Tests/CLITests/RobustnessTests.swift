@@ -21,9 +21,7 @@ struct RobustnessTests {
         // force_empty is a FIFO drained by a slow reader: the first write
         // holds its run for a while, so the other runs start meanwhile. Each
         // write the reader sees is one reclaim.
-        let fifo = tree.path("cgroup/user.slice/memory.force_empty")
-        try tree.remove("cgroup/user.slice/memory.force_empty")
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifo = try tree.replaceWithFIFO("cgroup/user.slice/memory.force_empty")
         let counter = tree.path("writes")
         let reader = Process()
         reader.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -70,11 +68,10 @@ struct RobustnessTests {
         #expect(tree.read("state/state") == nil)
     }
 
-    struct BadState: CustomTestStringConvertible, Sendable {
+    struct BadState: NamedRow {
         var name: String
         var setup: @Sendable (FixtureTree) throws -> Void
         var reason: String
-        var testDescription: String { name }
     }
 
     static let badStates: [BadState] = [

@@ -1,10 +1,11 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 /// The original script's decision, as a named table. The first rows are the numbers
 /// from the original script's own logs.
 struct DecisionTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var available: Int64
         var globalThreshold: Int64
@@ -12,7 +13,6 @@ struct DecisionTests {
         var last: Int64
         var growth: Int64 = 1_073_741_824
         var expected: Decision.Action
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [
@@ -99,11 +99,10 @@ struct DecisionTests {
 }
 
 struct NodeObservationTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var total, usage, inactive: Int64
         var workingSet, available: Int64
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [

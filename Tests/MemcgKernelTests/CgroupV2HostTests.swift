@@ -57,11 +57,10 @@ struct CgroupV2HostTests {
         #expect(host.cgroupRoot == v1.cgroupRoot)
     }
 
-    struct Refusal: CustomTestStringConvertible, Sendable {
+    struct Refusal: NamedRow {
         var name: String
         var setup: @Sendable (FixtureTreeV2) throws -> Config
         var message: String
-        var testDescription: String { name }
     }
 
     static let refusals: [Refusal] = [

@@ -10,12 +10,11 @@ struct ReclaimAmountPlanTests {
     static let decision = Decision(action: .reclaim, available: Bytes(3_000 << 20), globalThreshold: Bytes(3_256 << 20),
                                    growthThreshold: .gib(1), current: .gib(1), last: .zero)
 
-    struct Row: Sendable, CustomTestStringConvertible {
+    struct Row: NamedRow {
         var name: String
         var hierarchy: CgroupHierarchy
         var mode: ReclaimAmountMode
         var expected: ReclaimPlan
-        var testDescription: String { name }
     }
 
     @Test("plan(for:amount:) per hierarchy and mode; auto is what each did before the key existed", arguments: [
