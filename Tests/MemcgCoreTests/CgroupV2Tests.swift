@@ -81,12 +81,7 @@ struct MountInfoTests {
 struct NodeSignalV2Tests {
     struct Row: NamedRow {
         var name: String
-        var memTotal: Int64
-        var anon: Int64
-        var file: Int64
-        var inactiveFile: Int64
-        var workingSet: Int64
-        var available: Int64
+        var memTotal, anon, file, inactiveFile, workingSet, available: Int64
     }
 
     static let rows: [Row] = [
@@ -129,11 +124,7 @@ struct NodeSignalV2Tests {
 struct ReclaimAmountPlanTests {
     struct RequestRow: NamedRow {
         var name: String
-        var available: Int64
-        var globalThreshold: Int64
-        var growth: Int64
-        var current: Int64
-        var request: Int64
+        var available, globalThreshold, growth, current, request: Int64
     }
 
     static let requests: [RequestRow] = [

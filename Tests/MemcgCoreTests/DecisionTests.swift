@@ -7,10 +7,7 @@ import TestSupport
 struct DecisionTests {
     struct Row: NamedRow {
         var name: String
-        var available: Int64
-        var globalThreshold: Int64
-        var current: Int64
-        var last: Int64
+        var available, globalThreshold, current, last: Int64
         var growth: Int64 = 1_073_741_824
         var expected: Decision.Action
     }

@@ -6,9 +6,7 @@ import TestSupport
 
 struct CountRow: NamedRow {
     var name: String
-    var numCgroups: Int64
-    var live: Int64
-    var dying: Int64
+    var numCgroups, live, dying: Int64
 }
 
 @Test("v1 dying count = num_cgroups - live directories, never negative", arguments: [
@@ -25,8 +23,7 @@ func dyingCountV1(row: CountRow) {
 
 struct BytesRow: NamedRow {
     var name: String
-    var total: Int64
-    var own: Int64
+    var total, own: Int64
     var children: [Int64]
     var dying: Int64
 }

@@ -45,11 +45,7 @@ func reclaimAmountDefaults() throws {
 
 struct DeficitRow: NamedRow {
     var name: String
-    var available: Int64
-    var globalThreshold: Int64
-    var current: Int64
-    var margin: Int64
-    var expected: Int64
+    var available, globalThreshold, current, margin, expected: Int64
 }
 
 @Test("deficit = global thresh + margin - available, at most current, never negative", arguments: [

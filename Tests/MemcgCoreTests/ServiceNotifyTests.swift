@@ -6,9 +6,7 @@ import TestSupport
 struct ServiceNotifyTests {
     struct Row: NamedRow {
         var name: String
-        var socket: String?
-        var usec: String?
-        var pid: String?
+        var socket, usec, pid: String?
         var expected: ServiceNotify
     }
 
