@@ -109,8 +109,7 @@ struct RealKernelDeficitTests {
 
     @Test("check with deficit on 1 GiB of active page cache, 256 MiB short: frees the shortfall, stops by amount, keeps the rest")
     func deficit() throws {
-        let scratch = "/var/tmp/mon_memcg-test-deficit-cli-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try TempDirectory("mon_memcg-test-deficit-cli", under: "/var/tmp").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let target = try KernelLab.makeCgroup("deficit-cli")
         defer { KernelLab.remove(target) }

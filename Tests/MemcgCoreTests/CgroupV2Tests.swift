@@ -72,9 +72,7 @@ struct MountInfoTests {
     ]
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: Bad) {
-        row.expectRefused { _ = try MountInfo(parsing: $0) }
-    }
+    func failsClosed(row: Bad) { row.expectRefused { _ = try MountInfo(parsing: $0) } }
 }
 
 /// kubelet's memory.available on cgroup v2: MemTotal - max(0, anon + file - inactive_file).

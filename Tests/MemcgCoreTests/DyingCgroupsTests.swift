@@ -194,9 +194,7 @@ func stateRoundTrip() throws {
     ConfigRow(name: "sys_root", key: .sysRoot, value: "/tmp/fake/sys/", check: { $0.sysRoot == "/tmp/fake/sys" }),
     ConfigRow(name: "hostile: relative sys_root", key: .sysRoot, value: "sys", check: nil),
 ])
-func dyingConfig(row: ConfigRow) {
-    row.expectSet()
-}
+func dyingConfig(row: ConfigRow) { row.expectSet() }
 
 @Test("defaults: auto, 10m, /sys; the shipped config file documents the new keys")
 func dyingDefaults() throws {

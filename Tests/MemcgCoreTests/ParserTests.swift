@@ -38,9 +38,7 @@ struct MemInfoTests {
     ]
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: Bad) {
-        row.expectRefused { _ = try MemInfo(parsing: $0) }
-    }
+    func failsClosed(row: Bad) { row.expectRefused { _ = try MemInfo(parsing: $0) } }
 }
 
 struct MemoryStatTests {
@@ -70,9 +68,7 @@ struct MemoryStatTests {
     ]).map { RefusedText($0.0, $0.1, $0.2) }
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: RefusedText) {
-        row.expectRefused { _ = try MemoryStat(parsing: $0) }
-    }
+    func failsClosed(row: RefusedText) { row.expectRefused { _ = try MemoryStat(parsing: $0) } }
 
     @Test("missing field names itself")
     func missingField() throws {
@@ -151,7 +147,5 @@ struct StateFileTests {
     ]).map { RefusedText($0.0, $0.1, $0.2) }
 
     @Test("unusable state is rejected whole", arguments: bad)
-    func rejects(row: RefusedText) {
-        row.expectRefused { _ = try StateFile.parse($0) }
-    }
+    func rejects(row: RefusedText) { row.expectRefused { _ = try StateFile.parse($0) } }
 }

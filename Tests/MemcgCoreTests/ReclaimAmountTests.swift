@@ -19,9 +19,7 @@ import TestSupport
     ConfigRow(name: "hostile: margin with an unknown unit", key: .reclaimMargin, value: "1X", check: nil),
     ConfigRow(name: "hostile: margin deficit", key: .reclaimMargin, value: "deficit", check: nil),
 ])
-func reclaimAmountConfig(row: ConfigRow) {
-    row.expectSet()
-}
+func reclaimAmountConfig(row: ConfigRow) { row.expectSet() }
 
 @Test("defaults: auto and 256M, written back the way they are read, and documented in the shipped file")
 func reclaimAmountDefaults() throws {

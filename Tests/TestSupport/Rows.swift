@@ -4,9 +4,7 @@ import Testing
 /// Hostile text a parser must refuse (style rule: parsers fail closed), and
 /// a part of the message the refusal must give.
 public struct RefusedText: NamedRow {
-    public var name: String
-    public var text: String
-    public var message: String
+    public var name, text, message: String
 
     public init(name: String, text: String, message: String) {
         (self.name, self.text, self.message) = (name, text, message)
