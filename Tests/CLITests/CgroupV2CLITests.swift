@@ -13,12 +13,7 @@ struct CgroupV2CLITests {
     static let globalThreshold: Int64 = 4_362_076_160
 
     /// The log without the dying-cgroup lines (CgroupV2DyingTests checks those).
-    func logLines(_ tree: FixtureTreeV2) -> [String] {
-        (tree.read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
-            guard let r = line.range(of: "     ") else { return String(line) }
-            return String(line[r.upperBound...])
-        }.filter { !$0.hasPrefix("dying ") }
-    }
+    func logLines(_ tree: FixtureTreeV2) -> [String] { tree.logLines.filter { !$0.hasPrefix("dying ") } }
 
     @Test("memory short on v2 (found in mountinfo): memory.reclaim asked for the shortfall, the original script's lines, state")
     func reclaims() throws {

@@ -7,7 +7,7 @@ import TestSupport
 struct ReclaimAmountCLITests {
     /// The default fixture made short: MemTotal 1 GiB against a 3 GB root usage.
     func shortTree() throws -> FixtureTree {
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         try tree.write("cgroup/user.slice/memory.usage_in_bytes", "300000000\n")
         return tree
     }

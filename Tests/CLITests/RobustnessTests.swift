@@ -7,8 +7,7 @@ import TestSupport
 @Suite(.serialized)
 struct RobustnessTests {
     func shortTree() throws -> FixtureTree {
-        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0,
-                        targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
+        try FixtureTree.short(targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
     }
 
     func count(_ needle: String, in tree: FixtureTree) -> Int {

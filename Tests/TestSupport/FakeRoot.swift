@@ -52,6 +52,14 @@ extension FakeRoot {
         "cgroup_root = \(cgroupRoot)\nproc_root = \(procRoot)\nstate_file = \(stateFile)\nlog_file = \(logFile)\n"
     }
 
+    /// The log's lines without the date(1) timestamp and the five spaces after it.
+    public var logLines: [String] {
+        (read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
+            guard let r = line.range(of: "     ") else { return String(line) }
+            return String(line[r.upperBound...])
+        }
+    }
+
     /// A valid state file with this `last`.
     public func writeState(last: Int64) throws {
         try write("state/state", "mon_memcg-state 1\nlast \(last)\n")

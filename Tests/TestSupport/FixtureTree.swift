@@ -6,6 +6,14 @@ import Foundation
 public final class FixtureTree: FakeRoot {
     public let root: URL
 
+    /// Memory short: MemTotal 1 GiB, root usage 3 GB (a working set of
+    /// 3 GB less `rootInactiveFile`), so available is far below any threshold.
+    public static func short(rootInactiveFile: Int64 = 0, targetRSS: Int64 = 100_000_000,
+                             targetCache: Int64 = 200_000_000) throws -> FixtureTree {
+        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: rootInactiveFile,
+                        targetRSS: targetRSS, targetCache: targetCache)
+    }
+
     public init(
         memTotalKB: Int64 = 24_000_000,
         rootUsage: Int64 = 2_000_000_000,
