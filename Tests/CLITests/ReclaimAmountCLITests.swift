@@ -109,8 +109,8 @@ struct RealKernelDeficitTests {
 
     @Test("check with deficit on 1 GiB of active page cache, 256 MiB short: frees the shortfall, stops by amount, keeps the rest")
     func deficit() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit-cli", under: "/var/tmp").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let scratch = try TempDirectory("mon_memcg-test-deficit-cli", under: "/var/tmp")
+        defer { scratch.remove() }
         let target = try KernelLab.makeCgroup("deficit-cli")
         defer { KernelLab.remove(target) }
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/a bs=1M count=1024 conv=fsync status=none && cat \(scratch)/a > /dev/null && cat \(scratch)/a > /dev/null") == 0)

@@ -98,8 +98,8 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit frees at least the shortfall and at most shortfall + margin + tolerance; all empties the target")
     func deficitThenAll() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp")
+        defer { scratch.remove() }
         let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
 
         let (target, before) = try fill("deficit", data: "\(scratch)/a")
@@ -131,8 +131,8 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit with cold inactive cache in front of a hot set: the cold pages go, then the amount out of the working set, the rest of the hot set stays")
     func coldBeforeHot() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp")
+        defer { scratch.remove() }
         let target = try KernelLab.makeCgroup("deficit-cold")
         defer { KernelLab.remove(target) }
         // 1 GiB written once (inactive), 512 MiB read twice (active).
