@@ -50,3 +50,12 @@ public struct ConfigRow: NamedRow {
         }
     }
 }
+
+extension Config {
+    /// A default configuration with one key set, as a config file line would.
+    public static func setting(_ key: ConfigKey, to value: String) throws -> Config {
+        var config = Config()
+        try config.set(key, to: value)
+        return config
+    }
+}
