@@ -109,10 +109,9 @@ struct RealKernelDeficitTests {
 
     @Test("check with deficit on 1 GiB of active page cache, 256 MiB short: frees the shortfall, stops by amount, keeps the rest")
     func deficit() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit-cli", under: "/var/tmp")
-        defer { scratch.remove() }
-        let target = try KernelLab.makeCgroup("deficit-cli")
-        defer { KernelLab.remove(target) }
+        let lab = try ScratchCgroup("deficit-cli")
+        defer { lab.remove() }
+        let (target, scratch) = (lab.cgroup, lab.scratch)
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/a bs=1M count=1024 conv=fsync status=none && cat \(scratch)/a > /dev/null && cat \(scratch)/a > /dev/null") == 0)
         let before = KernelLab.usage(target)
         #expect(before >= 1000 << 20, "page cache was not charged: \(before)")

@@ -131,10 +131,9 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit with cold inactive cache in front of a hot set: the cold pages go, then the amount out of the working set, the rest of the hot set stays")
     func coldBeforeHot() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp")
-        defer { scratch.remove() }
-        let target = try KernelLab.makeCgroup("deficit-cold")
-        defer { KernelLab.remove(target) }
+        let lab = try ScratchCgroup("deficit-cold")
+        defer { lab.remove() }
+        let (target, scratch) = (lab.cgroup, lab.scratch)
         // 1 GiB written once (inactive), 512 MiB read twice (active).
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/cold bs=1M count=1024 conv=fsync status=none && dd if=/dev/zero of=\(scratch)/hot bs=1M count=512 conv=fsync status=none && cat \(scratch)/hot > /dev/null && cat \(scratch)/hot > /dev/null") == 0)
         /// As kubelet counts it: usage_in_bytes (kernel memory the reclaim
