@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         // Fixture trees, the built binary, and the real-kernel lab, for tests only.
-        .target(name: "TestSupport", dependencies: ["MemcgKernel"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MemcgKernel", "MemcgCore"], path: "Tests/TestSupport"),
         .testTarget(name: "MemcgCoreTests", dependencies: ["MemcgCore", "TestSupport"]),
         .testTarget(name: "MemcgKernelTests", dependencies: ["MemcgKernel", "MemcgCore", "TestSupport"],
                     exclude: ["Fixtures"]),

@@ -30,19 +30,17 @@ cd "$(dirname "$0")/.."
 bin=${1:-.build/release/mon_memcg}
 watch_trials=${2:-10}
 poll_trials=${3:-5}
-[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
-[ -e /sys/fs/cgroup/memory/memory.force_empty ] || { echo "needs a cgroup v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
-[ -x "$bin" ] || { echo "no binary at $bin (swift build -c release --static-swift-stdlib)" >&2; exit 1; }
-bin=$(realpath "$bin")
 
-exec python3 - "$bin" "$watch_trials" "$poll_trials" <<'PY'
+PYTHONPATH=scripts/lib exec /usr/bin/python3 - "$bin" "$watch_trials" "$poll_trials" <<'PY'
 import json, os, random, signal, statistics, subprocess, sys, tempfile, time, shutil
+import memcg_cgroups as cgroups
 
-BIN, WATCH_TRIALS, POLL_TRIALS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+BIN, WATCH_TRIALS, POLL_TRIALS = os.path.realpath(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+cgroups.require_root_v1(sys.argv[1], hint="swift build -c release --static-swift-stdlib")
 # SIGTERM/SIGHUP unwind like Ctrl-C, so every trial's cleanup runs.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
-MEM = "/sys/fs/cgroup/memory"
+MEM = cgroups.MOUNT
 STEP = 128 << 20          # crossing: working set grows this much
 RATE = 64 << 20           # grower: bytes per second
 CHUNK = 4 << 20
@@ -50,46 +48,7 @@ CAP = 2 << 30             # grower stops here whatever happens
 DROP = 16 << 20           # reclaim start: target usage this far below its peak
 TIMEOUT = 45.0
 
-def read_int(path):
-    with open(path, "rb") as f:
-        return int(f.read())
-
-def inactive_file():
-    with open(f"{MEM}/memory.stat", "rb") as f:
-        for line in f:
-            if line.startswith(b"total_inactive_file "):
-                return int(line.split()[1])
-    raise RuntimeError("no total_inactive_file")
-
-def working_set():
-    return max(0, read_int(f"{MEM}/memory.usage_in_bytes") - inactive_file())
-
-def inside(cg, argv, **kw):
-    def enter():
-        with open(f"{MEM}/{cg}/cgroup.procs", "w") as f:
-            f.write(str(os.getpid()))
-    return subprocess.Popen(argv, preexec_fn=enter, **kw)
-
-def kill(p):
-    if p and p.poll() is None:
-        p.kill()
-        p.wait()
-
-def remove(cg):
-    path = f"{MEM}/{cg}"
-    for _ in range(100):
-        try:
-            with open(f"{path}/cgroup.procs") as f:
-                for pid in f.read().split():
-                    try: os.kill(int(pid), signal.SIGKILL)
-                    except ProcessLookupError: pass
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.05)
-    print(f"WARNING: could not remove {path}", file=sys.stderr)
+read_int, working_set = cgroups.read_int, cgroups.working_set
 
 GROWER = f"""
 import time
@@ -105,12 +64,12 @@ time.sleep(120)
 
 def trial(mode, index):
     cg = f"mon_memcg-test-bench-{os.getpid()}-{mode}-{index}"
-    os.mkdir(f"{MEM}/{cg}")
+    path = cgroups.create(MEM, cg)
     scratch = tempfile.mkdtemp(prefix="mon_memcg-test-bench-")
     procs = []
     try:
         cache = f"{scratch}/cache"
-        inside(cg, ["sh", "-c", f"dd if=/dev/zero of={cache} bs=1M count=64 status=none && cat {cache} {cache} > /dev/null"]).wait()
+        cgroups.spawn(path, ["sh", "-c", f"dd if=/dev/zero of={cache} bs=1M count=64 status=none && cat {cache} {cache} > /dev/null"]).wait()
         status = json.loads(subprocess.run([BIN, "status", "--json", "--target", cg], check=True, capture_output=True).stdout)
         threshold = status["available_bytes"] - status["watermark_bytes"] - STEP
         level = status["working_set_bytes"] + STEP
@@ -130,7 +89,7 @@ def trial(mode, index):
                 time.sleep(0.01)
         else:
             loop = f"while :; do {BIN} check {' '.join(common)}; sleep 20; done"
-            procs.append(subprocess.Popen(["sh", "-c", loop], start_new_session=True))
+            procs.append(cgroups.spawn(None, ["sh", "-c", loop], new_session=True))
             time.sleep(random.uniform(0, 20))   # the timer's phase is random w.r.t. the crossing
         armed = None
         if mode != "poll20":
@@ -139,7 +98,7 @@ def trial(mode, index):
                 if len(parts) >= 4 and parts[2] == "arm":
                     armed = int(parts[3].split(",")[0])
         t_usage = None
-        grower = inside(cg, [sys.executable, "-c", GROWER])
+        grower = cgroups.spawn(path, [sys.executable, "-c", GROWER])
         procs.append(grower)
         t_cross = t_rec = None
         peak_target = 0
@@ -151,7 +110,7 @@ def trial(mode, index):
             if armed is not None and t_usage is None and usage >= armed:
                 t_usage = now
             ws = working_set()
-            target = read_int(f"{MEM}/{cg}/memory.usage_in_bytes")
+            target = read_int(f"{path}/memory.usage_in_bytes")
             if t_cross is None and ws >= level:
                 t_cross = now
             if target < peak_target - DROP:
@@ -175,12 +134,8 @@ def trial(mode, index):
                     wake_ms=None if wake is None else (wake - t_cross) * 1000,
                     usage_to_wake_ms=None if wake is None or t_usage is None else (wake - t_usage) * 1000)
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                try: os.killpg(p.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError): kill(p)
-                kill(p)
-        remove(cg)
+        cgroups.kill(*reversed(procs))
+        cgroups.remove_or_warn(path, delay=0.05)
         shutil.rmtree(scratch, ignore_errors=True)
 
 results = []

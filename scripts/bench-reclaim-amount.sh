@@ -33,18 +33,16 @@ bin=${1:-.build/release/mon_memcg}
 reps=${2:-4}
 short_mib=${3:-256}
 margin=${4:-256M}
-[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
-[ -e /sys/fs/cgroup/memory/memory.force_empty ] || { echo "needs a cgroup v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
-[ -x "$bin" ] || { echo "no binary at $bin (swift build -c release --product mon_memcg)" >&2; exit 1; }
-bin=$(realpath "$bin")
 
-exec /usr/bin/python3 - "$bin" "$reps" "$short_mib" "$margin" <<'PY'
+PYTHONPATH=scripts/lib exec /usr/bin/python3 - "$bin" "$reps" "$short_mib" "$margin" <<'PY'
 import os, re, signal, statistics, subprocess, sys, tempfile, time, shutil
+import memcg_cgroups as cgroups
 
-BIN, REPS, SHORT, MARGIN = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20, sys.argv[4]
+BIN, REPS, SHORT, MARGIN = os.path.realpath(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) << 20, sys.argv[4]
+cgroups.require_root_v1(sys.argv[1], hint="swift build -c release --product mon_memcg")
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
-MEM = "/sys/fs/cgroup/memory"
+MEM = cgroups.MOUNT
 HOT_FILES, HOT_MIB = 16, 128
 COLD_FILES, COLD_MIB = 2, 1024
 WARM, AFTER = 12.0, 30.0
@@ -55,64 +53,25 @@ def read(path):
         return f.read()
 
 def stat(cg):
-    out = {}
-    for line in read(f"{MEM}/{cg}/memory.stat").splitlines():
-        k, v = line.split()
-        out[k] = int(v)
-    return out
+    return cgroups.read_stat(f"{MEM}/{cg}/memory.stat")
 
 def usage(cg):
     s = stat(cg)
     return s["total_rss"] + s["total_cache"]
 
-def available():
-    total = int(re.search(r"MemTotal:\s+(\d+)", read("/proc/meminfo")).group(1)) * 1024
-    root_usage = int(read(f"{MEM}/memory.usage_in_bytes"))
-    return total - max(0, root_usage - root_inactive())
-
-def root_inactive():
-    for line in read(f"{MEM}/memory.stat").splitlines():
-        if line.startswith("total_inactive_file "):
-            return int(line.split()[1])
-    raise SystemExit("no total_inactive_file in the root's memory.stat")
+available = cgroups.kubelet_available
 
 def watermark():
-    return int(read("/proc/sys/vm/min_free_kbytes")) * 1024
+    return cgroups.read_int("/proc/sys/vm/min_free_kbytes") * 1024
 
 def force_empty(cg):
-    with open(f"{MEM}/{cg}/memory.force_empty", "w") as f:
-        f.write("1\n")
-
-def kill_and_reap(p):
-    if p and p.poll() is None:
-        p.kill()
-        p.wait()
+    cgroups.force_empty(f"{MEM}/{cg}")
 
 work = tempfile.mkdtemp(prefix="mon_memcg-test-bench-amount-", dir="/var/tmp")
 target = f"mon_memcg-test-bench-amount-{os.getpid()}"
 session = f"{target}/mon_memcg-test-session"
 made = []
 reader = None
-
-def remove_cgroup(cg):
-    path = f"{MEM}/{cg}"
-    if not os.path.isdir(path):
-        return
-    for child in os.listdir(path):
-        if child.startswith("mon_memcg-test-"):
-            remove_cgroup(f"{cg}/{child}")
-    for _ in range(50):
-        for pid in read(f"{path}/cgroup.procs").split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            os.rmdir(path)
-            return
-        except OSError:
-            time.sleep(0.1)
-    print(f"WARNING: could not remove {path}", file=sys.stderr)
 
 def inside(cg, script, **kw):
     return subprocess.Popen(["/bin/sh", "-c", f"echo $$ > {MEM}/{cg}/cgroup.procs && exec {script}"], **kw)
@@ -175,7 +134,7 @@ def trial(mode, n):
     time.sleep(AFTER)
     c3, t3 = read_count(counter), time.monotonic()
     refault = (stat(target)["total_workingset_refault_file"] - refault0) * PAGE
-    kill_and_reap(reader)
+    cgroups.kill(reader)
     reader = None
     thresh = int(re.search(r"is less global thresh (\d+)", text).group(1))
     seen = int(re.search(r"avalible_mem (-?\d+) is less", text).group(1))
@@ -196,13 +155,12 @@ def dying_experiment():
     session with a hot set; deficit then all, the tool's own measurements."""
     global reader
     parent = f"mon_memcg-test-bench-dying-{os.getpid()}"
-    os.mkdir(f"{MEM}/{parent}")
-    made.append(parent)
+    made.append(cgroups.create(MEM, parent))
     live = f"{parent}/mon_memcg-test-live"
-    os.mkdir(f"{MEM}/{live}")
+    cgroups.create(MEM, live)
     for i in range(8):
         child = f"{parent}/mon_memcg-test-gone{i}"
-        os.mkdir(f"{MEM}/{child}")
+        cgroups.create(MEM, child)
         subprocess.run(["/bin/sh", "-c", f"echo $$ > {MEM}/{child}/cgroup.procs && dd if=/dev/zero of={work}/gone{i} bs=1M count=128 conv=fsync status=none"], check=True)
         os.rmdir(f"{MEM}/{child}")
     hot = [f"{work}/hot{i}" for i in range(HOT_FILES)]
@@ -224,14 +182,13 @@ def dying_experiment():
                  if "dying cgroups" in l or "reclaim asked" in l or "total_rss+total_cache" in l]
         out.append((mode, r.returncode, lines))
         time.sleep(2)
-    kill_and_reap(reader)
+    cgroups.kill(reader)
     reader = None
     return out
 
 try:
-    os.mkdir(f"{MEM}/{target}")
-    made.append(target)
-    os.mkdir(f"{MEM}/{session}")
+    made.append(cgroups.create(MEM, target))
+    cgroups.create(MEM, session)
     # The files, written once from inside the session (so charged to it).
     names = [f"hot{i}" for i in range(HOT_FILES)] + [f"cold{i}" for i in range(COLD_FILES)]
     sizes = [HOT_MIB] * HOT_FILES + [COLD_MIB] * COLD_FILES
@@ -275,13 +232,9 @@ try:
         for l in lines:
             print(f"    {l}")
 finally:
-    kill_and_reap(reader)
+    cgroups.kill(reader)
     # The files first: their pages go with them, so nothing stays dying.
     shutil.rmtree(work, ignore_errors=True)
-    for cg in made:
-        try:
-            force_empty(cg)
-        except OSError:
-            pass
-        remove_cgroup(cg)
+    for path in made:
+        cgroups.remove_or_warn(path, empty=True, attempts=50)
 PY

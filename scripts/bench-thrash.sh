@@ -27,17 +27,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/release/mon_memcg}
 trials=${2:-12}
-[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
-[ -e /sys/fs/cgroup/memory/memory.force_empty ] || { echo "needs a cgroup v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
-[ -x "$bin" ] || { echo "no binary at $bin (swift build -c release -Xswiftc -static-executable --product mon_memcg)" >&2; exit 1; }
-bin=$(realpath "$bin")
 
-exec /usr/bin/python3 - "$bin" "$trials" <<'PY'
+PYTHONPATH=scripts/lib exec /usr/bin/python3 - "$bin" "$trials" <<'PY'
 import os, random, signal, statistics, subprocess, sys, tempfile, threading, time, shutil
+import memcg_cgroups as cgroups
 
-BIN, TRIALS = sys.argv[1], int(sys.argv[2])
+BIN, TRIALS = os.path.realpath(sys.argv[1]), int(sys.argv[2])
+cgroups.require_root_v1(sys.argv[1])
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-MEM = "/sys/fs/cgroup/memory"
 LIMIT = 96 << 20
 BIG = 768 << 20
 HOG = LIMIT - (28 << 20)
@@ -60,37 +57,15 @@ def set_root(tree, usage):
     write(f"{tree}/cgroup/memory.usage_in_bytes", f"{usage}\n")
     write(f"{tree}/cgroup/memory.stat", stat(usage // 2, usage // 2, 0))
 
-def remove_cgroup(cg):
-    path = f"{MEM}/{cg}"
-    for _ in range(100):
-        try:
-            with open(f"{path}/cgroup.procs") as f:
-                for pid in f.read().split():
-                    try: os.kill(int(pid), signal.SIGKILL)
-                    except ProcessLookupError: pass
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    print(f"WARNING: could not remove {path}", file=sys.stderr)
-
 def majflt(pid):
     with open(f"/proc/{pid}/stat") as f:
         return int(f.read().rsplit(")", 1)[1].split()[9])
 
-def locked_kib(pid):
-    with open(f"/proc/{pid}/smaps_rollup") as f:
+def kib(pid, name, key):
+    """A "Key: N kB" line of /proc/PID/NAME (smaps_rollup's Locked, status' VmRSS)."""
+    with open(f"/proc/{pid}/{name}") as f:
         for line in f:
-            if line.startswith("Locked:"):
-                return int(line.split()[1])
-    return -1
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return -1
 
@@ -102,7 +77,7 @@ def evict(path):
         os.close(fd)
 
 work = tempfile.mkdtemp(prefix="mon_memcg-bench-thrash-", dir="/var/tmp")
-cg = f"mon_memcg-test-thrash-{random.randrange(1 << 32)}"
+cg = None
 thrasher = hog = None
 try:
     tree = f"{work}/tree"
@@ -120,16 +95,11 @@ try:
     # the cache, so the stream's pages are the thrash cgroup's.
     evict(big)
 
-    os.mkdir(f"{MEM}/{cg}")
-    with open(f"{MEM}/{cg}/memory.limit_in_bytes", "w") as f:
-        f.write(str(LIMIT))
-    def enter():
-        with open(f"{MEM}/{cg}/cgroup.procs", "w") as f:
-            f.write(str(os.getpid()))
+    cg = cgroups.create(cgroups.MOUNT, f"mon_memcg-test-thrash-{random.randrange(1 << 32)}", limit=LIMIT)
     # Anonymous memory that cannot be reclaimed (no swap) leaves the file
     # pages of the cgroup about 28 MiB, which the stream churns through.
-    hog = subprocess.Popen(["/usr/bin/python3", "-c", f"import time; b = b'x' * {HOG}; time.sleep(86400)"], preexec_fn=enter)
-    thrasher = subprocess.Popen(["sh", "-c", f"while :; do cat '{big}' > /dev/null; done"], preexec_fn=enter)
+    hog = cgroups.spawn(cg, ["/usr/bin/python3", "-c", f"import time; b = b'x' * {HOG}; time.sleep(86400)"])
+    thrasher = cgroups.spawn(cg, ["sh", "-c", f"while :; do cat '{big}' > /dev/null; done"])
 
     args = ["watch", "--cgroup-root", f"{tree}/cgroup", "--proc-root", f"{tree}/proc", "--state-file", f"{tree}/state/state",
             "--log-file", f"{work}/mon_memcg.log", "--poll-interval", "2s", "--dying-reclaim", "off"]
@@ -145,7 +115,7 @@ try:
         if arm == "unlocked":
             env["MON_MEMCG_LOCK_MEMORY"] = "0"
         err = open(f"{work}/trace.{i}", "w+")
-        daemon = subprocess.Popen([BIN] + args, env=env, stderr=err, stdout=subprocess.DEVNULL, preexec_fn=enter)
+        daemon = cgroups.spawn(cg, [BIN] + args, env=env, stderr=err, stdout=subprocess.DEVNULL)
         opened = []
         def reader():
             fd = os.open(fifo, os.O_RDONLY)
@@ -163,7 +133,7 @@ try:
         set_root(tree, 30_000_000_000)          # short: MemTotal 24 GB
         t.join(timeout=10)
         faults = majflt(daemon.pid) - faults0
-        locked, rss = locked_kib(daemon.pid), rss_kib(daemon.pid)
+        locked, rss = kib(daemon.pid, "smaps_rollup", "Locked"), kib(daemon.pid, "status", "VmRSS")
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=10)
         if not opened:
@@ -195,10 +165,7 @@ try:
         print(f"| {arm} | {col('cross')} | {col('wake')} | {statistics.median(mf):.0f} ({max(mf)}) | "
               f"{statistics.median([r['locked'] for r in rs]):.0f} | {statistics.median([r['rss'] for r in rs]):.0f} |")
 finally:
-    for p in (thrasher, hog):
-        if p and p.poll() is None:
-            p.kill()
-            p.wait()
-    remove_cgroup(cg)
+    cgroups.kill(thrasher, hog)
+    cgroups.remove_or_warn(cg)
     shutil.rmtree(work, ignore_errors=True)
 PY

@@ -30,18 +30,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:?usage: scripts/soak.sh DURATION_SECONDS [BINARY]}
 bin=${2:-.build/release/mon_memcg}
-[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
-[ -e /sys/fs/cgroup/memory/memory.force_empty ] || { echo "needs a cgroup v1 memory controller at /sys/fs/cgroup/memory" >&2; exit 1; }
-[ -x "$bin" ] || { echo "no binary at $bin (swift build -c release -Xswiftc -static-executable --product mon_memcg)" >&2; exit 1; }
-bin=$(realpath "$bin")
 
-exec /usr/bin/python3 - "$bin" "$duration" <<'PY'
+PYTHONPATH=scripts/lib exec /usr/bin/python3 - "$bin" "$duration" <<'PY'
 import os, random, re, signal, subprocess, sys, tempfile, threading, time, shutil
+import memcg_cgroups as cgroups
 
-BIN, DURATION = sys.argv[1], float(sys.argv[2])
+BIN, DURATION = os.path.realpath(sys.argv[1]), float(sys.argv[2])
+cgroups.require_root_v1(sys.argv[1])
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
-MEM = "/sys/fs/cgroup/memory"
 SESSIONS_PER_SECOND = 20
 CROSS_EVERY, HOLD = 30.0, 8.0
 MARGIN = 1 << 30            # available_threshold = available now - MARGIN
@@ -52,18 +49,6 @@ ROTATE_EVERY = 300.0 if DURATION >= 600 else DURATION / 2
 def mono():
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
-def read_int(path):
-    with open(path) as f:
-        return int(f.read())
-
-def node_available():
-    """kubelet's memory.available from the root cgroup, as mon_memcg reads it."""
-    with open("/proc/meminfo") as f:
-        total = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1)) * 1024
-    with open(f"{MEM}/memory.stat") as f:
-        inactive = int(re.search(r"^total_inactive_file (\d+)", f.read(), re.M).group(1))
-    return total - max(0, read_int(f"{MEM}/memory.usage_in_bytes") - inactive)
-
 def proc_numbers(pid):
     fds = len(os.listdir(f"/proc/{pid}/fd"))
     with open(f"/proc/{pid}/status") as f:
@@ -73,41 +58,21 @@ def proc_numbers(pid):
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return fds, rss, cpu
 
-def remove_cgroup(path):
-    if not os.path.isdir(path):
-        return
-    for child in os.listdir(path):
-        if child.startswith("mon_memcg-test-") and os.path.isdir(f"{path}/{child}"):
-            remove_cgroup(f"{path}/{child}")
-    for _ in range(100):
-        try:
-            with open(f"{path}/cgroup.procs") as f:
-                for pid in f.read().split():
-                    try: os.kill(int(pid), signal.SIGKILL)
-                    except ProcessLookupError: pass
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    print(f"WARNING: could not remove {path}", file=sys.stderr)
-
 work = tempfile.mkdtemp(prefix="mon_memcg-soak-", dir="/var/tmp")
 target = f"mon_memcg-test-soak-{random.randrange(1 << 32)}"
-tpath = f"{MEM}/{target}"
+tpath = None
 stop = threading.Event()
 daemon = None
 hogs = []
 try:
-    os.mkdir(tpath)
+    tpath = cgroups.create(cgroups.MOUNT, target)
     os.makedirs(f"{work}/metrics")
     os.makedirs(f"{work}/pages")
     conf, log = f"{work}/mon_memcg.conf", f"{work}/mon_memcg.log"
     threshold = [0]
 
     def write_config():
-        threshold[0] = node_available() - MARGIN
+        threshold[0] = cgroups.kubelet_available() - MARGIN
         with open(conf + ".new", "w") as f:
             f.write(f"target = {target}\nstate_file = {work}/state/state\nlog_file = {log}\n"
                     f"metrics_file = {work}/metrics/mon_memcg.prom\navailable_threshold = {threshold[0]}\n"
@@ -127,13 +92,11 @@ try:
         i = 0
         while not stop.is_set():
             t0 = mono()
-            cg = f"{tpath}/mon_memcg-test-s{i}"
-            os.mkdir(cg)
+            cg = cgroups.create(tpath, f"mon_memcg-test-s{i}")
             pid = os.fork()
             if pid == 0:
                 try:
-                    with open(f"{cg}/cgroup.procs", "w") as f:
-                        f.write(str(os.getpid()))
+                    cgroups.enter(cg)
                     with open(f"{work}/pages/{i % 200}", "wb") as f:
                         f.write(os.urandom(256 << 10))
                 finally:
@@ -152,10 +115,6 @@ try:
     churner.start()
 
     crossings = []   # (start, end, crossed, already_short)
-    def enter():
-        with open(f"{tpath}/cgroup.procs", "w") as f:
-            f.write(str(os.getpid()))
-
     next_cross, next_hup, next_rotate = start + 15, start + HUP_EVERY, start + ROTATE_EVERY
     rearmed = False
     already_short = no_cross = 0
@@ -185,7 +144,7 @@ try:
             rearmed = True
         if now >= next_cross:
             rearmed = False
-            avail = node_available()
+            avail = cgroups.kubelet_available()
             short_before = avail < threshold[0]
             size = max(0, avail - threshold[0] + BELOW)
             if short_before or size > (6 << 30):
@@ -193,12 +152,12 @@ try:
                 already_short += 1
             else:
                 t0 = mono()
-                hog = subprocess.Popen(["/usr/bin/python3", "-c",
-                                        f"import time; b = b'x' * {size}; time.sleep({HOLD})"], preexec_fn=enter)
+                hog = cgroups.spawn(tpath, ["/usr/bin/python3", "-c",
+                                            f"import time; b = b'x' * {size}; time.sleep({HOLD})"])
                 hogs.append(hog)
                 crossed = False
                 while hog.poll() is None:
-                    if node_available() < threshold[0]:
+                    if cgroups.kubelet_available() < threshold[0]:
                         crossed = True
                     time.sleep(0.05)
                 hogs.remove(hog)
@@ -289,12 +248,7 @@ try:
     sys.exit(1 if fail else 0)
 finally:
     stop.set()
-    for h in hogs:
-        if h.poll() is None:
-            h.kill()
-    if daemon and daemon.poll() is None:
-        daemon.kill()
-        daemon.wait()
-    remove_cgroup(tpath)
+    cgroups.kill(*hogs, daemon)
+    cgroups.remove_or_warn(tpath)
     shutil.rmtree(work, ignore_errors=True)
 PY

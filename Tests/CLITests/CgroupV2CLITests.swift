@@ -13,12 +13,7 @@ struct CgroupV2CLITests {
     static let globalThreshold: Int64 = 4_362_076_160
 
     /// The log without the dying-cgroup lines (CgroupV2DyingTests checks those).
-    func logLines(_ tree: FixtureTreeV2) -> [String] {
-        (tree.read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
-            guard let r = line.range(of: "     ") else { return String(line) }
-            return String(line[r.upperBound...])
-        }.filter { !$0.hasPrefix("dying ") }
-    }
+    func logLines(_ tree: FixtureTreeV2) -> [String] { tree.logLines.filter { !$0.hasPrefix("dying ") } }
 
     @Test("memory short on v2 (found in mountinfo): memory.reclaim asked for the shortfall, the original script's lines, state")
     func reclaims() throws {
@@ -97,9 +92,7 @@ struct CgroupV2CLITests {
     func interrupted() throws {
         let tree = try FixtureTreeV2()
         // A FIFO nobody reads: opening it for writing blocks, as a stuck reclaim would.
-        let fifo = tree.path("cgroup/user.slice/memory.reclaim")
-        try tree.remove("cgroup/user.slice/memory.reclaim")
-        #expect(mkfifo(fifo, 0o600) == 0)
+        try tree.replaceWithFIFO("cgroup/user.slice/memory.reclaim")
         let r = try Binary.run(["check", "--reclaim-timeout", "300ms"] + tree.arguments)
         #expect(r.status == 6, "\(r.stderr)")
         #expect(r.stderr.contains("memory.reclaim interrupted after"))

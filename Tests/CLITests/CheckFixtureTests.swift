@@ -9,17 +9,10 @@ struct CheckFixtureTests {
     /// 1 GiB of MemTotal with 2 GB of root usage: kubelet's avail is
     /// negative, so memory is short under the default 4G threshold.
     func shortTree(targetRSS: Int64 = 1_000_000_000, targetCache: Int64 = 2_000_000_000) throws -> FixtureTree {
-        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 100_000_000,
-                        targetRSS: targetRSS, targetCache: targetCache)
+        try FixtureTree.short(rootInactiveFile: 100_000_000, targetRSS: targetRSS, targetCache: targetCache)
     }
 
-    func logLines(_ tree: FixtureTree) -> [String] {
-        (tree.read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
-            // Strip the date(1) timestamp and the five spaces after it.
-            guard let r = line.range(of: "     ") else { return String(line) }
-            return String(line[r.upperBound...])
-        }
-    }
+    func logLines(_ tree: FixtureTree) -> [String] { tree.logLines }
 
     @Test("memory short and target grew: writes 1 to force_empty, records the usage after it")
     func reclaims() throws {

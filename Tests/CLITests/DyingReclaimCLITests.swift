@@ -34,7 +34,7 @@ enum StampExpectation: Sendable {
     case freshWallOnly
 }
 
-struct CLIRow: Sendable, CustomTestStringConvertible {
+struct CLIRow: NamedRow {
     var name: String
     var args: [String] = []
     var reaper = false
@@ -54,7 +54,6 @@ struct CLIRow: Sendable, CustomTestStringConvertible {
     var reap = false
     var drop = false
     var stamp: StampExpectation = .absent
-    var testDescription: String { name }
 }
 
 let escalationRows: [CLIRow] = [

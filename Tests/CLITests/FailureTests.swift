@@ -6,13 +6,12 @@ import TestSupport
 /// one-line reason, and that nothing was reclaimed.
 @Suite(.serialized)
 struct FailureTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         /// Prepares the tree and returns extra arguments.
         var setup: @Sendable (FixtureTree) throws -> [String]
         var status: Int32
         var stderr: String
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [
@@ -72,36 +71,40 @@ struct FailureTests {
         }, status: 2, stderr: "unknown key"),
     ]
 
+    /// force_empty never written, no state file.
+    func expectNothingReclaimed(_ tree: FixtureTree, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(tree.read("cgroup/user.slice/memory.force_empty") ?? "" == "", sourceLocation: sourceLocation)
+        #expect(tree.read("state/state") == nil, sourceLocation: sourceLocation)
+    }
+
     @Test("refused with its exit status and reason, nothing reclaimed", arguments: rows)
     func refused(row: Row) throws {
         // Memory short, so only the failure can stop a reclaim.
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         let extra = try row.setup(tree)
         let r = try Binary.run(["check"] + tree.arguments + extra)
         #expect(r.status == row.status, "stderr: \(r.stderr)")
         #expect(r.stderr.contains(row.stderr), "stderr: \(r.stderr)")
         #expect(!r.stderr.contains("Fatal error"), "a Swift runtime trap: \(r.stderr)")
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") ?? "" == "")
-        #expect(tree.read("state/state") == nil)
+        expectNothingReclaimed(tree)
     }
 
     @Test("config owned by another user: refused with status 2, nothing reclaimed",
           .enabled(if: geteuid() == 0, "needs root to give the config file to uid 65534"))
     func configOwnedByAnotherUser() throws {
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         try tree.write("mon_memcg.conf", "target = user.slice\n")
         chown(tree.configFile, 65534, 65534)
         let r = try Binary.run(["check", "--config", tree.configFile] + tree.arguments)
         #expect(r.status == 2, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("owned by uid 65534, not root"), "stderr: \(r.stderr)")
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") ?? "" == "")
-        #expect(tree.read("state/state") == nil)
+        expectNothingReclaimed(tree)
     }
 
     @Test("not root: refused up front with status 8, nothing touched",
           .enabled(if: geteuid() == 0, "needs root to switch to uid 65534"))
     func notRoot() throws {
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         chmod(tree.root.path, 0o755)
         let r = try Binary.run(["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path, "check"] + tree.arguments,
                                executable: "/usr/bin/setpriv")

@@ -258,7 +258,7 @@ enum StateAfter: Sendable {
     case dropStamp(wall: Int64, boot: Int64)
 }
 
-struct Fault: CustomTestStringConvertible, Sendable {
+struct Fault: NamedRow {
     var name: String
     var needs: Requirement = .none
     /// The dying-cgroup node of DyingReclaimCLITests instead of a plain short node.
@@ -298,7 +298,6 @@ struct Fault: CustomTestStringConvertible, Sendable {
         self.recovered = recovered
     }
 
-    var testDescription: String { name }
 }
 
 // MARK: - the host under fault
@@ -522,15 +521,7 @@ final class FaultHost: @unchecked Sendable {
         let moved = tree.path("cgroup/user.slice.gone/memory.force_empty")
         let reader = open(FileManager.default.fileExists(atPath: moved) ? moved : fifo, O_RDONLY)
         guard reader >= 0 else { throw FaultError("open the FIFO for reading: errno \(errno)") }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        var drained = ""
-        while true {
-            let n = read(reader, &buffer, buffer.count)
-            if n <= 0 { break }
-            drained += String(decoding: buffer[..<n], as: UTF8.self)
-        }
-        close(reader)
-        fifoWrites = drained.components(separatedBy: "1\n").count - 1
+        fifoWrites = readToEndAndClose(reader).components(separatedBy: "1\n").count - 1
         p.waitUntilExit()
         return RunResult(status: p.terminationStatus, stdout: contents(out), stderr: contents(err))
     }

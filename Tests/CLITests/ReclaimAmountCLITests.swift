@@ -7,7 +7,7 @@ import TestSupport
 struct ReclaimAmountCLITests {
     /// The default fixture made short: MemTotal 1 GiB against a 3 GB root usage.
     func shortTree() throws -> FixtureTree {
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         try tree.write("cgroup/user.slice/memory.usage_in_bytes", "300000000\n")
         return tree
     }
@@ -109,11 +109,9 @@ struct RealKernelDeficitTests {
 
     @Test("check with deficit on 1 GiB of active page cache, 256 MiB short: frees the shortfall, stops by amount, keeps the rest")
     func deficit() throws {
-        let scratch = "/var/tmp/mon_memcg-test-deficit-cli-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let target = try KernelLab.makeCgroup("deficit-cli")
-        defer { KernelLab.remove(target) }
+        let lab = try ScratchCgroup("deficit-cli")
+        defer { lab.remove() }
+        let (target, scratch) = (lab.cgroup, lab.scratch)
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/a bs=1M count=1024 conv=fsync status=none && cat \(scratch)/a > /dev/null && cat \(scratch)/a > /dev/null") == 0)
         let before = KernelLab.usage(target)
         #expect(before >= 1000 << 20, "page cache was not charged: \(before)")

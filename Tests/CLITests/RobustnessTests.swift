@@ -7,8 +7,7 @@ import TestSupport
 @Suite(.serialized)
 struct RobustnessTests {
     func shortTree() throws -> FixtureTree {
-        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0,
-                        targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
+        try FixtureTree.short(targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
     }
 
     func count(_ needle: String, in tree: FixtureTree) -> Int {
@@ -21,9 +20,7 @@ struct RobustnessTests {
         // force_empty is a FIFO drained by a slow reader: the first write
         // holds its run for a while, so the other runs start meanwhile. Each
         // write the reader sees is one reclaim.
-        let fifo = tree.path("cgroup/user.slice/memory.force_empty")
-        try tree.remove("cgroup/user.slice/memory.force_empty")
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifo = try tree.replaceWithFIFO("cgroup/user.slice/memory.force_empty")
         let counter = tree.path("writes")
         let reader = Process()
         reader.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -70,11 +67,10 @@ struct RobustnessTests {
         #expect(tree.read("state/state") == nil)
     }
 
-    struct BadState: CustomTestStringConvertible, Sendable {
+    struct BadState: NamedRow {
         var name: String
         var setup: @Sendable (FixtureTree) throws -> Void
         var reason: String
-        var testDescription: String { name }
     }
 
     static let badStates: [BadState] = [

@@ -6,12 +6,11 @@ import TestSupport
 /// Command lines a person gets wrong, and the help they read: each error
 /// says what is wrong and what to type instead.
 struct UsageErrorTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var arguments: [String]
         var status: Int32
         var stderr: String
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [

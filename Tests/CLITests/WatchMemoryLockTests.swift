@@ -22,7 +22,7 @@ struct WatchMemoryLockTests {
           arguments: Setup.allCases)
     func memoryLock(_ setup: Setup) throws {
         // Memory short: every check logs the original script's lines.
-        let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0)
+        let tree = try FixtureTree.short()
         var argv = ["watch", "--poll-interval", "200ms"] + tree.arguments
         var env: [String: String] = [:]
         switch setup {

@@ -7,13 +7,7 @@ import TestSupport
 @Suite(.serialized)
 struct WatchNotifyTests {
     func start(_ tree: FixtureTree, _ environment: [String: String]) throws -> Daemon {
-        try tree.write("mon_memcg.conf", """
-            cgroup_root = \(tree.cgroupRoot)
-            proc_root = \(tree.procRoot)
-            state_file = \(tree.stateFile)
-            log_file = \(tree.logFile)
-            poll_interval = 5s
-            """)
+        try tree.write("mon_memcg.conf", tree.pathsConfig + "poll_interval = 5s")
         return try Daemon(["watch", "--config", tree.configFile], environment: environment)
     }
 

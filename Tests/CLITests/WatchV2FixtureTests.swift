@@ -78,8 +78,7 @@ struct WatchV2FixtureTests {
         // Memory short (MemTotal 1 GiB, 2.9 GB working set), user.slice grew by 3 GB.
         let tree = try FixtureTreeV2()
         // A FIFO with no reader blocks open(2) the way a busy memory.reclaim blocks write(2).
-        try tree.remove("cgroup/user.slice/memory.reclaim")
-        #expect(mkfifo(tree.path("cgroup/user.slice/memory.reclaim"), 0o600) == 0)
+        try tree.replaceWithFIFO("cgroup/user.slice/memory.reclaim")
         try tree.write("mon_memcg.conf", config(tree) + "\nreclaim_timeout = 50s\n")
         let daemon = try Daemon(["watch", "--config", tree.path("mon_memcg.conf")])
         #expect(eventually(timeout: 10) { log(tree).contains("memory.reclaim: requesting") }, "\(log(tree))\n\(daemon.stderr)")

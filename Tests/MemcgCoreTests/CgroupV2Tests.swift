@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 /// Finding the memory controller in /proc/self/mountinfo.
@@ -21,12 +22,11 @@ struct MountInfoTests {
 
         """
 
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var text: String
         var hierarchy: CgroupHierarchy?
         var mountPoint: String?
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [
@@ -60,12 +60,7 @@ struct MountInfoTests {
         #expect(found?.mountPoint == row.mountPoint)
     }
 
-    struct Bad: CustomTestStringConvertible, Sendable {
-        var name: String
-        var text: String
-        var message: String
-        var testDescription: String { name }
-    }
+    typealias Bad = RefusedText
 
     static let bad: [Bad] = [
         Bad(name: "empty", text: "", message: "empty mountinfo"),
@@ -77,26 +72,14 @@ struct MountInfoTests {
     ]
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: Bad) {
-        #expect {
-            _ = try MountInfo(parsing: row.text)
-        } throws: { error in
-            "\(error)".contains(row.message)
-        }
-    }
+    func failsClosed(row: Bad) { row.expectRefused { _ = try MountInfo(parsing: $0) } }
 }
 
 /// kubelet's memory.available on cgroup v2: MemTotal - max(0, anon + file - inactive_file).
 struct NodeSignalV2Tests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
-        var memTotal: Int64
-        var anon: Int64
-        var file: Int64
-        var inactiveFile: Int64
-        var workingSet: Int64
-        var available: Int64
-        var testDescription: String { name }
+        var memTotal, anon, file, inactiveFile, workingSet, available: Int64
     }
 
     static let rows: [Row] = [
@@ -137,14 +120,9 @@ struct NodeSignalV2Tests {
 
 /// What a v2 reclaim asks memory.reclaim for, and how it splits the ask.
 struct ReclaimAmountPlanTests {
-    struct RequestRow: CustomTestStringConvertible, Sendable {
+    struct RequestRow: NamedRow {
         var name: String
-        var available: Int64
-        var globalThreshold: Int64
-        var growth: Int64
-        var current: Int64
-        var request: Int64
-        var testDescription: String { name }
+        var available, globalThreshold, growth, current, request: Int64
     }
 
     static let requests: [RequestRow] = [
@@ -176,12 +154,11 @@ struct ReclaimAmountPlanTests {
         var result: ReclaimAmountPlan.StepResult
     }
 
-    struct StepRow: CustomTestStringConvertible, Sendable {
+    struct StepRow: NamedRow {
         var name: String
         var request: Int64
         var exchanges: [Exchange]
         var stop: ReclaimAmountPlan.Stop
-        var testDescription: String { name }
     }
 
     static let mib: Int64 = 1 << 20

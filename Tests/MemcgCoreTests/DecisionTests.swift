@@ -1,18 +1,15 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 /// The original script's decision, as a named table. The first rows are the numbers
 /// from the original script's own logs.
 struct DecisionTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
-        var available: Int64
-        var globalThreshold: Int64
-        var current: Int64
-        var last: Int64
+        var available, globalThreshold, current, last: Int64
         var growth: Int64 = 1_073_741_824
         var expected: Decision.Action
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [
@@ -99,11 +96,10 @@ struct DecisionTests {
 }
 
 struct NodeObservationTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var total, usage, inactive: Int64
         var workingSet, available: Int64
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [

@@ -1,14 +1,12 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 // MARK: - count and bytes
 
-struct CountRow: Sendable, CustomTestStringConvertible {
+struct CountRow: NamedRow {
     var name: String
-    var numCgroups: Int64
-    var live: Int64
-    var dying: Int64
-    var testDescription: String { name }
+    var numCgroups, live, dying: Int64
 }
 
 @Test("v1 dying count = num_cgroups - live directories, never negative", arguments: [
@@ -23,13 +21,11 @@ func dyingCountV1(row: CountRow) {
     #expect(DyingCgroups.countV1(numCgroups: row.numCgroups, liveDirectories: row.live) == row.dying)
 }
 
-struct BytesRow: Sendable, CustomTestStringConvertible {
+struct BytesRow: NamedRow {
     var name: String
-    var total: Int64
-    var own: Int64
+    var total, own: Int64
     var children: [Int64]
     var dying: Int64
-    var testDescription: String { name }
 }
 
 @Test("dying bytes = target total - own - live children, never negative", arguments: [
@@ -48,12 +44,11 @@ func dyingBytes(row: BytesRow) {
 
 // MARK: - /proc/cgroups
 
-struct ProcCgroupsRow: Sendable, CustomTestStringConvertible {
+struct ProcCgroupsRow: NamedRow {
     var name: String
     var text: String
     /// nil: parsing or memoryCgroups() must fail.
     var memory: Int64?
-    var testDescription: String { name }
 }
 
 let procCgroupsHere = """
@@ -88,11 +83,10 @@ func procCgroups(row: ProcCgroupsRow) {
 
 // MARK: - cgroup.stat (v2 seam)
 
-struct CgroupStatRow: Sendable, CustomTestStringConvertible {
+struct CgroupStatRow: NamedRow {
     var name: String
     var text: String
     var dying: Int64?
-    var testDescription: String { name }
 }
 
 @Test("cgroup.stat: nr_dying_subsys_memory when present, else nr_dying_descendants", arguments: [
@@ -109,11 +103,10 @@ func cgroupStat(row: CgroupStatRow) {
 
 // MARK: - state file: last_drop_caches
 
-struct StateRow: Sendable, CustomTestStringConvertible {
+struct StateRow: NamedRow {
     var name: String
     var text: String
     var state: RunState?
-    var testDescription: String { name }
 }
 
 @Test("state file carries last_drop_caches, additively", arguments: [
@@ -180,14 +173,6 @@ func stateRoundTrip() throws {
 
 // MARK: - config keys
 
-struct ConfigRow: Sendable, CustomTestStringConvertible {
-    var name: String
-    var key: ConfigKey
-    var value: String
-    /// nil: refused.
-    var check: (@Sendable (Config) -> Bool)?
-    var testDescription: String { name }
-}
 
 @Test("dying_reclaim, drop_caches_interval and sys_root are validated in Config.set", arguments: [
     ConfigRow(name: "auto", key: .dyingReclaim, value: "auto", check: { $0.dyingReclaim == .auto }),
@@ -209,15 +194,7 @@ struct ConfigRow: Sendable, CustomTestStringConvertible {
     ConfigRow(name: "sys_root", key: .sysRoot, value: "/tmp/fake/sys/", check: { $0.sysRoot == "/tmp/fake/sys" }),
     ConfigRow(name: "hostile: relative sys_root", key: .sysRoot, value: "sys", check: nil),
 ])
-func dyingConfig(row: ConfigRow) {
-    var config = Config()
-    do {
-        try config.set(row.key, to: row.value)
-        #expect(row.check?(config) == true, "accepted \(row.value)")
-    } catch {
-        #expect(row.check == nil, "refused \(row.value): \(error)")
-    }
-}
+func dyingConfig(row: ConfigRow) { row.expectSet() }
 
 @Test("defaults: auto, 10m, /sys; the shipped config file documents the new keys")
 func dyingDefaults() throws {

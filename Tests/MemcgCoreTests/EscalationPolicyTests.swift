@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 /// A situation where escalation is warranted: memory short, 2 GiB dying,
@@ -13,13 +14,12 @@ func shortSituation(_ change: (inout EscalationSituation) -> Void = { _ in }) ->
     return s
 }
 
-struct PolicyRow: Sendable, CustomTestStringConvertible {
+struct PolicyRow: NamedRow {
     var name: String
     var mode: DyingReclaimMode
     var situation: EscalationSituation
     var tried: [EscalationStep] = []
     var verdict: EscalationVerdict
-    var testDescription: String { name }
 }
 
 let now: Int64 = 1_000_000
@@ -124,13 +124,12 @@ func escalationPolicy(row: PolicyRow) {
     #expect(nextEscalation(mode: row.mode, situation: row.situation, tried: row.tried) == row.verdict)
 }
 
-struct PlanRow: Sendable, CustomTestStringConvertible {
+struct PlanRow: NamedRow {
     var name: String
     var mode: DyingReclaimMode
     var situation: EscalationSituation
     var steps: [EscalationStep]
     var stop: EscalationStop
-    var testDescription: String { name }
 }
 
 @Test("dry-run plan: the steps that would run if none changed anything", arguments: [
@@ -164,14 +163,13 @@ func quietStops() {
 
 // MARK: - the drop_caches rate limit on two clocks
 
-struct LimitRow: Sendable, CustomTestStringConvertible {
+struct LimitRow: NamedRow {
     var name: String
     var last: ClockStamp?
     var now: ClockStamp = nowStamp
     var interval: Int64 = 600
     /// nil: drop_caches may run.
     var limit: DropCachesLimit?
-    var testDescription: String { name }
 }
 
 @Test("drop_caches rate limit: the boot clock within one boot, the wall clock across boots", arguments: [
@@ -247,10 +245,9 @@ struct ClockStep: Sendable {
     var by: Int64
 }
 
-struct ClockScript: Sendable, CustomTestStringConvertible {
+struct ClockScript: NamedRow {
     var name: String
     var steps: [ClockStep]
-    var testDescription: String { name }
 }
 
 /// Every 7 min the wall clock jumps 4 h, alternately back and forward.
@@ -301,11 +298,10 @@ func dropCachesLimitWords() {
             == "drop_caches ran at 5 (epoch seconds); drop_caches_interval allows the next at 605 (judged on the wall clock: the last drop_caches was in an earlier boot)")
 }
 
-struct BootIDRow: Sendable, CustomTestStringConvertible {
+struct BootIDRow: NamedRow {
     var name: String
     var text: String
     var valid: Bool
-    var testDescription: String { name }
 }
 
 @Test("boot id parses only the kernel's form", arguments: [

@@ -1,14 +1,14 @@
 import MemcgCore
 import Testing
+import TestSupport
 
 /// The heartbeat `watch` writes and `mon_memcg alive` judges.
 struct HeartbeatTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var text: String?
         var now: Int64
         var expected: Liveness
-        var testDescription: String { name }
     }
 
     static let parseError = "expected \"boottime_ms=<milliseconds> pid=<pid>\", got "

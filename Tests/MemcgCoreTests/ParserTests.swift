@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 struct MemInfoTests {
@@ -19,12 +20,7 @@ struct MemInfoTests {
         #expect(m.memAvailable == Bytes(24_308_440 * 1024))
     }
 
-    struct Bad: CustomTestStringConvertible, Sendable {
-        var name: String
-        var text: String
-        var message: String
-        var testDescription: String { name }
-    }
+    typealias Bad = RefusedText
 
     static let bad: [Bad] = [
         Bad(name: "empty", text: "", message: "no MemTotal"),
@@ -42,13 +38,7 @@ struct MemInfoTests {
     ]
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: Bad) {
-        #expect {
-            _ = try MemInfo(parsing: row.text)
-        } throws: { error in
-            String(describing: error).contains(row.message)
-        }
-    }
+    func failsClosed(row: Bad) { row.expectRefused { _ = try MemInfo(parsing: $0) } }
 }
 
 struct MemoryStatTests {
@@ -66,7 +56,7 @@ struct MemoryStatTests {
         #expect(s.values["some_future_field"] == 7)
     }
 
-    static let bad: [(String, String, String)] = [
+    static let bad: [RefusedText] = [(String, String, String)]([
         ("empty", "", "no \"name value\" lines"),
         ("missing value", "total_cache\n", "expected"),
         ("negative", "total_cache -1\n", "expected"),
@@ -75,14 +65,10 @@ struct MemoryStatTests {
         ("duplicate", "total_cache 1\ntotal_cache 2\n", "appears twice"),
         ("overflow", "total_cache 99999999999999999999\n", "expected"),
         ("truncated mid-number keeps going: partial line", "total_cache 1\ntotal_r", "expected"),
-    ]
+    ]).map { RefusedText($0.0, $0.1, $0.2) }
 
     @Test("fails closed", arguments: bad)
-    func failsClosed(row: (String, String, String)) {
-        #expect {
-            _ = try MemoryStat(parsing: row.1)
-        } throws: { String(describing: $0).contains(row.2) }
-    }
+    func failsClosed(row: RefusedText) { row.expectRefused { _ = try MemoryStat(parsing: $0) } }
 
     @Test("missing field names itself")
     func missingField() throws {
@@ -146,7 +132,7 @@ struct StateFileTests {
         #expect(StateFile.render(RunState(last: 42)) == "mon_memcg-state 1\nlast 42\n")
     }
 
-    static let bad: [(String, String, String)] = [
+    static let bad: [RefusedText] = [(String, String, String)]([
         ("empty", "", "newline"),
         ("only newline", "\n", "not a mon_memcg state"),
         ("truncated", "mon_memcg-state 1\nlast 91", "newline"),
@@ -158,12 +144,8 @@ struct StateFileTests {
         ("unknown key", "mon_memcg-state 1\nlats 5\n", "unknown key"),
         ("duplicate", "mon_memcg-state 1\nlast 5\nlast 6\n", "twice"),
         ("extra field", "mon_memcg-state 1\nlast 5 6\n", "expected"),
-    ]
+    ]).map { RefusedText($0.0, $0.1, $0.2) }
 
     @Test("unusable state is rejected whole", arguments: bad)
-    func rejects(row: (String, String, String)) {
-        #expect {
-            _ = try StateFile.parse(row.1)
-        } throws: { String(describing: $0).contains(row.2) }
-    }
+    func rejects(row: RefusedText) { row.expectRefused { _ = try StateFile.parse($0) } }
 }

@@ -1,5 +1,6 @@
 @testable import MemcgCore
 import Testing
+import TestSupport
 
 // MARK: - reclaim_amount and reclaim_margin
 
@@ -18,15 +19,7 @@ import Testing
     ConfigRow(name: "hostile: margin with an unknown unit", key: .reclaimMargin, value: "1X", check: nil),
     ConfigRow(name: "hostile: margin deficit", key: .reclaimMargin, value: "deficit", check: nil),
 ])
-func reclaimAmountConfig(row: ConfigRow) {
-    var config = Config()
-    do {
-        try config.set(row.key, to: row.value)
-        #expect(row.check?(config) == true, "accepted \(row.value)")
-    } catch {
-        #expect(row.check == nil, "refused \(row.value): \(error)")
-    }
-}
+func reclaimAmountConfig(row: ConfigRow) { row.expectSet() }
 
 @Test("defaults: auto and 256M, written back the way they are read, and documented in the shipped file")
 func reclaimAmountDefaults() throws {
@@ -48,14 +41,9 @@ func reclaimAmountDefaults() throws {
 
 // MARK: - sizing a deficit
 
-struct DeficitRow: Sendable, CustomTestStringConvertible {
+struct DeficitRow: NamedRow {
     var name: String
-    var available: Int64
-    var globalThreshold: Int64
-    var current: Int64
-    var margin: Int64
-    var expected: Int64
-    var testDescription: String { name }
+    var available, globalThreshold, current, margin, expected: Int64
 }
 
 @Test("deficit = global thresh + margin - available, at most current, never negative", arguments: [

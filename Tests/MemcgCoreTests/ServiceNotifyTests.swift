@@ -1,15 +1,13 @@
 import MemcgCore
 import Testing
+import TestSupport
 
 /// What the environment systemd starts a service with asks of it.
 struct ServiceNotifyTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
-        var socket: String?
-        var usec: String?
-        var pid: String?
+        var socket, usec, pid: String?
         var expected: ServiceNotify
-        var testDescription: String { name }
     }
 
     static let long = "/" + String(repeating: "s", count: 107)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 /// Where `watch` arms the kernel's usage threshold, as a named table.
@@ -11,12 +12,11 @@ struct WatchArmingTests {
         NodeObservation(memTotal: Bytes(total), rootUsage: Bytes(usage), rootInactiveFile: Bytes(inactive), watermark: watermark)
     }
 
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var name: String
         var node: NodeObservation
         var growthSoFar: Int64 = 0
         var expected: [Int64]
-        var testDescription: String { name }
     }
 
     static let level = Int64(24 << 30) - globalThresh + 3_000_000_000 + 1

@@ -57,36 +57,35 @@ struct CgroupV2HostTests {
         #expect(host.cgroupRoot == v1.cgroupRoot)
     }
 
-    struct Refusal: CustomTestStringConvertible, Sendable {
+    struct Refusal: NamedRow {
         var name: String
         var setup: @Sendable (FixtureTreeV2) throws -> Config
         var message: String
-        var testDescription: String { name }
     }
 
     static let refusals: [Refusal] = [
         Refusal(name: "cgroup2 without the memory controller (cgroup_root set)", setup: { t in
             try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
-            var c = Config(); try c.set(.cgroupRoot, to: t.cgroupRoot); return c
+            return try .setting(.cgroupRoot, to: t.cgroupRoot)
         }, message: "no cgroup v2 one either"),
         Refusal(name: "cgroup2 without the memory controller (detected)", setup: { t in
             try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
-            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+            return try .setting(.procRoot, to: t.procRoot)
         }, message: "cgroup.controllers is missing or does not list memory"),
         Refusal(name: "cgroup_root is neither v1 nor v2", setup: { t in
-            var c = Config(); try c.set(.cgroupRoot, to: t.procRoot); return c
+            return try .setting(.cgroupRoot, to: t.procRoot)
         }, message: "no cgroup v1 memory controller at"),
         Refusal(name: "mountinfo without any cgroup mount", setup: { t in
             try t.write("proc/self/mountinfo", "21 1 0:19 / /proc rw,relatime - proc proc rw\n")
-            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+            return try .setting(.procRoot, to: t.procRoot)
         }, message: "no memory controller is mounted"),
         Refusal(name: "mountinfo missing", setup: { t in
             try t.remove("proc/self/mountinfo")
-            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+            return try .setting(.procRoot, to: t.procRoot)
         }, message: "setting cgroup_root skips this detection"),
         Refusal(name: "mountinfo garbage", setup: { t in
             try t.write("proc/self/mountinfo", "garbage\n")
-            var c = Config(); try c.set(.procRoot, to: t.procRoot); return c
+            return try .setting(.procRoot, to: t.procRoot)
         }, message: "line 1: expected a mountinfo line"),
     ]
 

@@ -6,12 +6,11 @@ import TestSupport
 
 // MARK: - v1 reader on fixture trees
 
-struct V1Row: Sendable, CustomTestStringConvertible {
+struct V1Row: NamedRow {
     var name: String
     var build: @Sendable (FixtureTree) throws -> Void
     /// nil: the measurement must fail.
     var expected: DyingCgroups?
-    var testDescription: String { name }
 }
 
 func stat(rss: Int64 = 0, cache: Int64 = 0, totalRSS: Int64, totalCache: Int64) -> String {
@@ -101,11 +100,10 @@ func v1ErrorNamesFile() throws {
 
 // MARK: - v2 seam on fixture trees
 
-struct V2Row: Sendable, CustomTestStringConvertible {
+struct V2Row: NamedRow {
     var name: String
     var files: [String: String]
     var expected: DyingCgroups?
-    var testDescription: String { name }
 }
 
 @Test("v2: cgroup.stat counts below the target, memory.current gives the bytes", arguments: [
@@ -153,11 +151,10 @@ func escalationWrites() throws {
     #expect(tree.read("proc/sys/vm/drop_caches") == "1\n")
 }
 
-struct WriteFailureRow: Sendable, CustomTestStringConvertible {
+struct WriteFailureRow: NamedRow {
     var name: String
     var build: @Sendable (FixtureTree) throws -> Void
     var errno: Int32
-    var testDescription: String { name }
 }
 
 @Test("escalation write failures carry the path and errno", arguments: [

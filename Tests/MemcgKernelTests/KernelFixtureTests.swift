@@ -74,9 +74,7 @@ struct ForceEmptyTests {
     func deadline() throws {
         let tree = try FixtureTree()
         // A FIFO with no reader blocks open(2) like a busy force_empty blocks write(2).
-        let path = tree.path("cgroup/user.slice/memory.force_empty")
-        try tree.remove("cgroup/user.slice/memory.force_empty")
-        #expect(mkfifo(path, 0o600) == 0)
+        try tree.replaceWithFIFO("cgroup/user.slice/memory.force_empty")
         let start = MonotonicClock.nowMilliseconds()
         let outcome = try forceEmpty(tree, "cgroup/user.slice", deadline: 300)
         let took = MonotonicClock.nowMilliseconds() - start

@@ -10,12 +10,11 @@ struct ReclaimAmountPlanTests {
     static let decision = Decision(action: .reclaim, available: Bytes(3_000 << 20), globalThreshold: Bytes(3_256 << 20),
                                    growthThreshold: .gib(1), current: .gib(1), last: .zero)
 
-    struct Row: Sendable, CustomTestStringConvertible {
+    struct Row: NamedRow {
         var name: String
         var hierarchy: CgroupHierarchy
         var mode: ReclaimAmountMode
         var expected: ReclaimPlan
-        var testDescription: String { name }
     }
 
     @Test("plan(for:amount:) per hierarchy and mode; auto is what each did before the key existed", arguments: [
@@ -42,13 +41,12 @@ struct ReclaimAmountPlanTests {
 
     @Test("fixture: a deficit force_empty whose usage never falls runs to the end: finished, not amount reached")
     func fixtureFinished() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
-        try "300000000\n".write(to: dir.appendingPathComponent("memory.usage_in_bytes"), atomically: false, encoding: .utf8)
-        try FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000)
-            .write(to: dir.appendingPathComponent("memory.stat"), atomically: false, encoding: .utf8)
+        let dir = try TempDirectory("mon_memcg-deficit")
+        defer { dir.remove() }
+        try dir.write("memory.force_empty", "")
+        try dir.write("memory.usage_in_bytes", "300000000\n")
+        try dir.write("memory.stat", FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000,
+                                                           totalInactiveFile: 100_000_000))
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
         let report = try controller.reclaim(plan, targetPath: dir.path, usageBefore: 300_000_000, deadlineMilliseconds: 5_000) { _ in
@@ -56,15 +54,14 @@ struct ReclaimAmountPlanTests {
         }
         #expect(!report.amountReached)
         #expect(!report.outcome.wasInterrupted)
-        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "1\n")
+        #expect(dir.read("memory.force_empty") == "1\n")
     }
 
     @Test("fixture: a deficit force_empty on a target without memory.usage_in_bytes fails naming the file, writes nothing")
     func fixtureNoUsage() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
+        let dir = try TempDirectory("mon_memcg-deficit")
+        defer { dir.remove() }
+        try dir.write("memory.force_empty", "")
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         #expect {
             _ = try controller.reclaim(.emptyUntilFreed(ReclaimDeficit(request: 1, margin: 0)), targetPath: dir.path,
@@ -72,7 +69,7 @@ struct ReclaimAmountPlanTests {
         } throws: { error in
             "\(error)".contains("\(dir.path)/memory.usage_in_bytes") && "\(error)".contains("nothing was written")
         }
-        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "")
+        #expect(dir.read("memory.force_empty") == "")
     }
 }
 
@@ -101,9 +98,8 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit frees at least the shortfall and at most shortfall + margin + tolerance; all empties the target")
     func deficitThenAll() throws {
-        let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp")
+        defer { scratch.remove() }
         let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
 
         let (target, before) = try fill("deficit", data: "\(scratch)/a")
@@ -135,11 +131,9 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit with cold inactive cache in front of a hot set: the cold pages go, then the amount out of the working set, the rest of the hot set stays")
     func coldBeforeHot() throws {
-        let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let target = try KernelLab.makeCgroup("deficit-cold")
-        defer { KernelLab.remove(target) }
+        let lab = try ScratchCgroup("deficit-cold")
+        defer { lab.remove() }
+        let (target, scratch) = (lab.cgroup, lab.scratch)
         // 1 GiB written once (inactive), 512 MiB read twice (active).
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/cold bs=1M count=1024 conv=fsync status=none && dd if=/dev/zero of=\(scratch)/hot bs=1M count=512 conv=fsync status=none && cat \(scratch)/hot > /dev/null && cat \(scratch)/hot > /dev/null") == 0)
         /// As kubelet counts it: usage_in_bytes (kernel memory the reclaim

@@ -7,6 +7,19 @@ public protocol FakeRoot {
 }
 
 extension FakeRoot {
+    public var procRoot: String { path("proc") }
+    public var cgroupRoot: String { path("cgroup") }
+    public var stateFile: String { path("state/state") }
+    public var logFile: String { path("mon_memcg.log") }
+    public var configFile: String { path("mon_memcg.conf") }
+
+    /// A new empty directory under the temp directory for a tree's root.
+    public static func makeRoot(prefix: String) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
     public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
     public func write(_ relative: String, _ text: String) throws {
@@ -21,6 +34,30 @@ extension FakeRoot {
 
     public func remove(_ relative: String) throws {
         try FileManager.default.removeItem(atPath: path(relative))
+    }
+
+    /// Replaces a file with a FIFO nobody reads: opening it for writing
+    /// blocks, as a stuck force_empty or memory.reclaim does. Its path.
+    @discardableResult
+    public func replaceWithFIFO(_ relative: String) throws -> String {
+        let fifo = path(relative)
+        try remove(relative)
+        guard mkfifo(fifo, 0o600) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        return fifo
+    }
+
+    /// The lines of a configuration file that point a run at this tree
+    /// (cgroup_root, proc_root, state_file, log_file), each ending in a newline.
+    public var pathsConfig: String {
+        "cgroup_root = \(cgroupRoot)\nproc_root = \(procRoot)\nstate_file = \(stateFile)\nlog_file = \(logFile)\n"
+    }
+
+    /// The log's lines without the date(1) timestamp and the five spaces after it.
+    public var logLines: [String] {
+        (read("mon_memcg.log") ?? "").split(separator: "\n").map { line in
+            guard let r = line.range(of: "     ") else { return String(line) }
+            return String(line[r.upperBound...])
+        }
     }
 
     /// A valid state file with this `last`.

@@ -5,11 +5,14 @@ import Foundation
 /// set explicitly by the test that builds it.
 public final class FixtureTree: FakeRoot {
     public let root: URL
-    public var procRoot: String { root.appendingPathComponent("proc").path }
-    public var cgroupRoot: String { root.appendingPathComponent("cgroup").path }
-    public var stateFile: String { root.appendingPathComponent("state/state").path }
-    public var logFile: String { root.appendingPathComponent("mon_memcg.log").path }
-    public var configFile: String { root.appendingPathComponent("mon_memcg.conf").path }
+
+    /// Memory short: MemTotal 1 GiB, root usage 3 GB (a working set of
+    /// 3 GB less `rootInactiveFile`), so available is far below any threshold.
+    public static func short(rootInactiveFile: Int64 = 0, targetRSS: Int64 = 100_000_000,
+                             targetCache: Int64 = 200_000_000) throws -> FixtureTree {
+        try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: rootInactiveFile,
+                        targetRSS: targetRSS, targetCache: targetCache)
+    }
 
     public init(
         memTotalKB: Int64 = 24_000_000,
@@ -20,9 +23,7 @@ public final class FixtureTree: FakeRoot {
         targetRSS: Int64 = 100_000_000,
         targetCache: Int64 = 200_000_000
     ) throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mon_memcg-fixture-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = try Self.makeRoot(prefix: "mon_memcg-fixture")
         try write("proc/meminfo", Self.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
         // Every real kernel has one; the drop_caches rate limit reads it.

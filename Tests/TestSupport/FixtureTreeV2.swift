@@ -7,10 +7,6 @@ import Foundation
 /// empty `memory.reclaim` to read back. Every value is set by the test.
 public final class FixtureTreeV2: FakeRoot {
     public let root: URL
-    public var procRoot: String { root.appendingPathComponent("proc").path }
-    public var cgroupRoot: String { root.appendingPathComponent("cgroup").path }
-    public var stateFile: String { root.appendingPathComponent("state/state").path }
-    public var logFile: String { root.appendingPathComponent("mon_memcg.log").path }
 
     public init(
         memTotalKB: Int64 = 1_048_576,
@@ -23,9 +19,7 @@ public final class FixtureTreeV2: FakeRoot {
         targetCurrent: Int64 = 3_000_000_000,
         reclaimFile: Bool = true
     ) throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mon_memcg-fixture-v2-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = try Self.makeRoot(prefix: "mon_memcg-fixture-v2")
         try write("proc/meminfo", FixtureTree.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
         // Every real kernel has one; the drop_caches rate limit reads it.

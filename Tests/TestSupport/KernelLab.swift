@@ -119,3 +119,24 @@ public final class ExclusiveLab {
         if fd >= 0 { close(fd) }
     }
 }
+
+/// A `mon_memcg-test-<tag>-*` cgroup and a scratch directory under /var/tmp
+/// (disk-backed: its page cache is the reclaimable kind a node's is) for one
+/// real-kernel test; `defer { lab.remove() }`.
+public struct ScratchCgroup: Sendable {
+    /// The cgroup's name relative to the memory mount.
+    public let cgroup: String
+    public let scratch: TempDirectory
+
+    public init(_ tag: String) throws {
+        scratch = try TempDirectory("mon_memcg-test-\(tag)", under: "/var/tmp")
+        do { cgroup = try KernelLab.makeCgroup(tag) } catch { scratch.remove(); throw error }
+    }
+
+    /// The files first, so their pages go with them and the cgroup does not
+    /// stay dying; then the cgroup and what is left in it.
+    public func remove() {
+        scratch.remove()
+        KernelLab.remove(cgroup)
+    }
+}

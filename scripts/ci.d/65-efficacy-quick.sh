@@ -5,7 +5,8 @@
 # Fails if watch lets kubelet see memory.available below the eviction
 # threshold where the no-agent arm did, or if the no-agent arm saw no
 # eviction at all (then the scenario proved nothing). Keeps the lab from
-# rotting; the full lab (docs/efficacy.md) is run by hand.
+# rotting; the full lab (docs/efficacy.md) is run by hand. First the unit
+# tests of the lab's numbers and of scripts/lib/memcg_cgroups.py.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/ci/lib.sh
@@ -24,6 +25,19 @@ else
     cat /tmp/mon_memcg-ci-lab-unit.log; check_failed "lab metrics tables" "unittest failed (output above)"
 fi
 rm -f /tmp/mon_memcg-ci-lab-unit.log
+# The scripts' cgroup module (scripts/lib/memcg_cgroups.py): fake trees, and
+# one mon_memcg-test-* cgroup on this kernel.
+unit_log=$(mktemp "${TMPDIR:-/tmp}/mon_memcg-ci-lib-unit.XXXXXX")
+if /usr/bin/python3 -m unittest discover -v -s scripts/lib -p 'test_*.py' > "$unit_log" 2>&1; then
+    if grep -q 'skipped' "$unit_log"; then
+        grep 'skipped' "$unit_log"; check_failed "cgroup module tables" "the real-kernel test was skipped as root on cgroup v1 (above)"
+    else
+        ok "cgroup module tables, real kernel included ($(grep -o 'Ran [0-9]* tests' "$unit_log"))"
+    fi
+else
+    cat "$unit_log"; check_failed "cgroup module tables" "unittest failed (output above)"
+fi
+rm -f "$unit_log"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-efficacy.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -28,8 +28,11 @@ import time
 
 import metrics
 
-MOUNT = "/sys/fs/cgroup/memory"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+import memcg_cgroups as cgroups  # noqa: E402
+from memcg_cgroups import MOUNT, kubelet_available, meminfo, read_int  # noqa: E402
+
 LOAD = [sys.executable, os.path.join(HERE, "load.py")]
 ORIGINAL = os.path.join(HERE, "original.sh")
 MIB = 1 << 20
@@ -50,30 +53,6 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def read_int(path):
-    with open(path) as f:
-        return int(f.read().split()[0])
-
-
-def meminfo(key):
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"/proc/meminfo has no {key}")
-
-
-def kubelet_available():
-    """memory.available as kubelet computes it on cgroup v1."""
-    usage = read_int(f"{MOUNT}/memory.usage_in_bytes")
-    inactive = 0
-    with open(f"{MOUNT}/memory.stat") as f:
-        for line in f:
-            if line.startswith("total_inactive_file "):
-                inactive = int(line.split()[1])
-    return meminfo("MemTotal") - max(0, usage - inactive)
-
-
 class Cgroups:
     """The lab's own cgroups, removed in reverse order of creation."""
 
@@ -82,23 +61,15 @@ class Cgroups:
         self.procs = []
 
     def make(self, relative):
-        name = relative.rsplit("/", 1)[-1]
-        assert name.startswith("mon_memcg-test-"), relative
-        path = f"{MOUNT}/{relative}"
-        os.mkdir(path)
+        path = cgroups.create(MOUNT, relative)
         self.made.append(path)
         return path
 
     def spawn(self, cgroup, argv, env=None, stdout=subprocess.DEVNULL):
-        """Starts ARGV with itself moved into CGROUP before exec (None: it
-        stays in the lab's own cgroup)."""
-        def enter():
-            os.setsid()
-            if cgroup:
-                with open(f"{cgroup}/cgroup.procs", "w") as f:
-                    f.write(str(os.getpid()))
-        p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.DEVNULL,
-                             preexec_fn=enter, text=True)
+        """Starts ARGV in its own session, moved into CGROUP before exec
+        (None: it stays in the lab's own cgroup)."""
+        p = cgroups.spawn(cgroup, argv, new_session=True, env=env, stdout=stdout,
+                          stderr=subprocess.DEVNULL, text=True)
         self.procs.append(p)
         return p
 
@@ -117,38 +88,13 @@ class Cgroups:
                     pass
         self.procs = []
 
-    def remove(self, path):
-        """Kills what is left in PATH (only the lab's processes were moved
-        there), empties it so no dying cgroup of ours stays charged, and
-        removes it, retrying while the last tasks exit."""
-        for _ in range(100):
-            if not os.path.isdir(path):
-                return
-            for child in os.listdir(path):
-                if child.startswith("mon_memcg-test-") and os.path.isdir(f"{path}/{child}"):
-                    self.remove(f"{path}/{child}")
-            try:
-                with open(f"{path}/cgroup.procs") as f:
-                    for pid in f.read().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                with open(f"{path}/memory.force_empty", "w") as f:
-                    f.write("1")
-            except OSError:
-                pass
-            try:
-                os.rmdir(path)
-                return
-            except OSError:
-                time.sleep(0.1)
-        print(f"WARNING: could not remove {path}", file=sys.stderr)
-
     def remove_all(self):
+        """Kills what is left (only the lab's processes were moved into its
+        cgroups), empties each so no dying cgroup of ours stays charged,
+        and removes it."""
         self.kill_all()
         for path in reversed(self.made):
-            self.remove(path)
+            cgroups.remove_or_warn(path, empty=True)
         self.made = []
 
 

@@ -21,6 +21,9 @@ import signal
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from memcg_cgroups import meminfo, read_int, read_stat  # noqa: E402
+
 CHUNK = 1 << 20
 PAGE = 4096
 
@@ -97,27 +100,6 @@ def writer(directory, slots, mib, rate):
             time.sleep(max(0.0, 1.0 / rate - (time.monotonic() - t0)))
 
 
-def stat_fields(path, names):
-    values = dict.fromkeys(names, 0)
-    try:
-        with open(path) as f:
-            for line in f:
-                key, _, value = line.partition(" ")
-                if key in values:
-                    values[key] = int(value)
-    except OSError:
-        pass
-    return values
-
-
-def read_int(path):
-    try:
-        with open(path) as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return -1
-
-
 def read_bytes_of(pid):
     """Bytes a process made the block layer fetch (/proc/PID/io
     read_bytes): a cache miss that a refault counter may not see."""
@@ -141,11 +123,7 @@ def sample(out, phase, period, duration, mount, target, pids):
     root usage, root inactive file, target rss+cache, target and node
     workingset_refault_file, bystanders' read_bytes, memory cgroups counted
     by /proc/cgroups (dying ones included)."""
-    memtotal = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                memtotal = int(line.split()[1]) * 1024
+    memtotal = meminfo("MemTotal")
     started = time.monotonic()
     next_fine = started
     next_kubelet = started + phase
@@ -160,13 +138,13 @@ def sample(out, phase, period, duration, mount, target, pids):
             kubelet = now >= next_kubelet
             if kubelet:
                 next_kubelet += 10.0
-            usage = read_int(f"{mount}/memory.usage_in_bytes")
-            root = stat_fields(f"{mount}/memory.stat", ("total_inactive_file",))
+            usage = read_int(f"{mount}/memory.usage_in_bytes", -1)
+            root = read_stat(f"{mount}/memory.stat", ("total_inactive_file",))
             inactive = root["total_inactive_file"]
             available = memtotal - max(0, usage - inactive)
-            t = stat_fields(f"{mount}/{target}/memory.stat",
+            t = read_stat(f"{mount}/{target}/memory.stat",
                             ("total_rss", "total_cache", "total_workingset_refault_file"))
-            node = stat_fields("/proc/vmstat", ("workingset_refault_file",))
+            node = read_stat("/proc/vmstat", ("workingset_refault_file",))
             bystanders = sum(max(0, read_bytes_of(p)) for p in pids)
             cgroups = -1
             with open("/proc/cgroups") as f:

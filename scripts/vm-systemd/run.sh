@@ -108,16 +108,10 @@ echo "== booting $kernel with systemd (tcg, ${mem} MiB, timeout ${timeout_s} s)"
 console=$out/console.log
 started=$(date +%s)
 set +e
-timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
-    -accel tcg -m "$mem" -smp 2 -nographic -no-reboot \
-    -kernel "$kernel" -initrd "$out/initramfs.cpio" \
-    -append "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=0 systemd.show_status=0 quiet loglevel=3 panic=-1" \
-    </dev/null > "$console.raw" 2>&1
+"$repo/scripts/vm/boot.sh" "$console" "$timeout_s" "$mem" 2 "$kernel" "$out/initramfs.cpio" \
+    "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=0 systemd.show_status=0 quiet loglevel=3 panic=-1"
 qemu_status=$?
 set -e
-# Without carriage returns and the terminal resets systemd writes to the tty.
-tr -d '\r' < "$console.raw" | sed -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g' > "$console"
-rm -f "$console.raw"
 echo "VM boot+test took $(( $(date +%s) - started )) s (qemu status $qemu_status); console: $console"
 
 grep -E '^(ok|not ok) - |^  |^MMVMSD' "$console" || true

@@ -80,17 +80,12 @@ echo "== booting $kernel (tcg, ${mem} MiB, timeout ${timeout_s} s)"
 console=$out/console.log
 started=$(date +%s%N)
 set +e
-MMVM_RD_KB=$rd_kb timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
-    -accel tcg -m "$mem" -smp 1 -nographic -no-reboot \
-    -kernel "$kernel" -initrd "$out/initramfs.cpio" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_FILL_MB=$fill_mb MMVM_REQUEST_MB=$request_mb" \
-    </dev/null >"$console.raw" 2>&1
+"$here/boot.sh" "$console" "$timeout_s" "$mem" 1 "$kernel" "$out/initramfs.cpio" \
+    "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_FILL_MB=$fill_mb MMVM_REQUEST_MB=$request_mb"
 qemu_status=$?
 set -e
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 elapsed=$((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000)))
-tr -d '\r' <"$console.raw" >"$console"
-rm -f "$console.raw"
 echo "VM boot+test took ${elapsed} s (qemu status $qemu_status); console: $console"
 
 if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
