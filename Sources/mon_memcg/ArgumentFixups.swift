@@ -35,15 +35,23 @@ enum ArgumentFixups {
         return [word] + arguments[..<index] + arguments[(index + 1)...]
     }
 
-    /// The first word that is neither an option nor an option's value, and where it stands.
+    /// The first word that is neither a setting option nor its value, and
+    /// where it stands. Any other option ends the search: what follows it
+    /// is the parser's to read (`--generate-completion-script bash`, the
+    /// completion scripts' own calls, `--help`).
     static func firstWord(_ arguments: [String]) -> (Int, String)? {
         let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
             if !a.hasPrefix("-") { return (i, a) }
-            if a == "--" { return nil }
-            i += valued.contains(a) ? 2 : 1
+            if valued.contains(a) {
+                i += 2
+            } else if let eq = a.firstIndex(of: "="), valued.contains(String(a[..<eq])) {
+                i += 1
+            } else {
+                return nil
+            }
         }
         return nil
     }

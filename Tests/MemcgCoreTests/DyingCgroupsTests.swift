@@ -189,7 +189,7 @@ func stateRoundTrip() throws {
     ConfigRow(name: "hostile: 9s", key: .dropCachesInterval, value: "9s", check: nil),
     ConfigRow(name: "hostile: 0", key: .dropCachesInterval, value: "0", check: nil),
     ConfigRow(name: "hostile: -1m", key: .dropCachesInterval, value: "-1m", check: nil),
-    ConfigRow(name: "hostile: 1h (unknown unit)", key: .dropCachesInterval, value: "1h", check: nil),
+    ConfigRow(name: "hostile: 1d (unknown unit)", key: .dropCachesInterval, value: "1d", check: nil),
     ConfigRow(name: "hostile: overflow", key: .dropCachesInterval, value: "99999999999999999m", check: nil),
     ConfigRow(name: "sys_root", key: .sysRoot, value: "/tmp/fake/sys/", check: { $0.sysRoot == "/tmp/fake/sys" }),
     ConfigRow(name: "hostile: relative sys_root", key: .sysRoot, value: "sys", check: nil),

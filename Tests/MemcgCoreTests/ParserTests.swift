@@ -100,6 +100,8 @@ struct UnitsTests {
         ("0", 0), ("4294967296", 4_294_967_296), ("4G", 4_294_967_296), ("4g", 4_294_967_296),
         ("1024K", 1_048_576), ("512M", 536_870_912), ("1T", 1_099_511_627_776), ("10GiB", 10_737_418_240),
         ("  2G  ", 2_147_483_648), ("7B", 7),
+        // Kubernetes' binary forms, and GB: all powers of 1024 here.
+        ("4Gi", 4_294_967_296), ("100Mi", 104_857_600), ("64Ki", 65_536), ("1Ti", 1_099_511_627_776), ("4GB", 4_294_967_296),
     ]
 
     @Test("sizes", arguments: sizes)
@@ -107,17 +109,17 @@ struct UnitsTests {
         #expect(try Units.parseSize(row.0) == Bytes(row.1))
     }
 
-    @Test("hostile sizes are refused", arguments: ["-1", "4X", "99999999999T", "", "  ", "G", "1.5G", "4 G", "0x10", "+4G", "4GG", "９G"])
+    @Test("hostile sizes are refused", arguments: ["-1", "4X", "99999999999T", "", "  ", "G", "1.5G", "4 G", "0x10", "+4G", "4GG", "９G", "4Gib2", "4iG", "4Mii"])
     func badSize(text: String) {
         #expect(throws: ParseError.self) { try Units.parseSize(text) }
     }
 
-    @Test("durations", arguments: [("45", Int64(45_000)), ("45s", 45_000), ("1m", 60_000), ("500ms", 500)])
+    @Test("durations", arguments: [("45", Int64(45_000)), ("45s", 45_000), ("1m", 60_000), ("500ms", 500), ("2h", 7_200_000), ("1H", 3_600_000)])
     func duration(row: (String, Int64)) throws {
         #expect(try Units.parseDurationMilliseconds(row.0) == row.1)
     }
 
-    @Test("bad durations", arguments: ["", "-5s", "5h", "s", "1.5s", "99999999999999999m"])
+    @Test("bad durations", arguments: ["", "-5s", "5d", "s", "1.5s", "99999999999999999m"])
     func badDuration(text: String) {
         #expect(throws: ParseError.self) { try Units.parseDurationMilliseconds(text) }
     }
