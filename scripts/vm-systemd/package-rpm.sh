@@ -23,7 +23,16 @@ pkg_upgrade() { rpm -U --nodeps /mmvm/mon_memcg-upgrade.rpm 2>&1 | rpm_quiet; re
 pkg_is_upgrade() { [ "$(rpm -q --qf '%{RELEASE}' mon_memcg)" = 1.mmvm2 ]; }
 pkg_version() { rpm -q mon_memcg; }
 pkg_files() { rpm -ql mon_memcg; }
-pkg_remove() { rpm -e mon_memcg 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
+# On EL the systemd package's file trigger reloads systemd after a package
+# removed unit files (the spec's %postun does not; debian-compat.macros
+# follow EL8); Debian's rpm has no such trigger, so it is done here.
+pkg_remove() {
+    local status
+    rpm -e mon_memcg 2>&1 | rpm_quiet
+    status=${PIPESTATUS[0]}
+    systemctl daemon-reload
+    return "$status"
+}
 pkg_not_installed() { ! rpm -q mon_memcg >/dev/null 2>&1; }
 # %config(noreplace), edited: rpm -e keeps it as .rpmsave.
 pkg_kept_config() { echo /etc/mon_memcg.conf.rpmsave; }
