@@ -30,6 +30,7 @@ package_phase() {
 
     # --- the oneshot under its real sandbox ------------------------------------
     systemctl start mon_memcg.service
+    echo "  mon_memcg.service: Result=$(prop mon_memcg.service Result), ExecMainStatus=$(prop mon_memcg.service ExecMainStatus)"
     check "$f: mon_memcg.service ran: Result=success, status 0" [ "$(prop mon_memcg.service Result)/$(prop mon_memcg.service ExecMainStatus)" = success/0 ]
     if [ "$hierarchy" = v1 ]; then
         check "$f: the service reclaimed user.slice through memory.force_empty (reclaim took …)" log_has "reclaim took "
