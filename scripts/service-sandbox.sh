@@ -5,11 +5,15 @@
 #   scripts/service-sandbox.sh UNIT WORKDIR -- COMMAND [ARGS...]
 #
 # Inside a private mount and network namespace (unshare):
-#   ProtectSystem=strict, ProtectKernelTunables=yes
+#   ProtectSystem=strict, ProtectKernelTunables=yes, ProtectControlGroups=yes
 #       every mount is remounted read-only (remount,bind,ro: per mount in
-#       this namespace only, the host's mounts are untouched), /proc/sys too;
+#       this namespace only, the host's mounts are untouched), /proc/sys and
+#       every cgroup mount too;
 #   ReadWritePaths=-/sys/fs/cgroup/memory
 #       the cgroup v1 memory mount stays writable;
+#   ReadWritePaths=-/sys/fs/cgroup/user.slice/memory.reclaim
+#       on cgroup v2, that one file is bind-mounted onto itself, writable,
+#       where it exists (the unified mount itself is read-only);
 #   ReadWritePaths=-/proc/sys/vm/drop_caches, -/sys/kernel/mm/memcg_reaper/reap
 #       the dying-cgroup knobs stay writable (each bind-mounted onto itself,
 #       where it exists);
@@ -50,7 +54,7 @@ if [ "${1:-}" = "--inside" ]; then
     mount --bind "$work/mon_memcg.log" /var/log/mon_memcg.log
     mount --bind /proc/sys /proc/sys
     knobs=()
-    for knob in /proc/sys/vm/drop_caches /sys/kernel/mm/memcg_reaper/reap; do
+    for knob in /proc/sys/vm/drop_caches /sys/kernel/mm/memcg_reaper/reap /sys/fs/cgroup/user.slice/memory.reclaim; do
         [ -e "$knob" ] || continue
         mount --bind "$knob" "$knob"
         knobs+=("$knob")
@@ -96,9 +100,10 @@ done
 
 # The writable set this script emulates, checked against the unit.
 rw=$(sed -n 's/^ReadWritePaths=//p; s/^StateDirectory=/state:/p' "$unit" | sort | tr '\n' ' ')
-expected="-/proc/sys/vm/drop_caches -/sys/fs/cgroup/memory -/sys/kernel/mm/memcg_reaper/reap -/var/log/mon_memcg.log state:mon_memcg "
+expected="-/proc/sys/vm/drop_caches -/sys/fs/cgroup/memory -/sys/fs/cgroup/user.slice/memory.reclaim -/sys/kernel/mm/memcg_reaper/reap -/var/log/mon_memcg.log state:mon_memcg "
 [ "$rw" = "$expected" ] || die "$unit declares writable paths \"$rw\"; this script emulates \"$expected\": update it with the unit"
 grep -qx 'ProtectSystem=strict' "$unit" || die "$unit no longer has ProtectSystem=strict: update this script"
+grep -qx 'ProtectControlGroups=yes' "$unit" || die "$unit no longer has ProtectControlGroups=yes (this script makes every cgroup mount but the listed ones read-only): update this script"
 grep -qx 'CapabilityBoundingSet=' "$unit" || die "$unit no longer has an empty CapabilityBoundingSet=: update this script"
 
 mkdir -p "$work/state"

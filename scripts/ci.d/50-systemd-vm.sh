@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # CI: the RPM on a real systemd host (scripts/vm-systemd/run.sh): Debian 12
-# with systemd as PID 1 on cgroup v1, booted under QEMU (software emulation).
-# rpm -i/-U/-e and their scriptlets, the preset, the oneshot in its real
-# sandbox, the timer's real schedule (its first run is 5 min after boot, so
-# this takes about 6 minutes of VM time), Type=notify, reload, the watchdog.
-# Where QEMU, mmdebstrap or root cannot be had the step is skipped with the
-# reason (exit 77), which fails CI unless .ci/run's ALLOWED_SKIPS lists it.
+# with systemd as PID 1, booted under QEMU (software emulation) twice, side
+# by side: on cgroup v1 and on the unified hierarchy (cgroup v2). In each:
+# rpm -i/-U/-e and their scriptlets, the preset, the oneshot reclaiming
+# user.slice in its real sandbox (memory.force_empty on v1, memory.reclaim on
+# v2), the timer's schedule and 20 s cadence, Type=notify, the daemon's
+# sandbox and its answer to a crossing, reload, the watchdog, nothing left
+# after rpm -e. Where QEMU, mmdebstrap or root cannot be had the step is
+# skipped with the reason (exit 77), which fails CI unless .ci/run's
+# ALLOWED_SKIPS lists it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/ci/lib.sh

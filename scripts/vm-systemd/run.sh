@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# The RPM on a real systemd host: boots Debian's kernel under QEMU (software
-# emulation: KVM does not work on these machines) with a Debian 12 userland
-# (mmdebstrap: systemd, rpm) as its initramfs, systemd as PID 1 on the
-# cgroup v1 hierarchy, and runs scripts/vm-systemd/guest-test.sh there: rpm
-# -i and its scriptlets, the oneshot in its real sandbox, the timer's
-# schedule, the daemon's Type=notify, reload and watchdog, rpm -e.
+# The RPM on a real systemd host, on both cgroup hierarchies: boots Debian's
+# kernel under QEMU (software emulation: KVM does not work on these
+# machines) with a Debian 12 userland (mmdebstrap: systemd, rpm) as its
+# initramfs and systemd as PID 1, once per hierarchy, the VMs side by side:
+#   v1  systemd.unified_cgroup_hierarchy=0 (legacy: the v1 memory mount)
+#   v2  systemd.unified_cgroup_hierarchy=1 (unified, systemd's default)
+# and runs scripts/vm-systemd/guest-test.sh in each: per package format
+# (package-phase.sh with package-rpm.sh) the install and its scriptlets,
+# the oneshot reclaiming the real user.slice in its real sandbox, the
+# daemon's Type=notify, sandbox, answer to a crossing, reload, upgrade and
+# watchdog, the timer's schedule and cadence, removal leaving nothing behind.
 #
 #   scripts/vm-systemd/run.sh [RPM UPGRADE_RPM]
 #
 # Default: build the RPM with scripts/build-rpm.sh, and an upgrade of it by
-# rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun).
+# rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun); the
+# guest's root is made by mmdebstrap meanwhile.
 #
 # Environment: MMSD_OUT (work directory, default .build-vm-systemd/),
-# MMSD_TIMEOUT (seconds for boot and test, default 600), MMSD_MEM (guest
-# MiB, default 2048). Exit status: 0 all passed, 1 a failure, 77 skipped
-# (the reason is printed: not x86_64, not root, nothing installable).
+# MMSD_HIERARCHIES (default "v1 v2"), MMSD_TIMEOUT (seconds for one VM's
+# boot and test, default 600), MMSD_MEM (MiB per guest, default 1536),
+# MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores).
+# Exit status: 0 all passed, 1 a failure, 77 skipped (the reason is
+# printed: not x86_64, not root, nothing installable).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/scripts/vm-systemd
 out=${MMSD_OUT:-$repo/.build-vm-systemd}
 timeout_s=${MMSD_TIMEOUT:-600}
-mem=${MMSD_MEM:-2048}
+mem=${MMSD_MEM:-1536}
+smp=${MMSD_SMP:-1}
+hierarchies=${MMSD_HIERARCHIES:-v1 v2}
 mirror=${MMSD_MIRROR:-http://deb.debian.org/debian}
 export PATH="/opt/swift/usr/bin:$PATH"
+for h in $hierarchies; do
+    case $h in v1|v2) ;; *) echo "MMSD_HIERARCHIES: '$h' is neither v1 nor v2" >&2; exit 1 ;; esac
+done
 
 skip() { echo "SKIP systemd VM test: $*"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (uname -m: $(uname -m))"
@@ -46,6 +59,19 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
+
+# The guests' root (one for both VMs): Debian 12, minbase plus systemd and
+# rpm; no docs, man pages or locales (every byte is unpacked by an emulated
+# CPU at boot). Made in the background while the RPMs build.
+root=$out/root
+t0=$(date +%s)
+mmdebstrap --variant=minbase --include=systemd,systemd-sysv,rpm,logrotate,procps,e2fsprogs,kmod \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    bookworm "$root" "$mirror" > "$out/mmdebstrap.log" 2>&1 &
+mmdebstrap_pid=$!
+trap 'kill "$mmdebstrap_pid" 2>/dev/null || true' EXIT
+
 rpm_file=${1:-}
 upgrade_file=${2:-}
 if [ -z "$rpm_file" ]; then
@@ -59,28 +85,27 @@ if [ -z "$rpm_file" ]; then
     HOME=$out/rebuild/home rpmbuild --rebuild "${macros[@]}" --define "_topdir $out/rebuild" --define "dist .mmvm2" "$srpm" \
         > "$out/rebuild.log" 2>&1 || { tail -n 40 "$out/rebuild.log"; exit 1; }
     upgrade_file=$(find "$out/rebuild/RPMS" -name '*.rpm' | head -n 1)
+    echo "   built in $(( $(date +%s) - t0 )) s"
 fi
 [ -f "$rpm_file" ] || { echo "no RPM at '$rpm_file'" >&2; exit 1; }
 [ -f "$upgrade_file" ] || { echo "no upgrade RPM at '$upgrade_file'" >&2; exit 1; }
 
-# The guest's root: Debian 12, minbase plus systemd and rpm; no docs, man
-# pages or locales (every byte is unpacked by an emulated CPU at boot).
 echo "== mmdebstrap bookworm (systemd, rpm)"
-root=$out/root
-t0=$(date +%s)
-mmdebstrap --variant=minbase --include=systemd,systemd-sysv,rpm,logrotate,procps,e2fsprogs,kmod \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' \
-    bookworm "$root" "$mirror" > "$out/mmdebstrap.log" 2>&1 || { tail -n 30 "$out/mmdebstrap.log"; exit 1; }
-echo "   $(du -sh "$root" | cut -f1) in $(( $(date +%s) - t0 )) s"
+wait "$mmdebstrap_pid" || { tail -n 30 "$out/mmdebstrap.log"; exit 1; }
+trap - EXIT
+echo "   $(du -sh "$root" | cut -f1), ready $(( $(date +%s) - t0 )) s after the start"
 
 install -D -m 0644 "$rpm_file" "$root/mmvm/mon_memcg.rpm"
 install -D -m 0644 "$upgrade_file" "$root/mmvm/mon_memcg-upgrade.rpm"
-# A RAM block device with ext4 for the session's page cache: the root here
+# A RAM block device with ext4 for the sessions' page cache: the root here
 # is the initramfs (tmpfs), whose pages no reclaim can free.
 kver=${kernel#/boot/vmlinuz-}
 "$repo/scripts/vm/copy-modules.sh" "$kver" "$root/mmvm/modules" brd crc16 mbcache jbd2 crc32c_generic ext4
 install -D -m 0755 "$here/guest-test.sh" "$root/mmvm/guest-test.sh"
+install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$root/mmvm/"
+# The package formats the guest installs, one phase each, in this order
+# (a format adds its package-FORMAT.sh and its files in /mmvm).
+echo rpm > "$root/mmvm/formats"
 cat > "$root/etc/systemd/system/mmvm-test.service" <<'UNIT'
 [Unit]
 Description=mon_memcg systemd VM test
@@ -104,24 +129,45 @@ echo "== initramfs (cpio)"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) > "$out/initramfs.cpio"
 echo "   $(du -h "$out/initramfs.cpio" | cut -f1)"
 
-echo "== booting $kernel with systemd (tcg, ${mem} MiB, timeout ${timeout_s} s)"
-console=$out/console.log
+# One VM per hierarchy, side by side, each with its own console log; the
+# hierarchy is the only difference (the kernel command line).
+boot() {  # boot HIERARCHY: boots, tests and powers off one VM
+    local h=$1 unified=0 started status
+    [ "$h" = v2 ] && unified=1
+    started=$(date +%s)
+    set +e
+    # The console comes without carriage returns and the terminal resets systemd writes to the tty.
+    "$repo/scripts/vm/boot.sh" "$out/console-$h.log" "$timeout_s" "$mem" "$smp" "$kernel" "$out/initramfs.cpio" \
+        "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=$unified mmvm.hierarchy=$h systemd.show_status=0 quiet loglevel=3 panic=-1"
+    status=$?
+    set -e
+    echo "$(( $(date +%s) - started )) $status" > "$out/time-$h"
+}
+echo "== booting $kernel with systemd, one VM per hierarchy, side by side: $hierarchies (tcg, $smp vCPU and $mem MiB each, timeout $timeout_s s)"
 started=$(date +%s)
-set +e
-"$repo/scripts/vm/boot.sh" "$console" "$timeout_s" "$mem" 2 "$kernel" "$out/initramfs.cpio" \
-    "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=0 systemd.show_status=0 quiet loglevel=3 panic=-1"
-qemu_status=$?
-set -e
-echo "VM boot+test took $(( $(date +%s) - started )) s (qemu status $qemu_status); console: $console"
+pids=()
+for h in $hierarchies; do boot "$h" & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+echo "   all VMs done in $(( $(date +%s) - started )) s"
 
-grep -E '^(ok|not ok) - |^  |^MMVMSD' "$console" || true
-done_line=$(grep '^MMVMSD-DONE ' "$console" | tail -n 1)
-if [ -z "$done_line" ]; then
-    echo "not ok - the guest did not finish its test (no MMVMSD-DONE)"
-    tail -n 60 "$console"
-    exit 1
-fi
-passed=$(sed 's/.*passed=\([0-9]*\).*/\1/' <<<"$done_line")
-failed=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$done_line")
-echo "systemd-vm: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+result=0
+for h in $hierarchies; do
+    console=$out/console-$h.log
+    read -r took qemu_status < "$out/time-$h"
+    echo
+    echo "== VM $h (cgroup $h): boot+test took $took s (qemu status $qemu_status); console: $console"
+    # Each check is named after its VM's hierarchy, so the VMs' checks are distinct.
+    grep -E '^(ok|not ok) - |^  |^MMVMSD' "$console" | sed -E "s/^(ok|not ok) - /\1 - $h: /" || true
+    done_line=$(grep '^MMVMSD-DONE ' "$console" | tail -n 1 || true)
+    if [ -z "$done_line" ]; then
+        echo "not ok - $h: the guest did not finish its test (no MMVMSD-DONE)"
+        tail -n 60 "$console"
+        result=1
+        continue
+    fi
+    passed=$(sed 's/.*passed=\([0-9]*\).*/\1/' <<<"$done_line")
+    failed=$(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$done_line")
+    echo "systemd-vm $h: $passed passed, $failed failed in $took s"
+    [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || result=1
+done
+exit $result
