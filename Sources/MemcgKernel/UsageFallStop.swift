@@ -25,15 +25,11 @@ import MemcgCore
 /// writer, again every 20 ms until disarmed: the same interruption as the
 /// deadline's. It also reads the usage every 50 ms (every 5 ms when the
 /// threshold cannot be registered), so a missed event only costs time.
+/// Made by the v1 controller (its memberwise init).
 public struct UsageFallStop: Equatable, Sendable {
-    public var cgroupPath: String
+    public let cgroupPath: String
     /// The usage at which the write is interrupted (more than 0).
-    public var level: Bytes
-
-    public init(cgroupPath: String, level: Bytes) {
-        self.cgroupPath = cgroupPath
-        self.level = level
-    }
+    public let level: Bytes
 
     var usagePath: String { "\(cgroupPath)/\(KernelFile.usageInBytes)" }
 }
