@@ -61,7 +61,7 @@ struct CheckReclaim {
         log.info(LogLines.usageAfter(after, words: controller.words))
         let ms = report.outcome.milliseconds
         if report.outcome.wasInterrupted {
-            log.info(LogLines.reclaimInterrupted(ms, current: after, freed: freed, cause: interruptionCause(detailed: true)))
+            log.info(LogLines.reclaimInterrupted(ms, current: after, freed: freed, cause: interruptionCause(report.outcome, detailed: true)))
         } else if case .emptyUntilFreed = report.plan {
             // Said by the line below.
         } else {
@@ -78,7 +78,7 @@ struct CheckReclaim {
         try escalate(dying, after: after)
         if report.outcome.wasInterrupted {
             throw Failure(status: .reclaimInterrupted,
-                          message: "reclaim of \(file) interrupted after \(seconds(ms)) s (\(interruptionCause(detailed: false))); the usage after it was recorded")
+                          message: "reclaim of \(file) interrupted after \(seconds(ms)) s (\(interruptionCause(report.outcome, detailed: false))); the usage after it was recorded")
         }
     }
 
@@ -87,7 +87,7 @@ struct CheckReclaim {
     private func stop(_ report: ReclaimReport) -> ReclaimStop {
         if report.amountReached { return .amountReached }
         guard report.outcome.wasInterrupted else { return .finished }
-        if let signo = StopSignal.received { return .signal(StopSignal.name(signo)) }
+        if let signal = report.outcome.cause?.stopSignal { return .signal(signal.name) }
         return .deadline
     }
 
@@ -113,8 +113,8 @@ struct CheckReclaim {
 
     /// Why a write returned EINTR: a stop signal (`watch` is stopping) or
     /// the deadline.
-    private func interruptionCause(detailed: Bool) -> String {
-        if let signo = StopSignal.received { return "by \(StopSignal.name(signo)): stopping" }
+    private func interruptionCause(_ outcome: WriteOutcome, detailed: Bool) -> String {
+        if let signal = outcome.cause?.stopSignal { return "by \(signal.name): stopping" }
         return detailed ? "reclaim_timeout \(seconds(config.reclaimTimeoutMilliseconds)) s" : "reclaim_timeout"
     }
 
@@ -122,7 +122,7 @@ struct CheckReclaim {
         switch step.outcome {
         case .completed: .completed
         case .partial: .partial(stopped: step.stoppedForNoProgress)
-        case .interrupted: .interrupted(cause: StopSignal.received.map(StopSignal.name) ?? "reclaim_timeout")
+        case .interrupted(_, let cause): .interrupted(cause: cause.stopSignal?.name ?? "reclaim_timeout")
         }
     }
 
@@ -132,7 +132,7 @@ struct CheckReclaim {
     /// escalation that ran stores the usage after it. Not when `watch` is
     /// stopping.
     private func escalate(_ dying: DyingEscalation, after: Bytes) throws(Failure) {
-        guard StopSignal.received == nil else { return }
+        guard Interruption.stopRequested == nil else { return }
         let dyingAfter = dying.measure("after reclaim")
         check.record.dying = dyingAfter ?? check.record.dying
         let escalated = try dying.escalate(dyingAfterReclaim: dyingAfter, lastDropCaches: state.lastDropCaches) { stamp throws(Failure) in

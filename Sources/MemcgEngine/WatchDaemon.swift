@@ -87,7 +87,7 @@ public final class WatchDaemon {
             let outcome = check(signals)
             heartbeat.beat(config: config, log: log)
             let ended = MonotonicClock.nowMilliseconds()
-            if let signo = StopSignal.received { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
+            if let signo = Interruption.stopRequested?.number { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let node = arm(after: outcome.record, schedule: &schedule)
             if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
             service.checked(WatchService.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil), log: log)
@@ -141,7 +141,7 @@ public final class WatchDaemon {
             trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
             return (run.record, false, false)
         } catch {
-            if StopSignal.received != nil {
+            if Interruption.stopRequested != nil {
                 log.error(error.message)
                 return (run.record, error.status == .reclaimInterrupted, true)
             }
@@ -201,7 +201,7 @@ public final class WatchDaemon {
 
     private func stop(_ signo: Int32, interruptedReclaim: Bool) -> ExitStatus {
         service.stopping(log: log)
-        StopSignal.quiet()
+        Interruption.quiet()
         wake = nil
         log.info(LogLines.watchStopped(signal: StopSignal.name(signo), interruptedReclaim: interruptedReclaim))
         return .ok

@@ -65,13 +65,13 @@ public struct CgroupV1Controller: MemoryController {
         }
         let outcome: WriteOutcome
         do {
-            outcome = try DeadlineWrite.write("1\n", to: reclaimFile(targetPath: targetPath), deadlineMilliseconds: deadlineMilliseconds)
+            outcome = try DeadlineWrite.write("1\n", to: reclaimFile(targetPath: targetPath), deadlineMilliseconds: deadlineMilliseconds,
+                                              usageStop: stop)
         } catch {
-            _ = stop?.finish()
             throw .write(error)
         }
         // EINTR after the level was reached is the stop asked for, not a deadline.
-        if stop?.finish() == true, case .interrupted(let ms) = outcome {
+        if case .interrupted(let ms, .usageReached) = outcome {
             return ReclaimReport(outcome: .completed(milliseconds: ms), plan: plan, amountReached: true)
         }
         return ReclaimReport(outcome: outcome, plan: plan)
@@ -94,11 +94,7 @@ public struct CgroupV1Controller: MemoryController {
         }
         let level = usage - inactive.clampedAtZero - amount
         guard amount > .zero, level > .zero else { return nil }
-        do {
-            return try UsageFallStop(cgroupPath: targetPath, level: level)
-        } catch {
-            throw .write(error)
-        }
+        return UsageFallStop(cgroupPath: targetPath, level: level)
     }
 
     public var eventSourcePath: String { "\(cgroupRoot)/\(KernelFile.eventControl)" }

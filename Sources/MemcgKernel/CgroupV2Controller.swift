@@ -65,7 +65,7 @@ public struct CgroupV2Controller: MemoryController {
         let file = reclaimFile(targetPath: targetPath)
         let start = MonotonicClock.nowMilliseconds()
         var before = usageBefore
-        var interrupted = false
+        var interruption: Interruption.Cause?
         while let ask = amount.nextStep {
             let outcome: WriteOutcome
             do {
@@ -82,14 +82,14 @@ public struct CgroupV2Controller: MemoryController {
             switch outcome {
             case .completed: amount.record(asked: ask, .completed(freed: freed))
             case .partial: amount.record(asked: ask, .partial(freed: freed))
-            case .interrupted: interrupted = true
+            case .interrupted(_, let cause): interruption = cause
             }
             step(ReclaimStepReport(number: number, asked: ask, outcome: outcome, current: now, freed: freed,
                                    stoppedForNoProgress: amount.stop == .noProgress))
-            if interrupted { break }
+            if interruption != nil { break }
         }
         let ms = MonotonicClock.nowMilliseconds() - start
-        return ReclaimReport(outcome: interrupted ? .interrupted(milliseconds: ms) : .completed(milliseconds: ms), plan: .amount(amount))
+        return ReclaimReport(outcome: interruption.map { .interrupted(milliseconds: ms, cause: $0) } ?? .completed(milliseconds: ms), plan: .amount(amount))
     }
 
     private func usageAfterWrite(_ targetPath: String) throws(ReclaimError) -> Bytes {

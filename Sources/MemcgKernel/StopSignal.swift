@@ -1,14 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CMemcgShims
 
-/// The stop signal seen by the handler during a check, if any.
-public enum StopSignal {
-    public static var received: Int32? {
-        let s = memcg_stop_signal()
-        return s == 0 ? nil : s
-    }
+/// A signal that stops `mon_memcg watch` (SIGTERM, SIGINT), as
+/// `Interruption` reports it.
+public struct StopSignal: Equatable, Sendable {
+    public let number: Int32
+
+    public init(number: Int32) { self.number = number }
+
+    /// `SIGTERM`, as the log says it.
+    public var name: String { Self.name(number) }
 
     public static func name(_ signo: Int32) -> String {
         switch signo {
@@ -21,7 +23,4 @@ public enum StopSignal {
 
     /// SIGHUP: not a stop, a reload.
     public static var reloadSignal: Int32 { SIGHUP }
-
-    /// Ends the repeating SIGALRM once the interrupted check has unwound.
-    public static func quiet() { memcg_stop_timer_disarm() }
 }

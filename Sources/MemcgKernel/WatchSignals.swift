@@ -9,28 +9,23 @@ import CMemcgShims
 /// Between checks SIGTERM, SIGINT and SIGHUP are blocked and read from a
 /// signalfd that poll(2) watches with everything else, so none is lost and
 /// none interrupts anything. During a check (`allowStop()` ... `holdStop()`),
-/// SIGTERM and SIGINT are unblocked: their handler (C, async-signal-safe,
-/// no SA_RESTART) records the signal and starts a repeating SIGALRM aimed at
-/// this thread, so a reclaim in progress returns EINTR at once and one that
-/// was about to start returns within 50 ms. SIGHUP stays blocked during a
-/// check: a reload waits for the check to end.
+/// `Interruption` lets SIGTERM and SIGINT interrupt it: their handler records
+/// the signal and starts a repeating SIGALRM aimed at this thread, so a
+/// reclaim in progress returns EINTR at once and one that was about to start
+/// returns within 50 ms. SIGHUP stays blocked during a check: a reload waits
+/// for the check to end.
 public final class WatchSignals {
     private let signalFD: FileDescriptor
     /// The signalfd for SIGTERM, SIGINT and SIGHUP.
     public var fd: Int32 { signalFD.raw }
-    private var all = sigset_t()
-    private var stop = sigset_t()
 
     public init() throws(SystemError) {
+        var all = sigset_t()
         sigemptyset(&all)
         sigaddset(&all, SIGTERM)
         sigaddset(&all, SIGINT)
         sigaddset(&all, SIGHUP)
-        sigemptyset(&stop)
-        sigaddset(&stop, SIGTERM)
-        sigaddset(&stop, SIGINT)
-        let installed = memcg_stop_handler_install()
-        guard installed == 0 else { throw SystemError("install the stop handler for", "SIGTERM/SIGINT", errno: installed) }
+        try Interruption.catchStopSignals()
         guard pthread_sigmask(SIG_BLOCK, &all, nil) == 0 else { throw SystemError("block", "SIGTERM/SIGINT/SIGHUP", errno: lastErrno()) }
         let sfd = signalfd(-1, &all, Int32(SFD_CLOEXEC) | Int32(SFD_NONBLOCK))
         guard sfd >= 0 else { throw SystemError("create a signalfd for", "SIGTERM/SIGINT/SIGHUP", errno: lastErrno()) }
@@ -39,10 +34,10 @@ public final class WatchSignals {
 
     /// From here until `holdStop()`, SIGTERM/SIGINT interrupt blocking calls.
     /// A stop signal already pending is delivered now.
-    public func allowStop() { pthread_sigmask(SIG_UNBLOCK, &stop, nil) }
+    public func allowStop() { Interruption.allowStop() }
 
     /// Back to reading every signal from the signalfd.
-    public func holdStop() { pthread_sigmask(SIG_BLOCK, &stop, nil) }
+    public func holdStop() { Interruption.holdStop() }
 
     /// The signals queued on the signalfd, in arrival order.
     public func take() -> [Int32] {
@@ -57,5 +52,5 @@ public final class WatchSignals {
         }
     }
 
-    deinit { memcg_stop_timer_disarm() }
+    deinit { Interruption.releaseStopSignals() }
 }

@@ -190,7 +190,7 @@ func escalationDeadline() throws {
     let start = MonotonicClock.nowMilliseconds()
     let outcome = try escalation.perform(.reaper, timeoutMilliseconds: 300)
     let took = MonotonicClock.nowMilliseconds() - start
-    guard case .interrupted(let ms) = outcome else {
+    guard case .interrupted(let ms, .deadline) = outcome else {
         Issue.record("expected interrupted, got \(outcome)")
         return
     }

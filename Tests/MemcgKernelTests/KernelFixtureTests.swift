@@ -78,7 +78,7 @@ struct ForceEmptyTests {
         let start = MonotonicClock.nowMilliseconds()
         let outcome = try forceEmpty(tree, "cgroup/user.slice", deadline: 300)
         let took = MonotonicClock.nowMilliseconds() - start
-        guard case .interrupted(let ms) = outcome else { Issue.record("not interrupted: \(outcome)"); return }
+        guard case .interrupted(let ms, .deadline) = outcome else { Issue.record("not interrupted: \(outcome)"); return }
         #expect(ms >= 300)
         #expect(took < 2300, "took \(took) ms for a 300 ms deadline")
     }
