@@ -2,7 +2,18 @@
 /// here once; each setting's name, syntax and meaning are its descriptor's
 /// (`ConfigKey.setting`).
 public struct Config: Equatable, Sendable {
+    /// `available_threshold` in bytes, as every decision uses it: the
+    /// setting itself when it is a size, else what `ThresholdResolution`
+    /// made of it on this node when the settings were loaded.
     public var availableThreshold: Bytes = .gib(4)
+    /// `available_threshold` as written: a size, a share of MemTotal, or
+    /// kubelet's hard eviction threshold plus a size.
+    public var availableThresholdSetting: AvailableThreshold = .size(.gib(4)) {
+        didSet { if case .size(let bytes) = availableThresholdSetting { availableThreshold = bytes } }
+    }
+    /// kubelet's configuration file, read for `available_threshold = kubelet + …`
+    /// and shown by `status`.
+    public var kubeletConfig = "/var/lib/kubelet/config.yaml"
     public var growthThreshold: Bytes = .gib(1)
     /// Target cgroup, relative to `cgroupRoot`.
     public var target = "user.slice"

@@ -4,7 +4,7 @@
 public enum ConfigKey: CaseIterable, Sendable {
     case availableThreshold, growthThreshold, target, cgroupRoot, procRoot, stateFile, logFile
     case reclaimTimeout, dyingReclaim, dropCachesInterval, sysRoot, pollInterval, metricsFile
-    case reclaimAmount, reclaimMargin
+    case reclaimAmount, reclaimMargin, kubeletConfig
 
     /// The one place a setting is described: where it lives in `Config`,
     /// its name, its syntax and bounds, and what it means. Adding a key is
@@ -12,9 +12,11 @@ public enum ConfigKey: CaseIterable, Sendable {
     public var setting: SettingDescriptor {
         switch self {
         case .availableThreshold:
-            SettingDescriptor(self, "available_threshold", \.availableThreshold, .size, meaning: [
+            SettingDescriptor(self, "available_threshold", \.availableThresholdSetting, .threshold, meaning: [
                 "Reclaim when kubelet's available memory (MemTotal - (root usage -",
-                "root total_inactive_file)) falls below this plus vm.min_free_kbytes."])
+                "root total_inactive_file)) falls below this plus vm.min_free_kbytes.",
+                "A size (4G), a share of MemTotal (10%), or kubelet's own hard",
+                "eviction threshold plus a size (kubelet + 3G, read from kubelet_config)."])
         case .growthThreshold:
             SettingDescriptor(self, "growth_threshold", \.growthThreshold, .size, meaning: [
                 "Skip a reclaim unless the target's total_rss+total_cache grew by at",
@@ -90,6 +92,11 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "reclaim lifts available memory clear of global thresh (see",
                 "docs/benchmarks.md for how much a stopped force_empty overshoots)."],
                 scope: "reclaim_amount deficit only")
+        case .kubeletConfig:
+            SettingDescriptor(self, "kubelet_config", \.kubeletConfig, .path(isFile: true), meaning: [
+                "kubelet's configuration file (its --config): evictionHard and",
+                "evictionSoft memory.available are read from it for",
+                "available_threshold = kubelet + ..., and shown by status."])
         }
     }
 

@@ -36,6 +36,22 @@ extension SettingSyntax where Value == Bytes {
     }
 }
 
+extension SettingSyntax where Value == AvailableThreshold {
+    /// A size, `N%` of MemTotal, or `kubelet + size`: see `AvailableThreshold`.
+    static var threshold: Self {
+        Self(valueName: "threshold",
+             parse: { text, _, _ throws(ParseError) in
+                 try AvailableThreshold(parsing: text, parseSize: { s throws(ParseError) in try Units.parseSize(s) })
+             },
+             exact: { $0.description },
+             short: {
+                 if case .size(let bytes) = $0 { return Units.sizeText(bytes) }
+                 if case .kubeletPlus(let bytes) = $0, bytes != .zero { return "kubelet + \(Units.sizeText(bytes))" }
+                 return $0.description
+             })
+    }
+}
+
 extension SettingSyntax where Value == Int64 {
     /// Milliseconds, written `45s`, `500ms`, `10m`; `allowed` bounds it and
     /// `rule` says the bounds (and why) in the refusal.

@@ -27,6 +27,7 @@ public enum Settings {
                 throw Failure(status: .configError, message: "\(override.option): \(error.reason)")
             }
         }
+        try ThresholdResolution.resolve(&config)
         return config
     }
 }

@@ -22,10 +22,8 @@ struct MonMemcg: ParsableCommand {
         (anon + file - inactive_file) and asks the target's memory.reclaim for what is missing.
 
         Every command takes the setting options: --config PATH, and one option per \
-        configuration key that overrides it (--available-threshold, --growth-threshold, \
-        --target, --cgroup-root, --proc-root, --state-file, --log-file, --reclaim-timeout, \
-        --dying-reclaim, --drop-caches-interval, --sys-root, --poll-interval, \
-        --metrics-file, --reclaim-amount, --reclaim-margin). 'mon_memcg check --help' lists them with their defaults; \
+        configuration key that overrides it (\(ConfigKey.allCases.map { "--" + $0.optionName }.joined(separator: ", "))). \
+        'mon_memcg check --help' lists them with their defaults; \
         'mon_memcg config --defaults' prints every key with its meaning; man mon_memcg(8) \
         and mon_memcg.conf(5) have all of it.
 

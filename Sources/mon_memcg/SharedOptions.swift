@@ -52,6 +52,9 @@ struct SharedOptions: ParsableArguments {
     @Option(setting: .reclaimMargin)
     var reclaimMargin: SettingsRequest.Override?
 
+    @Option(setting: .kubeletConfig)
+    var kubeletConfig: SettingsRequest.Override?
+
     /// The file and overrides these options ask for. Each setting option
     /// holds its key with its value, so the overrides are the values of
     /// every such option, found as the argument parser finds the options

@@ -23,6 +23,7 @@ struct SettingOptionsTests {
         .metricsFile: ("/tmp/a/m.prom", "off", "off"),
         .reclaimAmount: ("all", "deficit", "deficit"),
         .reclaimMargin: ("1M", "64M", "67108864"),
+        .kubeletConfig: ("/tmp/a/kubelet.yaml", "/tmp/b/config.yaml", "/tmp/b/config.yaml"),
     ]
 
     @Test("each setting option overrides its key, over the file")

@@ -22,6 +22,7 @@ struct SettingDescriptorTests {
         metrics_file = /tmp/x/m.prom
         reclaim_amount = deficit
         reclaim_margin = 1000
+        kubelet_config = /tmp/x/kubelet.yaml
         """
 
     @Test("names are the contract, unique, the file's snake case, and name the option")
@@ -29,7 +30,7 @@ struct SettingDescriptorTests {
         let names = ConfigKey.allCases.map(\.rawValue)
         #expect(names == ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file",
                           "log_file", "reclaim_timeout", "dying_reclaim", "drop_caches_interval", "sys_root",
-                          "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin"])
+                          "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin", "kubelet_config"])
         #expect(Set(names).count == names.count)
         for key in ConfigKey.allCases {
             #expect(key.rawValue.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.rawValue)")
