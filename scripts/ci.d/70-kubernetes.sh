@@ -110,6 +110,24 @@ else
     fail "cgroup-v2 must change only the cgroup hostPath"
 fi
 
+# An edit of mon_memcg.conf must reach the pods: the generated ConfigMap's
+# name carries a hash of the file, and the DaemonSet names it, so the pod
+# template changes and `kubectl apply -k` rolls the pods out.
+cp -r deploy "$work/deploy-edit"
+sed -i 's/^poll_interval = 5s$/poll_interval = 4s/' "$work/deploy-edit/kubernetes/base/mon_memcg.conf"
+kubectl kustomize "$work/deploy-edit/kubernetes" > "$work/edited.yaml" 2>> "$work/kustomize.err"
+cm_name() { /usr/bin/python3 -c 'import sys, yaml
+d = [x for x in yaml.safe_load_all(open(sys.argv[1])) if x]
+cm = [x["metadata"]["name"] for x in d if x["kind"] == "ConfigMap"]
+ds = [v["configMap"]["name"] for x in d if x["kind"] == "DaemonSet" for v in x["spec"]["template"]["spec"]["volumes"] if "configMap" in v]
+print(cm[0] if cm == ds else "mismatch %s %s" % (cm, ds))' "$1"; }
+before=$(cm_name "$work/v1.yaml"); after=$(cm_name "$work/edited.yaml")
+if [[ $before == mon-memcg-config-* ]] && [[ $after == mon-memcg-config-* ]] && [ "$before" != "$after" ]; then
+    ok "an edit of mon_memcg.conf renames the ConfigMap the DaemonSet mounts ($before -> $after): the pods roll out"
+else
+    fail "the ConfigMap's name does not follow mon_memcg.conf ($before -> $after)"
+fi
+
 /usr/bin/python3 -m venv "$work/venv" > "$work/venv.log" 2>&1 \
     && "$work/venv/bin/pip" install -q kubernetes-validate==1.37.0 >> "$work/venv.log" 2>&1 \
     || { tail -20 "$work/venv.log"; fail "cannot install kubernetes-validate from PyPI in a venv"; finish; }
