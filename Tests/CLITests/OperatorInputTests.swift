@@ -36,7 +36,7 @@ struct OperatorInputTests {
     func file(row: Row) throws {
         let tree = try FixtureTree()
         try tree.write("mon_memcg.conf", row.file)
-        let r = try Binary.run(["config", "--config", tree.configFile])
+        let r = try Binary.run(["config", "--syntax-only", "--config", tree.configFile])
         #expect(r.status == row.status, "stderr: \(r.stderr)")
         #expect((row.status == 0 ? r.stdout : r.stderr).contains(row.says), "stdout: \(r.stdout) stderr: \(r.stderr)")
         #expect(!r.stderr.contains("\r"), "a raw carriage return reached the terminal: \(r.stderr.debugDescription)")
@@ -45,8 +45,8 @@ struct OperatorInputTests {
     @Test("the setting options may come before the command")
     func optionsBeforeCommand() throws {
         let tree = try FixtureTree()
-        let before = try Binary.run(["--growth-threshold", "3G", "config"])
-        let after = try Binary.run(["config", "--growth-threshold", "3G"])
+        let before = try Binary.run(["--growth-threshold", "3G", "config", "--syntax-only"])
+        let after = try Binary.run(["config", "--syntax-only", "--growth-threshold", "3G"])
         #expect(before.status == 0, "stderr: \(before.stderr)")
         #expect(before.stdout == after.stdout)
         #expect(before.stdout.contains("growth_threshold = 3221225472"))

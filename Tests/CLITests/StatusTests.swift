@@ -119,7 +119,7 @@ struct ConfigCommandTests {
     func effective() throws {
         let tree = try FixtureTree()
         try tree.write("mon_memcg.conf", "growth_threshold = 2G\ntarget = a.slice\n")
-        let r = try Binary.run(["config", "--config", tree.configFile, "--reclaim-timeout", "500ms", "--state-file", "/tmp/s"])
+        let r = try Binary.run(["config", "--syntax-only", "--config", tree.configFile, "--reclaim-timeout", "500ms", "--state-file", "/tmp/s"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("growth_threshold = 2147483648\n"))
         #expect(r.stdout.contains("target = a.slice\n"))
@@ -127,7 +127,7 @@ struct ConfigCommandTests {
         #expect(r.stdout.contains("state_file = /tmp/s\n"))
         #expect(r.stdout.contains("# cgroup_root is unset"))
         try tree.write("round.conf", r.stdout)
-        let again = try Binary.run(["config", "--config", tree.path("round.conf")])
+        let again = try Binary.run(["config", "--syntax-only", "--config", tree.path("round.conf")])
         #expect(again.stdout == r.stdout)
     }
 
@@ -142,5 +142,46 @@ struct ConfigCommandTests {
         let bad = try Binary.run(["config", "--config", tree.configFile])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("line 1: unknown key \"bogus\""))
+    }
+
+    struct NodeRow: NamedRow {
+        var name: String
+        var arguments: [String]
+        var status: Int32
+        var says: String
+    }
+
+    /// On a fixture node: `config` meets the node as a check would, with a
+    /// check's exit statuses, and says what it checked.
+    static let nodeRows: [NodeRow] = [
+        NodeRow(name: "a node a check can use", arguments: [], status: 0, says: "# checked: target "),
+        NodeRow(name: "the target missing: exit 4, as a check", arguments: ["--target", "nosuch"], status: 4, says: "nosuch does not exist"),
+        NodeRow(name: "cgroup_root not a memory controller: exit 3, as a check", arguments: ["--cgroup-root", "/tmp"], status: 3,
+                says: "no cgroup v1 memory controller at /tmp"),
+        NodeRow(name: "--syntax-only checks no node", arguments: ["--syntax-only", "--cgroup-root", "/tmp"], status: 0, says: "cgroup_root = /tmp"),
+    ]
+
+    @Test("config checks the node as a check would", arguments: nodeRows)
+    func node(row: NodeRow) throws {
+        let tree = try FixtureTree()
+        let r = try Binary.run(["config"] + tree.arguments + row.arguments)
+        #expect(r.status == row.status, "stderr: \(r.stderr)")
+        #expect((row.status == 0 ? r.stdout : r.stderr).contains(row.says), "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        if row.status == 0, !row.arguments.contains("--syntax-only") {
+            for line in ["# checked: cgroup v1 memory controller at \(tree.cgroupRoot) (cgroup_root)",
+                         "# checked: reclaim file \(tree.cgroupRoot)/user.slice/memory.force_empty exists",
+                         "# checked: kubelet_config not read"] {
+                #expect(r.stdout.contains(line), "\(line) missing from:\n\(r.stdout)")
+            }
+        }
+    }
+
+    @Test("cgroup v2 without memory.reclaim: exit 5, as a check")
+    func v2WithoutReclaim() throws {
+        let tree = try FixtureTreeV2()
+        try FileManager.default.removeItem(atPath: tree.path("cgroup/user.slice/memory.reclaim"))
+        let r = try Binary.run(["config"] + tree.arguments)
+        #expect(r.status == 5, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("memory.reclaim does not exist"))
     }
 }

@@ -208,7 +208,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
         open(sys.argv[2], "w").write(d["data"]["mon_memcg.conf"])
 EOF
 chmod 0644 "$work/mon_memcg.conf"
-if out=$("$bin" config --config "$work/mon_memcg.conf" 2>&1) && grep -qx 'log_file = -' <<< "$out" \
+if out=$("$bin" config --syntax-only --config "$work/mon_memcg.conf" 2>&1) && grep -qx 'log_file = -' <<< "$out" \
     && grep -qx 'dying_reclaim = off' <<< "$out"; then
     ok "mon_memcg config accepts the ConfigMap's mon_memcg.conf (log_file = -, dying_reclaim = off)"
 else
