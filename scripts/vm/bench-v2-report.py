@@ -91,19 +91,20 @@ if amount:
     line(["reclaim_amount", "trials", "target active/inactive file before MiB", "asked MiB", "freed MiB (range)", "available gained MiB (range)", "available after − thresh, min MiB",
           "refault MiB after (target)", "refault MiB after (node)", "hot-set reads MiB/s after", "took s (range)"])
     line(["---"] * 11)
-    for mode in ("all", "deficit"):
+    for mode in ("all", "deficit", "deficit+inactive"):
         ts = per.get(mode, [])
         if not ts:
             continue
         line([mode, len(ts), f"{med([t['active'] for t in ts]) / MiB:.0f} / {med([t['inactive'] for t in ts]) / MiB:.0f}", fmt([t["asked"] for t in ts]), fmt([t["freed"] for t in ts]), fmt([t["gain"] for t in ts]),
               f"{min(t['recovered'] for t in ts) / MiB:.0f}", fmt([t["refault"] for t in ts]), fmt([t["vm_refault"] for t in ts]),
               fmt([t["rate"] for t in ts]), fmt([t["took"] for t in ts], 1, 3)])
-    if "all" in per and "deficit" in per:
-        a, d = per["all"], per["deficit"]
+    for other in ("deficit", "deficit+inactive"):
+      if "all" in per and other in per:
+        a, d = per["all"], per[other]
         print()
         for k, what in (("refault", "target refaults"), ("vm_refault", "node refaults"), ("freed", "freed"),
                         ("gain", "available gained"), ("took", "reclaim time"), ("rate", "hot-set read rate")):
-            print(f"deficit / all, {what} (medians): {ratio(med([t[k] for t in d]), med([t[k] for t in a]))}")
+            print(f"{other} / all, {what} (medians): {ratio(med([t[k] for t in d]), med([t[k] for t in a]))}")
 
 dying = marks("dying")
 if dying:

@@ -30,6 +30,9 @@ ANON_MB=${MMVM_ANON_MB:-96}
 SWAP_ASK_MB=${MMVM_SWAP_ASK_MB:-192}
 DYING_N=${MMVM_DYING_N:-8}
 DYING_MB=${MMVM_DYING_MB:-8}
+# all, deficit, and deficit+inactive (deficit with reclaim_margin raised by
+# the target's inactive_file: a possible v2 sizing, measured here).
+AMOUNT_ARMS=$(echo "${MMVM_AMOUNT_ARMS:-all,deficit}" | tr , " ")
 PHASES=$(echo "${MMVM_BENCH:-probe,amount,dying,swap}" | tr , " ")
 
 mark() { echo "MMVM $*"; }
@@ -118,12 +121,20 @@ case " $PHASES " in *" amount "*)
     n=0
     r=0
     while [ $r -lt $REPS ]; do
-        if [ $((r % 2)) = 0 ]; then order="all deficit"; else order="deficit all"; fi
+        if [ $((r % 2)) = 0 ]; then order=$AMOUNT_ARMS; else order=$(echo $AMOUNT_ARMS | tr ' ' '\n' | sed -n '1!G;h;$p'); fi
         for mode in $order; do
             n=$((n + 1))
             fresh
             before=$(counters b)
-            c=$(check $mode a$n --dying-reclaim off)
+            if [ $mode = deficit+inactive ]; then
+                # What a v2 deficit would ask if it counted the target's
+                # inactive file pages (memory.reclaim takes those first and
+                # kubelet does not count them): reclaim_margin + inactive_file.
+                m=$(( $(echo $MARGIN | sed 's/M$//') * MiB + $(key $T/memory.stat inactive_file) ))
+                c=$(check deficit a$n --dying-reclaim off --reclaim-margin $m)
+            else
+                c=$(check $mode a$n --dying-reclaim off)
+            fi
             mid=$(counters m)
             avail_after=$(available)
             sleep $AFTER
