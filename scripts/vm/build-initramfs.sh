@@ -60,7 +60,9 @@ gzip -9c "$out/ext2-blocks" > "$stage/ext2-blocks.gz"
 rm -f "$image" "$out/ext2-blocks"
 
 cp "$here/guest-init.sh" "$stage/init"
-cp "$here/guest-test.sh" "$stage/guest-test.sh"
+# MMVM_GUEST_SCRIPT: another script in the test's place (the benchmark,
+# scripts/vm/bench-v2-reclaim.sh); /init runs it as /guest-test.sh.
+cp "${MMVM_GUEST_SCRIPT:-$here/guest-test.sh}" "$stage/guest-test.sh"
 chmod 755 "$stage/init" "$stage/guest-test.sh"
 
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner 0:0) > "$out/initramfs.cpio"
