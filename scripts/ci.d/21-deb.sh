@@ -23,7 +23,6 @@ mirror=${MON_MEMCG_DEB_MIRROR:-http://deb.debian.org/debian}
 
 apt_install debhelper dpkg-dev lintian piuparts mmdebstrap rpm cpio binutils git util-linux \
     || fail "install debhelper, lintian, piuparts, mmdebstrap, rpm" "apt-get install failed (output above)"
-ok "installed debhelper, dpkg-dev, lintian, piuparts, mmdebstrap, rpm"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-deb.XXXXXX")
 trap 'rm -rf --one-file-system "$work"' EXIT
