@@ -76,6 +76,18 @@ dpkg -r mon-memcg > /tmp/dpkg.log 2>&1 && ok "dpkg -r (remove, not purge)" || no
     && ok "remove keeps the config, the state and the log" || not_ok "remove deleted the config, the state or the log"
 dpkgi /debs/new.deb && ok "reinstall after remove" || not_ok "reinstall after remove failed"
 [ "$(md5sum < /etc/mon_memcg.conf)" = "$conf_sum" ] && ok "reinstall kept the edited config" || not_ok "reinstall lost the edited config"
+
+# An operator's enablement and a rotated log, then purge: deb-systemd-helper
+# removes the links, postrm the state and every log.
+touch /var/log/mon_memcg.log.1 /var/log/mon_memcg.log.2.gz
+systemctl enable mon_memcg.timer > /dev/null 2>&1
+[ -L /etc/systemd/system/timers.target.wants/mon_memcg.timer ] || not_ok "systemctl enable mon_memcg.timer made no link"
+dpkg --purge mon-memcg > /tmp/dpkg.log 2>&1 || { sed 's/^/   | /' /tmp/dpkg.log; not_ok "dpkg --purge failed"; }
+[ ! -e /etc/systemd/system/timers.target.wants/mon_memcg.timer ] && [ ! -L /etc/systemd/system/timers.target.wants/mon_memcg.timer ] \
+    && ok "purge removed the timer's enablement link an operator made" || not_ok "purge left the timer's enablement link"
+[ ! -e /var/lib/mon_memcg ] && [ ! -e /etc/mon_memcg.conf ] && ! ls /var/log/mon_memcg.log* >/dev/null 2>&1 \
+    && ok "purge removed the edited config, the state and the log with its rotations" || not_ok "purge left the config, the state or the log"
+dpkgi /debs/new.deb && ok "install after purge (for install-run-purge)" || not_ok "install after purge failed"
 exit $failed
 INNER
 
