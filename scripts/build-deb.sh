@@ -43,11 +43,15 @@ echo "== resolved dependencies (vendored into .build/)"
 (cd "$src" && HOME=$top/home swift package resolve >/dev/null) \
     || die "swift package resolve failed in $src (are the package dependencies reachable?)"
 
-echo "== dpkg-buildpackage -b -us -uc (offline)"
+# Offline for real where it can be enforced: as root, the package build runs
+# in a network namespace with only loopback (unshare -n).
+offline=()
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then offline=(unshare -n); fi
+echo "== dpkg-buildpackage -b -us -uc (offline${offline[*]:+: ${offline[*]}, no network})"
 # An empty HOME (debian/rules sets its own): the build must not lean on
 # ~/.cache/org.swift.swiftpm or other per-user state.
 mkdir -p "$top/home"
-(cd "$src" && HOME=$top/home dpkg-buildpackage -b -us -uc) \
+(cd "$src" && HOME=$top/home "${offline[@]}" dpkg-buildpackage -b -us -uc) \
     || die "dpkg-buildpackage failed (log above)"
 
 find "$top" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.ddeb' -o -name '*.changes' -o -name '*.buildinfo' \) \
