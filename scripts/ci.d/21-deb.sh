@@ -91,6 +91,7 @@ while IFS= read -r line; do
         "not ok - "*) check_failed "chroot: ${line#not ok - }" "see the output above"; n=$((n + 1)) ;;
     esac
 done < "$work/chroot.log"
+# shellcheck disable=SC2154 # ci_failed is set by scripts/ci/lib.sh
 case $status in
     0) ;;
     77) echo "   note: $(grep -E '^SKIP ' "$work/chroot.log" | tail -n 1) (not a check of this step: the systemd VM runs it)" ;;
