@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# CI: build the .deb from HEAD (scripts/build-deb.sh, offline, debhelper) and
+# check it as Debian checks its own: lintian (any E: or W: fails; overrides
+# only in packaging/debian/mon-memcg.lintian-overrides, each with its
+# reason), the payload test against the RPM (scripts/compare-packages.sh),
+# piuparts install/purge in a chroot made with mmdebstrap, and the upgrade,
+# downgrade and purge life cycle in a chroot (scripts/deb-chroot-test.sh).
+# Runs on a fresh machine as root: installs what it needs first.
+#
+#   MON_MEMCG_RPM=path/to.rpm  compare against this RPM instead of building one.
+#
+# The autopkgtest's systemd part (packaging/debian/tests/install-run-purge:
+# the service's check, the daemon active, the units stopped on purge) needs
+# systemd as PID 1: the systemd VM runs it; in the chroot here it reports
+# what it could not run, shown below as a note.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+. scripts/ci/lib.sh
+started=$(date +%s)
+mirror=${MON_MEMCG_DEB_MIRROR:-http://deb.debian.org/debian}
+
+apt_install debhelper dpkg-dev lintian piuparts mmdebstrap rpm cpio binutils git util-linux \
+    || fail "install debhelper, lintian, piuparts, mmdebstrap, rpm" "apt-get install failed (output above)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-deb.XXXXXX")
+trap 'rm -rf --one-file-system "$work"' EXIT
+
+t0=$(date +%s)
+if ! scripts/build-deb.sh "$work/dist" > "$work/build.log" 2>&1; then
+    tail -60 "$work/build.log"
+    fail "scripts/build-deb.sh" "the build failed; the end of its log is above"
+fi
+deb=$(find "$work/dist" -name 'mon-memcg_*.deb' | head -n 1)
+changes=$(find "$work/dist" -name '*.changes' | head -n 1)
+[ -n "$deb" ] && [ -n "$changes" ] || fail "scripts/build-deb.sh" "no mon-memcg_*.deb and .changes in $work/dist"
+ok "scripts/build-deb.sh: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
+no_compiler_warnings "no compiler warnings in the .deb's build" "$work/build.log"
+
+# lintian on the .changes: the .deb and its -dbgsym package.
+lintian --pedantic -I --show-overrides "$changes" > "$work/lintian.log" 2>&1 || true
+errors=$(grep -c '^E: ' "$work/lintian.log" || true)
+warnings=$(grep -c '^W: ' "$work/lintian.log" || true)
+overridden=$(grep -c '^O: ' "$work/lintian.log" || true)
+if grep -q '^internal error' "$work/lintian.log"; then
+    cat "$work/lintian.log"; check_failed "lintian" "lintian itself failed (above)"
+elif [ "$errors" = 0 ] && [ "$warnings" = 0 ]; then
+    ok "lintian: 0 errors, 0 warnings ($overridden overridden with reasons, $(grep -c '^[IP]: ' "$work/lintian.log" || true) info/pedantic)"
+else
+    grep -E '^(E|W): ' "$work/lintian.log"
+    check_failed "lintian" "$errors error(s), $warnings warning(s): fix each, or override it in packaging/debian/mon-memcg.lintian-overrides with the reason beside it"
+fi
+
+rpm_file=${MON_MEMCG_RPM:-}
+if [ -z "$rpm_file" ]; then
+    t0=$(date +%s)
+    if ! scripts/build-rpm.sh "$work/rpm" > "$work/build-rpm.log" 2>&1; then
+        tail -40 "$work/build-rpm.log"
+        fail "scripts/build-rpm.sh (for the payload test)" "the build failed; the end of its log is above"
+    fi
+    rpm_file=$(find "$work/rpm" -name '*.rpm' ! -name '*.src.rpm' | head -n 1)
+    ok "scripts/build-rpm.sh for the payload test: $(basename "$rpm_file") in $(( $(date +%s) - t0 )) s"
+fi
+echo "-- payload test: $(basename "$rpm_file") against $(basename "$deb")"
+run_tap "payload test" scripts/compare-packages.sh "$rpm_file" "$deb"
+
+echo "-- piuparts (install, purge) in a chroot made with mmdebstrap"
+t0=$(date +%s)
+if ! mmdebstrap --variant=minbase bookworm "$work/base.tar.gz" "$mirror" > "$work/mmdebstrap.log" 2>&1; then
+    tail -20 "$work/mmdebstrap.log"
+    check_failed "piuparts" "mmdebstrap bookworm failed (above)"
+elif piuparts -d bookworm -m "$mirror" -b "$work/base.tar.gz" "$deb" > "$work/piuparts.log" 2>&1 \
+        && grep -q 'PASS: All tests' "$work/piuparts.log"; then
+    ok "piuparts: install and purge clean, nothing left ($(grep -o "Can't test upgrade[^.]*" "$work/piuparts.log" | head -n 1 | sed 's/$/: the upgrade runs in the life cycle below/'); $(( $(date +%s) - t0 )) s)"
+else
+    grep -E 'ERROR|FAIL' "$work/piuparts.log" | head -40
+    check_failed "piuparts" "see above (full log: piuparts.log)"
+fi
+
+echo "-- life cycle in an mmdebstrap chroot (scripts/deb-chroot-test.sh)"
+set +e
+scripts/deb-chroot-test.sh "$deb" "$mirror" > "$work/chroot.log" 2>&1
+status=$?
+set -e
+sed 's/^/   | /' "$work/chroot.log"
+n=0
+while IFS= read -r line; do
+    case $line in
+        "ok - "*) ok "chroot: ${line#ok - }"; n=$((n + 1)) ;;
+        "not ok - "*) check_failed "chroot: ${line#not ok - }" "see the output above"; n=$((n + 1)) ;;
+    esac
+done < "$work/chroot.log"
+# shellcheck disable=SC2154 # ci_failed is set by scripts/ci/lib.sh
+case $status in
+    0) ;;
+    77) echo "   note: $(grep -E '^SKIP ' "$work/chroot.log" | tail -n 1) (not a check of this step: the systemd VM runs it)" ;;
+    *) [ "$ci_failed" != 0 ] || check_failed "scripts/deb-chroot-test.sh" "exited $status" ;;
+esac
+[ "$n" != 0 ] || check_failed "scripts/deb-chroot-test.sh" "reported no check"
+
+echo "deb checks done in $(( $(date +%s) - started )) s"
+finish
