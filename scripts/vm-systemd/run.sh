@@ -14,8 +14,11 @@
 #   scripts/vm-systemd/run.sh [RPM UPGRADE_RPM]
 #
 # Default: build the RPM with scripts/build-rpm.sh, and an upgrade of it by
-# rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun); the
-# guest's root is made by mmdebstrap meanwhile.
+# rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun), then
+# the .deb with scripts/build-deb.sh (MMVM_DEB=FILE: that one; MMVM_NO_DEB=1:
+# no .deb phase), repacked one version up for its upgrade; the guest's root
+# is made by mmdebstrap meanwhile. Each VM runs the RPM's phase, then the
+# .deb's (package-phase.sh with package-rpm.sh, package-deb.sh).
 #
 # Environment: MMSD_OUT (work directory, default .build-vm-systemd/),
 # MMSD_HIERARCHIES (default "v1 v2"), MMSD_TIMEOUT (seconds for one VM's
@@ -47,6 +50,11 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v cpio >/dev/null || need+=(cpio)
 command -v rpmbuild >/dev/null || need+=(rpm)
+# The .deb's phase (MMVM_NO_DEB=1 leaves it out): scripts/build-deb.sh's tools.
+if [ -z "${MMVM_NO_DEB:-}" ]; then
+    command -v dpkg-buildpackage >/dev/null || need+=(dpkg-dev)
+    command -v dh >/dev/null || need+=(debhelper)
+fi
 [ -n "$kernel" ] || need+=(linux-image-amd64)
 if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || skip "missing ${need[*]} and no apt-get"
@@ -90,6 +98,25 @@ fi
 [ -f "$rpm_file" ] || { echo "no RPM at '$rpm_file'" >&2; exit 1; }
 [ -f "$upgrade_file" ] || { echo "no upgrade RPM at '$upgrade_file'" >&2; exit 1; }
 
+# The .deb from the same tree, and the same package repacked one version up
+# for dpkg's upgrade (the binary is the same; what is tested is dpkg's
+# handling of the conffile, the units and the scriptlets).
+deb_file=${MMVM_DEB:-}
+if [ -z "${MMVM_NO_DEB:-}" ]; then
+    if [ -z "$deb_file" ]; then
+        echo "== scripts/build-deb.sh"
+        t1=$(date +%s)
+        "$repo/scripts/build-deb.sh" "$out/dist-deb" > "$out/build-deb.log" 2>&1 || { tail -n 40 "$out/build-deb.log"; exit 1; }
+        deb_file=$(find "$out/dist-deb" -name 'mon-memcg_*.deb' | head -n 1)
+        echo "   built in $(( $(date +%s) - t1 )) s"
+    fi
+    [ -f "$deb_file" ] || { echo "no .deb at '$deb_file'" >&2; exit 1; }
+    dpkg-deb -R "$deb_file" "$out/deb-upgrade"
+    deb_upgrade_version="$(sed -n 's/^Version: //p' "$out/deb-upgrade/DEBIAN/control")+mmvm2"
+    sed -i "s/^Version: .*/Version: $deb_upgrade_version/" "$out/deb-upgrade/DEBIAN/control"
+    dpkg-deb -b "$out/deb-upgrade" "$out/deb-upgrade.deb" > /dev/null
+fi
+
 echo "== mmdebstrap bookworm (systemd, rpm)"
 wait "$mmdebstrap_pid" || { tail -n 30 "$out/mmdebstrap.log"; exit 1; }
 trap - EXIT
@@ -97,15 +124,22 @@ echo "   $(du -sh "$root" | cut -f1), ready $(( $(date +%s) - t0 )) s after the 
 
 install -D -m 0644 "$rpm_file" "$root/mmvm/mon_memcg.rpm"
 install -D -m 0644 "$upgrade_file" "$root/mmvm/mon_memcg-upgrade.rpm"
+formats=rpm
+if [ -n "$deb_file" ]; then
+    install -D -m 0644 "$deb_file" "$root/mmvm/mon-memcg.deb"
+    install -D -m 0644 "$out/deb-upgrade.deb" "$root/mmvm/mon-memcg-upgrade.deb"
+    echo "$deb_upgrade_version" > "$root/mmvm/deb-upgrade-version"
+    formats="rpm deb"
+fi
 # A RAM block device with ext4 for the sessions' page cache: the root here
 # is the initramfs (tmpfs), whose pages no reclaim can free.
 kver=${kernel#/boot/vmlinuz-}
 "$repo/scripts/vm/copy-modules.sh" "$kver" "$root/mmvm/modules" brd crc16 mbcache jbd2 crc32c_generic ext4
 install -D -m 0755 "$here/guest-test.sh" "$root/mmvm/guest-test.sh"
-install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$root/mmvm/"
+install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$here/package-deb.sh" "$root/mmvm/"
 # The package formats the guest installs, one phase each, in this order
 # (a format adds its package-FORMAT.sh and its files in /mmvm).
-echo rpm > "$root/mmvm/formats"
+echo "$formats" > "$root/mmvm/formats"
 cat > "$root/etc/systemd/system/mmvm-test.service" <<'UNIT'
 [Unit]
 Description=mon_memcg systemd VM test
