@@ -29,18 +29,19 @@ public protocol MemoryController: Sendable {
 
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
-    /// How a reclaim for this decision asks the kernel, sized by
-    /// `reclaim_amount` (`auto` keeps each hierarchy's behaviour from
-    /// before the key existed).
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan
+    /// How this controller's reclaim asks the kernel.
+    associatedtype Plan: ReclaimPlan
+    /// The plan for this decision, sized by `reclaim_amount` (`auto` keeps
+    /// each hierarchy's behaviour from before the key existed).
+    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan
     /// Refuses, before anything is measured or written, a reclaim this
     /// kernel cannot do (v2 without memory.reclaim).
     func checkCanReclaim(targetPath: String) throws(ReclaimError)
     /// Runs the plan until done or `deadlineMilliseconds` (from now) pass;
     /// `step` hears about every write of a plan by amount, its freed bytes
     /// counted from `usageBefore`.
-    func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport
+    func reclaim(_ plan: Plan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<Plan>
 
     /// Where `watch`'s kernel events come from, for the log.
     var eventSourcePath: String { get }
@@ -126,15 +127,17 @@ public struct ReclaimStepReport: Equatable, Sendable {
 }
 
 /// How a whole reclaim ended.
-public struct ReclaimReport: Equatable, Sendable {
+public struct ReclaimReport<Plan: ReclaimPlan>: Sendable {
     /// `.completed` or `.interrupted`, with the milliseconds of the whole reclaim.
     public var outcome: WriteOutcome
     /// The plan as it ended (how much of an amount was done, and why it stopped).
-    public var plan: ReclaimPlan
+    public var plan: Plan
     /// A force_empty stopped by amount was interrupted because the target's
     /// usage had fallen by the amount (the outcome is then `.completed`).
     public var amountReached = false
 }
+
+extension ReclaimReport: Equatable where Plan: Equatable {}
 
 /// What `armWake` registered.
 public struct WakeArming {

@@ -14,29 +14,30 @@ struct ReclaimAmountPlanTests {
         var name: String
         var hierarchy: CgroupHierarchy
         var mode: ReclaimAmountMode
-        var expected: ReclaimPlan
+        var expected: any ReclaimPlan
         var testDescription: String { name }
     }
 
     @Test("plan(for:amount:) per hierarchy and mode; auto is what each did before the key existed", arguments: [
-        Row(name: "v1 auto: force_empty to the end (the original script)", hierarchy: .v1, mode: .auto, expected: .emptyTarget),
-        Row(name: "v1 all", hierarchy: .v1, mode: .all, expected: .emptyTarget),
+        Row(name: "v1 auto: force_empty to the end (the original script)", hierarchy: .v1, mode: .auto, expected: ForceEmptyPlan.emptyTarget),
+        Row(name: "v1 all", hierarchy: .v1, mode: .all, expected: ForceEmptyPlan.emptyTarget),
         Row(name: "v1 deficit: 256 MiB short + 32 MiB margin", hierarchy: .v1, mode: .deficit,
-            expected: .emptyUntilFreed(ReclaimDeficit(request: Bytes(288 << 20), margin: .mib(32)))),
+            expected: ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(288 << 20), margin: .mib(32)))),
         Row(name: "v2 auto: shortfall + growth_threshold", hierarchy: .v2, mode: .auto,
-            expected: .amount(ReclaimAmountPlan(request: .gib(1)))),  // 256 MiB + 1 GiB, capped at current 1 GiB
+            expected: ReclaimAmountPlan(request: .gib(1))),  // 256 MiB + 1 GiB, capped at current 1 GiB
         Row(name: "v2 deficit: shortfall + reclaim_margin", hierarchy: .v2, mode: .deficit,
-            expected: .amount(ReclaimAmountPlan(request: Bytes(288 << 20), basis: .margin(.mib(32))))),
+            expected: ReclaimAmountPlan(request: Bytes(288 << 20), basis: .margin(.mib(32)))),
         Row(name: "v2 all: everything the target holds", hierarchy: .v2, mode: .all,
-            expected: .amount(ReclaimAmountPlan(request: .gib(1), basis: .everything))),
+            expected: ReclaimAmountPlan(request: .gib(1), basis: .everything)),
     ])
     func plans(row: Row) {
         let controller = MemoryControllers.make(row.hierarchy, cgroupRoot: "/nonexistent", procRoot: "/nonexistent")
         let plan = controller.plan(for: Self.decision, amount: ReclaimAmountSetting(mode: row.mode, margin: .mib(32)))
-        #expect(plan == row.expected)
+        #expect(plan as? ForceEmptyPlan == row.expected as? ForceEmptyPlan)
+        #expect(plan as? ReclaimAmountPlan == row.expected as? ReclaimAmountPlan)
         // v2's auto request is the one before reclaim_amount existed.
         if row.hierarchy == .v2, row.mode == .auto {
-            #expect(plan.request == ReclaimAmountPlan.request(for: Self.decision))
+            #expect(plan.asked == ReclaimAmountPlan.request(for: Self.decision))
         }
     }
 
@@ -50,7 +51,7 @@ struct ReclaimAmountPlanTests {
         try FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000)
             .write(to: dir.appendingPathComponent("memory.stat"), atomically: false, encoding: .utf8)
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
-        let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
+        let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
         let report = try controller.reclaim(plan, targetPath: dir.path, usageBefore: 300_000_000, deadlineMilliseconds: 5_000) { _ in
             Issue.record("force_empty has no steps")
         }
@@ -113,7 +114,7 @@ struct ReclaimAmountKernelTests {
         let decision = Decision(action: .reclaim, available: Bytes(4_000 << 20), globalThreshold: Bytes((4_000 << 20) + Self.shortfall),
                                 growthThreshold: .gib(1), current: Bytes(before), last: .zero)
         let plan = controller.plan(for: decision, amount: ReclaimAmountSetting(mode: .deficit, margin: Bytes(Self.margin)))
-        #expect(plan.request == Bytes(Self.shortfall + Self.margin))
+        #expect(plan.asked == Bytes(Self.shortfall + Self.margin))
         let report = try controller.reclaim(plan, targetPath: path, usageBefore: Bytes(before), deadlineMilliseconds: 30_000) { _ in }
         let after = KernelLab.usage(target)
         let freed = before - after
@@ -153,7 +154,7 @@ struct ReclaimAmountKernelTests {
         let wsBefore = workingSet()
         #expect(wsBefore >= 480 << 20, "the hot set is not active: working set \(wsBefore)")
         let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
-        let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(Self.shortfall), margin: .zero))
+        let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(Self.shortfall), margin: .zero))
         let report = try controller.reclaim(plan, targetPath: "\(KernelLab.memoryMount)/\(target)", usageBefore: Bytes(before),
                                             deadlineMilliseconds: 30_000) { _ in }
         let after = KernelLab.usage(target)

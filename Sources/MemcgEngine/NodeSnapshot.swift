@@ -1,0 +1,47 @@
+import MemcgCore
+import MemcgKernel
+
+/// One wake-up's reading of the node and the target: what kubelet sees, the
+/// target's usage (or why it cannot be read), and when. Read once per check
+/// (or `status`) by `read` and passed on: the decision, the status report,
+/// the dry run's escalation and `watch`'s re-arming all read this value.
+public struct NodeSnapshot: Sendable {
+    /// The target's directory (resolved inside the mount) and its usage.
+    public struct Target: Equatable, Sendable {
+        public var path: String
+        public var usage: Bytes
+    }
+
+    public var node: NodeObservation
+    public var target: Result<Target, KernelError>
+    /// Monotonic milliseconds when it was read.
+    public var takenAt: Int64
+
+    /// The node first (a failure there ends the check), then the target,
+    /// whose failure `status` shows and a check reports.
+    public static func read(_ controller: any MemoryController, target: String) throws(KernelError) -> NodeSnapshot {
+        let node = try controller.observeNode()
+        let reading = Result { () throws(KernelError) -> Target in
+            let path = try controller.resolveTarget(target)
+            return Target(path: path, usage: try controller.targetUsage(at: path))
+        }
+        return NodeSnapshot(node: node, target: reading, takenAt: MonotonicClock.nowMilliseconds())
+    }
+}
+
+/// The controller as this run (or this `watch` start or reload) found it.
+public typealias DetectedController = Result<any MemoryController, KernelError>
+
+extension MemoryControllers {
+    /// `detect`, as a value to keep.
+    public static func detected(config: Config) -> DetectedController {
+        Result { () throws(KernelError) in try detect(config: config) }
+    }
+}
+
+/// The one place the engine asks whether a stop signal arrived (`watch`
+/// stopping): a reclaim it interrupted ends on it, escalation does not run.
+enum StopRequest {
+    static var signal: Int32? { StopSignal.received }
+    static var signalName: String? { signal.map(StopSignal.name) }
+}
