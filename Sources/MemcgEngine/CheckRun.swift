@@ -15,14 +15,18 @@ public struct CheckRun {
         (self.config, self.dryRun, self.log, self.controller) = (config, dryRun, log, controller)
     }
 
-    /// The whole oneshot command once its settings are read: the check,
-    /// the metrics file, and each failure reported once (stderr and log).
+    /// The whole oneshot command: the settings (read once), the root check
+    /// unless it is a dry run, the check, the metrics file, and each failure
+    /// reported once (stderr and log).
     public static func execute(_ request: SettingsRequest, dryRun: Bool, console: any Console) -> ExitStatus {
         let config: Config
         do {
             config = try Settings.load(request)
         } catch {
             return error.report(to: console)
+        }
+        if !dryRun, let refusal = RootCheck.refusal(config, command: "check") {
+            return refusal.report(to: console)
         }
         let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
         guard let failure = CheckRun(config: config, dryRun: dryRun, log: log).runAndPublish().failure else { return .ok }
