@@ -13,6 +13,8 @@ public struct NodeSnapshot: Sendable {
     }
 
     public var node: NodeObservation
+    /// `/proc/meminfo` MemAvailable from the same read, for `status` only.
+    public var memAvailable: Bytes?
     public var target: Result<Target, KernelError>
     /// Monotonic milliseconds when it was read.
     public var takenAt: Int64
@@ -20,12 +22,12 @@ public struct NodeSnapshot: Sendable {
     /// The node first (a failure there ends the check), then the target,
     /// whose failure `status` shows and a check reports.
     public static func read(_ controller: any MemoryController, target: String) throws(KernelError) -> NodeSnapshot {
-        let node = try controller.observeNode()
+        let (node, memAvailable) = try controller.observe()
         let reading = Result { () throws(KernelError) -> Target in
             let path = try controller.resolveTarget(target)
             return Target(path: path, usage: try controller.targetUsage(at: path))
         }
-        return NodeSnapshot(node: node, target: reading, takenAt: MonotonicClock.nowMilliseconds())
+        return NodeSnapshot(node: node, memAvailable: memAvailable, target: reading, takenAt: MonotonicClock.nowMilliseconds())
     }
 }
 

@@ -37,7 +37,7 @@ public struct StatusReport {
         let node = snapshot.node
         let loaded = StateStore(path: config.stateFile).load()
         var report = StatusReport(
-            config: config, controller: controller, node: node, memAvailable: controller.memAvailable(),
+            config: config, controller: controller, node: node, memAvailable: snapshot.memAvailable,
             targetPath: controller.cgroupPath(config.target), targetProblem: nil, current: nil,
             loaded: loaded, decision: nil)
         report.now = BootClock.now(bootID: try? BootClock.bootID(procRoot: config.procRoot))

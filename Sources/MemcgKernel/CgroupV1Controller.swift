@@ -9,7 +9,7 @@ public struct CgroupV1Controller: MemoryController {
     public var cgroupRoot: String
     public var procRoot: String
 
-    public func observeNode() throws(KernelError) -> NodeObservation {
+    public func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?) {
         let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
         guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }
         let (meminfo, watermark) = try meminfoAndWatermark()
@@ -17,7 +17,7 @@ public struct CgroupV1Controller: MemoryController {
         let inactive = try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
             try MemoryStat(parsing: text).bytes(StatField.totalInactiveFile)
         }
-        return NodeObservation(memTotal: meminfo.memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark)
+        return (NodeObservation(memTotal: meminfo.memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark), meminfo.memAvailable)
     }
 
     /// `total_rss + total_cache` from the target's `memory.stat`.

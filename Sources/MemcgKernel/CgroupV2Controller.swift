@@ -11,11 +11,12 @@ public struct CgroupV2Controller: MemoryController {
 
     /// MemTotal and the root's `memory.stat` (`anon`, `file`,
     /// `inactive_file`; the root has no `memory.current`).
-    public func observeNode() throws(KernelError) -> NodeObservation {
+    public func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?) {
         let (meminfo, watermark) = try meminfoAndWatermark()
-        return try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
+        let node = try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
             try NodeSignalV2.observation(memTotal: meminfo.memTotal, rootStat: MemoryStat(parsing: text), watermark: watermark)
         }
+        return (node, meminfo.memAvailable)
     }
 
     public func targetUsage(at targetPath: String) throws(KernelError) -> Bytes {

@@ -16,8 +16,9 @@ public protocol MemoryController: Sendable {
     var procRoot: String { get }
 
     /// What kubelet reads: MemTotal, the root cgroup's usage and inactive
-    /// file pages, plus the kernel watermark.
-    func observeNode() throws(KernelError) -> NodeObservation
+    /// file pages, plus the kernel watermark; and `MemAvailable` from the
+    /// same read of `/proc/meminfo`, for display only.
+    func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?)
     /// The target's usage: the original script's "mem usage".
     func targetUsage(at targetPath: String) throws(KernelError) -> Bytes
 
@@ -57,11 +58,8 @@ extension MemoryController {
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }
 
-    /// `MemAvailable`, for display only.
-    public func memAvailable() -> Bytes? {
-        guard let text = try? FileIO.read(procPath(KernelFile.meminfo)) else { return nil }
-        return (try? MemInfo(parsing: text))?.memAvailable
-    }
+    /// What kubelet reads (see `observe`).
+    public func observeNode() throws(KernelError) -> NodeObservation { try observe().node }
 
     /// The target's directory, checked to exist and to stay inside the mount
     /// once symlinks are resolved.
