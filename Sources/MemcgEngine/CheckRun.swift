@@ -25,11 +25,13 @@ public struct CheckRun {
         } catch {
             return error.report(to: console)
         }
-        if !dryRun, let refusal = RootCheck.refusal(config, command: "check") {
+        // Found once for the run; a failure is reported by the check, after the lock.
+        let controller = MemoryControllers.detected(config: config)
+        if !dryRun, let refusal = RootCheck.refusal(config, command: "check", controller: controller) {
             return refusal.report(to: console)
         }
         let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
-        guard let failure = CheckRun(config: config, dryRun: dryRun, log: log).runAndPublish().failure else { return .ok }
+        guard let failure = CheckRun(config: config, dryRun: dryRun, log: log, controller: controller).runAndPublish().failure else { return .ok }
         log.error(failure.message)
         return failure.status
     }
