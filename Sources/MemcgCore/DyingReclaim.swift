@@ -64,6 +64,18 @@ public struct EscalationSituation: Equatable, Sendable {
     }
 }
 
+extension EscalationSituation {
+    /// The situation for this node under this configuration's thresholds
+    /// and drop_caches interval: what a check judges after a reclaim and
+    /// `status` shows.
+    public init(config: Config, node: NodeObservation, dying: DyingCgroups?, reaperPresent: Bool,
+                lastDropCaches: ClockStamp?, now: ClockStamp, remainingMilliseconds: Int64) {
+        self.init(available: node.available, globalThreshold: config.policy.globalThreshold(watermark: node.watermark), dying: dying,
+                  growthThreshold: config.growthThreshold, reaperPresent: reaperPresent, lastDropCaches: lastDropCaches, now: now,
+                  dropCachesIntervalSeconds: config.dropCachesIntervalSeconds, remainingMilliseconds: remainingMilliseconds)
+    }
+}
+
 /// Why no (further) step runs.
 public enum EscalationStop: Equatable, Sendable {
     /// `dying_reclaim = off`.

@@ -83,30 +83,6 @@ public enum LogLines {
         }
     }
 
-    public static func dryRunReclaim(_ plan: ReclaimPlan, file: String, decision: Decision) -> String {
-        switch plan {
-        case .emptyTarget:
-            dryRun("would have written 1 to \(file), then stored the usage after it as last")
-        case .emptyUntilFreed(let deficit):
-            dryRun("would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))), then stored the usage after it as last")
-        case .amount(let amount):
-            dryRun("would have written \(amount.request) to \(file) (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize), then stored the usage after it as last")
-        }
-    }
-
-    /// Said before the first write of a reclaim by amount; nothing for
-    /// force_empty, whose one write has nothing to announce.
-    public static func reclaimRequest(_ plan: ReclaimPlan, file: String, decision: Decision) -> String? {
-        switch plan {
-        case .emptyTarget:
-            return nil
-        case .emptyUntilFreed(let deficit):
-            return "\(fileName(file)): requesting \(deficit.request) bytes (\(requestReason(decision, basis: .margin(deficit.margin)))); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that"
-        case .amount(let amount):
-            return "\(fileName(file)): requesting \(amount.request) bytes (\(requestReason(decision, basis: amount.basis))) in steps of at most \(amount.stepSize) bytes"
-        }
-    }
-
     /// Closes a force_empty stopped by amount, after the original script's
     /// `After reclaim:` lines: what was asked, what the target's usage fell
     /// by, and why the write ended.

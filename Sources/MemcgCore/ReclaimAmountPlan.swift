@@ -101,3 +101,38 @@ public struct ReclaimAmountPlan: Equatable, Sendable {
         }
     }
 }
+
+/// cgroup v2's reclaim: `memory.reclaim` asked for an amount, in bounded writes.
+extension ReclaimAmountPlan: ReclaimPlan {
+    /// What the decision says is missing, no more: under `auto` with
+    /// growth_threshold to spare (as before reclaim_amount existed), under
+    /// `deficit` with reclaim_margin; `all` asks for everything the target
+    /// holds.
+    public init(for decision: Decision, amount: ReclaimAmountSetting) {
+        switch amount.mode {
+        case .auto: self.init(request: Self.request(for: decision))
+        case .deficit: self.init(request: Self.request(for: decision, margin: amount.margin), basis: .margin(amount.margin))
+        case .all: self.init(request: decision.current.clampedAtZero, basis: .everything)
+        }
+    }
+
+    public var asked: Bytes? { request }
+
+    public func dryRunLine(file: String, decision: Decision) -> String {
+        LogLines.dryRun("would have written \(request) to \(file) (\(LogLines.requestReason(decision, basis: basis))) in steps of at most \(stepSize), then stored the usage after it as last")
+    }
+
+    public func requestLine(file: String, decision: Decision) -> String? {
+        "\(LogLines.fileName(file)): requesting \(request) bytes (\(LogLines.requestReason(decision, basis: basis))) in steps of at most \(stepSize) bytes"
+    }
+
+    public func statusLine(file: String, current: Bytes?, mode: ReclaimAmountMode) -> String {
+        "a check would write \(request) to \(file) (\(request.humanReadable))"
+    }
+
+    /// How long it took, and what it left undone when it stopped short.
+    public func endLines(_ end: ReclaimEnd, file: String) -> [String] {
+        if let interruption = end.interruption { return [interruption] }
+        return [LogLines.reclaimTook(end.milliseconds, freed: end.freed)] + [LogLines.reclaimStoppedShort(self, file: file)].compactMap { $0 }
+    }
+}

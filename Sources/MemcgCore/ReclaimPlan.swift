@@ -1,25 +1,33 @@
-/// What one reclaim asks of the kernel. The host's memory controller picks
-/// the plan for a decision and `reclaim_amount`; the check runs whichever it
-/// gets the same way.
-public enum ReclaimPlan: Equatable, Sendable {
-    /// cgroup v1: `echo 1 > memory.force_empty`, everything the target
-    /// holds, in one write (the original script's reclaim).
-    case emptyTarget
-    /// cgroup v1, `reclaim_amount = deficit`: the same write, interrupted
-    /// once the target's usage has fallen to its working set before the
-    /// write (usage - total_inactive_file, what kubelet counts) minus the
-    /// deficit: the inactive file pages it frees first lift nothing.
-    case emptyUntilFreed(ReclaimDeficit)
-    /// cgroup v2: `memory.reclaim` asked for an amount, in bounded writes.
-    case amount(ReclaimAmountPlan)
+/// What one reclaim asks of the kernel, and how the log and `status` say
+/// it. Each memory controller has its own plan type (`ForceEmptyPlan` for
+/// v1, `ReclaimAmountPlan` for v2), sized here from a decision and
+/// `reclaim_amount`; the check runs and words whichever it gets the same way.
+public protocol ReclaimPlan: Sendable {
+    /// The amount asked for, when the plan asks for one (nil: everything).
+    var asked: Bytes? { get }
+    /// `dry-run: would have …`, for the reclaim file `file`.
+    func dryRunLine(file: String, decision: Decision) -> String
+    /// Said before the first write; nil when there is nothing to announce.
+    func requestLine(file: String, decision: Decision) -> String?
+    /// `status`'s line under the decision: what a check would write now.
+    func statusLine(file: String, current: Bytes?, mode: ReclaimAmountMode) -> String
+    /// The lines that close a reclaim, after `After reclaim:` and the usage
+    /// after it; `self` is the plan as it ended.
+    func endLines(_ end: ReclaimEnd, file: String) -> [String]
+}
 
-    /// The amount asked for, when the plan asks for one.
-    public var request: Bytes? {
-        switch self {
-        case .emptyTarget: nil
-        case .emptyUntilFreed(let deficit): deficit.request
-        case .amount(let plan): plan.request
-        }
+/// How a reclaim ended, for the lines that close it.
+public struct ReclaimEnd: Equatable, Sendable {
+    public var milliseconds: Int64
+    /// The drop of the target's usage over the whole reclaim.
+    public var freed: Bytes
+    /// The line said when the deadline or a stop signal ended the write;
+    /// nil when it was not interrupted.
+    public var interruption: String?
+    public var stop: ReclaimStop
+
+    public init(milliseconds: Int64, freed: Bytes, interruption: String?, stop: ReclaimStop) {
+        (self.milliseconds, self.freed, self.interruption, self.stop) = (milliseconds, freed, interruption, stop)
     }
 }
 

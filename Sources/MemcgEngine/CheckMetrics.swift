@@ -6,31 +6,28 @@ extension CheckRun {
     /// such): what the oneshot and every wake-up of `watch` run.
     /// A metrics file that cannot be written is reported through
     /// `metricsFailed` and changes neither the check nor its exit status.
-    public func runAndPublish(wakeups: [WakeReason: Int64] = [:], metricsFailed: ((String) -> Void)? = nil) throws(Failure) {
+    /// Returns what the check saw and did, and how it failed if it did.
+    public func runAndPublish(wakeups: [WakeReason: Int64] = [:],
+                              metricsFailed: ((String) -> Void)? = nil) -> (record: CheckRecord, failure: Failure?) {
+        var record = CheckRecord(counting: config.metricsFile != nil)
         var failure: Failure?
         do {
-            try run()
+            try run(&record)
         } catch {
             failure = error
         }
-        if let problem = publishMetrics(success: failure == nil, wakeups: wakeups) {
+        if let problem = publishMetrics(record, success: failure == nil, wakeups: wakeups) {
             if let metricsFailed { metricsFailed(problem) } else { log.error(problem) }
         }
-        if let failure { throw failure }
+        return (record, failure)
     }
 
     /// Writes `metrics_file` when set; returns what went wrong, if anything.
-    private func publishMetrics(success: Bool, wakeups: [WakeReason: Int64]) -> String? {
+    private func publishMetrics(_ record: CheckRecord, success: Bool, wakeups: [WakeReason: Int64]) -> String? {
         // A dry run writes nothing; a run that did not get the lock leaves
-        // the file to the run that has it.
+        // the file to the run that has it. A check that failed early still
+        // reports the totals it loaded, so it never looks like a counter reset.
         guard let path = config.metricsFile, !dryRun, record.locked else { return nil }
-        if !record.stateLoaded {
-            // Failed before reading the state: still report the totals, so a
-            // failing check never looks like a counter reset.
-            let state = StateStore(path: config.stateFile).load().state
-            record.counters = state.counters
-            record.last = state.last
-        }
         var snapshot = record.snapshot(success: success, timestampSeconds: EpochClock.nowSeconds())
         snapshot.wakeups = Dictionary(uniqueKeysWithValues: wakeups.map { ($0.key.rawValue, $0.value) })
         do {

@@ -3,8 +3,8 @@ import MemcgKernel
 
 /// What one check saw and did, filled in by `CheckRun` as it goes. The
 /// metrics file is rendered from it, and `watch` arms its next threshold
-/// from it. A class so the non-mutating `CheckRun.run()` can fill it.
-public final class CheckRecord {
+/// from it.
+public struct CheckRecord: Sendable {
     /// Counters are kept only while metrics_file is set: without it the
     /// state file and the writes a run makes stay exactly the original script's (a skip
     /// writes nothing). Counters already in the state file are carried over
@@ -13,6 +13,10 @@ public final class CheckRecord {
     /// The check held the run lock (not a dry run, and no other run had it).
     public internal(set) var locked = false
     public internal(set) var node: NodeObservation?
+    /// What the check read of the node and the target, once.
+    public internal(set) var snapshot: NodeSnapshot?
+    /// A reclaim wrote to the kernel: the node has changed since `snapshot`.
+    public internal(set) var wrote = false
     var globalThreshold: Bytes?
     /// Target usage read before any reclaim.
     public internal(set) var current: Bytes?
@@ -23,27 +27,39 @@ public final class CheckRecord {
     /// Dying cgroups below the target, as last measured by this check (only
     /// around a reclaim).
     public internal(set) var dying: DyingCgroups?
-    /// The counters came from the state file (not just zeros).
+    /// The check got as far as observing (a failure before that leaves
+    /// `last` out of the metrics unless the state file holds one).
     var stateLoaded = false
 
     init(counting: Bool) { self.counting = counting }
 
-    func observed(node: NodeObservation, current: Bytes, globalThreshold: Bytes, state: RunState) {
-        self.node = node
+    /// The state file as loaded right after the lock: the counters and
+    /// `last` carried on, also by a check that fails before deciding.
+    mutating func loaded(_ state: RunState) {
+        last = state.last
+        counters = state.counters
+    }
+
+    mutating func observed(_ snapshot: NodeSnapshot, current: Bytes, globalThreshold: Bytes) {
+        self.snapshot = snapshot
+        self.node = snapshot.node
         self.current = current
         self.globalThreshold = globalThreshold
-        self.last = state.last
-        self.counters = state.counters
         self.stateLoaded = true
     }
 
-    func reclaimed(_ outcome: WriteOutcome, freed: Bytes) {
+    mutating func reclaimed(_ outcome: ReclaimOutcome) {
+        wrote = true
         guard counting else { return }
-        counters.recordReclaim(freed: freed, milliseconds: outcome.milliseconds, interrupted: outcome.wasInterrupted,
+        counters.recordReclaim(freed: outcome.freed, milliseconds: outcome.milliseconds, interrupted: outcome.interrupted,
                                endedAtEpochSeconds: EpochClock.nowSeconds())
     }
 
-    func escalated(steps: Int) {
+    /// The node as the check left it, when it still is what it read (no
+    /// reclaim since): `watch` arms from it without reading it again.
+    public var nodeUnchanged: NodeObservation? { wrote ? nil : snapshot?.node }
+
+    mutating func escalated(steps: Int) {
         guard counting, steps > 0 else { return }
         counters.recordEscalations(Int64(steps))
     }

@@ -7,16 +7,17 @@ public struct CheckRun {
     public var config: Config
     public var dryRun: Bool
     public var log: EventLog
-    /// What the check saw and did, for the metrics file and `watch`.
-    public var record: CheckRecord
+    /// The memory controller found once for this run (`watch`: once per
+    /// start or reload); nil finds it when the check needs it.
+    public var controller: DetectedController?
 
-    public init(config: Config, dryRun: Bool, log: EventLog) {
-        (self.config, self.dryRun, self.log) = (config, dryRun, log)
-        record = CheckRecord(counting: config.metricsFile != nil)
+    public init(config: Config, dryRun: Bool, log: EventLog, controller: DetectedController? = nil) {
+        (self.config, self.dryRun, self.log, self.controller) = (config, dryRun, log, controller)
     }
 
-    /// The whole oneshot command once its settings are read: the check,
-    /// the metrics file, and each failure reported once (stderr and log).
+    /// The whole oneshot command: the settings (read once), the root check
+    /// unless it is a dry run, the check, the metrics file, and each failure
+    /// reported once (stderr and log).
     public static func execute(_ request: SettingsRequest, dryRun: Bool, console: any Console) -> ExitStatus {
         let config: Config
         do {
@@ -24,17 +25,19 @@ public struct CheckRun {
         } catch {
             return error.report(to: console)
         }
-        let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
-        do {
-            try CheckRun(config: config, dryRun: dryRun, log: log).runAndPublish()
-            return .ok
-        } catch {
-            log.error(error.message)
-            return error.status
+        // Found once for the run; a failure is reported by the check, after the lock.
+        let controller = MemoryControllers.detected(config: config)
+        if !dryRun, let refusal = RootCheck.refusal(config, command: "check", controller: controller) {
+            return refusal.report(to: console)
         }
+        let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
+        guard let failure = CheckRun(config: config, dryRun: dryRun, log: log, controller: controller).runAndPublish().failure else { return .ok }
+        log.error(failure.message)
+        return failure.status
     }
 
-    public func run() throws(Failure) {
+    /// The check; `record` says what it saw and did, also when it fails.
+    public func run(_ record: inout CheckRecord) throws(Failure) {
         let started = MonotonicClock.nowMilliseconds()
         let store = StateStore(path: config.stateFile)
 
@@ -51,20 +54,22 @@ public struct CheckRun {
             }
             record.locked = true
         }
+        let loaded = store.load()
+        record.loaded(loaded.state)
 
-        let (controller, node): (any MemoryController, NodeObservation)
-        let targetPath: String
-        let current: Bytes
+        let controller: any MemoryController
+        let snapshot: NodeSnapshot
+        let target: NodeSnapshot.Target
         do {
-            (controller, node) = try MemoryControllers.observe(config: config)
-            targetPath = try controller.resolveTarget(config.target)
-            current = try controller.targetUsage(at: targetPath)
+            controller = try (self.controller ?? MemoryControllers.detected(config: config)).get()
+            snapshot = try NodeSnapshot.read(controller, target: config.target)
+            target = try snapshot.target.get()
         } catch {
             throw Failure(status: error.exitStatus, message: error.description)
         }
-
-        let loaded = store.load()
-        record.observed(node: node, current: current, globalThreshold: config.policy.globalThreshold(watermark: node.watermark), state: loaded.state)
+        let node = snapshot.node
+        let current = target.usage
+        record.observed(snapshot, current: current, globalThreshold: config.policy.globalThreshold(watermark: node.watermark))
         if case .unusable(let why) = loaded {
             log.info(LogLines.stateUnusable(why))
         }
@@ -75,30 +80,29 @@ public struct CheckRun {
 
         switch decision.action {
         case .reclaim:
-            let reclaim = CheckReclaim(check: self, controller: controller, store: store, targetPath: targetPath,
-                                       decision: decision, state: loaded.state, runStarted: started)
-            try reclaim.run()
+            let reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
+            try act(reclaim, snapshot: snapshot, store: store, state: loaded.state, runStarted: started, &record)
         case .lowerLast:
             if dryRun {
                 log.info(LogLines.dryRunDecline(from: decision.last, to: current))
             } else {
                 log.info(LogLines.decline(from: decision.last, to: current))
-                try save(store, RunState(last: current, lastDropCaches: loaded.state.lastDropCaches))
+                try save(store, RunState(last: current, lastDropCaches: loaded.state.lastDropCaches), &record)
             }
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
                 log.info(LogLines.dryRun(decision.reason))
             } else if decision.action == .skipGrowthBelowThreshold, record.counting {
                 record.counters.recordSkip()
-                try save(store, loaded.state)  // last unchanged; the skip counted
+                try save(store, loaded.state, &record)  // last unchanged; the skip counted
             } else if case .unusable = loaded {
                 // Replace the bad file now so the next run starts clean.
-                try save(store, RunState(last: nil))
+                try save(store, RunState(last: nil), &record)
             }
         }
     }
 
-    func save(_ store: StateStore, _ state: RunState) throws(Failure) {
+    func save(_ store: StateStore, _ state: RunState, _ record: inout CheckRecord) throws(Failure) {
         // Every save carries this run's counters, whatever built `state`.
         var state = state
         state.counters = record.counters

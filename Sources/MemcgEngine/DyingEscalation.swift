@@ -39,20 +39,17 @@ struct DyingEscalation {
     /// Both clocks now, as a drop_caches now would stamp them.
     func now() -> ClockStamp { BootClock.now(bootID: try? boot.get()) }
 
-    func situation(available: Bytes, globalThreshold: Bytes, dying: DyingCgroups?, lastDropCaches: ClockStamp?, remaining: Int64) -> EscalationSituation {
-        EscalationSituation(
-            available: available, globalThreshold: globalThreshold, dying: dying,
-            growthThreshold: config.growthThreshold, reaperPresent: escalation.reaperPresent,
-            lastDropCaches: lastDropCaches, now: now(),
-            dropCachesIntervalSeconds: config.dropCachesIntervalSeconds, remainingMilliseconds: remaining)
+    func situation(node: NodeObservation, dying: DyingCgroups?, lastDropCaches: ClockStamp?, remaining: Int64) -> EscalationSituation {
+        EscalationSituation(config: config, node: node, dying: dying, reaperPresent: escalation.reaperPresent,
+                            lastDropCaches: lastDropCaches, now: now(), remainingMilliseconds: remaining)
     }
 
     /// A dry run cannot know what the reclaim would leave: it judges on the
-    /// numbers before it, with the time a full `reclaim_timeout` would leave.
-    func planDryRun(decision: Decision, dying: DyingCgroups?, lastDropCaches: ClockStamp?) {
+    /// node as the check read it, with the time a full `reclaim_timeout`
+    /// would leave.
+    func planDryRun(node: NodeObservation, dying: DyingCgroups?, lastDropCaches: ClockStamp?) {
         let remaining = remainingMilliseconds() - config.reclaimTimeoutMilliseconds
-        let s = situation(available: decision.available, globalThreshold: decision.globalThreshold, dying: dying,
-                          lastDropCaches: lastDropCaches, remaining: remaining)
+        let s = situation(node: node, dying: dying, lastDropCaches: lastDropCaches, remaining: remaining)
         let plan = planEscalation(mode: config.dyingReclaim, situation: s)
         guard !plan.steps.isEmpty else {
             log.info(LogLines.dryRunNoEscalation(plan.stop))
@@ -78,9 +75,7 @@ struct DyingEscalation {
         var node = try observe()
         var dying = dyingAfterReclaim
         while true {
-            let globalThreshold = config.policy.globalThreshold(watermark: node.watermark)
-            let s = situation(available: node.available, globalThreshold: globalThreshold, dying: dying,
-                              lastDropCaches: outcome.lastDropCaches, remaining: remainingMilliseconds())
+            let s = situation(node: node, dying: dying, lastDropCaches: outcome.lastDropCaches, remaining: remainingMilliseconds())
             let step: EscalationStep
             switch nextEscalation(mode: config.dyingReclaim, situation: s, tried: outcome.stepsRun) {
             case .stop(let why):

@@ -26,25 +26,27 @@ public struct StatusReport {
     var now = BootClock.now(bootID: nil)
 
     public static func gather(config: Config) throws(Failure) -> StatusReport {
-        let (controller, node): (any MemoryController, NodeObservation)
+        let controller: any MemoryController
+        let snapshot: NodeSnapshot
         do {
-            (controller, node) = try MemoryControllers.observe(config: config)
+            controller = try MemoryControllers.detect(config: config)
+            snapshot = try NodeSnapshot.read(controller, target: config.target)
         } catch {
             throw Failure(status: error.exitStatus, message: error.description)
         }
+        let node = snapshot.node
         let loaded = StateStore(path: config.stateFile).load()
         var report = StatusReport(
-            config: config, controller: controller, node: node, memAvailable: controller.memAvailable(),
+            config: config, controller: controller, node: node, memAvailable: snapshot.memAvailable,
             targetPath: controller.cgroupPath(config.target), targetProblem: nil, current: nil,
             loaded: loaded, decision: nil)
         report.now = BootClock.now(bootID: try? BootClock.bootID(procRoot: config.procRoot))
-        do {
-            let path = try controller.resolveTarget(config.target)
-            let current = try controller.targetUsage(at: path)
-            report.current = current
-            report.decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
-            report.gatherDying(targetPath: path)
-        } catch {
+        switch snapshot.target {
+        case .success(let target):
+            report.current = target.usage
+            report.decision = decide(node: node, current: target.usage, last: loaded.state.last ?? .zero, policy: config.policy)
+            report.gatherDying(targetPath: target.path)
+        case .failure(let error):
             report.targetProblem = error.description
             report.gatherDying(targetPath: nil)
         }
@@ -52,7 +54,7 @@ public struct StatusReport {
     }
 
     /// What a check would do now, when it would reclaim.
-    var reclaimPlan: ReclaimPlan? {
+    var reclaimPlan: (any ReclaimPlan)? {
         guard let decision, decision.action == .reclaim else { return nil }
         return controller.plan(for: decision, amount: config.reclaimAmountSetting)
     }
@@ -61,7 +63,7 @@ public struct StatusReport {
     /// target holds (force_empty to the end).
     var reclaimRequest: Bytes? {
         guard let plan = reclaimPlan else { return nil }
-        return plan.request ?? current
+        return plan.asked ?? current
     }
 
     var words: HierarchyWords { controller.words }
@@ -85,11 +87,8 @@ public struct StatusReport {
         // As a check would judge right after a reclaim that used all of
         // reclaim_timeout and changed nothing.
         escalationPlan = planEscalation(mode: config.dyingReclaim, situation: EscalationSituation(
-            available: node.available, globalThreshold: globalThreshold, dying: dying,
-            growthThreshold: config.growthThreshold, reaperPresent: reaperPresent,
-            lastDropCaches: loaded.state.lastDropCaches, now: now,
-            dropCachesIntervalSeconds: config.dropCachesIntervalSeconds,
-            remainingMilliseconds: RunDeadline.milliseconds - config.reclaimTimeoutMilliseconds))
+            config: config, node: node, dying: dying, reaperPresent: reaperPresent, lastDropCaches: loaded.state.lastDropCaches,
+            now: now, remainingMilliseconds: RunDeadline.milliseconds - config.reclaimTimeoutMilliseconds))
     }
 
     var dyingCount: Int64? { dying?.count ?? dyingCountOnly }

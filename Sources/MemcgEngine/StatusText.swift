@@ -40,15 +40,8 @@ extension StatusReport {
         row("growth_threshold", config.growthThreshold)
         var decisionText = "\nDecision: \(decisionName)\n  \(reason)\n"
         let file = controller.reclaimFile(targetPath: targetPath)
-        switch reclaimPlan {
-        case .amount(let amount):
-            decisionText += "  a check would write \(amount.request) to \(file) (\(amount.request.humanReadable))\n"
-        case .emptyUntilFreed(let deficit):
-            decisionText += "  a check would write 1 to \(file) and stop it once the target's usage had fallen to its working set minus \(deficit.request) (\(deficit.request.humanReadable); reclaim_amount deficit, reclaim_margin \(deficit.margin))\n"
-        case .emptyTarget:
-            decisionText += "  a check would write 1 to \(file): all the target holds, \(current.map { "\($0)" } ?? "unknown") (reclaim_amount \(config.reclaimAmount.rawValue))\n"
-        case nil:
-            break
+        if let plan = reclaimPlan {
+            decisionText += "  \(plan.statusLine(file: file, current: current, mode: config.reclaimAmount))\n"
         }
         section("Target \(targetPath)", after: decisionText)
 

@@ -13,6 +13,9 @@ public final class WatchDaemon {
     /// Read again on SIGHUP: the same file and overrides.
     private let settings: SettingsRequest
     private var config: Config
+    /// Found at start and on reload; found again before a check only while
+    /// it could not be found.
+    private var controller: DetectedController
     private var log: EventLog
     private let console: any Console
     private var wake: (any WakeSource)?
@@ -28,6 +31,7 @@ public final class WatchDaemon {
     public init(settings: SettingsRequest, config: Config, console: any Console) {
         self.settings = settings
         self.config = config
+        self.controller = MemoryControllers.detected(config: config)
         self.console = console
         self.log = EventLog(path: config.logFile, console: console)
         self.trace = Trace(console: console)
@@ -50,7 +54,7 @@ public final class WatchDaemon {
             log.error(LogLines.watchCannotStart("\(error)"))
             return .internalError
         }
-        log.info(LogLines.watchStarted(pid: CurrentProcess.id, eventSource: Self.eventSource(config), pollMilliseconds: config.pollIntervalMilliseconds))
+        log.info(LogLines.watchStarted(pid: CurrentProcess.id, eventSource: eventSource, pollMilliseconds: config.pollIntervalMilliseconds))
         switch MemoryLock.lockAll() {
         case .locked: log.info(LogLines.memoryLocked)
         case .disabled: log.info(LogLines.memoryLockDisabled)
@@ -87,7 +91,7 @@ public final class WatchDaemon {
             let outcome = check(signals)
             heartbeat.beat(config: config, log: log)
             let ended = MonotonicClock.nowMilliseconds()
-            if let signo = Interruption.stopRequested?.number { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
+            if let signo = StopRequest.signal { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let node = arm(after: outcome.record, schedule: &schedule)
             if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
             service.checked(WatchService.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil), log: log)
@@ -114,50 +118,58 @@ public final class WatchDaemon {
     }
 
     /// Where the kernel events come from, for the log.
-    private static func eventSource(_ config: Config) -> String {
-        guard let controller = try? MemoryControllers.detect(config: config) else {
+    private var eventSource: String {
+        guard case .success(let controller) = controller else {
             return HierarchyWords.eventSource(undetected: config.cgroupRoot)
         }
         return controller.words.eventSource(controller.eventSourcePath)
     }
 
+    /// The controller, found again when it could not be found before.
+    private func detectedController() -> DetectedController {
+        if case .failure = controller { controller = MemoryControllers.detected(config: config) }
+        return controller
+    }
+
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
     private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
-        let run = CheckRun(config: config, dryRun: false, log: log)
+        let run = CheckRun(config: config, dryRun: false, log: log, controller: detectedController())
         var metricsFailed = false
         signals.allowStop()
+        let (record, failure) = run.runAndPublish(wakeups: wakeups) { problem in
+            metricsFailed = true
+            self.metricsProblems.report(problem, to: self.log)
+        }
+        signals.holdStop()
         defer {
-            signals.holdStop()
-            if config.metricsFile != nil, run.record.locked, !metricsFailed {
+            if config.metricsFile != nil, record.locked, !metricsFailed {
                 metricsProblems.resolved(to: log, LogLines.metricsWrittenAgain)
             }
         }
-        do {
-            try run.runAndPublish(wakeups: wakeups) { problem in
-                metricsFailed = true
-                self.metricsProblems.report(problem, to: self.log)
-            }
+        guard let error = failure else {
             checkProblems.resolved(to: log, LogLines.checksSucceedAgain)
-            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
-            return (run.record, false, false)
-        } catch {
-            if Interruption.stopRequested != nil {
-                log.error(error.message)
-                return (run.record, error.status == .reclaimInterrupted, true)
-            }
-            checkProblems.report(error.message, to: log)
-            trace("checked \(run.record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
-            return (run.record, false, true)
+            trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
+            return (record, false, false)
         }
+        if StopRequest.signal != nil {
+            log.error(error.message)
+            return (record, error.status == .reclaimInterrupted, true)
+        }
+        checkProblems.report(error.message, to: log)
+        trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
+        return (record, false, true)
     }
 
     /// Registers the wake source for the current state of the node; asks
     /// for a check at once when usage crossed a level while it was being
-    /// registered. Returns the observation it used.
+    /// registered. Returns the observation it used: the check's, unless the
+    /// check wrote to the kernel (or did not get as far as reading the node).
     private func arm(after record: CheckRecord, schedule: inout WatchSchedule) -> NodeObservation? {
-        let (controller, node): (any MemoryController, NodeObservation)
+        let controller: any MemoryController
+        let node: NodeObservation
         do {
-            (controller, node) = try MemoryControllers.observe(config: config)
+            controller = try detectedController().get()
+            node = try record.nodeUnchanged ?? controller.observeNode()
         } catch {
             wake = nil
             armProblems.report(LogLines.wakeOffUntilNextCheck("\(error)"), to: log)
@@ -189,10 +201,11 @@ public final class WatchDaemon {
         do {
             let fresh = try Settings.load(settings)
             config = fresh
+            controller = MemoryControllers.detected(config: fresh)
             log = EventLog(path: fresh.logFile, console: console)
             wake = nil  // cgroup_root or thresholds may have changed: re-arm after the next check
             armProblems = Repeats()
-            log.info(LogLines.watchReloaded(eventSource: Self.eventSource(fresh), pollMilliseconds: fresh.pollIntervalMilliseconds))
+            log.info(LogLines.watchReloaded(eventSource: eventSource, pollMilliseconds: fresh.pollIntervalMilliseconds))
         } catch {
             log = EventLog(path: config.logFile, console: console)
             log.error(LogLines.watchReloadRefused(error.message))

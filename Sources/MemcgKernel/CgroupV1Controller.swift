@@ -9,7 +9,7 @@ public struct CgroupV1Controller: MemoryController {
     public var cgroupRoot: String
     public var procRoot: String
 
-    public func observeNode() throws(KernelError) -> NodeObservation {
+    public func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?) {
         let usagePath = "\(cgroupRoot)/\(KernelFile.usageInBytes)"
         guard FileIO.exists(usagePath) else { throw .noMemoryController(path: cgroupRoot) }
         let (meminfo, watermark) = try meminfoAndWatermark()
@@ -17,7 +17,7 @@ public struct CgroupV1Controller: MemoryController {
         let inactive = try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
             try MemoryStat(parsing: text).bytes(StatField.totalInactiveFile)
         }
-        return NodeObservation(memTotal: meminfo.memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark)
+        return (NodeObservation(memTotal: meminfo.memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark), meminfo.memAvailable)
     }
 
     /// `total_rss + total_cache` from the target's `memory.stat`.
@@ -36,14 +36,8 @@ public struct CgroupV1Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.forceEmpty)" }
 
-    /// force_empty takes everything: the original script's reclaim, also
-    /// under `auto`. `deficit` interrupts it once the target has given the
-    /// shortfall plus the margin.
-    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan {
-        switch amount.mode {
-        case .auto, .all: .emptyTarget
-        case .deficit: .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.margin))
-        }
+    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ForceEmptyPlan {
+        ForceEmptyPlan(for: decision, amount: amount)
     }
 
     public func checkCanReclaim(targetPath: String) throws(ReclaimError) {}
@@ -52,16 +46,14 @@ public struct CgroupV1Controller: MemoryController {
     /// `signal_pending()` and returns EINTR, so the deadline's SIGALRM (or
     /// watch's stop signal) ends a write that would otherwise run until
     /// systemd kills the whole run: the original design's timeout case.
-    public func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                        step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport {
+    public func reclaim(_ plan: ForceEmptyPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                        step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ForceEmptyPlan> {
         let stop: UsageFallStop?
         switch plan {
         case .emptyTarget:
             stop = nil
         case .emptyUntilFreed(let deficit):
             stop = try usageFallStop(targetPath: targetPath, freeing: deficit.request)
-        case .amount:
-            preconditionFailure("cgroup v1 has no memory.reclaim; plan(for:amount:) never returns \(plan)")
         }
         let outcome: WriteOutcome
         do {

@@ -11,11 +11,12 @@ public struct CgroupV2Controller: MemoryController {
 
     /// MemTotal and the root's `memory.stat` (`anon`, `file`,
     /// `inactive_file`; the root has no `memory.current`).
-    public func observeNode() throws(KernelError) -> NodeObservation {
+    public func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?) {
         let (meminfo, watermark) = try meminfoAndWatermark()
-        return try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
+        let node = try readParsed("\(cgroupRoot)/\(KernelFile.stat)") { text throws(ParseError) in
             try NodeSignalV2.observation(memTotal: meminfo.memTotal, rootStat: MemoryStat(parsing: text), watermark: watermark)
         }
+        return (node, meminfo.memAvailable)
     }
 
     public func targetUsage(at targetPath: String) throws(KernelError) -> Bytes {
@@ -29,20 +30,8 @@ public struct CgroupV2Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.reclaim)" }
 
-    /// What the decision says is missing, no more (`ReclaimAmountPlan`):
-    /// under `auto` with growth_threshold to spare (as before
-    /// reclaim_amount existed), under `deficit` with reclaim_margin; `all`
-    /// asks for everything the target holds.
-    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan {
-        switch amount.mode {
-        case .auto:
-            .amount(ReclaimAmountPlan(request: ReclaimAmountPlan.request(for: decision)))
-        case .deficit:
-            .amount(ReclaimAmountPlan(request: ReclaimAmountPlan.request(for: decision, margin: amount.margin),
-                                      basis: .margin(amount.margin)))
-        case .all:
-            .amount(ReclaimAmountPlan(request: decision.current.clampedAtZero, basis: .everything))
-        }
+    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimAmountPlan {
+        ReclaimAmountPlan(for: decision, amount: amount)
     }
 
     /// Never a silent no-op: a kernel without memory.reclaim is a failure.
@@ -57,11 +46,9 @@ public struct CgroupV2Controller: MemoryController {
     /// the amount written and returns EAGAIN when it gave up with less;
     /// like force_empty's loop it checks `signal_pending()`, so the same
     /// deadline bounds it.
-    public func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                        step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport {
-        guard case .amount(var amount) = plan else {
-            preconditionFailure("cgroup v2 reclaims by amount; plan(for:amount:) never returns \(plan)")
-        }
+    public func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                        step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
+        var amount = plan
         let file = reclaimFile(targetPath: targetPath)
         let start = MonotonicClock.nowMilliseconds()
         var before = usageBefore
@@ -89,7 +76,7 @@ public struct CgroupV2Controller: MemoryController {
             if interruption != nil { break }
         }
         let ms = MonotonicClock.nowMilliseconds() - start
-        return ReclaimReport(outcome: interruption.map { .interrupted(milliseconds: ms, cause: $0) } ?? .completed(milliseconds: ms), plan: .amount(amount))
+        return ReclaimReport(outcome: interruption.map { .interrupted(milliseconds: ms, cause: $0) } ?? .completed(milliseconds: ms), plan: amount)
     }
 
     private func usageAfterWrite(_ targetPath: String) throws(ReclaimError) -> Bytes {

@@ -16,8 +16,9 @@ public protocol MemoryController: Sendable {
     var procRoot: String { get }
 
     /// What kubelet reads: MemTotal, the root cgroup's usage and inactive
-    /// file pages, plus the kernel watermark.
-    func observeNode() throws(KernelError) -> NodeObservation
+    /// file pages, plus the kernel watermark; and `MemAvailable` from the
+    /// same read of `/proc/meminfo`, for display only.
+    func observe() throws(KernelError) -> (node: NodeObservation, memAvailable: Bytes?)
     /// The target's usage: the original script's "mem usage".
     func targetUsage(at targetPath: String) throws(KernelError) -> Bytes
 
@@ -29,18 +30,19 @@ public protocol MemoryController: Sendable {
 
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
-    /// How a reclaim for this decision asks the kernel, sized by
-    /// `reclaim_amount` (`auto` keeps each hierarchy's behaviour from
-    /// before the key existed).
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimPlan
+    /// How this controller's reclaim asks the kernel.
+    associatedtype Plan: ReclaimPlan
+    /// The plan for this decision, sized by `reclaim_amount` (`auto` keeps
+    /// each hierarchy's behaviour from before the key existed).
+    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan
     /// Refuses, before anything is measured or written, a reclaim this
     /// kernel cannot do (v2 without memory.reclaim).
     func checkCanReclaim(targetPath: String) throws(ReclaimError)
     /// Runs the plan until done or `deadlineMilliseconds` (from now) pass;
     /// `step` hears about every write of a plan by amount, its freed bytes
     /// counted from `usageBefore`.
-    func reclaim(_ plan: ReclaimPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport
+    func reclaim(_ plan: Plan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<Plan>
 
     /// Where `watch`'s kernel events come from, for the log.
     var eventSourcePath: String { get }
@@ -56,11 +58,8 @@ extension MemoryController {
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }
 
-    /// `MemAvailable`, for display only.
-    public func memAvailable() -> Bytes? {
-        guard let text = try? FileIO.read(procPath(KernelFile.meminfo)) else { return nil }
-        return (try? MemInfo(parsing: text))?.memAvailable
-    }
+    /// What kubelet reads (see `observe`).
+    public func observeNode() throws(KernelError) -> NodeObservation { try observe().node }
 
     /// The target's directory, checked to exist and to stay inside the mount
     /// once symlinks are resolved.
@@ -126,15 +125,17 @@ public struct ReclaimStepReport: Equatable, Sendable {
 }
 
 /// How a whole reclaim ended.
-public struct ReclaimReport: Equatable, Sendable {
+public struct ReclaimReport<Plan: ReclaimPlan>: Sendable {
     /// `.completed` or `.interrupted`, with the milliseconds of the whole reclaim.
     public var outcome: WriteOutcome
     /// The plan as it ended (how much of an amount was done, and why it stopped).
-    public var plan: ReclaimPlan
+    public var plan: Plan
     /// A force_empty stopped by amount was interrupted because the target's
     /// usage had fallen by the amount (the outcome is then `.completed`).
     public var amountReached = false
 }
+
+extension ReclaimReport: Equatable where Plan: Equatable {}
 
 /// What `armWake` registered.
 public struct WakeArming {

@@ -35,12 +35,6 @@ public enum MemoryControllers {
         return make(found.hierarchy, cgroupRoot: found.mountPoint, procRoot: config.procRoot)
     }
 
-    /// The controller and the node as kubelet sees it now.
-    public static func observe(config: Config) throws(KernelError) -> (controller: any MemoryController, node: NodeObservation) {
-        let controller = try detect(config: config)
-        return (controller, try controller.observeNode())
-    }
-
     public static func make(_ hierarchy: CgroupHierarchy, cgroupRoot: String, procRoot: String) -> any MemoryController {
         switch hierarchy {
         case .v1: CgroupV1Controller(cgroupRoot: cgroupRoot, procRoot: procRoot)

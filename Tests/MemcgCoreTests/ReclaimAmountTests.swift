@@ -65,7 +65,7 @@ func deficitSize(row: DeficitRow) {
                             growthThreshold: .gib(1), current: Bytes(row.current), last: .zero)
     let deficit = ReclaimDeficit(for: decision, margin: Bytes(row.margin))
     #expect(deficit.request == Bytes(row.expected))
-    #expect(ReclaimPlan.emptyUntilFreed(deficit).request == Bytes(row.expected))
+    #expect(ForceEmptyPlan.emptyUntilFreed(deficit).asked == Bytes(row.expected))
     // v2's auto keeps growth_threshold as its margin, as before the key existed.
     #expect(ReclaimAmountPlan.request(for: decision) == ReclaimAmountPlan.request(for: decision, margin: .gib(1)))
 }
@@ -75,12 +75,12 @@ func deficitSize(row: DeficitRow) {
 @Test("a deficit reclaim logs its request, then what was asked, freed, and why it stopped")
 func deficitLines() {
     let decision = Decision(action: .reclaim, available: 1_000, globalThreshold: 5_000, growthThreshold: 64, current: 90_000, last: 0)
-    let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(for: decision, margin: 500))
+    let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(for: decision, margin: 500))
     let file = "/sys/fs/cgroup/memory//user.slice/memory.force_empty"
-    #expect(LogLines.reclaimRequest(plan, file: file, decision: decision)
+    #expect(plan.requestLine(file: file, decision: decision)
         == "memory.force_empty: requesting 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that")
-    #expect(LogLines.reclaimRequest(.emptyTarget, file: file, decision: decision) == nil, "the original force_empty announces nothing")
-    #expect(LogLines.dryRunReclaim(plan, file: file, decision: decision)
+    #expect(ForceEmptyPlan.emptyTarget.requestLine(file: file, decision: decision) == nil, "the original force_empty announces nothing")
+    #expect(plan.dryRunLine(file: file, decision: decision)
         == "dry-run: would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus 4500 bytes (global thresh 5000 + reclaim_margin 500 - available 1000, at most current 90000), then stored the usage after it as last")
     let ends: [(ReclaimStop, String)] = [(.amountReached, "amount reached"), (.deadline, "deadline"),
                                          (.signal("SIGTERM"), "signal SIGTERM"), (.finished, "finished")]
@@ -88,7 +88,7 @@ func deficitLines() {
         #expect(LogLines.reclaimByAmountEnded(asked: 4_500, freed: 4_700, milliseconds: 1_234, stop: stop)
             == "reclaim asked 4500 bytes, freed 4700 bytes in 1.234 s, stopped: \(word)")
     }
-    let v2 = ReclaimPlan.amount(ReclaimAmountPlan(request: 90_000, basis: .everything))
-    #expect(LogLines.reclaimRequest(v2, file: "/c/user.slice/memory.reclaim", decision: decision)?
+    let v2 = ReclaimAmountPlan(request: 90_000, basis: .everything)
+    #expect(v2.requestLine(file: "/c/user.slice/memory.reclaim", decision: decision)?
         .contains("(reclaim_amount all: everything the target holds, current 90000)") == true)
 }

@@ -134,9 +134,9 @@ struct CgroupV2HostTests {
     @Test("memory.reclaim gets the plan's steps in bytes, one line each, until the request is done")
     func writesReclaim() throws {
         let tree = try FixtureTreeV2()
-        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         var steps: [ReclaimStepReport] = []
-        let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(104_857_600))), targetPath: "\(tree.cgroupRoot)/user.slice",
+        let report = try controller.reclaim(ReclaimAmountPlan(request: Bytes(104_857_600)), targetPath: "\(tree.cgroupRoot)/user.slice",
                                             usageBefore: Bytes(162_332_672), deadlineMilliseconds: 5000) { steps.append($0) }
         // 100 MiB in steps of 32 MiB (the minimum step): 32 + 32 + 32 + 4.
         #expect(steps.map(\.asked) == [Bytes.mib(32), .mib(32), .mib(32), .mib(4)])
@@ -148,8 +148,8 @@ struct CgroupV2HostTests {
     @Test("no time left: nothing written, interrupted")
     func noTimeLeft() throws {
         let tree = try FixtureTreeV2()
-        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
-        let report = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(1 << 26))), targetPath: "\(tree.cgroupRoot)/user.slice",
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let report = try controller.reclaim(ReclaimAmountPlan(request: Bytes(1 << 26)), targetPath: "\(tree.cgroupRoot)/user.slice",
                                             usageBefore: .zero, deadlineMilliseconds: 0) { _ in }
         #expect(report.outcome.wasInterrupted)
         #expect(tree.read("cgroup/user.slice/memory.reclaim") == "")
@@ -158,14 +158,14 @@ struct CgroupV2HostTests {
     @Test("a kernel without memory.reclaim: an error that says so, never a silent no-op")
     func noReclaimFile() throws {
         let tree = try FixtureTreeV2(reclaimFile: false)
-        let controller = MemoryControllers.make(.v2, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+        let controller = CgroupV2Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         #expect {
             try controller.checkCanReclaim(targetPath: "\(tree.cgroupRoot)/user.slice")
         } throws: { error in
             "\(error)".contains("this kernel has no memory.reclaim (Linux 5.19 or later is needed")
         }
         #expect {
-            _ = try controller.reclaim(.amount(ReclaimAmountPlan(request: Bytes(1 << 26))), targetPath: "\(tree.cgroupRoot)/user.slice",
+            _ = try controller.reclaim(ReclaimAmountPlan(request: Bytes(1 << 26)), targetPath: "\(tree.cgroupRoot)/user.slice",
                                        usageBefore: .zero, deadlineMilliseconds: 5000) { _ in }
         } throws: { error in
             "\(error)".contains("this kernel has no memory.reclaim: Linux 5.19 or later is needed")

