@@ -27,6 +27,11 @@ public struct CheckRecord: Sendable {
     /// Dying cgroups below the target, as last measured by this check (only
     /// around a reclaim).
     public internal(set) var dying: DyingCgroups?
+    /// The state as this check last saved it (nil: not saved yet): what a
+    /// failure's count is saved onto.
+    var saved: RunState?
+    /// `v1` or `v2` once the memory controller was found, for build_info.
+    var hierarchy: String?
     /// The check got as far as observing (a failure before that leaves
     /// `last` out of the metrics unless the state file holds one).
     var stateLoaded = false
@@ -73,6 +78,7 @@ public struct CheckRecord: Sendable {
 
     func snapshot(success: Bool, timestampSeconds: Int64) -> MetricsSnapshot {
         var s = MetricsSnapshot(counters: counters, success: success, timestampSeconds: timestampSeconds)
+        s.hierarchy = hierarchy
         s.available = node?.available
         s.workingSet = node?.workingSet
         s.globalThreshold = globalThreshold

@@ -56,12 +56,34 @@ public struct CheckRun {
         }
         let loaded = store.load()
         record.loaded(loaded.state)
+        do {
+            try check(store: store, loaded: loaded, started: started, &record)
+        } catch {
+            countFailure(error, store: store, loaded: loaded.state, &record)
+            throw error
+        }
+    }
+
+    /// A failed check counts under its cause while metrics_file is set,
+    /// saved onto the state as this run left it (a failure to save it is
+    /// the failure already being reported, or a lesser one: not said again).
+    private func countFailure(_ failure: Failure, store: StateStore, loaded: RunState, _ record: inout CheckRecord) {
+        guard record.counting, record.locked, !dryRun, let cause = failure.status.failureCause else { return }
+        record.counters.recordFailure(cause.rawValue)
+        var state = record.saved ?? loaded
+        state.counters = record.counters
+        try? store.save(state)
+    }
+
+    /// The check under the lock, with the state as loaded.
+    private func check(store: StateStore, loaded: LoadedState, started: Int64, _ record: inout CheckRecord) throws(Failure) {
 
         let controller: any MemoryController
         let snapshot: NodeSnapshot
         let target: NodeSnapshot.Target
         do {
             controller = try (self.controller ?? MemoryControllers.detected(config: config)).get()
+            record.hierarchy = controller.hierarchy.rawValue
             snapshot = try NodeSnapshot.read(controller, target: config.target)
             target = try snapshot.target.get()
         } catch {
@@ -107,6 +129,7 @@ public struct CheckRun {
         var state = state
         state.counters = record.counters
         record.last = state.last
+        record.saved = state
         do {
             try store.save(state)
         } catch {

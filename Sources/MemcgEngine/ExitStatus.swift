@@ -17,6 +17,22 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case notAlive = 9
     case usage = 64
 
+    /// The cause a failed check counts under in the metrics; nil for the
+    /// statuses that are not a check failing (ok, usage, alive).
+    public var failureCause: FailureCause? {
+        switch self {
+        case .internalError: .internalError
+        case .configError: .config
+        case .kernelError: .kernel
+        case .targetMissing: .targetMissing
+        case .reclaimFailed: .reclaimFailed
+        case .reclaimInterrupted: .reclaimInterrupted
+        case .stateError: .state
+        case .notRoot: .notRoot
+        case .ok, .notAlive, .usage: nil
+        }
+    }
+
     public var meaning: String {
         switch self {
         case .ok: "the check ran (reclaimed, skipped or nothing to do), or another run held the lock"

@@ -1,4 +1,5 @@
 import Foundation
+import MemcgCore
 import Testing
 import TestSupport
 
@@ -196,6 +197,32 @@ struct WatchFixtureTests {
         #expect(sample(text, "mon_memcg_last_run_success") == 0)
         #expect(sample(text, "mon_memcg_reclaims_total") == 7, "a failure must not look like a counter reset")
         #expect(sample(text, "mon_memcg_target_last_bytes") == 5)
+        // Counted by cause, kept in the state file, and carried by the next run.
+        #expect(sample(text, "mon_memcg_failures_total{cause=\"target_missing\"}") == 1)
+        #expect(sample(text, "mon_memcg_failures_total{cause=\"kernel\"}") == 0)
+        #expect(sample(text, "mon_memcg_build_info{version=\"\(MemcgVersion.current)\",hierarchy=\"v1\"}") == 1)
+        #expect(tree.read("state/state")?.contains("failures_target_missing 1\n") == true)
+        _ = try Binary.run(["check", "--metrics-file", tree.path("metrics/mon_memcg.prom")] + tree.arguments)
+        #expect(sample(metrics(tree), "mon_memcg_failures_total{cause=\"target_missing\"}") == 2)
+        #expect(tree.read("state/state")?.contains("last 5\nreclaims 7\n") == true, "the rest of the state is as it was")
+        // Without metrics_file nothing is counted and the state is not written.
+        try tree.write("state/state", "mon_memcg-state 1\nlast 5\n")
+        _ = try Binary.run(["check"] + tree.arguments)
+        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 5\n")
+    }
+
+    @Test("the reclaim duration histogram counts each reclaim in its bucket")
+    func reclaimHistogram() throws {
+        let tree = try FixtureTree(rootUsage: 23_000_000_000, rootInactiveFile: 0)
+        try FileManager.default.createDirectory(atPath: tree.path("metrics"), withIntermediateDirectories: true)
+        let r = try Binary.run(["check", "--growth-threshold", "1M", "--metrics-file", tree.path("metrics/mon_memcg.prom")] + tree.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = metrics(tree)
+        try PromText.validate(text)
+        #expect(sample(text, "mon_memcg_reclaims_total") == 1)
+        #expect(sample(text, "mon_memcg_reclaim_duration_seconds_count") == 1)
+        #expect(sample(text, "mon_memcg_reclaim_duration_seconds_bucket{le=\"+Inf\"}") == 1)
+        #expect(sample(text, "mon_memcg_reclaim_duration_seconds_bucket{le=\"0.01\"}") == 1, "a fixture's write takes well under 10 ms:\n\(text)")
     }
 
     @Test("--dry-run writes no metrics")
