@@ -106,7 +106,9 @@ public enum EscalationStop: Equatable, Sendable {
         case .dyingUnknown:
             return "dying cgroups could not be measured"
         case .dyingBelowThreshold(let b, let g):
-            return "dying cgroups hold \(b) bytes, less than growth_threshold \(g)"
+            // Also stops on no bytes at all, where "less than" a zero
+            // growth_threshold would not be true.
+            return b < g ? "dying cgroups hold \(b) bytes, less than growth_threshold \(g)" : "dying cgroups hold \(b) bytes: nothing to free"
         case .reaperAbsent:
             return "dying_reclaim is reaper but this kernel has no memcg reaper"
         case .rateLimited(let limit):

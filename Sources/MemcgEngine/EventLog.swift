@@ -22,7 +22,9 @@ public final class EventLog {
     public func info(_ message: String) {
         let stamp = WallClock.originalTimestamp()
         if dryRun {
-            console.out(LogFile.format(message, timestamp: stamp))
+            // Every line a dry run prints says so, the original's lines too.
+            let marked = message.hasPrefix(LogLines.dryRun("")) ? message : LogLines.dryRun(message)
+            console.out(LogFile.format(marked, timestamp: stamp))
         } else {
             write(message, stamp: stamp)
         }

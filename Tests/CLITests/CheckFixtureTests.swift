@@ -97,7 +97,11 @@ struct CheckFixtureTests {
         let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
         #expect(r.status == 0)
         #expect(r.stdout.contains("dry-run: would have written 1 to \(tree.cgroupRoot)/user.slice/memory.force_empty"))
-        #expect(r.stdout.contains("avalible_mem "))
+        #expect(r.stdout.contains("dry-run: avalible_mem "))
+        // Every line it prints says it is a dry run, the original's lines too.
+        for line in r.stdout.split(separator: "\n") {
+            #expect(line.contains("     dry-run: "), "a line without dry-run: \(line)")
+        }
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
         #expect(tree.read("state/state") == nil)
         #expect(tree.read("state/state.lock") == nil)
