@@ -41,6 +41,12 @@ extension StatusReport {
         j.add("last_drop_caches", loaded.state.lastDropCaches?.epochSeconds)
         j.add("escalation", escalationName)
         j.add("escalation_reason", escalationReason)
+        j.add("available_threshold", config.text(for: .availableThreshold))
+        j.add("kubelet_config", config.kubeletConfig)
+        j.add("kubelet_eviction_hard_bytes", kubeletHard)
+        j.add("kubelet_eviction_source", kubelet.source)
+        j.add("kubelet_config_problem", kubelet.problem)
+        j.add("headroom_bytes", headroom)
         return j.rendered() + "\n"
     }
 }

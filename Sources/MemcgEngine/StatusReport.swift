@@ -24,6 +24,8 @@ public struct StatusReport {
     /// Both clocks when the status was gathered, for the drop_caches rate
     /// limit; the boot clock is left out when the boot id cannot be read.
     var now = BootClock.now(bootID: nil)
+    /// kubelet's eviction threshold, as its file says.
+    var kubelet = StatusKubelet(eviction: .failure(KubeletFileProblem(path: "", reason: "not read")))
 
     public static func gather(config: Config) throws(Failure) -> StatusReport {
         let controller: any MemoryController
@@ -41,6 +43,7 @@ public struct StatusReport {
             targetPath: controller.cgroupPath(config.target), targetProblem: nil, current: nil,
             loaded: loaded, decision: nil)
         report.now = BootClock.now(bootID: try? BootClock.bootID(procRoot: config.procRoot))
+        report.kubelet = StatusKubelet.read(config)
         switch snapshot.target {
         case .success(let target):
             report.current = target.usage

@@ -24,9 +24,15 @@ extension StatusReport {
         row("working set", node.workingSet, "usage - inactive_file, at least 0")
         row("available", node.available, "MemTotal - working set (kubelet's memory.available)")
         row("watermark", node.watermark, "vm.min_free_kbytes")
-        row("available_threshold", config.availableThreshold)
+        row("available_threshold", config.availableThreshold, thresholdNote)
         row("global thresh", globalThreshold, "available_threshold + watermark")
         if let memAvailable { row("MemAvailable", memAvailable, "for comparison; not used") }
+        if let hard = kubeletHard {
+            row("kubelet evicts below", hard, kubelet.note(config))
+        } else {
+            row("kubelet evicts below", text: "unknown", kubelet.note(config))
+        }
+        if let headroom { row("headroom", headroom, "global thresh - kubelet's threshold: mon_memcg acts this much sooner") }
         section("Node, as kubelet sees it")
 
         if let targetProblem {

@@ -29,5 +29,10 @@ public enum ThresholdInputs {
 public struct KubeletFileProblem: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
+
+    public init(path: String, reason: String) {
+        (self.path, self.reason) = (path, reason)
+    }
+
     public var description: String { reason }
 }

@@ -50,4 +50,24 @@ struct KubeletThresholdCLITests {
             #expect(r.stderr.contains(kubelet), "the message names the file: \(r.stderr)")
         }
     }
+
+    @Test("status shows kubelet's threshold, where it came from, and the headroom to global thresh")
+    func statusShowsKubelet() throws {
+        let tree = try FixtureTree()
+        try tree.write("kubelet/config.yaml", "evictionHard:\n  memory.available: 500Mi\n")
+        let text = try Binary.run(["status"] + tree.arguments).stdout
+        // global thresh: 4 GiB + the fixture's 64 MiB watermark.
+        let headroom = (4 << 30) + (64 << 20) - (500 << 20)
+        func row(_ name: String) -> String { text.split(separator: "\n").first { $0.hasPrefix("  \(name) ") }.map(String.init) ?? "" }
+        #expect(row("kubelet evicts below").contains(" 524288000  (500.0 MiB)"), "\(text)")
+        #expect(row("kubelet evicts below").hasSuffix("evictionHard memory.available, \(tree.path("kubelet/config.yaml"))"), "\(text)")
+        #expect(row("headroom").contains(" \(headroom)  "), "\(text)")
+        let json = try Binary.run(["status", "--json"] + tree.arguments).stdout
+        #expect(json.contains("\"kubelet_eviction_hard_bytes\":524288000,"), "\(json)")
+        #expect(json.contains("\"headroom_bytes\":\(headroom)"), "\(json)")
+        #expect(json.contains("\"kubelet_config_problem\":null"), "\(json)")
+        let missing = try Binary.run(["status", "--json"] + tree.arguments + ["--kubelet-config", tree.path("nope.yaml")]).stdout
+        #expect(missing.contains("\"kubelet_eviction_hard_bytes\":null") && missing.contains("\"headroom_bytes\":null"), "\(missing)")
+        #expect(missing.contains("\"kubelet_config_problem\":\"cannot open \(tree.path("nope.yaml"))"), "\(missing)")
+    }
 }

@@ -7,7 +7,9 @@ import TestSupport
 /// rows are what the binary printed before v2 existed; the layout changed
 /// once since, on purpose: one set of column widths for all sections (the
 /// notes no longer drift with the width of the size in parentheses), and
-/// `none`/`unknown` with the reason where JSON says null.
+/// `none`/`unknown` with the reason where JSON says null; and kubelet's own
+/// threshold was added as the node section's last row (issue "the
+/// operator's second day"), unknown here as the fixture has no kubelet file.
 struct V1StatusUnchangedTests {
     static let golden = """
         mon_memcg status: cgroup v1, ROOT/cgroup (read-only: nothing was changed)
@@ -22,6 +24,7 @@ struct V1StatusUnchangedTests {
           available_threshold           4294967296  (4.0 GiB)
           global thresh                 4362076160  (4.1 GiB)    available_threshold + watermark
           MemAvailable                 12288000000  (11.4 GiB)   for comparison; not used
+          kubelet evicts below             unknown               not read: cannot open ROOT/kubelet/config.yaml: No such file or directory
 
         Target ROOT/cgroup/user.slice
           current                        300000000  (286.1 MiB)  total_rss + total_cache

@@ -71,9 +71,12 @@ public final class FixtureTree: FakeRoot {
     /// tree: one fake boot.
     public static let bootID = "6f1c2b9e-3d4a-4f5b-8c7d-0e1f2a3b4c5d"
 
-    /// Options that point the binary at this tree.
+    /// Options that point the binary at this tree (kubelet's file too, so
+    /// the host's kubelet never shows in a fixture's output; absent unless
+    /// a test writes `kubelet/config.yaml`).
     public var arguments: [String] {
-        ["--cgroup-root", cgroupRoot, "--proc-root", procRoot, "--state-file", stateFile, "--log-file", logFile]
+        ["--cgroup-root", cgroupRoot, "--proc-root", procRoot, "--state-file", stateFile, "--log-file", logFile,
+         "--kubelet-config", path("kubelet/config.yaml")]
     }
 
     public static func meminfo(totalKB: Int64) -> String {

@@ -70,7 +70,7 @@ public final class FixtureTreeV2: FakeRoot {
     /// The same without cgroup_root: the binary must find cgroup2 in
     /// proc/self/mountinfo.
     public var argumentsDetecting: [String] {
-        ["--proc-root", procRoot, "--state-file", stateFile, "--log-file", logFile]
+        ["--proc-root", procRoot, "--state-file", stateFile, "--log-file", logFile, "--kubelet-config", path("kubelet/config.yaml")]
     }
 
     /// A v2 node's mountinfo, shaped like the 6.1 VM's.
