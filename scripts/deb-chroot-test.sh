@@ -28,7 +28,7 @@ dpkg-deb -b "$work/prev" "$work/prev.deb" >/dev/null
 echo "== mmdebstrap bookworm (minbase, systemd for systemctl is-enabled, logrotate)"
 root=$work/root
 t0=$(date +%s)
-mmdebstrap --variant=minbase --include=systemd,logrotate bookworm "$root" "$mirror" > "$work/mmdebstrap.log" 2>&1 \
+mmdebstrap --variant=minbase --include=systemd,init-system-helpers,logrotate bookworm "$root" "$mirror" > "$work/mmdebstrap.log" 2>&1 \
     || { tail -n 30 "$work/mmdebstrap.log"; exit 1; }
 echo "   $(du -sh "$root" | cut -f1) in $(( $(date +%s) - t0 )) s"
 mkdir -p "$root/debs"

@@ -10,8 +10,9 @@ pkg_install() { dpkg -i /mmvm/mon-memcg.deb 2>&1; }
 pkg_upgrade() { dpkg -i --force-confold /mmvm/mon-memcg-upgrade.deb 2>&1; }
 pkg_is_upgrade() { [ "$(dpkg-query -W -f '${Version}' mon-memcg)" = "$(cat /mmvm/deb-upgrade-version)" ]; }
 pkg_version() { dpkg-query -W -f '${Package} ${Version}\n' mon-memcg; }
-# dpkg -L lists the directories too; the phase checks files and links.
-pkg_files() { dpkg -L mon-memcg | while read -r p; do [ -d "$p" ] && [ ! -L "$p" ] || echo "$p"; done; }
+# dpkg -L lists the directories too (and /lib, a link to one on a merged
+# /usr): the phase checks the files.
+pkg_files() { dpkg -L mon-memcg | while read -r p; do [ -d "$p" ] || echo "$p"; done; }
 # Purge, as an operator removing it for good does: postrm removes the state
 # and the log, dpkg the conffiles (a plain remove keeps them, as dpkg does).
 pkg_remove() { dpkg --purge mon-memcg 2>&1; }

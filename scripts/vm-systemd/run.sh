@@ -44,7 +44,19 @@ skip() { echo "SKIP systemd VM test: $*"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (uname -m: $(uname -m))"
 [ "$(id -u)" = 0 ] || skip "needs root (mmdebstrap into a directory, device nodes)"
 
-kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
+# The newest kernel with cgroup v1's memory controller: the v1 VM needs it,
+# and from Linux 6.12 it is optional (CONFIG_MEMCG_V1; Debian's 6.12 has it
+# off). Both VMs boot the same kernel, so one initramfs serves them.
+v1_kernel() {
+    local k v
+    for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -rV); do
+        v=${k#/boot/vmlinuz-}
+        grep -q '^# CONFIG_MEMCG_V1 is not set' "/boot/config-$v" 2>/dev/null && continue
+        echo "$k"
+        return
+    done
+}
+kernel=$(v1_kernel)
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
@@ -62,7 +74,8 @@ if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q "${need[@]}" >/dev/null || skip "apt-get install ${need[*]} failed"
-    kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
+    kernel=$(v1_kernel)
+    [ -n "$kernel" ] || skip "no kernel with cgroup v1's memory controller in /boot after installing linux-image-amd64"
 fi
 
 rm -rf "$out"
@@ -73,7 +86,7 @@ mkdir -p "$out"
 # CPU at boot). Made in the background while the RPMs build.
 root=$out/root
 t0=$(date +%s)
-mmdebstrap --variant=minbase --include=systemd,systemd-sysv,rpm,logrotate,procps,e2fsprogs,kmod \
+mmdebstrap --variant=minbase --include=systemd,systemd-sysv,init-system-helpers,rpm,logrotate,procps,e2fsprogs,kmod \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     bookworm "$root" "$mirror" > "$out/mmdebstrap.log" 2>&1 &
