@@ -74,17 +74,10 @@ public enum Units {
     /// Control characters (a carriage return from a CRLF file, a tab) shown
     /// as escapes, so a message never moves the terminal's cursor.
     public static func printable(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f { out += "\\x\(String(scalar.value, radix: 16))" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
+        let named: [Unicode.Scalar: String] = ["\r": "\\r", "\t": "\\t", "\n": "\\n"]
+        return text.unicodeScalars.map { c in
+            named[c] ?? (c.value < 0x20 || c.value == 0x7f ? "\\x\(String(c.value, radix: 16))" : String(c))
+        }.joined()
     }
 
     /// `512M` → (`512`, `M`): the number, and the unit written after it.

@@ -8,16 +8,14 @@ import TestSupport
 /// size; a kubelet file that cannot be used is an error naming it, never a
 /// silent default.
 struct KubeletThresholdCLITests {
-    struct Row: CustomTestStringConvertible, Sendable {
-        var name: String
-        var threshold: String
+    struct Row: NamedRow {
+        var name, threshold: String
         /// The kubelet file's text; nil: no file at the configured path.
         var kubelet: String?
         var status: Int32
         /// `available_threshold` in status's JSON (status 0), or words on stderr.
         var bytes: Int64?
-        var says: String = ""
-        var testDescription: String { name }
+        var says = ""
     }
 
     // The fixture node: MemTotal 24,000,000 kB = 24,576,000,000 bytes.

@@ -7,13 +7,11 @@ import TestSupport
 /// trailing comments, quoted values, options before the command, `help` of
 /// no command. Each is read as meant, or refused with words that teach.
 struct OperatorInputTests {
-    struct Row: CustomTestStringConvertible, Sendable {
-        var name: String
-        var file: String
+    struct Row: NamedRow {
+        var name, file: String
         var status: Int32
         /// In `config`'s output (status 0) or on stderr (otherwise).
         var says: String
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [

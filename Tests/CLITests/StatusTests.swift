@@ -144,12 +144,7 @@ struct ConfigCommandTests {
         #expect(bad.stderr.contains("line 1: unknown key \"bogus\""))
     }
 
-    struct NodeRow: NamedRow {
-        var name: String
-        var arguments: [String]
-        var status: Int32
-        var says: String
-    }
+    typealias NodeRow = CommandRow
 
     /// On a fixture node: `config` meets the node as a check would, with a
     /// check's exit statuses, and says what it checked.

@@ -188,14 +188,7 @@ final class FifoReader: @unchecked Sendable {
                 let fd = open(path, O_RDONLY | O_NONBLOCK)
                 guard fd >= 0 else { continue }
                 _ = fcntl(fd, F_SETFL, 0)
-                var buffer = [UInt8](repeating: 0, count: 64)
-                var text = ""
-                while true {
-                    let n = read(fd, &buffer, buffer.count)
-                    if n <= 0 { break }
-                    text += String(decoding: buffer[..<n], as: UTF8.self)
-                }
-                close(fd)
+                let text = readToEndAndClose(fd)
                 let got = text.components(separatedBy: "1\n").count - 1
                 lock.withLock { count += got }
             }

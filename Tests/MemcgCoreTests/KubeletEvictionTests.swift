@@ -1,11 +1,12 @@
 import Testing
+import TestSupport
 @testable import MemcgCore
 
 struct KubernetesQuantityTests {
-    struct Row: CustomTestStringConvertible, Sendable {
+    struct Row: NamedRow {
         var text: String
         var bytes: Int64?
-        var testDescription: String { text.isEmpty ? "(empty)" : text }
+        var name: String { text.isEmpty ? "(empty)" : text }
     }
 
     static let rows: [Row] = [
@@ -47,13 +48,11 @@ struct KubernetesQuantityTests {
 }
 
 struct KubeletEvictionTests {
-    struct Row: CustomTestStringConvertible, Sendable {
-        var name: String
-        var text: String
+    struct Row: NamedRow {
+        var name, text: String
         var hard: EvictionThreshold?
         var hardSource: String
         var soft: EvictionThreshold? = nil
-        var testDescription: String { name }
     }
 
     static let rows: [Row] = [
@@ -102,31 +101,19 @@ struct KubeletEvictionTests {
         #expect(e.soft == row.soft)
     }
 
-    struct Bad: CustomTestStringConvertible, Sendable {
-        var name: String
-        var text: String
-        var message: String
-        var testDescription: String { name }
-    }
-
-    static let bad: [Bad] = [
-        Bad(name: "a quantity kubelet would refuse", text: "evictionHard:\n  memory.available: 100MB\n", message: "evictionHard memory.available"),
-        Bad(name: "over 100%", text: "evictionHard:\n  memory.available: 101%\n", message: "percentage"),
-        Bad(name: "evictionHard as a scalar", text: "evictionHard: 100Mi\n", message: "not a mapping"),
-        Bad(name: "an alias", text: "evictionHard: *defaults\n", message: "does not read"),
-        Bad(name: "nested deeper", text: "evictionHard:\n  memory.available:\n    value: 1Gi\n", message: "does not read"),
-        Bad(name: "unclosed flow mapping", text: "{\"evictionHard\": {\"memory.available\": \"1Gi\"", message: "ends inside"),
-        Bad(name: "unclosed quote", text: "{\"evictionHard\": {\"memory.available\": \"1Gi}}", message: "not closed"),
+    static let bad: [RefusedText] = [
+        RefusedText("a quantity kubelet would refuse", "evictionHard:\n  memory.available: 100MB\n", "evictionHard memory.available"),
+        RefusedText("over 100%", "evictionHard:\n  memory.available: 101%\n", "percentage"),
+        RefusedText("evictionHard as a scalar", "evictionHard: 100Mi\n", "not a mapping"),
+        RefusedText("an alias", "evictionHard: *defaults\n", "does not read"),
+        RefusedText("nested deeper", "evictionHard:\n  memory.available:\n    value: 1Gi\n", "does not read"),
+        RefusedText("unclosed flow mapping", "{\"evictionHard\": {\"memory.available\": \"1Gi\"", "ends inside"),
+        RefusedText("unclosed quote", "{\"evictionHard\": {\"memory.available\": \"1Gi}}", "not closed"),
     ]
 
     @Test("refused with the key and the reason, never a guess", arguments: bad)
-    func refuses(_ row: Bad) {
-        #expect(throws: ParseError.self) { try KubeletEviction(parsing: row.text) }
-        do {
-            _ = try KubeletEviction(parsing: row.text)
-        } catch {
-            #expect(error.reason.contains(row.message), "message: \(error.reason)")
-        }
+    func refuses(_ row: RefusedText) {
+        row.expectRefused { _ = try KubeletEviction(parsing: $0) }
     }
 
     @Test("a percentage is of MemTotal, truncated as kubelet does")
