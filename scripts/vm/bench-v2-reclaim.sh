@@ -40,13 +40,7 @@ if ! file -L "$(command -v busybox)" | grep -q 'statically linked'; then
     fi
     export PATH="$out/busybox-static/bin:$PATH"
 fi
-if [ -n "${MON_MEMCG_BINARY:-}" ]; then
-    binary=$MON_MEMCG_BINARY
-else
-    echo "== swift build -c release -Xswiftc -static-executable"
-    (cd "$repo" && swift build -c release -Xswiftc -static-executable --product mon_memcg >"$out/build.log" 2>&1) || { tail -n 30 "$out/build.log"; exit 1; }
-    binary=$(cd "$repo" && swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg
-fi
+binary=$("$here/release-binary.sh" "$out")
 MMVM_RD_KB=$rd_kb MMVM_GUEST_SCRIPT=$here/guest-bench.sh "$here/build-initramfs.sh" "$out" "$binary" "$kver"
 
 console=$out/console-$kver.log

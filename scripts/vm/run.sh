@@ -66,14 +66,7 @@ kver=$(newest_kernel)
 kernel=/boot/vmlinuz-$kver
 
 mkdir -p "$out"
-if [ -n "${MON_MEMCG_BINARY:-}" ]; then
-    binary=$MON_MEMCG_BINARY
-else
-    # The release build the RPM ships: a fully static executable.
-    echo "== swift build -c release -Xswiftc -static-executable"
-    (cd "$repo" && swift build -c release -Xswiftc -static-executable --product mon_memcg >"$out/build.log" 2>&1) || { tail -n 30 "$out/build.log"; exit 1; }
-    binary=$(cd "$repo" && swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg
-fi
+binary=$("$here/release-binary.sh" "$out")
 "$here/build-initramfs.sh" "$out" "$binary" "$kver"
 
 echo "== booting $kernel (tcg, ${mem} MiB, timeout ${timeout_s} s)"
