@@ -41,7 +41,16 @@ skip() { echo "SKIP systemd VM test: $*"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (uname -m: $(uname -m))"
 [ "$(id -u)" = 0 ] || skip "needs root (mmdebstrap into a directory, device nodes)"
 
-kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 || true)
+# The newest installed kernel that still has the v1 memory controller: from
+# 6.11 it is CONFIG_MEMCG_V1, which Debian's 6.12 leaves out, and the v1 VM
+# needs it. Both VMs boot the same kernel.
+pick_kernel() {
+    local k
+    for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -rV); do
+        grep -qx '# CONFIG_MEMCG_V1 is not set' "/boot/config-${k#/boot/vmlinuz-}" 2>/dev/null || { echo "$k"; return; }
+    done
+}
+kernel=$(pick_kernel)
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
@@ -54,7 +63,8 @@ if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q "${need[@]}" >/dev/null || skip "apt-get install ${need[*]} failed"
-    kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
+    kernel=$(pick_kernel)
+    [ -n "$kernel" ] || skip "no installed kernel has the cgroup v1 memory controller (CONFIG_MEMCG_V1)"
 fi
 
 rm -rf "$out"
