@@ -75,7 +75,7 @@ k8s_phase() {
     answered() { [ "$(grep -c 'reclaim took ' "$k8s_log")" -gt "$runs" ] && [ "$(target_usage)" -lt $((16 * 1048576)) ]; }
     wait_for 30 answered
     after=$(target_usage)
-    grep -E 'need reclaim|memory.reclaim step|reclaim took' "$k8s_log" | tail -n 3 | sed 's/^/  container log: /'
+    grep -E 'need reclaim|memory\.reclaim|reclaim took' "$k8s_log" | tail -n 3 | sed 's/^/  container log: /'
     echo "  user.slice memory.current after: $after"
     check "the container's watch answered the crossing: need reclaim /host/cgroup//user.slice, memory.reclaim, reclaim took" \
         eval '[ "$(grep -c "reclaim took " "$k8s_log")" -gt "$runs" ] && grep -q "need reclaim /host/cgroup//user.slice !!" "$k8s_log" && grep -q "memory.reclaim step 1: asked " "$k8s_log"'
