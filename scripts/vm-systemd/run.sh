@@ -57,6 +57,14 @@ command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v cpio >/dev/null || need+=(cpio)
 command -v rpmbuild >/dev/null || need+=(rpm)
 [ -n "$kernel" ] || need+=(linux-image-amd64)
+if [[ " $hierarchies " == *" v2 "* ]]; then  # the v2 DaemonSet run (as step 70 installs them)
+    command -v umoci >/dev/null || need+=(umoci)
+    command -v skopeo >/dev/null || need+=(skopeo)
+    command -v runc >/dev/null || need+=(runc)
+    command -v strip >/dev/null || need+=(binutils)
+    command -v kubectl >/dev/null || need+=(kubectl)
+    /usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || skip "missing ${need[*]} and no apt-get"
     echo "installing: ${need[*]}"
