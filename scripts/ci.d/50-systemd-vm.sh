@@ -6,7 +6,9 @@
 # user.slice in its real sandbox (memory.force_empty on v1, memory.reclaim on
 # v2), the timer's schedule and 20 s cadence, Type=notify, the daemon's
 # sandbox and its answer to a crossing, reload, the watchdog, nothing left
-# after rpm -e. Where QEMU, mmdebstrap or root cannot be had the step is
+# after rpm -e. In the v2 VM then, the DaemonSet's cgroup-v2 variant under
+# runc (scripts/vm-systemd/k8s-phase.sh): status against the host's, a
+# crossing answered through memory.reclaim. Where QEMU, mmdebstrap or root cannot be had the step is
 # skipped with the reason (exit 77), which fails CI unless .ci/run's
 # ALLOWED_SKIPS lists it.
 set -euo pipefail

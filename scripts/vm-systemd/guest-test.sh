@@ -29,4 +29,9 @@ check "ext4 on /dev/ram0 for the sessions' files" ram_disk
 for format in $(cat /mmvm/formats); do
     package_phase "$format"
 done
+# The DaemonSet's v2 variant under runc (run.sh adds /mmvm/k8s to the v2 VM only).
+if [ -d /mmvm/k8s ]; then
+    . /mmvm/k8s/k8s-phase.sh
+    k8s_phase
+fi
 finish

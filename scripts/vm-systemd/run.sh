@@ -68,6 +68,14 @@ if [ -n "${MMVM_WITH_DEB:-}" ]; then
     command -v dh >/dev/null || need+=(debhelper)
 fi
 [ -n "$kernel" ] || need+=(linux-image-amd64)
+if [[ " $hierarchies " == *" v2 "* ]]; then  # the v2 DaemonSet run (as step 70 installs them)
+    command -v umoci >/dev/null || need+=(umoci)
+    command -v skopeo >/dev/null || need+=(skopeo)
+    command -v runc >/dev/null || need+=(runc)
+    command -v strip >/dev/null || need+=(binutils)
+    command -v kubectl >/dev/null || need+=(kubectl)
+    /usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || skip "missing ${need[*]} and no apt-get"
     echo "installing: ${need[*]}"
@@ -130,6 +138,65 @@ if [ -n "${MMVM_WITH_DEB:-}" ]; then
     dpkg-deb -b "$out/deb-upgrade" "$out/deb-upgrade.deb" > /dev/null
 fi
 
+# The DaemonSet's v2 variant for the v2 VM (k8s-phase.sh): the image as CI's
+# step 70 builds it (scripts/build-image.sh from the static release binary),
+# the manifest rendered with kubectl kustomize, and the runc bundle made from
+# it by scripts/k8s-pod-to-oci.py, as step 70 does on the v1 host. The
+# bundle is made here, under a staging root that becomes / in the guest:
+# the DirectoryOrCreate hostPaths and the ConfigMap volume are made under
+# it and their sources rewritten to the guest's own paths (the guest's
+# k8s-phase.sh creates the hostPaths, as kubelet would). The thresholds make
+# memory short in the small guest, as package-phase.sh's do.
+k8s=
+if [[ " $hierarchies " == *" v2 "* ]]; then
+    echo "== the DaemonSet's v2 variant: image, rendered manifest, runc bundle"
+    k8s=$out/k8s-stage
+    command -v umoci >/dev/null && command -v skopeo >/dev/null && command -v runc >/dev/null && command -v kubectl >/dev/null \
+        && /usr/bin/python3 -c 'import yaml' 2>/dev/null \
+        || { echo "the v2 DaemonSet run needs umoci, skopeo, runc, kubectl and python3-yaml (scripts/ci.d/70-kubernetes.sh installs them)" >&2; exit 1; }
+    swift build -c release -Xswiftc -static-executable --product mon_memcg > "$out/k8s-build.log" 2>&1 \
+        || { tail -n 30 "$out/k8s-build.log"; exit 1; }
+    "$repo/scripts/build-image.sh" "$(swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg" "$out/image" \
+        > "$out/k8s-image.log" 2>&1 || { tail -n 30 "$out/k8s-image.log"; exit 1; }
+    version=$(sed -n 's/^Version: *//p' "$repo/packaging/rpm/mon_memcg.spec")
+    kubectl kustomize "$repo/deploy/kubernetes/cgroup-v2" > "$out/k8s-v2.yaml"
+    skopeo inspect --config "oci:$out/image/oci:$version" > "$out/k8s-image-config.json"
+    bundle=$k8s/mmvm/k8s/bundle
+    mkdir -p "$k8s/mmvm/k8s"
+    umoci unpack --image "$out/image/oci:$version" "$bundle" > /dev/null
+    /usr/bin/python3 "$repo/scripts/k8s-pod-to-oci.py" bundle "$out/k8s-v2.yaml" --image-config "$out/k8s-image-config.json" \
+        --bundle "$bundle" --cgroups-path /mon-memcg-k8s \
+        --host-path "/var/lib/mon_memcg=$k8s/var/lib/mon_memcg" \
+        --host-path "/var/lib/node_exporter/textfile_collector=$k8s/var/lib/node_exporter/textfile_collector" \
+        --set available_threshold=64G --set growth_threshold=1M > "$k8s/mmvm/k8s/derived.txt"
+    rm -r "$k8s/var"
+    # The staging root's paths become the guest's; what kubectl exec runs:
+    # the probe's process with status --json instead of alive.
+    /usr/bin/python3 - "$bundle" "$k8s" <<'PY'
+import json, sys
+bundle, stage = sys.argv[1:]
+spec = json.load(open(bundle + "/config.json"))
+for m in spec["mounts"]:
+    if m["source"].startswith(stage + "/"):
+        m["source"] = m["source"][len(stage):]
+# The guest's root is the initramfs, where pivot_root(2) fails, so runc runs
+# with --no-pivot, which refuses a private root propagation: runc's default
+# (rslave, which containerd leaves in place) instead.
+assert spec["linux"].pop("rootfsPropagation") == "private"
+json.dump(spec, open(bundle + "/config.json", "w"), indent=2)
+p = json.load(open(bundle + "/probe.json"))
+p["args"] = [p["args"][0], "status", "--json", "--config", p["args"][p["args"].index("--config") + 1]]
+json.dump(p, open(bundle + "/../status-process.json", "w"), indent=2)
+PY
+    sed -i "s|$k8s||g" "$k8s/mmvm/k8s/derived.txt"
+    # The image's own binary, for status on the guest host.
+    install -m 0755 "$bundle/rootfs/usr/sbin/mon_memcg" "$k8s/mmvm/k8s/mon_memcg"
+    install -m 0644 "$here/k8s-phase.sh" "$k8s/mmvm/k8s/"
+    # Debian 12's runc (the guest's release) from this host's package.
+    install -D -m 0755 "$(command -v runc)" "$k8s/usr/sbin/runc"
+    sed 's/^/   /' "$k8s/mmvm/k8s/derived.txt"
+fi
+
 echo "== mmdebstrap bookworm (systemd, rpm)"
 wait "$mmdebstrap_pid" || { tail -n 30 "$out/mmdebstrap.log"; exit 1; }
 trap - EXIT
@@ -175,16 +242,25 @@ echo mmvm > "$root/etc/hostname"
 echo "== initramfs (cpio)"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) > "$out/initramfs.cpio"
 echo "   $(du -h "$out/initramfs.cpio" | cut -f1)"
+if [ -n "$k8s" ]; then
+    # The v2 VM's initramfs: the same archive with a second one appended
+    # (the kernel unpacks both), holding only /mmvm/k8s and runc, so the v1
+    # VM boots exactly what it did before.
+    (cd "$k8s" && find ./mmvm/k8s ./usr/sbin/runc -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) > "$out/k8s.cpio"
+    cat "$out/initramfs.cpio" "$out/k8s.cpio" > "$out/initramfs-v2.cpio"
+    echo "   v2: + $(du -h "$out/k8s.cpio" | cut -f1) (/mmvm/k8s, runc)"
+fi
 
 # One VM per hierarchy, side by side, each with its own console log; the
 # hierarchy is the only difference (the kernel command line).
 boot() {  # boot HIERARCHY: boots, tests and powers off one VM
-    local h=$1 unified=0 started status
+    local h=$1 unified=0 started status initramfs=$out/initramfs.cpio
     [ "$h" = v2 ] && unified=1
+    [ -f "$out/initramfs-$h.cpio" ] && initramfs=$out/initramfs-$h.cpio
     started=$(date +%s)
     set +e
     # The console comes without carriage returns and the terminal resets systemd writes to the tty.
-    "$repo/scripts/vm/boot.sh" "$out/console-$h.log" "$timeout_s" "$mem" "$smp" "$kernel" "$out/initramfs.cpio" \
+    "$repo/scripts/vm/boot.sh" "$out/console-$h.log" "$timeout_s" "$mem" "$smp" "$kernel" "$initramfs" \
         "console=ttyS0 rdinit=/sbin/init systemd.unified_cgroup_hierarchy=$unified mmvm.hierarchy=$h systemd.show_status=0 quiet loglevel=3 panic=-1"
     status=$?
     set -e
