@@ -18,8 +18,8 @@ public enum ConfigFile {
             }
             let name = line[..<eq].trimmingBlanks()
             let value = unquoted(line[line.index(after: eq)...].trimmingBlanks())
-            guard let key = ConfigKey(rawValue: name) else {
-                let known = ConfigKey.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let key = ConfigKey(name: name) else {
+                let known = ConfigKey.allCases.map(\.name).joined(separator: ", ")
                 throw ParseError(line: lineNumber, "unknown key \"\(Units.printable(String(name.prefix(80))))\" (known keys: \(known))")
             }
             if let first = seen[key] {

@@ -39,6 +39,6 @@ extension ConfigKey {
     /// The command-line option's name: the key with dashes
     /// (`available_threshold` → `available-threshold`).
     public var optionName: String {
-        String(rawValue.map { $0 == "_" ? "-" : $0 })
+        String(decoding: name.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
     }
 }

@@ -5,11 +5,13 @@ import MemcgCore
 enum ArgumentFixups {
     static let commands = ["check", "status", "config", "watch", "alive", "help"]
 
+    /// The options that take a value: every setting's, and `--config`.
+    static let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
+
     /// `--growth-threshold -5` reads to the parser as a missing value
     /// followed by an unknown option; joined as `--growth-threshold=-5` the
     /// value reaches the configuration, which says what is wrong with it.
     static func joiningNegativeValues(_ arguments: [String]) -> [String] {
-        let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
         var out: [String] = []
         var i = 0
         while i < arguments.count {
@@ -40,7 +42,6 @@ enum ArgumentFixups {
     /// is the parser's to read (`--generate-completion-script bash`, the
     /// completion scripts' own calls, `--help`).
     static func firstWord(_ arguments: [String]) -> (Int, String)? {
-        let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
         var i = 0
         while i < arguments.count {
             let a = arguments[i]

@@ -72,8 +72,27 @@ extension Option where Value == SettingsRequest.Override? {
     /// is described); its value, unparsed, goes with the key to the
     /// settings, which validate it as they do the file's.
     init(setting key: ConfigKey, completion: CompletionKind? = nil) {
-        let setting = key.setting
-        self.init(name: .customLong(key.optionName), help: ArgumentHelp(setting.optionHelp, valueName: setting.valueName),
+        let words = OptionWords.all[key.index]
+        self.init(name: .customLong(words.name), help: ArgumentHelp(words.help, valueName: words.valueName),
                   completion: completion, transform: { SettingsRequest.Override(key: key, value: $0) })
     }
+}
+
+/// A setting option's name and help, composed once per run: the argument
+/// parser makes its option groups several times while it parses, and
+/// wrapping every help text each time cost a check about 0.1 ms
+/// (scripts/bench-check-cost.sh).
+struct OptionWords: Sendable {
+    let name: String
+    let help: String
+    let valueName: String?
+
+    init(_ key: ConfigKey) {
+        let setting = key.setting
+        name = key.optionName
+        help = setting.optionHelp
+        valueName = setting.valueName
+    }
+
+    static let all = ConfigKey.allCases.map(OptionWords.init)
 }

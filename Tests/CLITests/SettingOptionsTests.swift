@@ -30,11 +30,11 @@ struct SettingOptionsTests {
     func everyOption() throws {
         #expect(Set(Self.values.keys) == Set(ConfigKey.allCases), "a row per key")
         let tree = try FixtureTree()
-        try tree.write("mon_memcg.conf", ConfigKey.allCases.map { "\($0.rawValue) = \(Self.values[$0]?.file ?? "")\n" }.joined())
+        try tree.write("mon_memcg.conf", ConfigKey.allCases.map { "\($0.name) = \(Self.values[$0]?.file ?? "")\n" }.joined())
         let options = ConfigKey.allCases.flatMap { ["--\($0.optionName)", Self.values[$0]?.option ?? ""] }
         let r = try Binary.run(["config", "--syntax-only", "--config", tree.configFile] + options)
         #expect(r.status == 0, "\(r.stderr)")
-        let expected = ConfigKey.allCases.map { "\($0.rawValue) = \(Self.values[$0]?.printed ?? "")\n" }.joined()
+        let expected = ConfigKey.allCases.map { "\($0.name) = \(Self.values[$0]?.printed ?? "")\n" }.joined()
         #expect(r.stdout == expected)
     }
 }

@@ -109,7 +109,7 @@ struct HelpTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/configuration.md").path, encoding: .utf8)
         for key in ConfigKey.allCases {
-            #expect(configuration.contains("| `\(key.rawValue)` |"), "docs/configuration.md lacks config key \(key.rawValue)")
+            #expect(configuration.contains("| `\(key.name)` |"), "docs/configuration.md lacks config key \(key.name)")
         }
     }
 }

@@ -65,7 +65,7 @@ struct ConfigTests {
         #expect(c == Config())
         // Every key appears, commented out, with its default.
         for key in ConfigKey.allCases {
-            #expect(ConfigFile.defaultText().contains("#\(key.rawValue) = \(key.defaultText)"))
+            #expect(ConfigFile.defaultText().contains("#\(key.name) = \(key.defaultText)"))
             var parsed = Config()
             if key.setting.text(Config()) == nil {
                 // Unset by default (cgroup_root): what is shown is no value,
@@ -74,7 +74,7 @@ struct ConfigTests {
                 continue
             }
             try parsed.set(key, to: key.defaultText)
-            #expect(parsed == Config(), "default text of \(key.rawValue) must parse to the default")
+            #expect(parsed == Config(), "default text of \(key.name) must parse to the default")
         }
     }
 

@@ -27,19 +27,19 @@ struct SettingDescriptorTests {
 
     @Test("names are the contract, unique, the file's snake case, and name the option")
     func names() {
-        let names = ConfigKey.allCases.map(\.rawValue)
+        let names = ConfigKey.allCases.map(\.name)
         #expect(names == ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file",
                           "log_file", "reclaim_timeout", "dying_reclaim", "drop_caches_interval", "sys_root",
                           "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin", "kubelet_config"])
         #expect(Set(names).count == names.count)
         for key in ConfigKey.allCases {
-            #expect(key.rawValue.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.rawValue)")
-            #expect(ConfigKey(rawValue: key.rawValue) == key)
+            #expect(key.name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.name)")
+            #expect(ConfigKey(name: key.name) == key)
             #expect(key.setting.key == key)
-            #expect(key.optionName == key.rawValue.replacingOccurrences(of: "_", with: "-"))
+            #expect(key.optionName == key.name.replacingOccurrences(of: "_", with: "-"))
         }
-        #expect(ConfigKey(rawValue: "available-threshold") == nil)
-        #expect(ConfigKey(rawValue: "") == nil)
+        #expect(ConfigKey(name: "available-threshold") == nil)
+        #expect(ConfigKey(name: "") == nil)
     }
 
     @Test("the exact text of every value reads back to the same settings, default or not")
@@ -47,13 +47,13 @@ struct SettingDescriptorTests {
         var changed = Config()
         try ConfigFile.parse(Self.changed, into: &changed)
         for config in [Config(), changed] {
-            let text = ConfigKey.allCases.compactMap { key in key.setting.text(config).map { "\(key.rawValue) = \($0)" } }
+            let text = ConfigKey.allCases.compactMap { key in key.setting.text(config).map { "\(key.name) = \($0)" } }
             var again = Config()
             try ConfigFile.parse(text.joined(separator: "\n"), into: &again)
             #expect(again == config, "\(text)")
         }
         for key in ConfigKey.allCases where key != .cgroupRoot {
-            #expect(key.setting.text(changed) != key.setting.text(Config()), "\(key.rawValue) is not changed by the table above")
+            #expect(key.setting.text(changed) != key.setting.text(Config()), "\(key.name) is not changed by the table above")
         }
         #expect(changed.cgroupRootIsSet && changed.dropCachesIntervalSeconds == 120 && changed.reclaimTimeoutMilliseconds == 1500)
     }
