@@ -14,7 +14,7 @@ public enum ForceEmptyPlan: ReclaimPlan, Equatable {
     public init(for decision: Decision, amount: ReclaimAmountSetting) {
         switch amount.mode {
         case .auto, .all: self = .emptyTarget
-        case .deficit: self = .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.margin))
+        case .deficit: self = .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.deficitMargin))
         }
     }
 

@@ -46,11 +46,20 @@ public enum ReclaimAmountMode: String, CaseIterable, Sendable {
 public struct ReclaimAmountSetting: Equatable, Sendable {
     public var mode: ReclaimAmountMode
     public var margin: Bytes
+    /// Set for a step of a held episode (`HoldEpisode`): what a reclaim by
+    /// amount asks for beyond the shortfall, in place of growth_threshold
+    /// (`auto`) and at least reclaim_margin (`deficit`). `all` and v1's
+    /// force_empty to the end do not use it. nil for every check's reclaim.
+    public var heldMargin: Bytes?
 
-    public init(mode: ReclaimAmountMode = .auto, margin: Bytes = .mib(256)) {
+    public init(mode: ReclaimAmountMode = .auto, margin: Bytes = .mib(256), heldMargin: Bytes? = nil) {
         self.mode = mode
         self.margin = margin
+        self.heldMargin = heldMargin
     }
+
+    /// deficit's margin: reclaim_margin, or a held step's margin when larger.
+    public var deficitMargin: Bytes { heldMargin.map { max($0, margin) } ?? margin }
 }
 
 /// How a request by amount was sized, so the log and `status` can say why.
@@ -61,6 +70,8 @@ public enum RequestBasis: Equatable, Sendable {
     case margin(Bytes)
     /// Everything the target holds (v2's `all`).
     case everything
+    /// global thresh + a held step's margin - available (`HoldEpisode`).
+    case held(Bytes)
 }
 
 /// A v1 force_empty stopped by amount: what to free, and why that much.
