@@ -109,7 +109,10 @@ extension CheckRun {
         var saved = record.saved ?? RunState(last: nil)
         saved.last = outcome.usageAfter
         try save(StateStore(path: config.stateFile), saved, &record)
-        if outcome.interrupted {
+        // A stop signal ends the episode as it ends a check's reclaim (exit
+        // 6, watch stops). The deadline is the episode's own bound, what is
+        // left of reclaim_timeout: the next decision says timeLimit.
+        if case .signal = outcome.stop {
             throw Failure(status: .reclaimInterrupted,
                           message: "hold step \(number): reclaim of \(reclaim.file) interrupted after \(seconds(outcome.milliseconds)) s (\(reclaim.cause(outcome.stop, detailed: false))); the usage after it was recorded")
         }
