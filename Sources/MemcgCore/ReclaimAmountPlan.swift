@@ -117,7 +117,7 @@ extension ReclaimAmountPlan: ReclaimPlan {
                 self.init(request: Self.request(for: decision))
             }
         case .deficit:
-            self.init(request: Self.request(for: decision, margin: amount.deficitMargin), basis: .margin(amount.deficitMargin))
+            self.init(request: Self.request(for: decision, margin: amount.deficitMargin), basis: amount.deficitBasis)
         case .all: self.init(request: decision.current.clampedAtZero, basis: .everything)
         }
     }

@@ -60,6 +60,13 @@ public struct ReclaimAmountSetting: Equatable, Sendable {
 
     /// deficit's margin: reclaim_margin, or a held step's margin when larger.
     public var deficitMargin: Bytes { heldMargin.map { max($0, margin) } ?? margin }
+
+    /// How deficit's request is sized: by a held step's margin when that is
+    /// the larger one, else by reclaim_margin.
+    public var deficitBasis: RequestBasis {
+        if let held = heldMargin, held > margin { return .held(held) }
+        return .margin(margin)
+    }
 }
 
 /// How a request by amount was sized, so the log and `status` can say why.
@@ -79,16 +86,22 @@ public struct ReclaimDeficit: Equatable, Sendable {
     /// The drop of the target's usage at which the write is interrupted.
     public let request: Bytes
     public let margin: Bytes
+    /// The margin is a held step's (`ReclaimAmountSetting.heldMargin`), not reclaim_margin.
+    public var held = false
 
-    public init(request: Bytes, margin: Bytes) {
+    public init(request: Bytes, margin: Bytes, held: Bool = false) {
         self.request = request.clampedAtZero
         self.margin = margin
+        self.held = held
     }
 
     /// global thresh + margin - available, at most the target's usage.
-    public init(for decision: Decision, margin: Bytes) {
-        self.init(request: ReclaimAmountPlan.request(for: decision, margin: margin), margin: margin)
+    public init(for decision: Decision, margin: Bytes, held: Bool = false) {
+        self.init(request: ReclaimAmountPlan.request(for: decision, margin: margin), margin: margin, held: held)
     }
+
+    /// How the request was sized, for the log.
+    public var basis: RequestBasis { held ? .held(margin) : .margin(margin) }
 }
 
 /// Why a reclaim ended, for the line that closes a reclaim by amount.
