@@ -100,7 +100,7 @@ public final class WatchDaemon {
             if let signo = StopRequest.signal { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let node = arm(after: outcome.record, schedule: &schedule)
             measure(outcome.record, nodeAfter: node)
-            if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
+            if outcome.record.decision?.action == .reclaim || outcome.record.held?.ahead == true { reclaimsSinceStart += 1 }
             service.checked(WatchService.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil), log: log)
             // Sooner than poll_interval while memory is close to short
             // (WatchArming.pollDelayMilliseconds, at the measured fall
@@ -174,7 +174,7 @@ public final class WatchDaemon {
         }
         guard let error = failure else {
             checkProblems.resolved(to: log, LogLines.checksSucceedAgain)
-            trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
+            trace("checked \(Self.traced(record) ?? "nothing (lock held)")")
             return (record, false, false)
         }
         if StopRequest.signal != nil {
@@ -182,8 +182,16 @@ public final class WatchDaemon {
             return (record, error.status == .reclaimInterrupted, true)
         }
         checkProblems.report(error.message, to: log)
-        trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
+        trace("checked \(Self.traced(record) ?? "nothing") and failed: \(error.message)")
         return (record, false, true)
+    }
+
+    /// The check's action for the trace: a reclaim ahead of the line
+    /// (`hold`) is a reclaim the decision alone does not show, and the soak
+    /// counts crossings answered from `checked reclaim`.
+    private static func traced(_ record: CheckRecord) -> String? {
+        if record.held?.ahead == true { return "reclaim ahead" }
+        return record.decision.map { "\($0.action)" }
     }
 
     /// Registers the wake source for the current state of the node; asks
