@@ -62,7 +62,8 @@ if [ -n "$need" ]; then
     need=$(missing)
     [ -z "$need" ] || skip "missing $need (apt-get install $need as root)"
 fi
-kver=$(newest_kernel)
+# MMVM_KERNEL=VERSION boots another installed kernel (6.1.0-57-amd64: the classic LRU).
+kver=${MMVM_KERNEL:-$(newest_kernel)}
 kernel=/boot/vmlinuz-$kver
 
 mkdir -p "$out"
