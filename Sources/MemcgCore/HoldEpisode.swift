@@ -83,6 +83,15 @@ public struct HoldEpisode: Equatable, Sendable {
     /// The growth during a step is never estimated over less than this: a
     /// step that returned at once says nothing of the next one's length.
     public static let minimumStepMilliseconds: Int64 = 100
+    /// The most a wake-up plans ahead for one step: a reclaim that ran out
+    /// a long deadline (force_empty against busy writers, up to 45 s) would
+    /// otherwise make every later wake-up reclaim ahead and every near poll
+    /// the shortest; the steps a held episode takes are rarely that long.
+    public static let maximumLeadMilliseconds: Int64 = 5_000
+    /// The lead to plan with after a reclaim that took `milliseconds`.
+    public static func lead(afterStepOf milliseconds: Int64) -> Int64 {
+        min(maximumLeadMilliseconds, max(minimumStepMilliseconds, milliseconds))
+    }
     /// A step is started only with at least this much of reclaim_timeout
     /// left; a shorter write would be interrupted before it freed much.
     public static let minimumBudgetMilliseconds: Int64 = 100

@@ -6,12 +6,12 @@ import MemcgKernel
 /// last. The oneshot check has none and never holds.
 public struct HoldContext: Sendable {
     public var fall: FallRate
-    /// The last reclaim's duration (at least `HoldEpisode.minimumStepMilliseconds`).
+    /// The last reclaim's duration, within `HoldEpisode.lead(afterStepOf:)`'s bounds.
     public var leadMilliseconds: Int64
 
     public init(fall: FallRate, leadMilliseconds: Int64) {
         self.fall = fall
-        self.leadMilliseconds = max(HoldEpisode.minimumStepMilliseconds, leadMilliseconds)
+        self.leadMilliseconds = HoldEpisode.lead(afterStepOf: leadMilliseconds)
     }
 }
 

@@ -122,7 +122,7 @@ public final class WatchDaemon {
         if let snapshot = record.snapshot { fall.observe(available: snapshot.node.available, atMilliseconds: snapshot.takenAt) }
         defer { trace("fall \(fall.perSecond) bytes/s step \(stepMilliseconds) ms") }
         guard record.wrote else { return }
-        if let ms = record.lastReclaimMilliseconds { stepMilliseconds = max(HoldEpisode.minimumStepMilliseconds, ms) }
+        if let ms = record.lastReclaimMilliseconds { stepMilliseconds = HoldEpisode.lead(afterStepOf: ms) }
         if let node = nodeAfter {
             fall.restart(available: node.available, atMilliseconds: MonotonicClock.nowMilliseconds())
         } else if let after = record.nodeAfter {

@@ -86,6 +86,16 @@ struct HoldEpisodeTests {
         #expect(episode.next(available: Self.gt - 1, elapsedMilliseconds: 0, fall: FallRate()) == .stop(.nothingFreed(freed: .zero)))
     }
 
+    @Test("the lead planned after a step: at least 100 ms, at most 5 s", arguments: [
+        ("a step that returned at once", Int64(0), Int64(100)),
+        ("a 1.4 s force_empty", 1_400, 1_400),
+        ("a force_empty that ran out 45 s", 45_000, 5_000),
+        ("a negative duration (hostile)", -7, 100),
+    ])
+    func lead(row: (String, Int64, Int64)) {
+        #expect(HoldEpisode.lead(afterStepOf: row.1) == row.2, "\(row.0)")
+    }
+
     struct AheadRow: NamedRow {
         var name: String
         var action: Decision.Action
