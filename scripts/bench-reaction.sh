@@ -127,6 +127,10 @@ def trial(mode, index):
                 if len(parts) >= 4 and parts[2] == "wake" and parts[3] == "threshold":
                     wake = int(parts[1]) / 1000.0
                     break
+        if t_cross is None and t_rec is not None:
+            # watch with hold = on reclaimed ahead of the line: no crossing at
+            # all; what headroom was left when the reclaim started.
+            return dict(mode=mode, ok=False, crossed=False, ahead=True, headroom_mib=(level - ws) / 2**20)
         if t_cross is None or t_rec is None:
             return dict(mode=mode, ok=False, crossed=t_cross is not None)
         return dict(mode=mode, ok=True, latency_ms=(t_rec - t_cross) * 1000,
@@ -148,6 +152,11 @@ for i, mode in enumerate(plan):
 
 def summary(mode):
     ok = [r for r in results if r["mode"] == mode and r["ok"]]
+    ahead = [r["headroom_mib"] for r in results if r["mode"] == mode and r.get("ahead")]
+    if ahead:
+        print(f"{mode}: {len(ahead)}/{sum(r['mode'] == mode for r in results)} trials reclaimed before the crossing "
+              f"(hold = on, reclaiming ahead); headroom left at the reclaim's start median {statistics.median(ahead):.1f} MiB "
+              f"(min {min(ahead):.1f}, max {max(ahead):.1f})")
     if not ok:
         return f"{mode}: no successful trial"
     lat = [r["latency_ms"] for r in ok]

@@ -48,6 +48,10 @@ public struct Config: Equatable, Sendable {
     public var reclaimAmount: ReclaimAmountMode = .auto
     /// What a `deficit` reclaim asks for beyond the shortfall.
     public var reclaimMargin: Bytes = .mib(256)
+    /// `watch` only: hold the line after a reclaim (`HoldEpisode`).
+    public var hold: HoldMode = .on
+    /// `watch` with hold on: how far above global thresh an episode ends.
+    public var holdHysteresis: Bytes = .mib(256)
 
     public init() {}
 
@@ -56,6 +60,12 @@ public struct Config: Equatable, Sendable {
     /// What `plan(for:amount:)` needs to size a reclaim.
     public var reclaimAmountSetting: ReclaimAmountSetting {
         ReclaimAmountSetting(mode: reclaimAmount, margin: reclaimMargin)
+    }
+
+    /// What a held episode needs: the mode, the hysteresis, and
+    /// reclaim_timeout as the bound on the whole episode.
+    public var holdSetting: HoldSetting {
+        HoldSetting(mode: hold, hysteresis: holdHysteresis, budgetMilliseconds: reclaimTimeoutMilliseconds)
     }
 
     public var policy: Policy {

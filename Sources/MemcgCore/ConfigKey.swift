@@ -4,7 +4,7 @@
 public enum ConfigKey: CaseIterable, Sendable {
     case availableThreshold, growthThreshold, target, cgroupRoot, procRoot, stateFile, logFile
     case reclaimTimeout, dyingReclaim, dropCachesInterval, sysRoot, pollInterval, metricsFile
-    case reclaimAmount, reclaimMargin, kubeletConfig
+    case reclaimAmount, reclaimMargin, kubeletConfig, hold, holdHysteresis
 
     /// The one place a setting is described: where it lives in `Config`,
     /// its name, its syntax and bounds, and what it means. Adding a key is
@@ -110,6 +110,21 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "kubelet's configuration file (its --config): evictionHard and",
                 "evictionSoft memory.available are read from it for",
                 "available_threshold = kubelet + ..., and shown by status."])
+        case .hold:
+            SettingDescriptor(self, "hold", \.hold, .mode, meaning: [
+                "mon_memcg watch only: on = after a reclaim that left available memory",
+                "below global thresh + hold_hysteresis, reclaim again in steps (each",
+                "the shortfall plus what the measured growth adds during a step),",
+                "re-reading the node after each, until it is back above that line, a",
+                "step gains nothing, or reclaim_timeout has passed since the first;",
+                "and reclaim ahead when the measured fall rate reaches global thresh",
+                "within one step. off = one reclaim per wake-up, as a check does."],
+                scope: "watch only")
+        case .holdHysteresis:
+            SettingDescriptor(self, "hold_hysteresis", \.holdHysteresis, .size, meaning: [
+                "hold = on only: a held episode ends once available memory is this",
+                "much above global thresh."],
+                scope: "watch with hold on only")
         }
     }
 

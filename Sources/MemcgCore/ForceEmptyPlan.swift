@@ -14,7 +14,8 @@ public enum ForceEmptyPlan: ReclaimPlan, Equatable {
     public init(for decision: Decision, amount: ReclaimAmountSetting) {
         switch amount.mode {
         case .auto, .all: self = .emptyTarget
-        case .deficit: self = .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.margin))
+        case .deficit:
+            self = .emptyUntilFreed(ReclaimDeficit(for: decision, margin: amount.deficitMargin, held: amount.deficitBasis != .margin(amount.margin)))
         }
     }
 
@@ -30,14 +31,14 @@ public enum ForceEmptyPlan: ReclaimPlan, Equatable {
         case .emptyTarget:
             LogLines.dryRun("would have written 1 to \(file), then stored the usage after it as last")
         case .emptyUntilFreed(let deficit):
-            LogLines.dryRun("would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus \(deficit.request) bytes (\(LogLines.requestReason(decision, basis: .margin(deficit.margin)))), then stored the usage after it as last")
+            LogLines.dryRun("would have written 1 to \(file) and interrupted it once the target's usage had fallen to its working set minus \(deficit.request) bytes (\(LogLines.requestReason(decision, basis: deficit.basis))), then stored the usage after it as last")
         }
     }
 
     /// Nothing for the whole target: its one write has nothing to announce.
     public func requestLine(file: String, decision: Decision) -> String? {
         guard case .emptyUntilFreed(let deficit) = self else { return nil }
-        return "\(LogLines.fileName(file)): requesting \(deficit.request) bytes (\(LogLines.requestReason(decision, basis: .margin(deficit.margin)))); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that"
+        return "\(LogLines.fileName(file)): requesting \(deficit.request) bytes (\(LogLines.requestReason(decision, basis: deficit.basis))); the write is interrupted once the target's usage has fallen to its working set (usage - total_inactive_file) minus that"
     }
 
     public func statusLine(file: String, current: Bytes?, mode: ReclaimAmountMode) -> String {

@@ -80,6 +80,8 @@ public enum LogLines {
             "global thresh \(decision.globalThreshold) + reclaim_margin \(margin) - available \(decision.available), at most current \(decision.current)"
         case .everything:
             "reclaim_amount all: everything the target holds, current \(decision.current)"
+        case .held(let margin):
+            "global thresh \(decision.globalThreshold) + hold margin \(margin) - available \(decision.available), at most current \(decision.current)"
         }
     }
 

@@ -110,8 +110,14 @@ extension ReclaimAmountPlan: ReclaimPlan {
     /// holds.
     public init(for decision: Decision, amount: ReclaimAmountSetting) {
         switch amount.mode {
-        case .auto: self.init(request: Self.request(for: decision))
-        case .deficit: self.init(request: Self.request(for: decision, margin: amount.margin), basis: .margin(amount.margin))
+        case .auto:
+            if let held = amount.heldMargin {
+                self.init(request: Self.request(for: decision, margin: held), basis: .held(held))
+            } else {
+                self.init(request: Self.request(for: decision))
+            }
+        case .deficit:
+            self.init(request: Self.request(for: decision, margin: amount.deficitMargin), basis: amount.deficitBasis)
         case .all: self.init(request: decision.current.clampedAtZero, basis: .everything)
         }
     }

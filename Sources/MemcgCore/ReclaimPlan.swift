@@ -46,10 +46,26 @@ public enum ReclaimAmountMode: String, CaseIterable, Sendable {
 public struct ReclaimAmountSetting: Equatable, Sendable {
     public var mode: ReclaimAmountMode
     public var margin: Bytes
+    /// Set for a step of a held episode (`HoldEpisode`): what a reclaim by
+    /// amount asks for beyond the shortfall, in place of growth_threshold
+    /// (`auto`) and at least reclaim_margin (`deficit`). `all` and v1's
+    /// force_empty to the end do not use it. nil for every check's reclaim.
+    public var heldMargin: Bytes?
 
-    public init(mode: ReclaimAmountMode = .auto, margin: Bytes = .mib(256)) {
+    public init(mode: ReclaimAmountMode = .auto, margin: Bytes = .mib(256), heldMargin: Bytes? = nil) {
         self.mode = mode
         self.margin = margin
+        self.heldMargin = heldMargin
+    }
+
+    /// deficit's margin: reclaim_margin, or a held step's margin when larger.
+    public var deficitMargin: Bytes { heldMargin.map { max($0, margin) } ?? margin }
+
+    /// How deficit's request is sized: by a held step's margin when that is
+    /// the larger one, else by reclaim_margin.
+    public var deficitBasis: RequestBasis {
+        if let held = heldMargin, held > margin { return .held(held) }
+        return .margin(margin)
     }
 }
 
@@ -61,6 +77,8 @@ public enum RequestBasis: Equatable, Sendable {
     case margin(Bytes)
     /// Everything the target holds (v2's `all`).
     case everything
+    /// global thresh + a held step's margin - available (`HoldEpisode`).
+    case held(Bytes)
 }
 
 /// A v1 force_empty stopped by amount: what to free, and why that much.
@@ -68,16 +86,22 @@ public struct ReclaimDeficit: Equatable, Sendable {
     /// The drop of the target's usage at which the write is interrupted.
     public let request: Bytes
     public let margin: Bytes
+    /// The margin is a held step's (`ReclaimAmountSetting.heldMargin`), not reclaim_margin.
+    public var held = false
 
-    public init(request: Bytes, margin: Bytes) {
+    public init(request: Bytes, margin: Bytes, held: Bool = false) {
         self.request = request.clampedAtZero
         self.margin = margin
+        self.held = held
     }
 
     /// global thresh + margin - available, at most the target's usage.
-    public init(for decision: Decision, margin: Bytes) {
-        self.init(request: ReclaimAmountPlan.request(for: decision, margin: margin), margin: margin)
+    public init(for decision: Decision, margin: Bytes, held: Bool = false) {
+        self.init(request: ReclaimAmountPlan.request(for: decision, margin: margin), margin: margin, held: held)
     }
+
+    /// How the request was sized, for the log.
+    public var basis: RequestBasis { held ? .held(margin) : .margin(margin) }
 }
 
 /// Why a reclaim ended, for the line that closes a reclaim by amount.

@@ -71,10 +71,23 @@ public enum WatchArming {
     /// each). Memory already short keeps `poll_interval`: the armed growth
     /// step and the poll decide the next reclaim there.
     public static func pollDelayMilliseconds(node: NodeObservation, policy: Policy, pollIntervalMilliseconds: Int64) -> Int64 {
+        pollDelayMilliseconds(node: node, policy: policy, pollIntervalMilliseconds: pollIntervalMilliseconds,
+                              fallPerSecond: assumedGrowthPerSecond, leadMilliseconds: 0)
+    }
+
+    /// Milliseconds until the next safety poll, from the fall rate `watch`
+    /// measured (`FallRate.perSecond`) instead of a fixed guess, and early
+    /// by `leadMilliseconds`: the time a reclaim step takes, so that a step
+    /// started at that wake-up ends before available reaches global thresh
+    /// (the poll wakes at `headroom / rate - lead`). At least
+    /// `minimumPollMilliseconds`, at most `pollIntervalMilliseconds`;
+    /// memory already short keeps `poll_interval`, as above.
+    public static func pollDelayMilliseconds(node: NodeObservation, policy: Policy, pollIntervalMilliseconds: Int64,
+                                             fallPerSecond: Bytes, leadMilliseconds: Int64) -> Int64 {
         let headroom = node.available - policy.globalThreshold(watermark: node.watermark)
         guard headroom > .zero else { return pollIntervalMilliseconds }
-        let lasts = headroom.value / max(1, assumedGrowthPerSecond.value / 1000)
-        return min(pollIntervalMilliseconds, max(minimumPollMilliseconds, lasts))
+        let lasts = headroom.value / max(1, fallPerSecond.value / 1000)
+        return min(pollIntervalMilliseconds, max(minimumPollMilliseconds, lasts - max(0, leadMilliseconds)))
     }
 
     /// True when a usage read just after arming is already at or past an

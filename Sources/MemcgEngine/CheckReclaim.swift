@@ -32,11 +32,21 @@ struct CheckReclaim {
     var controller: any MemoryController
     var targetPath: String
     var decision: Decision
+    /// A held episode's step (`CheckRun.holdLine`): the margin a reclaim by
+    /// amount asks for beyond the shortfall; nil for a check's reclaim.
+    var heldMargin: Bytes? = nil
 
     var file: String { controller.reclaimFile(targetPath: targetPath) }
 
+    /// reclaim_amount and reclaim_margin, with a held step's margin.
+    var amount: ReclaimAmountSetting {
+        var amount = config.reclaimAmountSetting
+        amount.heldMargin = heldMargin
+        return amount
+    }
+
     /// The plan for this decision, for the dry run's line.
-    var plan: any ReclaimPlan { controller.plan(for: decision, amount: config.reclaimAmountSetting) }
+    var plan: any ReclaimPlan { controller.plan(for: decision, amount: amount) }
 
     /// Refuses a reclaim this kernel cannot do, before anything is measured.
     func checkCanReclaim() throws(Failure) {
@@ -52,7 +62,7 @@ struct CheckReclaim {
     }
 
     private func run<Controller: MemoryController>(_ controller: Controller) throws(Failure) -> ReclaimOutcome {
-        let plan = controller.plan(for: decision, amount: config.reclaimAmountSetting)
+        let plan = controller.plan(for: decision, amount: amount)
         if let line = plan.requestLine(file: file, decision: decision) { log.info(line) }
         let report: ReclaimReport<Controller.Plan>
         do {

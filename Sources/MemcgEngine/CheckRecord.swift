@@ -53,7 +53,16 @@ public struct CheckRecord: Sendable {
         self.stateLoaded = true
     }
 
+    /// The last reclaim's outcome (a held episode's last step included).
+    var lastReclaim: ReclaimOutcome?
+    /// A held episode (`watch` with hold on) that ran in this check.
+    public internal(set) var held: HeldEpisode?
+    /// The node as re-read after the last reclaim, with its monotonic time:
+    /// a held episode reads it; `watch` measures the fall rate from it.
+    public internal(set) var nodeAfter: (node: NodeObservation, at: Int64)?
+
     mutating func reclaimed(_ outcome: ReclaimOutcome) {
+        lastReclaim = outcome
         wrote = true
         guard counting else { return }
         counters.recordReclaim(freed: outcome.freed, milliseconds: outcome.milliseconds, interrupted: outcome.interrupted,
@@ -63,6 +72,9 @@ public struct CheckRecord: Sendable {
     /// The node as the check left it, when it still is what it read (no
     /// reclaim since): `watch` arms from it without reading it again.
     public var nodeUnchanged: NodeObservation? { wrote ? nil : snapshot?.node }
+
+    /// How long the last reclaim took, for `watch`'s lead before the line.
+    public var lastReclaimMilliseconds: Int64? { lastReclaim?.milliseconds }
 
     mutating func escalated(steps: Int) {
         guard counting, steps > 0 else { return }

@@ -10,9 +10,12 @@ public struct CheckRun {
     /// The memory controller found once for this run (`watch`: once per
     /// start or reload); nil finds it when the check needs it.
     public var controller: DetectedController?
+    /// `watch`'s measurements for holding the line (hold = on); nil for the
+    /// oneshot, which reclaims once per run as the original script did.
+    public var hold: HoldContext?
 
-    public init(config: Config, dryRun: Bool, log: EventLog, controller: DetectedController? = nil) {
-        (self.config, self.dryRun, self.log, self.controller) = (config, dryRun, log, controller)
+    public init(config: Config, dryRun: Bool, log: EventLog, controller: DetectedController? = nil, hold: HoldContext? = nil) {
+        (self.config, self.dryRun, self.log, self.controller, self.hold) = (config, dryRun, log, controller, hold)
     }
 
     /// The whole oneshot command: the settings (read once), the root check
@@ -104,6 +107,7 @@ public struct CheckRun {
         case .reclaim:
             let reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
             try act(reclaim, snapshot: snapshot, store: store, state: loaded.state, runStarted: started, &record)
+            try holdLine(after: decision, controller: controller, target: target, runStarted: started, &record)
         case .lowerLast:
             if dryRun {
                 log.info(LogLines.dryRunDecline(from: decision.last, to: current))
@@ -111,6 +115,9 @@ public struct CheckRun {
                 log.info(LogLines.decline(from: decision.last, to: current))
                 try save(store, RunState(last: current, lastDropCaches: loaded.state.lastDropCaches), &record)
             }
+        case .nothing where holds:
+            try holdAhead(decision, node: node, controller: controller, target: target, runStarted: started, &record)
+            if record.held == nil, case .unusable = loaded { try save(store, RunState(last: nil), &record) }
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
                 log.info(LogLines.dryRun(decision.reason))

@@ -27,6 +27,12 @@ public final class WatchDaemon {
     private let trace: Trace
     private var reclaimsSinceStart = 0
     private var heartbeat = HeartbeatRecorder()
+    /// How fast available falls between wake-ups (`FallRate`): the
+    /// near-threshold poll and a held episode's steps are sized with it.
+    private var fall = FallRate()
+    /// How long the last reclaim took: the poll wakes this much before the
+    /// line, and a held wake-up reclaims ahead within it.
+    private var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
 
     public init(settings: SettingsRequest, config: Config, console: any Console) {
         self.settings = settings
@@ -93,15 +99,34 @@ public final class WatchDaemon {
             let ended = MonotonicClock.nowMilliseconds()
             if let signo = StopRequest.signal { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
             let node = arm(after: outcome.record, schedule: &schedule)
-            if outcome.record.decision?.action == .reclaim { reclaimsSinceStart += 1 }
+            measure(outcome.record, nodeAfter: node)
+            if outcome.record.decision?.action == .reclaim || outcome.record.held?.ahead == true { reclaimsSinceStart += 1 }
             service.checked(WatchService.statusLine(outcome.record, failed: outcome.failed, reclaims: reclaimsSinceStart, events: wake != nil), log: log)
             // Sooner than poll_interval while memory is close to short
-            // (WatchArming.pollDelayMilliseconds): a "near" wake-up.
+            // (WatchArming.pollDelayMilliseconds, at the measured fall
+            // rate): a "near" wake-up, early by a step's time when holding.
             var delay = config.pollIntervalMilliseconds
             if trace.adaptivePoll, let node {
-                delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay)
+                delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay,
+                                                          fallPerSecond: fall.perSecond,
+                                                          leadMilliseconds: config.hold == .on ? stepMilliseconds : 0)
             }
             schedule.checked(reason, endedAt: ended, pollDelayMilliseconds: delay, pollIntervalMilliseconds: config.pollIntervalMilliseconds)
+        }
+    }
+
+    /// The fall rate from this wake-up's reading of the node; a reclaim's
+    /// rise is this daemon's own doing, so the reading after it restarts
+    /// the measurement instead of counting as a negative fall.
+    private func measure(_ record: CheckRecord, nodeAfter: NodeObservation?) {
+        if let snapshot = record.snapshot { fall.observe(available: snapshot.node.available, atMilliseconds: snapshot.takenAt) }
+        defer { trace("fall \(fall.perSecond) bytes/s step \(stepMilliseconds) ms") }
+        guard record.wrote else { return }
+        if let ms = record.lastReclaimMilliseconds { stepMilliseconds = HoldEpisode.lead(afterStepOf: ms) }
+        if let node = nodeAfter {
+            fall.restart(available: node.available, atMilliseconds: MonotonicClock.nowMilliseconds())
+        } else if let after = record.nodeAfter {
+            fall.restart(available: after.node.available, atMilliseconds: after.at)
         }
     }
 
@@ -133,7 +158,8 @@ public final class WatchDaemon {
 
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
     private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
-        let run = CheckRun(config: config, dryRun: false, log: log, controller: detectedController())
+        let run = CheckRun(config: config, dryRun: false, log: log, controller: detectedController(),
+                           hold: HoldContext(fall: fall, leadMilliseconds: stepMilliseconds))
         var metricsFailed = false
         signals.allowStop()
         let (record, failure) = run.runAndPublish(wakeups: wakeups) { problem in
@@ -148,7 +174,7 @@ public final class WatchDaemon {
         }
         guard let error = failure else {
             checkProblems.resolved(to: log, LogLines.checksSucceedAgain)
-            trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing (lock held)")")
+            trace("checked \(Self.traced(record) ?? "nothing (lock held)")")
             return (record, false, false)
         }
         if StopRequest.signal != nil {
@@ -156,8 +182,16 @@ public final class WatchDaemon {
             return (record, error.status == .reclaimInterrupted, true)
         }
         checkProblems.report(error.message, to: log)
-        trace("checked \(record.decision.map { "\($0.action)" } ?? "nothing") and failed: \(error.message)")
+        trace("checked \(Self.traced(record) ?? "nothing") and failed: \(error.message)")
         return (record, false, true)
+    }
+
+    /// The check's action for the trace: a reclaim ahead of the line
+    /// (`hold`) is a reclaim the decision alone does not show, and the soak
+    /// counts crossings answered from `checked reclaim`.
+    private static func traced(_ record: CheckRecord) -> String? {
+        if record.held?.ahead == true { return "reclaim ahead" }
+        return record.decision.map { "\($0.action)" }
     }
 
     /// Registers the wake source for the current state of the node; asks

@@ -55,6 +55,12 @@ struct SharedOptions: ParsableArguments {
     @Option(setting: .kubeletConfig)
     var kubeletConfig: SettingsRequest.Override?
 
+    @Option(setting: .hold, completion: .list(ConfigKey.hold.setting.choices ?? []))
+    var hold: SettingsRequest.Override?
+
+    @Option(setting: .holdHysteresis)
+    var holdHysteresis: SettingsRequest.Override?
+
     /// The file and overrides these options ask for. Each setting option
     /// holds its key with its value, so the overrides are the values of
     /// every such option, found as the argument parser finds the options

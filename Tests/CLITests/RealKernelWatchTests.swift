@@ -104,9 +104,15 @@ struct RealKernelWatchTests {
         let log = contents(s.path("log"))
         #expect(reclaimed, "no reclaim in 3 attempts:\n\(log)\n\(daemon.stderr)")
         #expect(elapsed < 50, "reclaimed after \(elapsed) s: that could have been the poll")
-        #expect(log.contains("need reclaim /sys/fs/cgroup/memory//\(cgroup) !!"))
+        // With hold = on (the default) a wake-up that finds memory about to
+        // be short at the measured fall rate reclaims ahead of the line,
+        // without the original's "need reclaim" line (docs/log-format.md).
+        #expect(log.contains("need reclaim /sys/fs/cgroup/memory//\(cgroup) !!") || log.contains(": reclaiming ahead"), "\(log)")
         #expect(daemon.stderr.contains("wake threshold"), "\(daemon.stderr)")
-        // The check that reclaimed was one a threshold event started.
+        // The check that reclaimed was one a threshold event started. A held
+        // episode (hold = on) goes on after the first "reclaim took": its
+        // check is traced when the episode ends.
+        _ = eventually(timeout: 50) { daemon.stderr.contains(" checked reclaim") }
         let trace = daemon.stderr.split(separator: "\n").filter { $0.contains(" wake ") || $0.contains(" checked ") }
         let reclaimWake = trace.firstIndex { $0.contains(" checked reclaim") }.flatMap { i in trace[..<i].last { $0.contains(" wake ") } }
         #expect(reclaimWake?.hasSuffix("wake threshold") == true, "\(daemon.stderr)\n\(log)")

@@ -24,6 +24,8 @@ struct SettingOptionsTests {
         .reclaimAmount: ("all", "deficit", "deficit"),
         .reclaimMargin: ("1M", "64M", "67108864"),
         .kubeletConfig: ("/tmp/a/kubelet.yaml", "/tmp/b/config.yaml", "/tmp/b/config.yaml"),
+        .hold: ("off", "on", "on"),
+        .holdHysteresis: ("1G", "128M", "134217728"),
     ]
 
     @Test("each setting option overrides its key, over the file")

@@ -92,3 +92,40 @@ func deficitLines() {
     #expect(v2.requestLine(file: "/c/user.slice/memory.reclaim", decision: decision)?
         .contains("(reclaim_amount all: everything the target holds, current 90000)") == true)
 }
+
+// MARK: - A held step's margin (hold = on)
+
+struct HeldPlanRow: NamedRow {
+    var name: String
+    var mode: ReclaimAmountMode
+    var held: Int64
+    var forceEmpty: ForceEmptyPlan
+    var reclaim: ReclaimAmountPlan
+}
+
+/// available 3000 MiB, global thresh 3256 MiB: 256 MiB short; the target holds 1 GiB.
+let heldDecision = Decision(action: .reclaim, available: Bytes(3_000 << 20), globalThreshold: Bytes(3_256 << 20),
+                            growthThreshold: .gib(1), current: .gib(1), last: .zero)
+
+@Test("a held step's margin replaces growth_threshold under auto (v2), and reclaim_margin under deficit when larger", arguments: [
+    HeldPlanRow(name: "auto: v1 force_empty to the end, v2 the shortfall + the held margin", mode: .auto, held: 100 << 20,
+                forceEmpty: .emptyTarget, reclaim: ReclaimAmountPlan(request: Bytes(356 << 20), basis: .held(Bytes(100 << 20)))),
+    HeldPlanRow(name: "deficit, held margin above reclaim_margin (32M): the held one, said so", mode: .deficit, held: 100 << 20,
+                forceEmpty: .emptyUntilFreed(ReclaimDeficit(request: Bytes(356 << 20), margin: Bytes(100 << 20), held: true)),
+                reclaim: ReclaimAmountPlan(request: Bytes(356 << 20), basis: .held(Bytes(100 << 20)))),
+    HeldPlanRow(name: "deficit, held margin below reclaim_margin: reclaim_margin", mode: .deficit, held: 1 << 20,
+                forceEmpty: .emptyUntilFreed(ReclaimDeficit(request: Bytes(288 << 20), margin: .mib(32))),
+                reclaim: ReclaimAmountPlan(request: Bytes(288 << 20), basis: .margin(.mib(32)))),
+    HeldPlanRow(name: "all: everything, the held margin unused", mode: .all, held: 100 << 20,
+                forceEmpty: .emptyTarget, reclaim: ReclaimAmountPlan(request: .gib(1), basis: .everything)),
+    HeldPlanRow(name: "auto, a held margin past what the target holds: capped at current", mode: .auto, held: 4 << 30,
+                forceEmpty: .emptyTarget, reclaim: ReclaimAmountPlan(request: .gib(1), basis: .held(.gib(4)))),
+])
+func heldPlans(row: HeldPlanRow) {
+    let amount = ReclaimAmountSetting(mode: row.mode, margin: .mib(32), heldMargin: Bytes(row.held))
+    #expect(ForceEmptyPlan(for: heldDecision, amount: amount) == row.forceEmpty)
+    #expect(ReclaimAmountPlan(for: heldDecision, amount: amount) == row.reclaim)
+    if case .emptyUntilFreed(let deficit) = row.forceEmpty, deficit.held {
+        #expect(ForceEmptyPlan(for: heldDecision, amount: amount).requestLine(file: "f", decision: heldDecision)?.contains("+ hold margin 104857600 -") == true)
+    }
+}

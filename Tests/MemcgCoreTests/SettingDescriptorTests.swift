@@ -23,6 +23,8 @@ struct SettingDescriptorTests {
         reclaim_amount = deficit
         reclaim_margin = 1000
         kubelet_config = /tmp/x/kubelet.yaml
+        hold = off
+        hold_hysteresis = 64M
         """
 
     @Test("names are the contract, unique, the file's snake case, and name the option")
@@ -30,7 +32,8 @@ struct SettingDescriptorTests {
         let names = ConfigKey.allCases.map(\.name)
         #expect(names == ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file",
                           "log_file", "reclaim_timeout", "dying_reclaim", "drop_caches_interval", "sys_root",
-                          "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin", "kubelet_config"])
+                          "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin", "kubelet_config",
+                          "hold", "hold_hysteresis"])
         #expect(Set(names).count == names.count)
         for key in ConfigKey.allCases {
             #expect(key.name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.name)")

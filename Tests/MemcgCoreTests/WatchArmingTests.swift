@@ -78,6 +78,36 @@ struct WatchArmingTests {
         #expect(WatchArming.pollDelayMilliseconds(node: node, policy: Self.policy, pollIntervalMilliseconds: 5_000) == row.2, "\(row.0)")
     }
 
+    struct PollRow: NamedRow {
+        var name: String
+        var headroom: Int64
+        var rate: Int64
+        var lead: Int64 = 0
+        var delay: Int64
+    }
+
+    static let gib = Int64(1) << 30
+    static let mib = Int64(1) << 20
+    static let pollRows: [PollRow] = [
+        PollRow(name: "1 GiB at 100 MiB/s: poll_interval (10 s of headroom)", headroom: gib, rate: 100 * mib, delay: 5_000),
+        PollRow(name: "1 GiB at 512 MiB/s: two seconds", headroom: gib, rate: 512 * mib, delay: 2_000),
+        PollRow(name: "1 GiB at 512 MiB/s, a step takes 1.4 s: 0.6 s", headroom: gib, rate: 512 * mib, lead: 1_400, delay: 600),
+        PollRow(name: "1 GiB at 4 GiB/s: 250 ms", headroom: gib, rate: 4 * gib, delay: 250),
+        PollRow(name: "1 GiB at 8 GiB/s: the minimum 200 ms", headroom: gib, rate: 8 * gib, delay: 200),
+        PollRow(name: "the step longer than the headroom lasts: the minimum", headroom: gib, rate: 512 * mib, lead: 10_000, delay: 200),
+        PollRow(name: "a rate of 0 (hostile): poll_interval", headroom: gib, rate: 0, delay: 5_000),
+        PollRow(name: "short already: poll_interval", headroom: -1, rate: 4 * gib, lead: 1_000, delay: 5_000),
+        PollRow(name: "a negative lead (hostile) counts as none", headroom: gib, rate: 512 * mib, lead: -9_000, delay: 2_000),
+    ]
+
+    @Test("the safety poll at the measured fall rate, early by a step's time", arguments: pollRows)
+    func pollDelayMeasured(row: PollRow) {
+        let g = Self.globalThresh
+        let node = Self.node(total: 30 << 30, usage: (30 << 30) - g - row.headroom, inactive: 0)
+        #expect(WatchArming.pollDelayMilliseconds(node: node, policy: Self.policy, pollIntervalMilliseconds: 5_000,
+                                                  fallPerSecond: Bytes(row.rate), leadMilliseconds: row.lead) == row.delay)
+    }
+
     @Test("a crossing during registration is noticed")
     func crossedWhileArming() {
         #expect(WatchArming.crossedWhileArming(usage: 100, thresholds: [100]))

@@ -2,7 +2,8 @@
 # CI: the tests the README's `swift test` skips because they reach beyond
 # their own mon_memcg-test-* cgroups or load the node (MON_MEMCG_HOST_TESTS=1):
 # drop_caches freeing dying cgroups, the PSI thrasher, the original design's
-# timeout case (32 writers), and watch on the root cgroup's usage threshold.
+# timeout case (32 writers), watch on the root cgroup's usage threshold, and
+# held checks against 8 page-cache writers (HoldKernelTests).
 # Needs root and the cgroup v1 memory controller at /sys/fs/cgroup/memory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,7 @@ command -v python3 >/dev/null || apt_install python3 || fail "install python3" "
 work=$(mktemp -d "${TMPDIR:-/tmp}/mon_memcg-ci-host-tests.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-suites=(DyingCgroupsKernelTests PressureTriggerKernelTests RealKernelTimeoutTests RealKernelWatchTests)
+suites=(DyingCgroupsKernelTests PressureTriggerKernelTests RealKernelTimeoutTests RealKernelWatchTests HoldKernelTests)
 skip_args=()
 # A machine shared with other people's jobs may say so: then the one test
 # that drops the whole node's page cache is left out, and reported as a skip.

@@ -17,6 +17,10 @@ TOOK = re.compile(r"^reclaim took ([\d.]+) s, freed (-?\d+) bytes$")
 INTERRUPTED = re.compile(r"^reclaim interrupted after ([\d.]+) s, current (\d+), freed (-?\d+) bytes \((.*)\)$")
 ESCALATION = re.compile(r"^dying reclaim (drop_caches|reaper): (wrote|write of 1)")
 DECLINE = re.compile(r"^mem usage decline, change last usage mem (\d+) -> (\d+)$")
+# watch with hold = on: a held step, or a reclaim ahead of the line, starts a
+# reclaim without the original's CURRENT line (docs/log-format.md).
+HELD = re.compile(r"^hold(?: step \d+: available|: available .* reclaiming ahead$)")
+ASKED = re.compile(r"^reclaim asked \d+ bytes, freed (-?\d+) bytes in ([\d.]+) s, stopped: ")
 
 
 def log_events(path, epoch0):
@@ -48,8 +52,15 @@ def log_events(path, epoch0):
         elif text.startswith("change is too small") and pending:
             pending["kind"] = "skip"
             flush()
+        elif HELD.match(text):
+            flush()
+            pending = {"t": t, "kind": "reclaim", "before": None, "freed": None, "held": True}
         elif (a := AFTER.match(text)) and pending:
-            pending["freed"] = pending["before"] - int(a.group(1))
+            if pending["before"] is not None:
+                pending["freed"] = pending["before"] - int(a.group(1))
+        elif (k := ASKED.match(text)) and pending:
+            pending["freed"], pending["took"] = int(k.group(1)), float(k.group(2))
+            flush()
         elif (k := TOOK.match(text)) and pending:
             pending["freed"], pending["took"] = int(k.group(2)), float(k.group(1))
             flush()

@@ -57,6 +57,19 @@ class LogEventsTests(unittest.TestCase):
             ("the original killed mid-force_empty: a reclaim whose result is unknown", [
                 (4, "mem usage: CURRENT 5781336064 LAST 0 CHANGE 5781336064"),
             ], [{"t": 4, "kind": "reclaim", "before": 5781336064, "freed": None}]),
+            ("watch holding the line: the ahead reclaim and each held step count, freed from their own lines", [
+                (1, "hold: available 19992821760 falls at 1073741824 bytes/s and will be below global thresh 19898998784 within 0.100 s (one reclaim step): reclaiming ahead"),
+                (1, "memory.force_empty: requesting 297640374 bytes (global thresh 1 + hold margin 2 - available 3, at most current 4); the write is interrupted once"),
+                (2, "After reclaim:"),
+                (2, "mem usage total_rss+total_cache 3269693440"),
+                (2, "reclaim asked 297640374 bytes, freed 471998464 bytes in 0.391 s, stopped: amount reached"),
+                (2, "hold step 2: available 20073918464 < global thresh 19904819200 + hold_hysteresis 268435456, reclaiming the shortfall + 789810688 bytes"),
+                (3, "After reclaim:"),
+                (3, "mem usage total_rss+total_cache 2005598208"),
+                (3, "reclaim took 0.043 s, freed 1900 bytes"),
+                (3, "hold ended after 2 steps in 0.797 s, available 20554227712 >= global thresh 19904819200 + hold_hysteresis 268435456"),
+            ], [{"t": 1, "kind": "reclaim", "before": None, "freed": 471998464, "took": 0.391, "held": True},
+                {"t": 2, "kind": "reclaim", "before": None, "freed": 1900, "took": 0.043, "held": True}]),
             ("lines of other shapes are not events", [
                 (0, "watch started (pid 1): checks on threshold events"),
                 (0, "not a log line at all"),

@@ -123,5 +123,37 @@ mark watch-exit $?
 run watch-log cat /var/log/watch.log
 run watch-stderr cat /tmp/watch.err
 
+# 7. watch holds the line (hold = on, the default): the target holds 60 MiB
+#    of inactive page cache (written and synced) and 40 MiB of active (read
+#    twice); memory is made 24 MiB short, so only the active pages can lift
+#    kubelet's available. memory.reclaim frees inactive file pages first,
+#    which kubelet never counted (docs/cgroup-v2.md): the check's own
+#    request may lift nothing, and the episode's steps grow until the line.
+#    Under MGLRU (6.12) read() cache stays inactive however often it is
+#    read: kubelet then counts none of the target, and the episode must stop
+#    when the target has nothing left (run.sh judges by active_file).
+rm -f /mnt/fill1 /mnt/fill2
+sh -c "echo \$\$ > $T/cgroup.procs && dd if=/dev/zero of=/mnt/cold bs=1M count=60 2>/dev/null \
+    && dd if=/dev/zero of=/mnt/hot bs=1M count=40 2>/dev/null && sync && cat /mnt/hot > /dev/null && cat /mnt/hot > /dev/null"
+mark hold-target-inactive-file $(stat_of $T inactive_file)
+mark hold-target-active-file $(stat_of $T active_file)
+json=$(mon_memcg status --json)
+avail=$(echo "$json" | json_field available_bytes)
+wm=$(echo "$json" | json_field watermark_bytes)
+thr=$((avail - wm + 24 * MiB))
+mark hold-threshold $thr
+mon_memcg watch --available-threshold $thr --growth-threshold 16M --hold-hysteresis 4M --poll-interval 500ms \
+    --state-file /var/lib/mon_memcg/state-hold --log-file /var/log/hold.log 2>/tmp/hold.err &
+holder=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    grep -q "hold ended" /var/log/hold.log 2>/dev/null && break
+    sleep 1
+done
+kill -TERM $holder
+wait $holder
+mark hold-exit $?
+run hold-log cat /var/log/hold.log
+run hold-status-json mon_memcg status --json --available-threshold $thr
+
 run log cat /var/log/mon_memcg.log
 exit 0

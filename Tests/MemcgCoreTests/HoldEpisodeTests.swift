@@ -1,0 +1,127 @@
+import Testing
+import TestSupport
+@testable import MemcgCore
+
+/// A held episode's decisions as named tables: each row is the steps so
+/// far (what each asked, freed and lifted), available now and the time
+/// spent; the answer is the next step's margin or why the episode stops.
+struct HoldEpisodeTests {
+    static let mib = Int64(1) << 20
+    static let gt = Bytes(4_362_076_160)
+    static let setting = HoldSetting(mode: .on, hysteresis: .mib(256), budgetMilliseconds: 45_000)
+
+    struct Row: NamedRow {
+        var name: String
+        var steps: [HoldStepResult]
+        var available: Int64
+        var elapsed: Int64 = 500
+        var rate = FallRate()  // 1 GiB/s until measured
+        var expected: HoldEpisode.Next
+    }
+
+    static func step(asked: Int64?, freed: Int64, gained: Int64, ms: Int64 = 300) -> HoldStepResult {
+        HoldStepResult(asked: asked.map { Bytes($0) }, freed: Bytes(freed), availableBefore: 1_000_000_000,
+                       availableAfter: Bytes(1_000_000_000 + gained), milliseconds: ms)
+    }
+
+    static let rows: [Row] = [
+        Row(name: "the first reclaim lifted available above the line: stop, recovered",
+            steps: [step(asked: nil, freed: 3_000_000_000, gained: 3_000_000_000)], available: gt.value + 256 * mib,
+            expected: .stop(.recovered)),
+        Row(name: "above global thresh but within the hysteresis: another step",
+            steps: [step(asked: nil, freed: 3_000_000_000, gained: 2_000_000_000, ms: 1_000)], available: gt.value + 100 * mib,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30)), growth: Bytes(1 << 30))),
+        Row(name: "v1 force_empty to the end lifted nothing: no step would do better",
+            steps: [step(asked: nil, freed: 500_000_000, gained: 0)], available: gt.value - 1,
+            expected: .stop(.noGain(gained: .zero))),
+        Row(name: "v1 force_empty lifted less than growth took: growth lost, another step",
+            steps: [step(asked: nil, freed: 2_000_000_000, gained: 10)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) * 300 / 1000), growth: Bytes((1 << 30) * 300 / 1000))),
+        Row(name: "the target freed nothing: stop",
+            steps: [step(asked: 300 * mib, freed: 0, gained: 0)], available: gt.value - 1,
+            expected: .stop(.nothingFreed(freed: .zero))),
+        Row(name: "the target's usage rose over the step: nothing freed, stop",
+            steps: [step(asked: 300 * mib, freed: -5 * mib, gained: -5 * mib)], available: gt.value - 1,
+            expected: .stop(.nothingFreed(freed: Bytes(-5 * mib)))),
+        Row(name: "v2 step freed inactive file only (lifted nothing): the next asks that much more",
+            steps: [step(asked: 300 * mib, freed: 300 * mib, gained: 0, ms: 100)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) / 10 + 300 * mib), growth: Bytes((1 << 30) / 10))),
+        Row(name: "v2 steps that keep lifting nothing grow geometrically",
+            steps: [step(asked: 300 * mib, freed: 300 * mib, gained: 0, ms: 100), step(asked: 700 * mib, freed: 700 * mib, gained: 0, ms: 100)],
+            available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) / 10 + 1_000 * mib), growth: Bytes((1 << 30) / 10))),
+        Row(name: "v2 step lifted all it asked: no extra",
+            steps: [step(asked: 300 * mib, freed: 300 * mib, gained: 300 * mib, ms: 50)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) / 10), growth: Bytes((1 << 30) / 10))),
+        Row(name: "reclaim_timeout nearly used up: stop",
+            steps: [step(asked: nil, freed: 1, gained: 1)], available: gt.value - 1, elapsed: 44_950,
+            expected: .stop(.timeLimit)),
+        Row(name: "past reclaim_timeout (a slow first write): stop",
+            steps: [step(asked: nil, freed: 1, gained: 1)], available: gt.value - 1, elapsed: 60_000,
+            expected: .stop(.timeLimit)),
+        Row(name: "the most steps an episode takes: stop",
+            steps: Array(repeating: step(asked: nil, freed: 1, gained: 1), count: HoldEpisode.maximumSteps), available: gt.value - 1,
+            expected: .stop(.stepLimit)),
+        Row(name: "recovered wins over a step that freed nothing (growth stopped by itself)",
+            steps: [step(asked: 300 * mib, freed: 0, gained: 0)], available: gt.value + 300 * mib,
+            expected: .stop(.recovered)),
+        Row(name: "deep below (available negative, the original's logs): a step",
+            steps: [step(asked: nil, freed: 1_000_000, gained: 1_000_000)], available: -300_967_919_616,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) * 300 / 1000), growth: Bytes((1 << 30) * 300 / 1000))),
+    ]
+
+    @Test("the next step of a held episode, or why it stops", arguments: rows)
+    func next(row: Row) {
+        var episode = HoldEpisode(globalThreshold: Self.gt, setting: Self.setting)
+        for step in row.steps { episode.record(step) }
+        #expect(episode.next(available: Bytes(row.available), elapsedMilliseconds: row.elapsed, fall: row.rate) == row.expected)
+        if case .stop(let why) = row.expected { #expect(episode.stop == why, "the stop is kept") }
+    }
+
+    @Test("a stop is final: a later reading above the line does not restart it")
+    func stopIsFinal() {
+        var episode = HoldEpisode(globalThreshold: Self.gt, setting: Self.setting)
+        episode.record(Self.step(asked: 300 * Self.mib, freed: 0, gained: 0))
+        #expect(episode.next(available: Self.gt - 1, elapsedMilliseconds: 0, fall: FallRate()) == .stop(.nothingFreed(freed: .zero)))
+        #expect(episode.next(available: Self.gt - 1, elapsedMilliseconds: 0, fall: FallRate()) == .stop(.nothingFreed(freed: .zero)))
+    }
+
+    @Test("the lead planned after a step: at least 100 ms, at most 5 s", arguments: [
+        ("a step that returned at once", Int64(0), Int64(100)),
+        ("a 1.4 s force_empty", 1_400, 1_400),
+        ("a force_empty that ran out 45 s", 45_000, 5_000),
+        ("a negative duration (hostile)", -7, 100),
+    ])
+    func lead(row: (String, Int64, Int64)) {
+        #expect(HoldEpisode.lead(afterStepOf: row.1) == row.2, "\(row.0)")
+    }
+
+    struct AheadRow: NamedRow {
+        var name: String
+        var action: Decision.Action
+        var available: Int64
+        var change: Int64
+        var fall: Int64
+        var ahead: Bool
+    }
+
+    @Test("reclaim ahead: still above global thresh, below it within a step, and grown by growth_threshold", arguments: [
+        AheadRow(name: "falls below within a step, grew enough: ahead", action: .nothing, available: gt.value + 100, change: 1 << 30,
+                 fall: 101, ahead: true),
+        AheadRow(name: "lands exactly on global thresh: not below, not ahead", action: .nothing, available: gt.value + 100,
+                 change: 1 << 30, fall: 100, ahead: false),
+        AheadRow(name: "grew less than growth_threshold: the original rule says no", action: .nothing, available: gt.value + 100,
+                 change: (1 << 30) - 1, fall: 1 << 30, ahead: false),
+        AheadRow(name: "target shrank (lower last): no", action: .lowerLast, available: gt.value + 100, change: -5, fall: 1 << 30,
+                 ahead: false),
+        AheadRow(name: "already short: the check's own reclaim, not ahead", action: .reclaim, available: gt.value - 1,
+                 change: 1 << 30, fall: 1 << 30, ahead: false),
+        AheadRow(name: "far above: no", action: .nothing, available: gt.value + (8 << 30), change: 1 << 30, fall: 1 << 30,
+                 ahead: false),
+    ])
+    func ahead(row: AheadRow) {
+        let decision = Decision(action: row.action, available: Bytes(row.available), globalThreshold: Self.gt,
+                                growthThreshold: .gib(1), current: Bytes(10_000_000_000 + row.change), last: 10_000_000_000)
+        #expect(HoldEpisode.reclaimsAhead(decision, fallDuringStep: Bytes(row.fall)) == row.ahead)
+    }
+}
