@@ -28,10 +28,30 @@ public final class WatchDaemon {
     private var reclaimsSinceStart = 0
     private var heartbeat = HeartbeatRecorder()
 
-    public init(settings: SettingsRequest, config: Config, console: any Console) {
+    /// The whole command: the settings (read once), the controller (found
+    /// once: the root check and the daemon share it, so a start reads
+    /// `/proc/self/mountinfo` once, as root or not), the root check, then the
+    /// daemon until it stops.
+    public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
+        let config: Config
+        do {
+            config = try Settings.load(request)
+        } catch {
+            return error.report(to: console)
+        }
+        let controller = MemoryControllers.detected(config: config)
+        if let refusal = RootCheck.refusal(config, command: "watch", controller: controller) {
+            return refusal.report(to: console)
+        }
+        return WatchDaemon(settings: request, config: config, controller: controller, console: console).run()
+    }
+
+    /// `controller`: the one found for `config` at start (found again on
+    /// reload, and before a check while it could not be found).
+    public init(settings: SettingsRequest, config: Config, controller: DetectedController, console: any Console) {
         self.settings = settings
         self.config = config
-        self.controller = MemoryControllers.detected(config: config)
+        self.controller = controller
         self.console = console
         self.log = EventLog(path: config.logFile, console: console)
         self.trace = Trace(console: console)
