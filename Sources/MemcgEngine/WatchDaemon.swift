@@ -28,22 +28,14 @@ public final class WatchDaemon {
     private var reclaimsSinceStart = 0
     private var heartbeat = HeartbeatRecorder()
 
-    /// The whole command: the settings (read once), the controller (found
-    /// once: the root check and the daemon share it, so a start reads
-    /// `/proc/self/mountinfo` once, as root or not), the root check, then the
-    /// daemon until it stops.
+    /// The whole command: its start (`RunStart`: settings, controller, root
+    /// check), then the daemon until it stops.
     public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
-        let config: Config
-        do {
-            config = try Settings.load(request)
-        } catch {
-            return error.report(to: console)
+        switch RunStart.begin(request, command: "watch", writes: true, console: console) {
+        case .refused(let status): return status
+        case .ready(let config, let controller):
+            return WatchDaemon(settings: request, config: config, controller: controller, console: console).run()
         }
-        let controller = MemoryControllers.detected(config: config)
-        if let refusal = RootCheck.refusal(config, command: "watch", controller: controller) {
-            return refusal.report(to: console)
-        }
-        return WatchDaemon(settings: request, config: config, controller: controller, console: console).run()
     }
 
     /// `controller`: the one found for `config` at start (found again on
