@@ -24,6 +24,19 @@ trap 'rm -rf "$work"' EXIT
 
 version=$("$bin" --version) || die "$bin --version failed"
 
+# wrap(s) for the awk programs below: words joined into text lines of at
+# most 72 bytes, under 80 once indented.
+awk_wrap='
+    function wrap(s,   w, n, i, line, r) {
+        n = split(s, w, " "); line = ""; r = ""
+        for (i = 1; i <= n; i++) {
+            if (line != "" && length(line) + 1 + length(w[i]) > 72) { r = r line "\n"; line = w[i] }
+            else line = line (line == "" ? "" : " ") w[i]
+        }
+        return r line
+    }
+'
+
 # Text from the binary is made roff-safe line by line: backslashes as \e, a
 # leading . or ' made literal with \&; hyphens in option names become \-
 # (minus signs, which copy and paste as such).
@@ -69,15 +82,7 @@ for c in $commands; do
     ' "$work/help-$c" | sed "s/^/$c\t/"
 done > "$work/options.tsv"
 [ -s "$work/options.tsv" ] || die "no OPTIONS in \`$bin check --help\`"
-awk -F'\t' -v all="$(wc -w <<<"$commands")" '
-    function wrap(s,   w, n, i, line, r) {  # text lines under 80 bytes
-        n = split(s, w, " "); line = ""; r = ""
-        for (i = 1; i <= n; i++) {
-            if (line != "" && length(line) + 1 + length(w[i]) > 72) { r = r line "\n"; line = w[i] }
-            else line = line (line == "" ? "" : " ") w[i]
-        }
-        return r line
-    }
+awk -F'\t' -v all="$(wc -w <<<"$commands")" "$awk_wrap"'
     function esc(s) { gsub(/\\/, "\\e", s); gsub(/-/, "\\-", s); return s }
     function bold_opt(s,   parts, n, i, r) {
         # "-h, --help" or "--target <cgroup>": options bold, <arg> italic
@@ -105,15 +110,7 @@ awk -F'\t' -v all="$(wc -w <<<"$commands")" '
 # --- EXIT STATUS: "  N    meaning" entries, wrapped lines (indented
 # under the meaning) joined.
 "$bin" --help > "$work/help" || die "$bin --help failed"
-awk '
-    function wrap(s,   w, n, i, line, r) {  # text lines under 80 bytes
-        n = split(s, w, " "); line = ""; r = ""
-        for (i = 1; i <= n; i++) {
-            if (line != "" && length(line) + 1 + length(w[i]) > 72) { r = r line "\n"; line = w[i] }
-            else line = line (line == "" ? "" : " ") w[i]
-        }
-        return r line
-    }
+awk "$awk_wrap"'
     function esc(s) { gsub(/\\/, "\\e", s); s = wrap(s); gsub(/\n[.\047]/, "\n\\&&", s); if (s ~ /^[.\047]/) s = "\\&" s; return s }
     /^EXIT STATUS/ { on = 1; next }
     on && /^$/ { if (n) exit }

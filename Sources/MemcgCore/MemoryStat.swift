@@ -25,8 +25,8 @@ public struct MemoryStat: Equatable, Sendable {
     }
 
     /// A field in bytes; a missing field is an error that names it.
-    public func bytes(_ name: String) throws(ParseError) -> Bytes {
-        guard let v = values[name] else { throw ParseError("no \(name) field") }
+    public func bytes(_ field: StatField) throws(ParseError) -> Bytes {
+        guard let v = values[field.rawValue] else { throw ParseError("no \(field.rawValue) field") }
         return Bytes(v)
     }
 
@@ -36,11 +36,13 @@ public struct MemoryStat: Equatable, Sendable {
     }
 }
 
-/// Field names of `memory.stat`, spelled the kernel's way.
-public enum StatField {
-    public static let totalRSS = "total_rss"
-    public static let totalCache = "total_cache"
-    public static let totalInactiveFile = "total_inactive_file"
-    public static let rss = "rss"
-    public static let cache = "cache"
+/// The `memory.stat` fields the tool reads (bytes), spelled the kernel's
+/// way: one closed set, so asking for a field it does not know is a
+/// compile error rather than a "no such field" at run time.
+public enum StatField: String, Sendable {
+    // cgroup v1.
+    case totalRSS = "total_rss", totalCache = "total_cache", totalInactiveFile = "total_inactive_file"
+    case rss, cache
+    // cgroup v2 (NodeSignalV2).
+    case anon, file, inactiveFile = "inactive_file"
 }

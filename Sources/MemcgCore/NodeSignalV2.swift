@@ -22,10 +22,3 @@ public enum NodeSignalV2 {
         return NodeObservation(memTotal: memTotal, rootUsage: usage, rootInactiveFile: inactive, watermark: watermark)
     }
 }
-
-/// cgroup v2 `memory.stat` field names (bytes), spelled the kernel's way.
-extension StatField {
-    public static let anon = "anon"
-    public static let file = "file"
-    public static let inactiveFile = "inactive_file"
-}

@@ -22,21 +22,14 @@ public struct CheckRun {
     /// unless it is a dry run, the check, the metrics file, and each failure
     /// reported once (stderr and log).
     public static func execute(_ request: SettingsRequest, dryRun: Bool, console: any Console) -> ExitStatus {
-        let config: Config
-        do {
-            config = try Settings.load(request)
-        } catch {
-            return error.report(to: console)
+        switch RunStart.begin(request, command: "check", writes: !dryRun, console: console) {
+        case .refused(let status): return status
+        case .ready(let config, let controller):
+            let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
+            guard let failure = CheckRun(config: config, dryRun: dryRun, log: log, controller: controller).runAndPublish().failure else { return .ok }
+            log.error(failure.message)
+            return failure.status
         }
-        // Found once for the run; a failure is reported by the check, after the lock.
-        let controller = MemoryControllers.detected(config: config)
-        if !dryRun, let refusal = RootCheck.refusal(config, command: "check", controller: controller) {
-            return refusal.report(to: console)
-        }
-        let log = EventLog(path: config.logFile, dryRun: dryRun, console: console)
-        guard let failure = CheckRun(config: config, dryRun: dryRun, log: log, controller: controller).runAndPublish().failure else { return .ok }
-        log.error(failure.message)
-        return failure.status
     }
 
     /// The check; `record` says what it saw and did, also when it fails.

@@ -9,12 +9,13 @@ import MemcgKernel
 /// do); on a node that is root alone.
 public enum RootCheck {
     /// nil when the check may go on; otherwise the refusal to print.
-    /// `controller`: the one the run found, if it has looked already.
-    public static func refusal(_ config: Config, command: String, controller found: DetectedController? = nil) -> Failure? {
+    /// `controller`: the one the run found (once per run or `watch` start:
+    /// the refusal never looks for it again).
+    public static func refusal(_ config: Config, command: String, controller: DetectedController) -> Failure? {
         guard !CurrentProcess.isRoot else { return nil }
         var files = [config.stateFile, config.lockFile]
         var reclaimFile = "the target's memory.force_empty or memory.reclaim"
-        if let controller = try? (found ?? MemoryControllers.detected(config: config)).get(),
+        if let controller = try? controller.get(),
            let target = try? controller.resolveTarget(config.target) {
             files.append(controller.reclaimFile(targetPath: target))
             reclaimFile = controller.reclaimFile(targetPath: target)

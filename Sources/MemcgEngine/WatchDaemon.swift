@@ -34,10 +34,22 @@ public final class WatchDaemon {
     /// line, and a held wake-up reclaims ahead within it.
     private var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
 
-    public init(settings: SettingsRequest, config: Config, console: any Console) {
+    /// The whole command: its start (`RunStart`: settings, controller, root
+    /// check), then the daemon until it stops.
+    public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
+        switch RunStart.begin(request, command: "watch", writes: true, console: console) {
+        case .refused(let status): return status
+        case .ready(let config, let controller):
+            return WatchDaemon(settings: request, config: config, controller: controller, console: console).run()
+        }
+    }
+
+    /// `controller`: the one found for `config` at start (found again on
+    /// reload, and before a check while it could not be found).
+    public init(settings: SettingsRequest, config: Config, controller: DetectedController, console: any Console) {
         self.settings = settings
         self.config = config
-        self.controller = MemoryControllers.detected(config: config)
+        self.controller = controller
         self.console = console
         self.log = EventLog(path: config.logFile, console: console)
         self.trace = Trace(console: console)

@@ -27,18 +27,7 @@ struct Watch: ParsableCommand {
     @OptionGroup var options: SharedOptions
 
     func run() throws {
-        let console = StandardStreams()
-        let settings = options.settings
-        let config: Config
-        do {
-            config = try Settings.load(settings)
-        } catch {
-            throw ExitCode(error.report(to: console).rawValue)
-        }
-        if let refusal = RootCheck.refusal(config, command: "watch") {
-            throw ExitCode(refusal.report(to: console).rawValue)
-        }
-        let status = WatchDaemon(settings: settings, config: config, console: console).run()
+        let status = WatchDaemon.execute(options.settings, console: StandardStreams())
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

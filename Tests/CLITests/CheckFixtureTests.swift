@@ -14,13 +14,12 @@ struct CheckFixtureTests {
 
     func logLines(_ tree: FixtureTree) -> [String] { tree.logLines }
 
-    @Test("memory short and target grew: writes 1 to force_empty, records the usage after it")
+    @Test("memory short and target grew: the original script's lines, exactly and in order")
     func reclaims() throws {
         let tree = try shortTree()
         let r = try Binary.run(["check"] + tree.arguments)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
-        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 3000000000\n")
+        // The write and the state: CheckBothHierarchiesTests.reclaims.
         let avail = 1_073_741_824 - (3_000_000_000 - 100_000_000)
         // The original script's lines, exactly and in order; the dying-cgroup lines
         // added around the reclaim are checked on their own.
@@ -49,31 +48,6 @@ struct CheckFixtureTests {
         #expect(first.firstMatch(of: pattern) != nil, "\(first)")
     }
 
-    @Test("growth below growth_threshold: the original script's skip, nothing written")
-    func skips() throws {
-        let tree = try shortTree()
-        try tree.writeState(last: 2_500_000_000)
-        let r = try Binary.run(["check"] + tree.arguments)
-        #expect(r.status == 0)
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
-        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 2500000000\n")
-        #expect(Array(logLines(tree).suffix(2)) == [
-            "mem usage: CURRENT 3000000000 LAST 2500000000 CHANGE 500000000",
-            "change is too small (less than 1073741824 ), so skip reclaim",
-        ])
-    }
-
-    @Test("memory fine and target shrank: last lowered, decline logged")
-    func decline() throws {
-        let tree = try FixtureTree(targetRSS: 400_000_000, targetCache: 532_184_064)
-        try tree.writeState(last: 2_689_925_120)
-        let r = try Binary.run(["check"] + tree.arguments)
-        #expect(r.status == 0)
-        #expect(logLines(tree) == ["mem usage decline, change last usage mem 2689925120 -> 932184064"])
-        #expect(tree.read("state/state") == "mon_memcg-state 1\nlast 932184064\n")
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
-    }
-
     @Test("memory fine and target not shrinking: silent, nothing written")
     func nothing() throws {
         let tree = try FixtureTree()
@@ -89,23 +63,6 @@ struct CheckFixtureTests {
         let r = try Binary.run(tree.arguments)
         #expect(r.status == 0)
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")
-    }
-
-    @Test("--dry-run says 'would have' and writes nothing: no kernel file, state, lock or log file")
-    func dryRun() throws {
-        let tree = try shortTree()
-        let r = try Binary.run(["check", "--dry-run"] + tree.arguments)
-        #expect(r.status == 0)
-        #expect(r.stdout.contains("dry-run: would have written 1 to \(tree.cgroupRoot)/user.slice/memory.force_empty"))
-        #expect(r.stdout.contains("dry-run: avalible_mem "))
-        // Every line it prints says it is a dry run, the original's lines too.
-        for line in r.stdout.split(separator: "\n") {
-            #expect(line.contains("     dry-run: "), "a line without dry-run: \(line)")
-        }
-        #expect(tree.read("cgroup/user.slice/memory.force_empty") == "")
-        #expect(tree.read("state/state") == nil)
-        #expect(tree.read("state/state.lock") == nil)
-        #expect(tree.read("mon_memcg.log") == nil, "a dry run writes no log file")
     }
 
     @Test("--dry-run that fails says so on stderr and still writes no log file")

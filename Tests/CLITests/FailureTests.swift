@@ -118,6 +118,37 @@ struct FailureTests {
         #expect(s.status == 0, "\(s.stderr)")
     }
 
+    @Test("not root: watch refused up front with status 8 on a node's files, started on a tree the user owns (v2, found in mountinfo)",
+          .enabled(if: geteuid() == 0, "needs root to switch to uid 65534"))
+    func watchNotRoot() throws {
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path, "watch", "--poll-interval", "500ms"]
+        let tree = try FixtureTreeV2()
+        chmod(tree.root.path, 0o755)
+        let refused = try Binary.run(asNobody + tree.argumentsDetecting, executable: "/usr/bin/setpriv")
+        #expect(refused.status == 8, "\(refused.stderr)")
+        #expect(refused.stderr.contains("mon_memcg watch must run as root (it writes \(tree.cgroupRoot)/user.slice/memory.reclaim"),
+                "the refusal names the reclaim file of the controller found in mountinfo: \(refused.stderr)")
+        #expect(tree.read("state/state.lock") == nil)
+        // The same tree given to uid 65534: the root check passes with the
+        // controller the start found, and the daemon runs with it.
+        #expect(chownTree(tree.root.path, to: 65534) == 0)
+        let daemon = try Daemon(asNobody + tree.argumentsDetecting, executable: "/usr/bin/setpriv")
+        #expect(eventually(timeout: 10) { tree.read("state/state") != nil }, "no check ran: \(daemon.stderr)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 10) == 0, "\(daemon.stderr)")
+        #expect(tree.logLines.contains("watch stopped on SIGTERM"), "\(tree.logLines)")
+    }
+
+    /// `chown -R`: the tree's files belong to root, who made them.
+    private func chownTree(_ path: String, to uid: UInt32) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/chown")
+        p.arguments = ["-R", "\(uid):\(uid)", path]
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
     @Test("a failure is one line on stderr and an error line in the log")
     func oneLine() throws {
         let tree = try FixtureTree(target: nil)

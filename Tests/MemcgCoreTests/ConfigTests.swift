@@ -58,7 +58,7 @@ struct ConfigTests {
         #expect(c.lockFile == "/tmp/x/state.lock")
     }
 
-    @Test("the shipped default file parses to the defaults")
+    @Test("the shipped default file parses to the defaults, and so does each default as written and as printed back")
     func shippedDefaults() throws {
         var c = Config()
         try ConfigFile.parse(ConfigFile.defaultText(), into: &c)
@@ -75,6 +75,9 @@ struct ConfigTests {
             }
             try parsed.set(key, to: key.defaultText)
             #expect(parsed == Config(), "default text of \(key.name) must parse to the default")
+            // And the value as `mon_memcg config` writes it back (sizes in bytes).
+            try parsed.set(key, to: Config().text(for: key))
+            #expect(parsed == Config(), "\(key.name) = \(Config().text(for: key)) must parse to the default")
         }
     }
 

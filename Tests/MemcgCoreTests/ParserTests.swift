@@ -47,7 +47,7 @@ struct MemoryStatTests {
         let s = try MemoryStat(parsing: "cache 10\nrss 5\ntotal_cache 300\ntotal_rss 200\ntotal_inactive_file 50\npgfault 99\n")
         #expect(try s.hierarchicalUsage() == 500)
         #expect(try s.bytes(StatField.totalInactiveFile) == 50)
-        #expect(try s.bytes("rss") == 5)
+        #expect(try s.bytes(.rss) == 5)
     }
 
     @Test("unknown new kernel fields are kept, not errors")

@@ -21,19 +21,13 @@ import TestSupport
 ])
 func reclaimAmountConfig(row: ConfigRow) { row.expectSet() }
 
-@Test("defaults: auto and 256M, written back the way they are read, and documented in the shipped file")
+@Test("defaults: auto and 256M, documented in the shipped file")
 func reclaimAmountDefaults() throws {
     let config = Config()
     #expect(config.reclaimAmount == .auto)
     #expect(config.reclaimMargin == .mib(256))
     #expect(config.reclaimAmountSetting == ReclaimAmountSetting(mode: .auto, margin: .mib(256)))
-    for key in [ConfigKey.reclaimAmount, .reclaimMargin] {
-        var c = Config()
-        try c.set(key, to: key.defaultText)
-        #expect(c == config)
-        try c.set(key, to: config.text(for: key))
-        #expect(c == config)
-    }
+    // Each default read back as written and as printed: ConfigTests, for every key.
     for line in ["#reclaim_amount = auto", "#reclaim_margin = 256M", "auto = all on cgroup v1"] {
         #expect(ConfigFile.defaultText().contains(line), "\(line)")
     }

@@ -59,40 +59,32 @@ struct CgroupV2HostTests {
 
     struct Refusal: NamedRow {
         var name: String
-        var setup: @Sendable (FixtureTreeV2) throws -> Config
+        /// cgroup_root, relative to the tree; nil: found in proc_root's mountinfo.
+        var cgroupRoot: String?
+        var change: @Sendable (FixtureTreeV2) throws -> Void = { _ in }
         var message: String
     }
 
+    static let withoutMemory: @Sendable (FixtureTreeV2) throws -> Void = { try $0.write("cgroup/cgroup.controllers", "cpu io pids\n") }
+
     static let refusals: [Refusal] = [
-        Refusal(name: "cgroup2 without the memory controller (cgroup_root set)", setup: { t in
-            try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
-            return try .setting(.cgroupRoot, to: t.cgroupRoot)
-        }, message: "no cgroup v2 one either"),
-        Refusal(name: "cgroup2 without the memory controller (detected)", setup: { t in
-            try t.write("cgroup/cgroup.controllers", "cpu io pids\n")
-            return try .setting(.procRoot, to: t.procRoot)
-        }, message: "cgroup.controllers is missing or does not list memory"),
-        Refusal(name: "cgroup_root is neither v1 nor v2", setup: { t in
-            return try .setting(.cgroupRoot, to: t.procRoot)
-        }, message: "no cgroup v1 memory controller at"),
-        Refusal(name: "mountinfo without any cgroup mount", setup: { t in
-            try t.write("proc/self/mountinfo", "21 1 0:19 / /proc rw,relatime - proc proc rw\n")
-            return try .setting(.procRoot, to: t.procRoot)
-        }, message: "no memory controller is mounted"),
-        Refusal(name: "mountinfo missing", setup: { t in
-            try t.remove("proc/self/mountinfo")
-            return try .setting(.procRoot, to: t.procRoot)
-        }, message: "setting cgroup_root skips this detection"),
-        Refusal(name: "mountinfo garbage", setup: { t in
-            try t.write("proc/self/mountinfo", "garbage\n")
-            return try .setting(.procRoot, to: t.procRoot)
-        }, message: "line 1: expected a mountinfo line"),
+        Refusal(name: "cgroup2 without the memory controller (cgroup_root set)", cgroupRoot: "cgroup", change: withoutMemory,
+                message: "no cgroup v2 one either"),
+        Refusal(name: "cgroup2 without the memory controller (detected)", change: withoutMemory,
+                message: "cgroup.controllers is missing or does not list memory"),
+        Refusal(name: "cgroup_root is neither v1 nor v2", cgroupRoot: "proc", message: "no cgroup v1 memory controller at"),
+        Refusal(name: "mountinfo without any cgroup mount", change: { try $0.write("proc/self/mountinfo", "21 1 0:19 / /proc rw,relatime - proc proc rw\n") },
+                message: "no memory controller is mounted"),
+        Refusal(name: "mountinfo missing", change: { try $0.remove("proc/self/mountinfo") }, message: "setting cgroup_root skips this detection"),
+        Refusal(name: "mountinfo garbage", change: { try $0.write("proc/self/mountinfo", "garbage\n") }, message: "line 1: expected a mountinfo line"),
     ]
 
     @Test("refused with the reason and the fix", arguments: refusals)
     func refused(row: Refusal) throws {
         let tree = try FixtureTreeV2()
-        let config = try row.setup(tree)
+        try row.change(tree)
+        // cgroup_root alone (proc_root stays /proc), or proc_root alone: detection.
+        let config = try row.cgroupRoot.map { try Config.setting(.cgroupRoot, to: tree.path($0)) } ?? .setting(.procRoot, to: tree.procRoot)
         #expect {
             _ = try MemoryControllers.detect(config: config)
         } throws: { error in

@@ -43,13 +43,11 @@ struct ReclaimAmountPlanTests {
 
     @Test("fixture: a deficit force_empty whose usage never falls runs to the end: finished, not amount reached")
     func fixtureFinished() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
-        try "300000000\n".write(to: dir.appendingPathComponent("memory.usage_in_bytes"), atomically: false, encoding: .utf8)
-        try FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000)
-            .write(to: dir.appendingPathComponent("memory.stat"), atomically: false, encoding: .utf8)
+        let dir = try TempDirectory("mon_memcg-deficit")
+        defer { dir.remove() }
+        try dir.write("memory.force_empty", "")
+        try dir.write("memory.usage_in_bytes", "300000000\n")
+        try dir.write("memory.stat", FixtureTree.memoryStat(rss: 0, cache: 300_000_000, totalRSS: 0, totalCache: 300_000_000, totalInactiveFile: 100_000_000))
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         let plan = ForceEmptyPlan.emptyUntilFreed(ReclaimDeficit(request: 100_000_000, margin: 0))
         let report = try controller.reclaim(plan, targetPath: dir.path, usageBefore: 300_000_000, deadlineMilliseconds: 5_000) { _ in
@@ -57,15 +55,14 @@ struct ReclaimAmountPlanTests {
         }
         #expect(!report.amountReached)
         #expect(!report.outcome.wasInterrupted)
-        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "1\n")
+        #expect(dir.read("memory.force_empty") == "1\n")
     }
 
     @Test("fixture: a deficit force_empty on a target without memory.usage_in_bytes fails naming the file, writes nothing")
     func fixtureNoUsage() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mon_memcg-deficit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "".write(to: dir.appendingPathComponent("memory.force_empty"), atomically: false, encoding: .utf8)
+        let dir = try TempDirectory("mon_memcg-deficit")
+        defer { dir.remove() }
+        try dir.write("memory.force_empty", "")
         let controller = CgroupV1Controller(cgroupRoot: dir.path, procRoot: "/nonexistent")
         #expect {
             _ = try controller.reclaim(.emptyUntilFreed(ReclaimDeficit(request: 1, margin: 0)), targetPath: dir.path,
@@ -73,7 +70,7 @@ struct ReclaimAmountPlanTests {
         } throws: { error in
             "\(error)".contains("\(dir.path)/memory.usage_in_bytes") && "\(error)".contains("nothing was written")
         }
-        #expect(try String(contentsOf: dir.appendingPathComponent("memory.force_empty"), encoding: .utf8) == "")
+        #expect(dir.read("memory.force_empty") == "")
     }
 }
 

@@ -84,20 +84,14 @@ scripts/deb-chroot-test.sh "$deb" "$mirror" > "$work/chroot.log" 2>&1
 status=$?
 set -e
 sed 's/^/   | /' "$work/chroot.log"
-n=0
-while IFS= read -r line; do
-    case $line in
-        "ok - "*) ok "chroot: ${line#ok - }"; n=$((n + 1)) ;;
-        "not ok - "*) check_failed "chroot: ${line#not ok - }" "see the output above"; n=$((n + 1)) ;;
-    esac
-done < "$work/chroot.log"
-# shellcheck disable=SC2154 # ci_failed is set by scripts/ci/lib.sh
+tap_results "chroot: " "$work/chroot.log"
+# shellcheck disable=SC2154 # ci_failed and tap_checks are set by scripts/ci/lib.sh
 case $status in
     0) ;;
     77) echo "   note: $(grep -E '^SKIP ' "$work/chroot.log" | tail -n 1) (not a check of this step: the systemd VM runs it)" ;;
     *) [ "$ci_failed" != 0 ] || check_failed "scripts/deb-chroot-test.sh" "exited $status" ;;
 esac
-[ "$n" != 0 ] || check_failed "scripts/deb-chroot-test.sh" "reported no check"
+[ "$tap_checks" != 0 ] || check_failed "scripts/deb-chroot-test.sh" "reported no check"
 
 echo "deb checks done in $(( $(date +%s) - started )) s"
 finish

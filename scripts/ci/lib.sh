@@ -54,24 +54,33 @@ no_compiler_warnings() {
     fi
 }
 
+# tap_results PREFIX LOG: each `ok - X` / `not ok - X` line of a test
+# script's LOG as this contract's ok / FAIL line, the check named PREFIX X
+# (the output was shown above it); their number in tap_checks.
+tap_results() {
+    local prefix=$1 line
+    tap_checks=0
+    while IFS= read -r line; do
+        case $line in
+            "ok - "*) ok "$prefix${line#ok - }"; tap_checks=$((tap_checks + 1)) ;;
+            "not ok - "*) check_failed "$prefix${line#not ok - }" "see the output above"; tap_checks=$((tap_checks + 1)) ;;
+        esac
+    done < "$2"
+}
+
 # run_tap NAME SCRIPT [ARGS]: run a test script that prints `ok - X`,
 # `not ok - X` and, when it cannot run, `SKIP <what>: <why>` with exit 77
 # (scripts/vm/run.sh, scripts/vm-systemd/run.sh), shown indented, and turn
 # its results into this contract's lines. Exit 77 is a skip, never a pass.
 run_tap() {
-    local name=$1 log status line n=0
+    local name=$1 log status line
     shift
     log=$(mktemp "${TMPDIR:-/tmp}/mon_memcg-ci-tap.XXXXXX")
     set +e
     bash "$@" 2>&1 | tee "$log" | sed -u 's/^/   | /'
     status=${PIPESTATUS[0]}
     set -e
-    while IFS= read -r line; do
-        case $line in
-            "ok - "*) ok "${line#ok - }"; n=$((n + 1)) ;;
-            "not ok - "*) check_failed "${line#not ok - }" "see the output above"; n=$((n + 1)) ;;
-        esac
-    done < "$log"
+    tap_results "" "$log"
     line=$(grep -E '^SKIP [^:]*: ' "$log" | tail -n 1 || true)
     rm -f "$log"
     if [ "$status" = 77 ]; then
@@ -79,5 +88,5 @@ run_tap() {
         skip_step "$name" "$1 exited 77 without saying why"
     fi
     [ "$status" = 0 ] || [ "$ci_failed" != 0 ] || check_failed "$name" "$1 exited $status"
-    [ "$n" != 0 ] || [ "$status" != 0 ] || check_failed "$name" "$1 exited 0 but reported no check"
+    [ "$tap_checks" != 0 ] || [ "$status" != 0 ] || check_failed "$name" "$1 exited 0 but reported no check"
 }
