@@ -113,14 +113,7 @@ struct CheckFixtureTests {
     @Test("the config file sets every path")
     func configPaths() throws {
         let tree = try shortTree()
-        try tree.write("mon_memcg.conf", """
-            cgroup_root = \(tree.cgroupRoot)
-            proc_root = \(tree.procRoot)
-            state_file = \(tree.stateFile)
-            log_file = \(tree.logFile)
-            available_threshold = 4G
-
-            """)
+        try tree.write("mon_memcg.conf", tree.pathsConfig + "available_threshold = 4G\n\n")
         let r = try Binary.run(["check", "--config", tree.configFile])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(tree.read("cgroup/user.slice/memory.force_empty") == "1\n")

@@ -17,13 +17,7 @@ struct WatchFallRateTests {
     @Test("a quiet node decays the rate to the floor; a fall of 2 GB between polls raises it")
     func measured() throws {
         let tree = try FixtureTree()
-        try tree.write("mon_memcg.conf", """
-            cgroup_root = \(tree.cgroupRoot)
-            proc_root = \(tree.procRoot)
-            state_file = \(tree.stateFile)
-            log_file = \(tree.logFile)
-            poll_interval = 200ms
-            """)
+        try tree.write("mon_memcg.conf", tree.pathsConfig + "poll_interval = 200ms\n")
         let daemon = try Daemon(["watch", "--config", tree.configFile], environment: ["MON_MEMCG_TRACE": "1"])
         defer { daemon.signal(SIGTERM); _ = daemon.waitForExit(timeout: 5) }
         // Nothing changes: each poll halves the rate, from 1 GiB/s to the floor.

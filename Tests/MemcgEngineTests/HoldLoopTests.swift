@@ -68,6 +68,7 @@ extension SimulatedController {
     func dyingCountWithoutTarget() throws(KernelError) -> Int64? { nil }
     func checkCanReclaim(targetPath: String) throws(ReclaimError) {}
     var eventSourcePath: String { root + "/none" }
+    func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(hierarchy == .v1 ? "memory.force_empty" : "memory.reclaim")" }
     func armWake(replacing current: (any WakeSource)?, node: NodeObservation, policy: Policy,
                  growthSoFar: Bytes) throws(SystemError) -> WakeArming {
         throw SystemError("arm", eventSourcePath, errno: 95)
@@ -83,7 +84,6 @@ struct SimulatedV1: SimulatedController {
     let hierarchy = CgroupHierarchy.v1
     var node: SimulatedNode
     var root: String
-    func reclaimFile(targetPath: String) -> String { "\(targetPath)/memory.force_empty" }
     func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ForceEmptyPlan { ForceEmptyPlan(for: decision, amount: amount) }
     func reclaim(_ plan: ForceEmptyPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ForceEmptyPlan> {
@@ -97,7 +97,6 @@ struct SimulatedV2: SimulatedController {
     let hierarchy = CgroupHierarchy.v2
     var node: SimulatedNode
     var root: String
-    func reclaimFile(targetPath: String) -> String { "\(targetPath)/memory.reclaim" }
     func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimAmountPlan { ReclaimAmountPlan(for: decision, amount: amount) }
     func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
