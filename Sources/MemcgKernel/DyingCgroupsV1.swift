@@ -92,7 +92,7 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
             return (try stat.hierarchicalUsage(), try stat.bytes(StatField.rss) + stat.bytes(StatField.cache))
         }
         let children = try liveChildren(of: targetPath, file: KernelFile.stat) { text throws(ParseError) in
-            try MemoryStat(parsing: text).hierarchicalUsage()
+            try MemoryStat.hierarchicalUsage(parsing: text)
         }
         return DyingCgroups.bytes(targetTotal: total, targetOwn: own, liveChildren: children)
     }
