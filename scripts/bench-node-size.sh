@@ -65,17 +65,41 @@ for r in json.load(open(sys.argv[1]))["results"]:
 PY
 }
 
+# Decision to first write: strace (seccomp-filtered, only openat stops)
+# stamps the check's first open of the target's memory.stat, which the
+# decision reads, and its open of memory.force_empty; the difference, in
+# ms, median and range over FIRST_RUNS runs. Each traced openat adds tens
+# of µs, so with many children below the target the numbers are high.
+first_write() {
+    local label=$1 n i t
+    command -v strace >/dev/null || { echo "strace not found: first-write latency not measured" >&2; return 0; }
+    for n in "${names[@]}"; do
+        for ((i = 0; i < ${FIRST_RUNS:-15}; i++)); do
+            rm -f "$work/state"
+            strace -f --seccomp-bpf -e trace=openat -ttt -o "$work/trace" "$work/$n" check --config "$work/conf" >/dev/null
+            awk -v t="$target" '
+                $3 ~ "openat" && index($0, t "/memory.stat\"") && !s { s = $2 }
+                $3 ~ "openat" && index($0, t "/memory.force_empty\"") && !e { e = $2 }
+                END { if (s && e) printf "%.3f\n", (e - s) * 1000 }' "$work/trace"
+        done > "$work/first-$n-$label"
+        sort -n "$work/first-$n-$label" | awk -v n="$n" -v l="$label" '{ v[NR] = $1 } END {
+            printf "%-5s first write (%s)       median %8.3f ms  min %7.3f  max %7.3f  (%d runs, strace)\n", n, l, v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+    done
+}
+
 # One run to see that the check reclaims and status works (exit 0 both).
 "$work/new" check --config "$work/conf" >/dev/null
 grep -q "need reclaim" "$work/log" || { echo "the check did not reclaim; see $work/log" >&2; cat "$work/log" >&2; exit 1; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== N=0 (no cgroup but the target)"
 measure n0 | tee "$work/n0.txt"
+first_write n0
 echo "creating $beside cgroups beside the target and $below below it ..." >&2
 for ((i = 0; i < beside; i++)); do mkdir "$mem/$side/mon_memcg-test-b$i"; done
 for ((i = 0; i < below; i++)); do mkdir "$mem/$target/mon_memcg-test-c$i"; done
 echo "== N=$beside beside, $below below"
 measure big | tee "$work/big.txt"
+first_write big
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 - "$work/n0.json" "$work/big.json" <<'PY'
 import json, sys
