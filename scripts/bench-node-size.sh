@@ -22,7 +22,7 @@ runs=${3:-30}
 beside=${4:-10000}
 below=${5:-1000}
 mem=/sys/fs/cgroup/memory
-[ "$(id -u)" = 0 ] && [ -e $mem/memory.force_empty ] || { echo "needs root and cgroup v1 at $mem" >&2; exit 1; }
+if [ "$(id -u)" != 0 ] || [ ! -e $mem/memory.force_empty ]; then echo "needs root and cgroup v1 at $mem" >&2; exit 1; fi
 command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install -y hyperfine)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/mon_memcg-test-bench-node.XXXXXX)
@@ -71,7 +71,7 @@ PY
 # ms, median and range over FIRST_RUNS runs. Each traced openat adds tens
 # of µs, so with many children below the target the numbers are high.
 first_write() {
-    local label=$1 n i t
+    local label=$1 n i
     command -v strace >/dev/null || { echo "strace not found: first-write latency not measured" >&2; return 0; }
     for n in "${names[@]}"; do
         for ((i = 0; i < ${FIRST_RUNS:-15}; i++)); do
