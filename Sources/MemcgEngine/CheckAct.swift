@@ -12,19 +12,29 @@ extension CheckRun {
         let dying = DyingEscalation(config: config, dryRun: dryRun, log: log, controller: reclaim.controller,
                                     targetPath: reclaim.targetPath, runStarted: runStarted,
                                     boot: Result { () throws(KernelError) in try BootClock.bootID(procRoot: config.procRoot) })
-        record.dying = dying.measure("before reclaim")
         if dryRun {
+            record.dying = dying.measure("before reclaim")
             log.info(reclaim.plan.dryRunLine(file: reclaim.file, decision: reclaim.decision))
             dying.planDryRun(node: snapshot.node, dying: record.dying, lastDropCaches: state.lastDropCaches)
             return
         }
-        let outcome = try reclaim.run()
+        // Only what the reclaim changes is read before it; the walk of the
+        // node's cgroups (v1's count) runs after the write, once for the
+        // before and after lines (docs/dying-cgroups.md).
+        let before = dying.read()
+        let outcome: ReclaimOutcome
+        do {
+            outcome = try reclaim.run()
+        } catch {
+            record.dying = dying.completeAndLog([("before reclaim", before)])[0]
+            throw error
+        }
         record.reclaimed(outcome)
         var saved = state
         saved.last = outcome.usageAfter
         try save(store, saved, &record)
 
-        try escalate(dying, reclaim: reclaim, saved: saved, &record)
+        try escalate(dying, before: before, reclaim: reclaim, saved: saved, &record)
         if outcome.interrupted {
             throw Failure(status: .reclaimInterrupted,
                           message: "reclaim of \(reclaim.file) interrupted after \(seconds(outcome.milliseconds)) s (\(reclaim.cause(outcome.stop, detailed: false))); the usage after it was recorded")
@@ -36,11 +46,16 @@ extension CheckRun {
     /// hold growth_threshold. `saved` is the state as saved after the
     /// reclaim; an escalation that ran stores the usage after it. Not when
     /// `watch` is stopping.
-    private func escalate(_ dying: DyingEscalation, reclaim: CheckReclaim, saved: RunState, _ record: inout CheckRecord) throws(Failure) {
-        guard StopRequest.signal == nil else { return }
+    private func escalate(_ dying: DyingEscalation, before: Result<DyingReading, KernelError>, reclaim: CheckReclaim, saved: RunState,
+                          _ record: inout CheckRecord) throws(Failure) {
+        guard StopRequest.signal == nil else {
+            record.dying = dying.completeAndLog([("before reclaim", before)])[0]
+            return
+        }
         let store = StateStore(path: config.stateFile)
-        let dyingAfter = dying.measure("after reclaim")
-        record.dying = dyingAfter ?? record.dying
+        let measured = dying.completeAndLog([("before reclaim", before), ("after reclaim", dying.read())])
+        let dyingAfter = measured[1]
+        record.dying = dyingAfter ?? measured[0]
         let escalated = try dying.escalate(dyingAfterReclaim: dyingAfter, lastDropCaches: saved.lastDropCaches) { stamp throws(Failure) in
             var stamped = saved
             stamped.lastDropCaches = stamp

@@ -36,6 +36,43 @@ struct DyingEscalation {
         }
     }
 
+    /// What the reclaim can change, read just before it (a few files and
+    /// the target's children); `completeAndLog` finishes and logs it once
+    /// the write returned, so the first write waits on no walk of the node.
+    func read() -> Result<DyingReading, KernelError> {
+        Result { () throws(KernelError) in try controller.dyingSource.read(targetPath: targetPath) }
+    }
+
+    /// Completes the readings with one walk and logs each as `measure`
+    /// would, in order: `dying cgroups <when>: COUNT n BYTES b`, or why it
+    /// could not be measured (then nil).
+    func completeAndLog(_ readings: [(when: String, reading: Result<DyingReading, KernelError>)]) -> [DyingCgroups?] {
+        let read = readings.compactMap { try? $0.reading.get() }
+        let completed = Result { () throws(KernelError) in try controller.dyingSource.complete(read) }
+        var next = 0
+        return readings.map { item in
+            let result: Result<DyingCgroups, KernelError>
+            switch (item.reading, completed) {
+            case (.failure(let error), _):
+                result = .failure(error)
+            case (.success, .failure(let error)):
+                result = .failure(error)
+                next += 1
+            case (.success, .success(let all)):
+                result = .success(all[next])
+                next += 1
+            }
+            switch result {
+            case .success(let dying):
+                log.info(LogLines.dying(item.when, dying))
+                return dying
+            case .failure(let error):
+                log.info(LogLines.dyingUnmeasured(item.when, problem: "\(error)"))
+                return nil
+            }
+        }
+    }
+
     /// Both clocks now, as a drop_caches now would stamp them.
     func now() -> ClockStamp { BootClock.now(bootID: try? boot.get()) }
 

@@ -10,23 +10,62 @@ enum DirectoryWalk {
     static func vanished(_ errno: Int32) -> Bool { errno == ENOENT || errno == ENODEV || errno == ENOTDIR }
 
     /// `root` and every directory below it.
+    ///
+    /// A directory's link count is 2 + its subdirectories on cgroupfs
+    /// (kernfs), tmpfs and ext4, so one whose count is exactly 2 is a leaf
+    /// and is not opened: a memory cgroup's directory holds about 30 files,
+    /// and listing every leaf made this walk cost 20 µs a cgroup (0.2 s at
+    /// 10,000 cgroups). A stat is a tenth of that. Any other count (1 on
+    /// btrfs or a merged overlayfs directory, which do not keep it) is
+    /// listed, so the count is the same as a full listing's wherever it runs.
     static func countDirectories(_ root: String, limit: Int64) throws(SystemError) -> Int64 {
-        var count: Int64 = 0
+        var rootStat = stat()
+        guard lstat(root, &rootStat) == 0 else { throw SystemError("stat", root, errno: lastErrno()) }
+        var count: Int64 = 1
+        guard rootStat.st_nlink != 2 else { return count }
         var pending = [root]
         while let dir = pending.popLast() {
-            let names: [String]
             do {
-                names = try subdirectories(of: dir)
+                try forEachSubdirectory(of: dir) { name, links in
+                    count += 1
+                    if links != 2 { pending.append("\(dir)/\(name)") }
+                }
             } catch where dir != root && vanished(error.errno) {
                 continue
             }
-            count += 1
             guard count <= limit else {
                 throw SystemError("walk", root, errno: E2BIG, fix: "more than \(limit) directories: is cgroup_root the memory controller's mount?")
             }
-            pending.append(contentsOf: names.map { "\(dir)/\($0)" })
         }
         return count
+    }
+
+    /// Calls `body` with the name and link count of each directory directly
+    /// in `dir` (not `.`/`..`, no symlinks); one removed since the listing
+    /// is left out.
+    static func forEachSubdirectory(of dir: String, _ body: (String, UInt) -> Void) throws(SystemError) {
+        guard let handle = opendir(dir) else { throw SystemError("open directory", dir, errno: lastErrno()) }
+        defer { closedir(handle) }
+        let fd = dirfd(handle)
+        while true {
+            errno = 0
+            guard let entry = readdir(handle) else {
+                let e = lastErrno()
+                if e != 0 { throw SystemError("read directory", dir, errno: e) }
+                return
+            }
+            let type = Int32(entry.pointee.d_type)
+            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { continue }
+            var st = stat()
+            let found = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String? in
+                let bytes = raw.prefix(while: { $0 != 0 })
+                if bytes.elementsEqual(".".utf8) || bytes.elementsEqual("..".utf8) { return nil }
+                let ok = raw.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) } == 0
+                guard ok, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if let found { body(found, UInt(st.st_nlink)) }
+        }
     }
 
     /// Names of the directories directly in `dir` (not `.`/`..`, no symlinks).

@@ -27,11 +27,42 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
         return DyingCgroups(count: count, scope: .hierarchy, bytes: bytes)
     }
 
+    /// `num_cgroups` and the bytes, before a reclaim; the walk is left to
+    /// `complete`.
+    public func read(targetPath: String) throws(KernelError) -> DyingReading {
+        let num = try numCgroups()
+        let bytes = try bytes(targetPath: targetPath)
+        return DyingReading(dying: DyingCgroups(count: 0, scope: .hierarchy, bytes: bytes), numCgroups: num)
+    }
+
+    /// One walk for every reading. A reading whose `num_cgroups` is the
+    /// walk's is exact; one that differs saw cgroups created or freed since
+    /// it was read, and is counted from the smaller `num_cgroups`, as
+    /// `count()` does when cgroups move during its walk (it can only
+    /// under-count).
+    public func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups] {
+        guard !readings.isEmpty else { return [] }
+        let walk = try liveDirectories()
+        return readings.map { reading in
+            var dying = reading.dying
+            let num = reading.numCgroups.map { min($0, walk.numCgroups) } ?? walk.numCgroups
+            dying.count = DyingCgroups.countV1(numCgroups: num, liveDirectories: walk.live)
+            return dying
+        }
+    }
+
     /// `num_cgroups` before and after the walk; when they differ, cgroups
     /// were created or freed meanwhile and the walk is repeated (three tries,
     /// then the smaller `num_cgroups` is used, which can only under-count).
     public func count() throws(KernelError) -> Int64 {
-        var result: Int64 = 0
+        let walk = try liveDirectories()
+        return DyingCgroups.countV1(numCgroups: walk.numCgroups, liveDirectories: walk.live)
+    }
+
+    /// The live directories of the memory mount and the `num_cgroups` they
+    /// are to be compared with, as `count()` describes.
+    func liveDirectories() throws(KernelError) -> (live: Int64, numCgroups: Int64) {
+        var result: (live: Int64, numCgroups: Int64) = (0, 0)
         for _ in 0..<3 {
             let before = try numCgroups()
             let live: Int64
@@ -41,7 +72,7 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
                 throw .unreadable(error)
             }
             let after = try numCgroups()
-            result = DyingCgroups.countV1(numCgroups: min(before, after), liveDirectories: live)
+            result = (live, min(before, after))
             if before == after { break }
         }
         return result
@@ -61,7 +92,7 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
             return (try stat.hierarchicalUsage(), try stat.bytes(StatField.rss) + stat.bytes(StatField.cache))
         }
         let children = try liveChildren(of: targetPath, file: KernelFile.stat) { text throws(ParseError) in
-            try MemoryStat(parsing: text).hierarchicalUsage()
+            try MemoryStat.hierarchicalUsage(parsing: text)
         }
         return DyingCgroups.bytes(targetTotal: total, targetOwn: own, liveChildren: children)
     }

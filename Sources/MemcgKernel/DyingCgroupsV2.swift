@@ -9,6 +9,13 @@ import MemcgCore
 public struct DyingCgroupsV2: DyingCgroupsSource {
     public init() {}
 
+    /// The count is the target's own counter: nothing is left to complete.
+    public func read(targetPath: String) throws(KernelError) -> DyingReading {
+        DyingReading(dying: try measure(targetPath: targetPath), numCgroups: nil)
+    }
+
+    public func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups] { readings.map(\.dying) }
+
     public func measure(targetPath: String) throws(KernelError) -> DyingCgroups {
         let count = try readParsed("\(targetPath)/\(KernelFile.cgroupStat)") { text throws(ParseError) in
             try CgroupStat(parsing: text).dyingMemoryCgroups
