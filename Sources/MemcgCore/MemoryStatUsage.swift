@@ -30,17 +30,17 @@ extension MemoryStat {
                 throw ParseError(line: lineNumber, "expected \"name value\", got \"\(shown.prefix(80))\"")
             }
             sawLine = true
-            if fields[0].elementsEqual(StatField.totalRSS.utf8) {
-                guard rss == nil else { throw ParseError(line: lineNumber, "\(StatField.totalRSS) appears twice") }
+            if fields[0].elementsEqual(StatField.totalRSS.rawValue.utf8) {
+                guard rss == nil else { throw ParseError(line: lineNumber, "\(StatField.totalRSS.rawValue) appears twice") }
                 rss = value
-            } else if fields[0].elementsEqual(StatField.totalCache.utf8) {
-                guard cache == nil else { throw ParseError(line: lineNumber, "\(StatField.totalCache) appears twice") }
+            } else if fields[0].elementsEqual(StatField.totalCache.rawValue.utf8) {
+                guard cache == nil else { throw ParseError(line: lineNumber, "\(StatField.totalCache.rawValue) appears twice") }
                 cache = value
             }
         }
         guard sawLine else { throw ParseError("no \"name value\" lines (empty or truncated read?)") }
-        guard let rss else { throw ParseError("no \(StatField.totalRSS) field") }
-        guard let cache else { throw ParseError("no \(StatField.totalCache) field") }
+        guard let rss else { throw ParseError("no \(StatField.totalRSS.rawValue) field") }
+        guard let cache else { throw ParseError("no \(StatField.totalCache.rawValue) field") }
         return Bytes(rss) + Bytes(cache)
     }
 

@@ -77,6 +77,8 @@ extension SimulatedController {
 
 struct NoDying: DyingCgroupsSource {
     func measure(targetPath: String) throws(KernelError) -> DyingCgroups { DyingCgroups(count: 0, scope: .target, bytes: .zero) }
+    func read(targetPath: String) throws(KernelError) -> DyingReading { DyingReading(dying: try measure(targetPath: targetPath), numCgroups: nil) }
+    func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups] { readings.map(\.dying) }
 }
 
 /// v1: force_empty, everything at once (the plan's deficit mode is not simulated).
