@@ -15,7 +15,7 @@
 #
 # Default: build the RPM with scripts/build-rpm.sh, and an upgrade of it by
 # rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun), then
-# with MMVM_WITH_DEB=1 the .deb from scripts/build-deb.sh (MMVM_DEB=FILE: that one;
+# the .deb from scripts/build-deb.sh (MMVM_DEB=FILE: that one; MMVM_WITH_DEB=0: none),
 # repacked one version up for its upgrade; the guest's root
 # is made by mmdebstrap meanwhile. Each VM runs the RPM's phase, then the
 # .deb's (package-phase.sh with package-rpm.sh, package-deb.sh).
@@ -62,8 +62,9 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v cpio >/dev/null || need+=(cpio)
 command -v rpmbuild >/dev/null || need+=(rpm)
-# The .deb's phase, only with MMVM_WITH_DEB=1 (its upgrade restart check still fails: see docs/packaging.md): scripts/build-deb.sh's tools.
-if [ -n "${MMVM_WITH_DEB:-}" ]; then
+# The .deb's phase (MMVM_WITH_DEB=0 leaves it out): scripts/build-deb.sh's tools.
+with_deb=${MMVM_WITH_DEB:-1}
+if [ "$with_deb" != 0 ]; then
     command -v dpkg-buildpackage >/dev/null || need+=(dpkg-dev)
     command -v dh >/dev/null || need+=(debhelper)
 fi
@@ -123,7 +124,7 @@ fi
 # for dpkg's upgrade (the binary is the same; what is tested is dpkg's
 # handling of the conffile, the units and the scriptlets).
 deb_file=${MMVM_DEB:-}
-if [ -n "${MMVM_WITH_DEB:-}" ]; then
+if [ "$with_deb" != 0 ]; then
     if [ -z "$deb_file" ]; then
         echo "== scripts/build-deb.sh"
         t1=$(date +%s)
