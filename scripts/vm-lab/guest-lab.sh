@@ -47,7 +47,10 @@ evict=$((gthresh - growth * 3 / 10))
 thr=$((gthresh - wm))
 mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS
 
+k=0
 for arm in $(echo $ARMS | tr , ' '); do
+    k=$((k + 1))
+    cell=$arm.$k
     rm -f /mnt/lab-* /tmp/lab/*
     sync; echo 3 > /proc/sys/vm/drop_caches
     cat > /tmp/lab/config <<CFG
@@ -60,12 +63,22 @@ log_file = /tmp/lab/log
 CFG
     mkdir $S || { mark error mkdir $S; exit 1; }
     wpid=
-    if [ "$arm" = watch ]; then
+    case $arm in
+    none) ;;
+    watch)
         mon_memcg watch --config /tmp/lab/config > /tmp/lab/watch.out 2>&1 &
-        wpid=$!
-    fi
+        wpid=$! ;;
+    timer|flusher)
+        # every 20 s, the first run at a random phase (a timer is not in
+        # phase with the scenario); the flusher is the drop_caches cron job
+        phase=$((RANDOM % 20))
+        if [ $arm = timer ]; then job="mon_memcg check --config /tmp/lab/config"; else job="echo 1 > /proc/sys/vm/drop_caches"; fi
+        sh -c "sleep $phase; while :; do echo MMVM run $cell \$(cut -d' ' -f1 /proc/uptime); $job >> /tmp/lab/watch.out 2>&1; sleep 20; done" &
+        wpid=$! ;;
+    *) mark error unknown arm $arm; exit 1 ;;
+    esac
     t0=$(now)
-    mark arm-start $arm $t0 $(available)
+    mark arm-start $cell $t0 $(available)
     # the session: moves itself into its cgroup, then grows
     sh -c "echo \$\$ > $S/cgroup.procs
         i=0
@@ -80,16 +93,16 @@ CFG
     end=
     while :; do
         t=$(now)
-        echo "MMVM sample $arm $t $(available) $(cat $T/memory.current)"
+        echo "MMVM sample $cell $t $(available) $(cat $T/memory.current)"
         if [ -z "$end" ] && ! kill -0 $spid 2>/dev/null; then
             end=$(awk -v t=$t -v h=$HOLD_S 'BEGIN { print t + h }')
         fi
         [ -n "$end" ] && awk -v t=$t -v e=$end 'BEGIN { exit !(t >= e) }' && break
         sleep 0.5
     done
-    if [ -n "$wpid" ]; then kill -TERM $wpid; wait $wpid; mark watch-exit $arm $?; fi
-    mark arm-end $arm $(now)
-    echo "MMVM-BEGIN log-$arm"; cat /tmp/lab/log 2>/dev/null; cat /tmp/lab/watch.out 2>/dev/null; echo "MMVM-END log-$arm rc=0"
+    if [ -n "$wpid" ]; then kill -TERM $wpid; wait $wpid; mark agent-exit $cell $?; fi
+    mark arm-end $cell $(now)
+    echo "MMVM-BEGIN log-$cell"; cat /tmp/lab/log 2>/dev/null; cat /tmp/lab/watch.out 2>/dev/null; echo "MMVM-END log-$cell rc=0"
     # empty the session cgroup (its shell has exited) and remove it
     rmdir $S || mark error rmdir $S
 done
