@@ -7,6 +7,7 @@ eviction (a sample below kubelet's eviction threshold), watch none.
     summary.py CONSOLE OUT KERNEL LRU_GEN
 """
 import csv
+import json
 import sys
 
 MIB = 1 << 20
@@ -50,6 +51,8 @@ def main():
         for cell, t, avail, current in samples:
             w.writerow([kernel, lru_gen, cell.split(".")[0], cell, f"{t:.2f}", avail, current])
     rows = table(params, samples)
+    with open(f"{out}/params.json", "w") as f:
+        json.dump(dict(params, kernel=kernel, lru_gen=lru_gen, sample_period_s=0.5), f, indent=1, sort_keys=True)
     print(f"kernel {kernel}, lru_gen {lru_gen}; available at start {params['available0'] // MIB} MiB, "
           f"global thresh {params['global_thresh'] // MIB} MiB, eviction threshold {params['eviction'] // MIB} MiB, "
           f"growth {params['growth'] // MIB} MiB")
