@@ -70,10 +70,12 @@ CFG
         wpid=$! ;;
     timer|flusher)
         # every 20 s, the first run at a random phase (a timer is not in
-        # phase with the scenario); the flusher is the drop_caches cron job
+        # phase with the scenario); the flusher is the drop_caches cron job.
+        # The job runs in a subshell: its own "> drop_caches" must not be
+        # overridden by the ">> watch.out" that collects its output.
         phase=$((RANDOM % 20))
         if [ $arm = timer ]; then job="mon_memcg check --config /tmp/lab/config"; else job="echo 1 > /proc/sys/vm/drop_caches"; fi
-        sh -c "sleep $phase; while :; do echo MMVM run $cell \$(cut -d' ' -f1 /proc/uptime); $job >> /tmp/lab/watch.out 2>&1; sleep 20; done" &
+        sh -c "sleep $phase; while :; do echo MMVM run $cell \$(cut -d' ' -f1 /proc/uptime); ( $job ) >> /tmp/lab/watch.out 2>&1; sleep 20; done" &
         wpid=$! ;;
     *) mark error unknown arm $arm; exit 1 ;;
     esac
