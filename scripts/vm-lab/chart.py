@@ -2,7 +2,7 @@
 the guest) against guest seconds for every cell, coloured by arm, with
 global thresh and the eviction threshold.
 
-    chart.py RUNDIR PNG TITLE     RUNDIR: what scripts/vm-lab/run.sh wrote
+    chart.py SAMPLES.csv PARAMS.json PNG TITLE     (what scripts/vm-lab/run.sh wrote)
 """
 import csv
 import json
@@ -18,11 +18,11 @@ COLOURS = {"none": "tab:red", "timer": "tab:orange", "watch": "tab:green", "flus
 
 
 def main():
-    run, png, title = sys.argv[1:4]
-    with open(f"{run}/params.json") as f:
+    samples, params, png, title = sys.argv[1:5]
+    with open(params) as f:
         p = json.load(f)
     cells = {}
-    with open(f"{run}/samples.csv") as f:
+    with open(samples) as f:
         for r in csv.DictReader(f):
             cells.setdefault(r["cell"], ([], []))
             cells[r["cell"]][0].append(float(r["t_s"]))
