@@ -155,6 +155,16 @@ class ReadingTests(FakeTree):
         legacy = max(0, (468416 - 101616) * 1024 - 157360128)
         self.assertNotEqual(legacy, cg.working_set_v2(root))
 
+    def test_kubelet_available_v2_on_a_linux_6_12_guest(self):
+        # The 6.12 guest's files (scripts/lib/fixtures/v2-linux6.12-pagecache,
+        # README there); the expected numbers are what mon_memcg's own
+        # NodeSignalV2 printed for these files (`status`), not this module's.
+        fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                               "v2-linux6.12-pagecache")
+        root, meminfo = f"{fixture}/cgroup", f"{fixture}/proc/meminfo"
+        self.assertEqual(cg.working_set_v2(root), 20910080)
+        self.assertEqual(cg.kubelet_available_v2(root, meminfo), 465960960)
+
     def test_tasks(self):
         path = self.cgroup("mon_memcg-test-a", [12, 345])
         self.assertEqual(cg.tasks(path), [12, 345])
