@@ -97,6 +97,24 @@ def kubelet_available(mount=MOUNT, meminfo_path=MEMINFO):
     return meminfo("MemTotal", meminfo_path) - working_set(mount)
 
 
+def working_set_v2(root):
+    """kubelet's working set of the cgroup v2 root (ROOT: the cgroup2
+    mount). The root has no memory.current: runc's fs2 statMemory falls back
+    to rootStatsFromMeminfo, which sets the usage to memory.stat's anon +
+    file ("the same value as usage_in_bytes in v1"); cAdvisor's
+    setMemoryStats subtracts inactive_file, saturating at 0. Older runc
+    (statsFromMeminfo) used MemTotal - MemFree instead: see
+    docs/cgroup-v2.md for which one this follows and why."""
+    stat = read_stat(f"{root}/memory.stat", ("anon", "file", "inactive_file"))
+    return max(0, stat["anon"] + stat["file"] - stat["inactive_file"])
+
+
+def kubelet_available_v2(root, meminfo_path=MEMINFO):
+    """memory.available as kubelet computes it on cgroup v2 (and mon_memcg's
+    NodeSignalV2): MemTotal - working_set_v2."""
+    return meminfo("MemTotal", meminfo_path) - working_set_v2(root)
+
+
 def tasks(path):
     """The pids in a cgroup's cgroup.procs ([] when it is gone)."""
     try:
