@@ -290,7 +290,9 @@ try:
     else:
         fail.append("watch was not running at the end")
     wake = lambda reason: sample('mon_memcg_watch_wakeups_total{reason="' + reason + '"}')
-    print(f"  metrics: reclaims_total {sample('mon_memcg_reclaims_total')}, wake-ups: threshold {wake('threshold')}, "
+    # v1 wakes on the root's usage threshold, v2 on a PSI trigger.
+    print(f"  metrics: reclaims_total {sample('mon_memcg_reclaims_total')}, wake-ups: "
+          f"{'pressure ' + wake('pressure') if V2 else 'threshold ' + wake('threshold')}, "
           f"poll {wake('poll')}, reload {wake('reload')}")
     print(f"  error lines: {len(errors)}")
     for l in errors:
