@@ -23,7 +23,9 @@
 # Environment: MMSD_OUT (work directory, default .build-vm-systemd/),
 # MMSD_HIERARCHIES (default "v1 v2"), MMSD_TIMEOUT (seconds for one VM's
 # boot and test, default 600), MMSD_MEM (MiB per guest, default 1536),
-# MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores).
+# MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores),
+# MMSD_SOAK_WRAPPER (a script the v2 VM's soak phase runs instead of the
+# binary, to see it fail: soak-phase.sh).
 # Exit status: 0 all passed, 1 a failure, 77 skipped (the reason is
 # printed: not x86_64, not root, nothing installable).
 set -euo pipefail
@@ -206,6 +208,11 @@ if [ -n "$k8s" ]; then
     install -m 0644 "$repo/scripts/lib/memcg_cgroups.py" "$k8s/mmvm/soak/scripts/lib/"
     install -m 0644 "$here/soak-phase.sh" "$k8s/mmvm/soak/"
     install -m 0755 "$(swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg" "$k8s/mmvm/soak/mon_memcg"
+    # To see the phase fail: a wrapper run instead of the binary (it finds
+    # the binary at /mmvm/soak/mon_memcg), e.g. one that breaks watch.
+    if [ -n "${MMSD_SOAK_WRAPPER:-}" ]; then
+        install -m 0755 "$MMSD_SOAK_WRAPPER" "$k8s/mmvm/soak/wrapper"
+    fi
 fi
 
 echo "== mmdebstrap bookworm (systemd, rpm)"

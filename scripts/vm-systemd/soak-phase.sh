@@ -23,15 +23,20 @@ soak_kill_rounds=${MMVM_KILL_ROUNDS:-40}
 
 soak_phase() {
     echo "MMVMSD phase soak (scripts/kill-nine.sh $soak_kill_rounds, scripts/soak.sh 120) on cgroup $hierarchy"
-    local dir=/srv/disk/soak out status
+    local dir=/srv/disk/soak out status bin=/mmvm/soak/mon_memcg
     mkdir -p "$dir"
-    out=$(SOAK_DIR=$dir /mmvm/soak/scripts/kill-nine.sh "$soak_kill_rounds" /mmvm/soak/mon_memcg 2>&1)
+    # run.sh's MMSD_SOAK_WRAPPER: a deliberately broken stand-in, to see the checks fail.
+    if [ -x /mmvm/soak/wrapper ]; then
+        bin=/mmvm/soak/wrapper
+        echo "  (MMSD_SOAK_WRAPPER: the phase runs /mmvm/soak/wrapper instead of the binary)"
+    fi
+    out=$(SOAK_DIR=$dir /mmvm/soak/scripts/kill-nine.sh "$soak_kill_rounds" "$bin" 2>&1)
     status=$?
     sed 's/^/  /' <<<"$out"
     check "kill -9 of watch $soak_kill_rounds times (half inside memory.reclaim): lock free, state and metrics whole, the next check works" \
         [ "$status" = 0 ]
     out=$(SOAK_DIR=$dir SOAK_SESSIONS_PER_SECOND=5 SOAK_MARGIN_MIB=256 SOAK_BELOW_MIB=64 \
-        /mmvm/soak/scripts/soak.sh 120 /mmvm/soak/mon_memcg 2>&1)
+        /mmvm/soak/scripts/soak.sh 120 "$bin" 2>&1)
     status=$?
     sed 's/^/  /' <<<"$out"
     check "2-minute soak on cgroup v2: fd delta 0, RSS within 1 MiB, no crossing missed" [ "$status" = 0 ]
