@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A soak of `mon_memcg watch` on the real cgroup v1 memory controller, under
-# the churn of a busy login node. Root, v1 only.
+# A soak of `mon_memcg watch` on the real memory controller, under the churn
+# of a busy login node. Root; cgroup v1 (the memory mount at
+# /sys/fs/cgroup/memory) or cgroup v2 (the unified hierarchy at
+# /sys/fs/cgroup with the memory controller), whichever the machine has.
 #
 #   scripts/soak.sh DURATION_SECONDS [BINARY]
 #
@@ -11,9 +13,15 @@
 #   - sessions: child cgroups of the target are created and removed at
 #     SESSIONS_PER_SECOND (20), each with a process that writes 256 KiB to
 #     one of 200 files (page cache, left charged to the removed cgroup);
+#     on v2 the target enables the memory controller for them in its
+#     cgroup.subtree_control (so nothing runs in the target itself: the
+#     crossing's process below gets a child cgroup of its own);
 #   - crossings: every ~30 s a process in the target allocates enough
 #     anonymous memory to bring kubelet's available memory (MemTotal -
-#     (root usage - total_inactive_file)) 256 MiB below available_threshold,
+#     (root usage - total_inactive_file) on v1; MemTotal - (the root's
+#     memory.stat anon + file - inactive_file) on v2, runc's emulation of
+#     the root's usage as cAdvisor reads it: docs/cgroup-v2.md)
+#     256 MiB below available_threshold,
 #     holds it 8 s, and exits. available_threshold is set from the node's
 #     current available memory minus 1 GiB at every reload, and a reload
 #     comes 3 s before each crossing, so other people's load on a shared
@@ -26,6 +34,14 @@
 # fds and RSS after warm-up (the first crossing and reload) and at the end,
 # CPU seconds per hour, the metrics counters, and every error line.
 # Exit 1 on any fd growth, any missed crossing, or RSS growth over 1 MiB.
+#
+# Scaled for a small or slow machine (the cgroup v2 soak runs in a TCG
+# guest: scripts/vm-systemd/soak-phase.sh) by the environment, the failure
+# rules unchanged: SOAK_SESSIONS_PER_SECOND (20), SOAK_MARGIN_MIB (1024: the
+# threshold below the available memory now), SOAK_BELOW_MIB (256: how far a
+# crossing goes below it), SOAK_DIR (/var/tmp: the work directory, whose
+# session files must be on a disk whose page cache can be reclaimed, not
+# tmpfs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:?usage: scripts/soak.sh DURATION_SECONDS [BINARY]}
@@ -36,13 +52,40 @@ import os, random, re, signal, subprocess, sys, tempfile, threading, time, shuti
 import memcg_cgroups as cgroups
 
 BIN, DURATION = os.path.realpath(sys.argv[1]), float(sys.argv[2])
-cgroups.require_root_v1(sys.argv[1])
+UNIFIED = "/sys/fs/cgroup"
+# v1 when the memory mount is there (memcg_cgroups' checks), else v2 when
+# the unified hierarchy offers the memory controller.
+V2 = not os.path.exists(f"{cgroups.MOUNT}/memory.force_empty") and os.path.exists(f"{UNIFIED}/cgroup.controllers")
+if V2:
+    if os.geteuid() != 0:
+        sys.exit("needs root")
+    with open(f"{UNIFIED}/cgroup.subtree_control") as f:
+        if "memory" not in f.read().split():
+            sys.exit(f"needs the memory controller enabled in {UNIFIED}/cgroup.subtree_control "
+                     "(systemd enables it; without systemd: echo +memory > that file)")
+    if not os.access(sys.argv[1], os.X_OK):
+        sys.exit(f"no binary at {sys.argv[1]} (swift build -c release -Xswiftc -static-executable --product mon_memcg)")
+    MOUNT = UNIFIED
+else:
+    cgroups.require_root_v1(sys.argv[1])
+    MOUNT = cgroups.MOUNT
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
-SESSIONS_PER_SECOND = 20
+env_num = lambda name, default: float(os.environ.get(name) or default)
+SESSIONS_PER_SECOND = env_num("SOAK_SESSIONS_PER_SECOND", 20)
 CROSS_EVERY, HOLD = 30.0, 8.0
-MARGIN = 1 << 30            # available_threshold = available now - MARGIN
-BELOW = 256 << 20           # a crossing goes this far below the threshold
+MARGIN = int(env_num("SOAK_MARGIN_MIB", 1024)) << 20   # available_threshold = available now - MARGIN
+BELOW = int(env_num("SOAK_BELOW_MIB", 256)) << 20      # a crossing goes this far below the threshold
+WORK_DIR = os.environ.get("SOAK_DIR") or "/var/tmp"
+
+def kubelet_available():
+    """kubelet's memory.available for the node. v2: the root cgroup has no
+    memory.current; runc (for cAdvisor) takes the root's usage as anon +
+    file of its memory.stat, and cAdvisor subtracts inactive_file."""
+    if not V2:
+        return cgroups.kubelet_available(cgroups.MOUNT)
+    st = cgroups.read_stat(f"{UNIFIED}/memory.stat", ("anon", "file", "inactive_file"))
+    return cgroups.meminfo("MemTotal") - max(0, st["anon"] + st["file"] - st["inactive_file"])
 HUP_EVERY = 60.0
 ROTATE_EVERY = 300.0 if DURATION >= 600 else DURATION / 2
 
@@ -58,21 +101,26 @@ def proc_numbers(pid):
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return fds, rss, cpu
 
-work = tempfile.mkdtemp(prefix="mon_memcg-soak-", dir="/var/tmp")
+work = tempfile.mkdtemp(prefix="mon_memcg-soak-", dir=WORK_DIR)
 target = f"mon_memcg-test-soak-{random.randrange(1 << 32)}"
 tpath = None
 stop = threading.Event()
 daemon = None
 hogs = []
 try:
-    tpath = cgroups.create(cgroups.MOUNT, target)
+    tpath = cgroups.create(MOUNT, target)
+    if V2:
+        # The sessions' cgroups are charged and reclaimed as the target's
+        # children only with the controller enabled for them here.
+        with open(f"{tpath}/cgroup.subtree_control", "w") as f:
+            f.write("+memory")
     os.makedirs(f"{work}/metrics")
     os.makedirs(f"{work}/pages")
     conf, log = f"{work}/mon_memcg.conf", f"{work}/mon_memcg.log"
     threshold = [0]
 
     def write_config():
-        threshold[0] = cgroups.kubelet_available() - MARGIN
+        threshold[0] = kubelet_available() - MARGIN
         with open(conf + ".new", "w") as f:
             f.write(f"target = {target}\nstate_file = {work}/state/state\nlog_file = {log}\n"
                     f"metrics_file = {work}/metrics/mon_memcg.prom\navailable_threshold = {threshold[0]}\n"
@@ -144,7 +192,7 @@ try:
             rearmed = True
         if now >= next_cross:
             rearmed = False
-            avail = cgroups.kubelet_available()
+            avail = kubelet_available()
             short_before = avail < threshold[0]
             size = max(0, avail - threshold[0] + BELOW)
             if short_before or size > (6 << 30):
@@ -152,12 +200,19 @@ try:
                 already_short += 1
             else:
                 t0 = mono()
-                hog = cgroups.spawn(tpath, ["/usr/bin/python3", "-c",
+                # v2's no-internal-process rule: a target that gives its
+                # children the memory controller holds no process itself.
+                hog_cg = tpath
+                if V2:
+                    hog_cg = f"{tpath}/mon_memcg-test-hog"
+                    if not os.path.isdir(hog_cg):
+                        cgroups.create(tpath, "mon_memcg-test-hog")
+                hog = cgroups.spawn(hog_cg, ["/usr/bin/python3", "-c",
                                             f"import time; b = b'x' * {size}; time.sleep({HOLD})"])
                 hogs.append(hog)
                 crossed = False
                 while hog.poll() is None:
-                    if cgroups.kubelet_available() < threshold[0]:
+                    if kubelet_available() < threshold[0]:
                         crossed = True
                     time.sleep(0.05)
                 hogs.remove(hog)
@@ -169,7 +224,8 @@ try:
         time.sleep(0.05)
     # The churn ends first: while sessions keep charging pages, a
     # force_empty can run on (it returns only once the target is empty),
-    # and a daemon inside a reclaim holds its force_empty descriptor open.
+    # and a daemon inside a reclaim holds its force_empty (v2:
+    # memory.reclaim) descriptor open.
     # The end numbers are taken once it is between checks again (at most
     # 20 s later), so an fd counted is one that stayed, not one in use.
     stop.set()
@@ -216,7 +272,9 @@ try:
         return m.group(1) if m else "?"
 
     fail = []
-    print(f"soak: {elapsed:.0f} s of mon_memcg watch ({BIN}) on {os.uname().release}, target {target}")
+    print(f"soak: {elapsed:.0f} s of mon_memcg watch ({BIN}) on {os.uname().release}, cgroup {'v2' if V2 else 'v1'}, target {target}")
+    print(f"  scale: {SESSIONS_PER_SECOND:g} sessions/s asked, threshold {MARGIN >> 20} MiB below available, "
+          f"crossings {BELOW >> 20} MiB below it")
     print(f"  sessions created and removed: {sessions[0]} ({sessions[0] / elapsed:.1f}/s)")
     print(f"  crossings made: {len(real)}; answered by a reclaim: {len(real) - len(missed)}; missed: {len(missed)}"
           f" (not counted: {already_short} attempts where the node was already short, {no_cross} where it did not cross)")
@@ -232,7 +290,9 @@ try:
     else:
         fail.append("watch was not running at the end")
     wake = lambda reason: sample('mon_memcg_watch_wakeups_total{reason="' + reason + '"}')
-    print(f"  metrics: reclaims_total {sample('mon_memcg_reclaims_total')}, wake-ups: threshold {wake('threshold')}, "
+    # v1 wakes on the root's usage threshold, v2 on a PSI trigger.
+    print(f"  metrics: reclaims_total {sample('mon_memcg_reclaims_total')}, wake-ups: "
+          f"{'pressure ' + wake('pressure') if V2 else 'threshold ' + wake('threshold')}, "
           f"poll {wake('poll')}, reload {wake('reload')}")
     print(f"  error lines: {len(errors)}")
     for l in errors:

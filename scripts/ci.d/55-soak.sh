@@ -8,6 +8,8 @@
 #      removed at 20/s, a crossing every 30 s, SIGHUP, a log rotation. Fails
 #      on any fd growth, a missed crossing, or RSS growth over 1 MiB.
 # About 4 minutes with the release build in place (25-release-binary.sh).
+# The same two on cgroup v2 run in step 50's v2 VM
+# (scripts/vm-systemd/soak-phase.sh: scripts/kill-nine.sh and soak.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"

@@ -34,4 +34,9 @@ if [ -d /mmvm/k8s ]; then
     . /mmvm/k8s/k8s-phase.sh
     k8s_phase
 fi
+# Step 55's kill -9 loop and soak on v2 (run.sh adds /mmvm/soak to the v2 VM only).
+if [ -d /mmvm/soak ]; then
+    . /mmvm/soak/soak-phase.sh
+    soak_phase
+fi
 finish

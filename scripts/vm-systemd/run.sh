@@ -22,15 +22,17 @@
 #
 # Environment: MMSD_OUT (work directory, default .build-vm-systemd/),
 # MMSD_HIERARCHIES (default "v1 v2"), MMSD_TIMEOUT (seconds for one VM's
-# boot and test, default 600), MMSD_MEM (MiB per guest, default 1536),
-# MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores).
+# boot and test, default 900: the v2 VM took 455 s with its soak phase on a loaded host), MMSD_MEM (MiB per guest, default 1536),
+# MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores),
+# MMSD_SOAK_WRAPPER (a script the v2 VM's soak phase runs instead of the
+# binary, to see it fail: soak-phase.sh).
 # Exit status: 0 all passed, 1 a failure, 77 skipped (the reason is
 # printed: not x86_64, not root, nothing installable).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/scripts/vm-systemd
 out=${MMSD_OUT:-$repo/.build-vm-systemd}
-timeout_s=${MMSD_TIMEOUT:-600}
+timeout_s=${MMSD_TIMEOUT:-900}
 mem=${MMSD_MEM:-1536}
 smp=${MMSD_SMP:-1}
 hierarchies=${MMSD_HIERARCHIES:-v1 v2}
@@ -91,11 +93,11 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # The guests' root (one for both VMs): Debian 12, minbase plus systemd and
-# rpm; no docs, man pages or locales (every byte is unpacked by an emulated
+# rpm (python3 for the v2 VM's soak phase); no docs, man pages or locales (every byte is unpacked by an emulated
 # CPU at boot). Made in the background while the RPMs build.
 root=$out/root
 t0=$(date +%s)
-mmdebstrap --variant=minbase --include=systemd,systemd-sysv,init-system-helpers,rpm,logrotate,procps,e2fsprogs,kmod \
+mmdebstrap --variant=minbase --include=systemd,systemd-sysv,init-system-helpers,rpm,logrotate,procps,e2fsprogs,kmod,python3 \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     bookworm "$root" "$mirror" > "$out/mmdebstrap.log" 2>&1 &
@@ -198,6 +200,22 @@ PY
     sed 's/^/   /' "$k8s/mmvm/k8s/derived.txt"
 fi
 
+# Step 55's kill -9 loop and soak for the v2 VM (soak-phase.sh), beside
+# /mmvm/k8s in the v2 VM's own archive: the scripts and the static release
+# binary built above.
+if [ -n "$k8s" ]; then
+    mkdir -p "$k8s/mmvm/soak/scripts/lib"
+    install -m 0755 "$repo/scripts/soak.sh" "$repo/scripts/kill-nine.sh" "$k8s/mmvm/soak/scripts/"
+    install -m 0644 "$repo/scripts/lib/memcg_cgroups.py" "$k8s/mmvm/soak/scripts/lib/"
+    install -m 0644 "$here/soak-phase.sh" "$k8s/mmvm/soak/"
+    install -m 0755 "$(swift build -c release -Xswiftc -static-executable --show-bin-path)/mon_memcg" "$k8s/mmvm/soak/mon_memcg"
+    # To see the phase fail: a wrapper run instead of the binary (it finds
+    # the binary at /mmvm/soak/mon_memcg), e.g. one that breaks watch.
+    if [ -n "${MMSD_SOAK_WRAPPER:-}" ]; then
+        install -m 0755 "$MMSD_SOAK_WRAPPER" "$k8s/mmvm/soak/wrapper"
+    fi
+fi
+
 echo "== mmdebstrap bookworm (systemd, rpm)"
 wait "$mmdebstrap_pid" || { tail -n 30 "$out/mmdebstrap.log"; exit 1; }
 trap - EXIT
@@ -245,11 +263,11 @@ echo "== initramfs (cpio)"
 echo "   $(du -h "$out/initramfs.cpio" | cut -f1)"
 if [ -n "$k8s" ]; then
     # The v2 VM's initramfs: the same archive with a second one appended
-    # (the kernel unpacks both), holding only /mmvm/k8s and runc, so the v1
+    # (the kernel unpacks both), holding only /mmvm/k8s, /mmvm/soak and runc, so the v1
     # VM boots exactly what it did before.
-    (cd "$k8s" && find ./mmvm/k8s ./usr/sbin/runc -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) > "$out/k8s.cpio"
+    (cd "$k8s" && find ./mmvm/k8s ./mmvm/soak ./usr/sbin/runc -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) > "$out/k8s.cpio"
     cat "$out/initramfs.cpio" "$out/k8s.cpio" > "$out/initramfs-v2.cpio"
-    echo "   v2: + $(du -h "$out/k8s.cpio" | cut -f1) (/mmvm/k8s, runc)"
+    echo "   v2: + $(du -h "$out/k8s.cpio" | cut -f1) (/mmvm/k8s, /mmvm/soak, runc)"
 fi
 
 # One VM per hierarchy, side by side, each with its own console log; the
