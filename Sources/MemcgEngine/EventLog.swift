@@ -6,6 +6,12 @@ import MemcgKernel
 /// stdout, where the person who asked reads them. A log file that cannot be
 /// written never stops the run: the problem is reported once on stderr and
 /// the lines follow it there.
+///
+/// Under systemd, with stdout connected to the journal, every line is also
+/// printed there once, without the timestamp (the journal has its own) and
+/// with its priority from LogPriorities as an sd-daemon `<N>` prefix, so
+/// `journalctl -u mon_memcg-watch -p warning` finds the warnings. The log
+/// file gets exactly what it got before.
 public final class EventLog {
     private let file: LogFile
     private let dryRun: Bool
@@ -27,6 +33,9 @@ public final class EventLog {
             console.out(LogFile.format(marked, timestamp: stamp))
         } else {
             write(message, stamp: stamp)
+            if console.outIsJournal && !file.isStandardOutput {
+                console.out(LogPriorities.of(message).prefixed(message + "\n"))
+            }
         }
     }
 
@@ -34,20 +43,31 @@ public final class EventLog {
     /// With the log on stdout (`log_file = -`) the line goes there alone
     /// (stderr if stdout fails): a container's log shows both streams.
     public func error(_ message: String) {
-        if dryRun || !file.isStandardOutput { console.err("mon_memcg: \(dryRun ? "dry-run: " : "")\(message)\n") }
+        if dryRun || !file.isStandardOutput { err(.err, "mon_memcg: \(dryRun ? "dry-run: " : "")\(message)\n") }
         if !dryRun { write(LogLines.error(message), stamp: WallClock.originalTimestamp(), toStderr: file.isStandardOutput) }
     }
 
     private func write(_ message: String, stamp: String, toStderr: Bool = true) {
+        if file.isStandardOutput && console.outIsJournal {
+            // log_file = - under systemd: the journal is the log.
+            console.out(LogPriorities.of(message).prefixed(LogFile.format(message, timestamp: stamp)))
+            return
+        }
         if !fileBroken {
             do {
                 try file.append(message, timestamp: stamp)
                 return
             } catch {
                 fileBroken = true
-                console.err("mon_memcg: \(error); log lines go to stderr for this run\n")
+                err(.err, "mon_memcg: \(error); log lines go to stderr for this run\n")
             }
         }
-        if toStderr { console.err(LogFile.format(message, timestamp: stamp)) }
+        // With stdout on the journal the line is there already (info()).
+        if toStderr && !console.outIsJournal { err(LogPriorities.of(message), LogFile.format(message, timestamp: stamp)) }
+    }
+
+    /// stderr, with the priority prefix when stderr is the journal.
+    private func err(_ priority: JournalPriority, _ text: String) {
+        console.err(console.errIsJournal ? priority.prefixed(text) : text)
     }
 }

@@ -102,13 +102,52 @@ for variant in v1 v2; do
         finish
     fi
 done
-if grep -q 'path: /sys/fs/cgroup$' "$work/v2.yaml" && grep -q 'path: /sys/fs/cgroup/memory$' "$work/v1.yaml" \
-    && [ "$(diff "$work/v1.yaml" "$work/v2.yaml" | grep -c '^[<>]')" = 2 ]; then
-    ok "cgroup-v2 differs from v1 only in the cgroup hostPath (/sys/fs/cgroup)"
+# The two variants differ in the cgroup hostPath and in what lets them run
+# side by side on a mixed fleet: the DaemonSet's name, a selector label and
+# the node affinity (the operator's label mon-memcg.io/cgroup=v2).
+changed=$( { diff "$work/v1.yaml" "$work/v2.yaml" || true; } | grep '^[<>]' | sed 's/^\([<>]\) */\1 /' | sort | tr '\n' '|')
+want='< name: mon-memcg|< operator: NotIn|< path: /sys/fs/cgroup/memory|> app.kubernetes.io/component: cgroup-v2|> app.kubernetes.io/component: cgroup-v2|> name: mon-memcg-cgroup-v2|> operator: In|> path: /sys/fs/cgroup|'
+if [ "$changed" = "$want" ]; then
+    ok "cgroup-v2 differs from v1 only in the cgroup hostPath (/sys/fs/cgroup), its name, selector label and node affinity"
 else
     diff "$work/v1.yaml" "$work/v2.yaml"
-    fail "cgroup-v2 must change only the cgroup hostPath"
+    fail "cgroup-v2 must change only the cgroup hostPath, the name, a selector label and the node affinity"
 fi
+# Which nodes each variant runs on, as the scheduler decides it from the
+# rendered requiredDuringScheduling node affinity: on every kind of node,
+# labelled or not, exactly one of the two runs, and it is the one for the
+# node's hierarchy as the label says (unlabelled nodes are taken for v1).
+tally "$(/usr/bin/python3 - "$work/v1.yaml" "$work/v2.yaml" 2>&1 << 'EOF'
+import sys, yaml
+def affinity(path):
+    ds = next(d for d in yaml.safe_load_all(open(path)) if d and d["kind"] == "DaemonSet")
+    spec = ds["spec"]["template"]["spec"]
+    if "nodeSelector" in spec: raise SystemExit(f"FAIL: {path}: a nodeSelector would narrow the affinity")
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    return ds["metadata"]["name"], ds["spec"]["selector"]["matchLabels"], terms
+def expression(e, labels):
+    op, key, values = e["operator"], e["key"], e.get("values", [])
+    if op == "In": return key in labels and labels[key] in values
+    if op == "NotIn": return key not in labels or labels[key] not in values
+    if op == "Exists": return key in labels
+    if op == "DoesNotExist": return key not in labels
+    raise SystemExit(f"FAIL: node affinity operator {op} is not evaluated here")
+def runs(terms, labels):  # terms are ORed, a term's expressions ANDed
+    return any(not t.get("matchFields") and all(expression(e, labels) for e in t.get("matchExpressions", [])) for t in terms)
+(n1, s1, v1), (n2, s2, v2) = affinity(sys.argv[1]), affinity(sys.argv[2])
+nodes = {"unlabelled": ({}, n1), "mon-memcg.io/cgroup=v1": ({"mon-memcg.io/cgroup": "v1"}, n1),
+         "mon-memcg.io/cgroup=v2": ({"mon-memcg.io/cgroup": "v2"}, n2),
+         "mon-memcg.io/cgroup=x": ({"mon-memcg.io/cgroup": "x"}, n1),
+         "other labels only": ({"kubernetes.io/os": "linux"}, n1)}
+bad = []
+for name, (labels, want) in nodes.items():
+    got = [n for n, t in ((n1, v1), (n2, v2)) if runs(t, labels)]
+    if got != [want]: bad.append(f"{name}: runs {got or 'nothing'}, wants {want}")
+print(f"FAIL: node affinity: {'; '.join(bad)}" if bad else
+      f"ok: node affinity: exactly one variant per node ({n1} unless mon-memcg.io/cgroup=v2, then {n2}), {len(nodes)} kinds of node")
+print(f"FAIL: the two DaemonSets' selectors are equal ({s1})" if s1 == s2 else f"ok: the two DaemonSets' selectors differ ({s2})")
+EOF
+)"
 
 # An edit of mon_memcg.conf must reach the pods: the generated ConfigMap's
 # name carries a hash of the file, and the DaemonSet names it, so the pod

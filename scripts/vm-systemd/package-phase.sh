@@ -44,6 +44,19 @@ package_phase() {
     check "$f: the state file holds last" grep -q '^last ' /var/lib/mon_memcg/state
     show_log 8
 
+    # --- the journal: one line per event, with its priority (LogPriorities) ---
+    # The reclaim is a notice, so -p info shows it; the original's
+    # "Before reclaim:" is info, so -p notice does not. A run that finds the
+    # run lock taken skips its reclaim: a warning.
+    jsvc() { journalctl -u "$1" -p "$2" -o cat --no-pager 2>/dev/null; }
+    check "$f: journalctl -u mon_memcg.service -p info shows the reclaim (reclaim took …)" eval 'jsvc mon_memcg.service info | grep -q "^reclaim took "'
+    check "$f: journalctl -p notice leaves out the info lines (Before reclaim:)" eval '! jsvc mon_memcg.service notice | grep -q "^Before reclaim:"'
+    flock -n /var/lib/mon_memcg/state.lock systemctl start mon_memcg.service
+    lock_warned() { jsvc mon_memcg.service warning | grep -q "^another mon_memcg run holds /var/lib/mon_memcg/state.lock"; }
+    check "$f: journalctl -u mon_memcg.service -p warning shows the reclaim skipped for the run lock" wait_for 10 lock_warned
+    check "$f: the log file's lines carry no priority prefix" eval '! grep -q "<[0-7]>" /var/log/mon_memcg.log'
+    journalctl -u mon_memcg.service -p warning -o short-precise --no-pager | tail -n 3 | sed 's/^/  journal -p warning: /'
+
     # --- the daemon: Type=notify, STATUS=, its sandbox, a crossing, reload ----
     systemctl start mon_memcg.timer   # (not enabled): the daemon must stop it
     t0=$(date +%s%N)
@@ -82,6 +95,18 @@ package_phase() {
     systemctl reload mon_memcg-watch.service
     reloaded() { log_has "reloaded the configuration on SIGHUP"; }
     check "$f: systemctl reload: the configuration is re-read" wait_for 15 reloaded
+    # A bad configuration on reload is refused: an error in the journal.
+    echo 'mmvm_bogus_key = 1' >> /etc/mon_memcg.conf
+    systemctl reload mon_memcg-watch.service
+    reload_erred() { jsvc mon_memcg-watch.service err | grep -q "^mon_memcg: reload on SIGHUP refused"; }
+    check "$f: journalctl -u mon_memcg-watch.service -p err shows the refused reload" wait_for 15 reload_erred
+    journalctl -u mon_memcg-watch.service -p warning -o short-precise --no-pager | tail -n 3 | sed 's/^/  journal -p warning: /'
+    sed -i '/^mmvm_bogus_key = 1$/d' /etc/mon_memcg.conf
+    reloads=$(count_in_log "reloaded the configuration on SIGHUP")
+    systemctl reload mon_memcg-watch.service
+    reloaded_again() { [ "$(count_in_log "reloaded the configuration on SIGHUP")" -gt "$reloads" ]; }
+    check "$f: the fixed configuration reloads again" wait_for 15 reloaded_again
+    check "$f: journalctl -u mon_memcg-watch.service -p info shows the daemon's reclaim" eval 'jsvc mon_memcg-watch.service info | grep -q "^reclaim took "'
     check "$f: still active after the reload" [ "$(systemctl is-active mon_memcg-watch.service)" = active ]
 
     # An upgrade while the daemon runs: the package restarts it on the new
