@@ -52,6 +52,21 @@ else
     check_failed "lintian" "$errors error(s), $warnings warning(s): fix each, or override it in packaging/debian/mon-memcg.lintian-overrides with the reason beside it"
 fi
 
+# The maintainer scripts' upgrade path: the running daemon (or timer) is
+# try-restarted on the new binary after the upgrade, and nothing stops it
+# before. dh_installsystemd --no-start without --restart-after-upgrade writes
+# a preinst that stops every unit and no restart, so the node silently lost
+# its daemon on each upgrade; the systemd VM (step 50) checks the restart
+# itself, this says which script is wrong in seconds.
+dpkg-deb -e "$deb" "$work/control"
+if [ -e "$work/control/preinst" ] && grep -q 'deb-systemd-invoke stop' "$work/control/preinst"; then
+    check_failed "maintainer scripts: no stop before an upgrade" "preinst stops the units (debian/rules: dh_installsystemd needs --restart-after-upgrade beside --no-start)"
+elif grep -q "deb-systemd-invoke try-restart .*'mon_memcg-watch.service'.*'mon_memcg.timer'" "$work/control/postinst"; then
+    ok "maintainer scripts: no preinst stop; postinst try-restarts mon_memcg-watch.service and mon_memcg.timer on upgrade"
+else
+    check_failed "maintainer scripts: postinst try-restarts the units on upgrade" "no 'deb-systemd-invoke try-restart' of mon_memcg-watch.service and mon_memcg.timer in $(basename "$deb")'s postinst (debian/rules: dh_installsystemd --restart-after-upgrade)"
+fi
+
 rpm_file=${MON_MEMCG_RPM:-}
 if [ -z "$rpm_file" ]; then
     t0=$(date +%s)
