@@ -44,6 +44,38 @@ enum DirectoryWalk {
     /// in `dir` (not `.`/`..`, no symlinks); one removed since the listing
     /// is left out.
     static func forEachSubdirectory(of dir: String, _ body: (String, UInt) -> Void) throws(SystemError) {
+        try forEachEntry(of: dir) { fd, name, type in
+            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { return }
+            var st = stat()
+            let ok = name.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) } == 0
+            guard ok, (st.st_mode & S_IFMT) == S_IFDIR else { return }
+            body(String(decoding: name.prefix(while: { $0 != 0 }), as: UTF8.self), UInt(st.st_nlink))
+        }
+    }
+
+    /// Names of the directories directly in `dir` (not `.`/`..`, no symlinks).
+    static func subdirectories(of dir: String) throws(SystemError) -> [String] {
+        var names: [String] = []
+        try forEachEntry(of: dir) { _, raw, type in
+            let name = String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            switch type {
+            case Int32(DT_DIR):
+                names.append(name)
+            case Int32(DT_UNKNOWN):
+                var st = stat()
+                if lstat("\(dir)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { names.append(name) }
+            default:
+                return
+            }
+        }
+        return names.sorted()
+    }
+
+    /// The one readdir loop: calls `body` with the directory's fd, each
+    /// entry's NUL-terminated name (the whole `d_name` buffer) and its
+    /// `d_type`, leaving out `.` and `..`.
+    private static func forEachEntry(of dir: String,
+                                     _ body: (Int32, UnsafeRawBufferPointer, Int32) -> Void) throws(SystemError) {
         guard let handle = opendir(dir) else { throw SystemError("open directory", dir, errno: lastErrno()) }
         defer { closedir(handle) }
         let fd = dirfd(handle)
@@ -55,45 +87,11 @@ enum DirectoryWalk {
                 return
             }
             let type = Int32(entry.pointee.d_type)
-            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { continue }
-            var st = stat()
-            let found = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String? in
-                let bytes = raw.prefix(while: { $0 != 0 })
-                if bytes.elementsEqual(".".utf8) || bytes.elementsEqual("..".utf8) { return nil }
-                let ok = raw.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) } == 0
-                guard ok, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            if let found { body(found, UInt(st.st_nlink)) }
-        }
-    }
-
-    /// Names of the directories directly in `dir` (not `.`/`..`, no symlinks).
-    static func subdirectories(of dir: String) throws(SystemError) -> [String] {
-        guard let handle = opendir(dir) else { throw SystemError("open directory", dir, errno: lastErrno()) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(handle) else {
-                let e = lastErrno()
-                if e != 0 { throw SystemError("read directory", dir, errno: e) }
-                break
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR):
-                names.append(name)
-            case Int32(DT_UNKNOWN):
-                var st = stat()
-                if lstat("\(dir)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { names.append(name) }
-            default:
-                continue
+            withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.prefix(while: { $0 != 0 })
+                if name.elementsEqual(".".utf8) || name.elementsEqual("..".utf8) { return }
+                body(fd, raw, type)
             }
         }
-        return names.sorted()
     }
 }
