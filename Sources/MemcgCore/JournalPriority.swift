@@ -27,15 +27,11 @@ public struct JournalStreamID: Equatable, Sendable {
     public let device: UInt64
     public let inode: UInt64
 
-    public init(device: UInt64, inode: UInt64) {
-        self.device = device
-        self.inode = inode
-    }
-
     /// nil for anything but two decimal numbers separated by one colon.
     public init?(variable: String) {
         let parts = variable.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return nil }
-        self.init(device: device, inode: inode)
+        self.device = device
+        self.inode = inode
     }
 }

@@ -78,11 +78,10 @@ struct LogPrioritiesTests {
     }
 
     @Test(arguments: [
-        ("8:1234", JournalStreamID(device: 8, inode: 1234)),
-        ("0:0", JournalStreamID(device: 0, inode: 0)),
+        ("8:1234", [8, 1234]), ("0:0", [0, 0]), ("18446744073709551615:1", [UInt64.max, 1]),
         ("", nil), ("8", nil), ("8:", nil), (":1", nil), ("8:1:2", nil), ("a:1", nil), ("-1:2", nil), (" 8:1", nil),
-    ] as [(String, JournalStreamID?)])
-    func journalStreamVariable(_ text: String, _ id: JournalStreamID?) {
-        #expect(JournalStreamID(variable: text) == id)
+    ] as [(String, [UInt64]?)])
+    func journalStreamVariable(_ text: String, _ deviceAndInode: [UInt64]?) {
+        #expect(JournalStreamID(variable: text).map { [$0.device, $0.inode] } == deviceAndInode)
     }
 }
