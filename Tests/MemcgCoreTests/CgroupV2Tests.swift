@@ -59,20 +59,6 @@ struct MountInfoTests {
         #expect(found?.hierarchy == row.hierarchy)
         #expect(found?.mountPoint == row.mountPoint)
     }
-
-    typealias Bad = RefusedText
-
-    static let bad: [Bad] = [
-        Bad(name: "empty", text: "", message: "empty mountinfo"),
-        Bad(name: "blank lines only", text: "\n\n", message: "empty mountinfo"),
-        Bad(name: "no separator", text: "25 22 0:22 / /sys/fs/cgroup rw,relatime cgroup2 cgroup2 rw\n", message: "line 1: expected a mountinfo line"),
-        Bad(name: "truncated after the separator", text: "25 22 0:22 / /sys/fs/cgroup rw - cgroup2\n", message: "line 1"),
-        Bad(name: "garbage on a later line", text: unifiedVM + "garbage\n", message: "line 5"),
-        Bad(name: "separator inside the fixed fields", text: "25 - 0:22 / /sys\n", message: "line 1"),
-    ]
-
-    @Test("fails closed", arguments: bad)
-    func failsClosed(row: Bad) { row.expectRefused { _ = try MountInfo(parsing: $0) } }
 }
 
 /// kubelet's memory.available on cgroup v2: MemTotal - max(0, anon + file - inactive_file).

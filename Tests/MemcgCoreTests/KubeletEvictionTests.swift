@@ -101,21 +101,6 @@ struct KubeletEvictionTests {
         #expect(e.soft == row.soft)
     }
 
-    static let bad: [RefusedText] = [
-        RefusedText("a quantity kubelet would refuse", "evictionHard:\n  memory.available: 100MB\n", "evictionHard memory.available"),
-        RefusedText("over 100%", "evictionHard:\n  memory.available: 101%\n", "percentage"),
-        RefusedText("evictionHard as a scalar", "evictionHard: 100Mi\n", "not a mapping"),
-        RefusedText("an alias", "evictionHard: *defaults\n", "does not read"),
-        RefusedText("nested deeper", "evictionHard:\n  memory.available:\n    value: 1Gi\n", "does not read"),
-        RefusedText("unclosed flow mapping", "{\"evictionHard\": {\"memory.available\": \"1Gi\"", "ends inside"),
-        RefusedText("unclosed quote", "{\"evictionHard\": {\"memory.available\": \"1Gi}}", "not closed"),
-    ]
-
-    @Test("refused with the key and the reason, never a guess", arguments: bad)
-    func refuses(_ row: RefusedText) {
-        row.expectRefused { _ = try KubeletEviction(parsing: $0) }
-    }
-
     @Test("a percentage is of MemTotal, truncated as kubelet does")
     func percentageBytes() {
         #expect(EvictionThreshold.percentage(basisPoints: 500).bytes(memTotal: Bytes(25_276_203_008)) == Bytes(1_263_810_150))
