@@ -173,29 +173,6 @@ func stateRoundTrip() throws {
 
 // MARK: - config keys
 
-
-@Test("dying_reclaim, drop_caches_interval and sys_root are validated in Config.set", arguments: [
-    ConfigRow(name: "auto", key: .dyingReclaim, value: "auto", check: { $0.dyingReclaim == .auto }),
-    ConfigRow(name: "reaper", key: .dyingReclaim, value: "reaper", check: { $0.dyingReclaim == .reaper }),
-    ConfigRow(name: "drop_caches", key: .dyingReclaim, value: " drop_caches ", check: { $0.dyingReclaim == .dropCaches }),
-    ConfigRow(name: "off", key: .dyingReclaim, value: "off", check: { $0.dyingReclaim == .off }),
-    ConfigRow(name: "hostile: AUTO", key: .dyingReclaim, value: "AUTO", check: nil),
-    ConfigRow(name: "hostile: drop-caches", key: .dyingReclaim, value: "drop-caches", check: nil),
-    ConfigRow(name: "hostile: empty mode", key: .dyingReclaim, value: "", check: nil),
-    ConfigRow(name: "hostile: two modes", key: .dyingReclaim, value: "reaper,drop_caches", check: nil),
-    ConfigRow(name: "10m", key: .dropCachesInterval, value: "10m", check: { $0.dropCachesIntervalSeconds == 600 }),
-    ConfigRow(name: "10s is the minimum", key: .dropCachesInterval, value: "10s", check: { $0.dropCachesIntervalSeconds == 10 }),
-    ConfigRow(name: "plain seconds", key: .dropCachesInterval, value: "3600", check: { $0.dropCachesIntervalSeconds == 3600 }),
-    ConfigRow(name: "hostile: 9s", key: .dropCachesInterval, value: "9s", check: nil),
-    ConfigRow(name: "hostile: 0", key: .dropCachesInterval, value: "0", check: nil),
-    ConfigRow(name: "hostile: -1m", key: .dropCachesInterval, value: "-1m", check: nil),
-    ConfigRow(name: "hostile: 1d (unknown unit)", key: .dropCachesInterval, value: "1d", check: nil),
-    ConfigRow(name: "hostile: overflow", key: .dropCachesInterval, value: "99999999999999999m", check: nil),
-    ConfigRow(name: "sys_root", key: .sysRoot, value: "/tmp/fake/sys/", check: { $0.sysRoot == "/tmp/fake/sys" }),
-    ConfigRow(name: "hostile: relative sys_root", key: .sysRoot, value: "sys", check: nil),
-])
-func dyingConfig(row: ConfigRow) { row.expectSet() }
-
 @Test("defaults: auto, 10m, /sys; the shipped config file documents the new keys")
 func dyingDefaults() throws {
     let config = Config()

@@ -4,23 +4,6 @@ import TestSupport
 
 // MARK: - reclaim_amount and reclaim_margin
 
-@Test("reclaim_amount and reclaim_margin are validated in Config.set", arguments: [
-    ConfigRow(name: "auto", key: .reclaimAmount, value: "auto", check: { $0.reclaimAmount == .auto }),
-    ConfigRow(name: "all", key: .reclaimAmount, value: "all", check: { $0.reclaimAmount == .all }),
-    ConfigRow(name: "deficit, blanks around", key: .reclaimAmount, value: " deficit ", check: { $0.reclaimAmount == .deficit }),
-    ConfigRow(name: "hostile: DEFICIT", key: .reclaimAmount, value: "DEFICIT", check: nil),
-    ConfigRow(name: "hostile: a size", key: .reclaimAmount, value: "1G", check: nil),
-    ConfigRow(name: "hostile: empty", key: .reclaimAmount, value: "", check: nil),
-    ConfigRow(name: "hostile: two modes", key: .reclaimAmount, value: "all,deficit", check: nil),
-    ConfigRow(name: "margin 64M", key: .reclaimMargin, value: "64M", check: { $0.reclaimMargin == .mib(64) }),
-    ConfigRow(name: "margin 0", key: .reclaimMargin, value: "0", check: { $0.reclaimMargin == .zero }),
-    ConfigRow(name: "margin in bytes", key: .reclaimMargin, value: "1048576", check: { $0.reclaimMargin == .mib(1) }),
-    ConfigRow(name: "hostile: negative margin", key: .reclaimMargin, value: "-1M", check: nil),
-    ConfigRow(name: "hostile: margin with an unknown unit", key: .reclaimMargin, value: "1X", check: nil),
-    ConfigRow(name: "hostile: margin deficit", key: .reclaimMargin, value: "deficit", check: nil),
-])
-func reclaimAmountConfig(row: ConfigRow) { row.expectSet() }
-
 @Test("defaults: auto and 256M, documented in the shipped file")
 func reclaimAmountDefaults() throws {
     let config = Config()
