@@ -3,6 +3,9 @@
 /// v1, `ReclaimAmountPlan` for v2), sized here from a decision and
 /// `reclaim_amount`; the check runs and words whichever it gets the same way.
 public protocol ReclaimPlan: Sendable {
+    /// The plan for this decision, sized by `reclaim_amount` (`auto` keeps
+    /// each hierarchy's behaviour from before the key existed).
+    init(for decision: Decision, amount: ReclaimAmountSetting)
     /// The amount asked for, when the plan asks for one (nil: everything).
     var asked: Bytes? { get }
     /// `dry-run: would have …`, for the reclaim file `file`.

@@ -36,10 +36,6 @@ public struct CgroupV1Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.forceEmpty)" }
 
-    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ForceEmptyPlan {
-        ForceEmptyPlan(for: decision, amount: amount)
-    }
-
     public func checkCanReclaim(targetPath: String) throws(ReclaimError) {}
 
     /// `echo 1 > memory.force_empty`. The kernel's loop checks

@@ -30,10 +30,6 @@ public struct CgroupV2Controller: MemoryController {
 
     public func reclaimFile(targetPath: String) -> String { "\(targetPath)/\(KernelFile.reclaim)" }
 
-    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimAmountPlan {
-        ReclaimAmountPlan(for: decision, amount: amount)
-    }
-
     /// Never a silent no-op: a kernel without memory.reclaim is a failure.
     public func checkCanReclaim(targetPath: String) throws(ReclaimError) {
         let file = reclaimFile(targetPath: targetPath)

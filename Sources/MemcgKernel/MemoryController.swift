@@ -30,11 +30,9 @@ public protocol MemoryController: Sendable {
 
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
-    /// How this controller's reclaim asks the kernel.
+    /// How this controller's reclaim asks the kernel; sized by the plan
+    /// itself (`plan(for:amount:)`), which reads no file.
     associatedtype Plan: ReclaimPlan
-    /// The plan for this decision, sized by `reclaim_amount` (`auto` keeps
-    /// each hierarchy's behaviour from before the key existed).
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan
     /// Refuses, before anything is measured or written, a reclaim this
     /// kernel cannot do (v2 without memory.reclaim).
     func checkCanReclaim(targetPath: String) throws(ReclaimError)
@@ -54,6 +52,9 @@ public protocol MemoryController: Sendable {
 
 extension MemoryController {
     public var words: HierarchyWords { HierarchyWords(hierarchy) }
+
+    /// This controller's plan for the decision (`Plan(for:amount:)`).
+    public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan { Plan(for: decision, amount: amount) }
 
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }

@@ -86,7 +86,6 @@ struct SimulatedV1: SimulatedController {
     let hierarchy = CgroupHierarchy.v1
     var node: SimulatedNode
     var root: String
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ForceEmptyPlan { ForceEmptyPlan(for: decision, amount: amount) }
     func reclaim(_ plan: ForceEmptyPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ForceEmptyPlan> {
         node.reclaim(nil)
@@ -99,7 +98,6 @@ struct SimulatedV2: SimulatedController {
     let hierarchy = CgroupHierarchy.v2
     var node: SimulatedNode
     var root: String
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimAmountPlan { ReclaimAmountPlan(for: decision, amount: amount) }
     func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
         var amount = plan
