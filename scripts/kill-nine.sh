@@ -67,28 +67,27 @@ def holds_reclaim_file(pid, path):
         pass
     return False
 
-STATE_LINE = re.compile(r"^[a-z0-9_]+ [0-9a-f-]+$")
-def state_problem(path):
+def torn_or_bad(path, bad_lines):
+    """What is wrong with a file the daemon replaces atomically, or None
+    (also when it does not exist yet): one that does not end with a newline
+    was torn by the kill; otherwise bad_lines(lines) says which lines are
+    not of its format."""
     if not os.path.exists(path):
         return None
     text = open(path).read()
     if not text.endswith("\n"):
         return f"{path} does not end with a newline: {text[-60:]!r}"
-    lines = text.split("\n")[:-1]
-    if not lines or lines[0] != "mon_memcg-state 1":
-        return f"{path}: first line {lines[:1]!r}"
-    bad = [l for l in lines[1:] if not STATE_LINE.match(l)]
-    return f"{path}: lines {bad!r}" if bad else None
+    bad = bad_lines(text.split("\n")[:-1])
+    return f"{path}: lines {bad[:3]!r}" if bad else None
+
+STATE_LINE = re.compile(r"^[a-z0-9_]+ [0-9a-f-]+$")
+def state_problem(path):
+    return torn_or_bad(path, lambda lines: lines[:1] if lines[:1] != ["mon_memcg-state 1"]
+                       else [l for l in lines[1:] if not STATE_LINE.match(l)])
 
 SAMPLE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? \S+$")
 def metrics_problem(path):
-    if not os.path.exists(path):
-        return None
-    text = open(path).read()
-    if not text.endswith("\n"):
-        return f"{path} does not end with a newline"
-    bad = [l for l in text.splitlines() if l and not l.startswith("#") and not SAMPLE.match(l)]
-    return f"{path}: lines {bad[:3]!r}" if bad else None
+    return torn_or_bad(path, lambda lines: [l for l in lines if l and not l.startswith("#") and not SAMPLE.match(l)])
 
 work = tempfile.mkdtemp(prefix="mon_memcg-kill9-", dir=WORK_DIR)
 target = f"mon_memcg-test-kill9-{random.randrange(1 << 32)}"
