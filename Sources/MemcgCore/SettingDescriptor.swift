@@ -27,11 +27,12 @@ public struct SettingDescriptor: Sendable {
     private let exact: @Sendable (Config) -> String?
     private let short: @Sendable (Config) -> String?
 
-    /// `path` is an autoclosure so that a run builds the key paths only of
-    /// the settings it reads or writes: instantiating all sixteen at start
-    /// cost every check about 0.06 ms (perf, scripts/bench-check-cost.sh).
-    init<Value>(_ key: ConfigKey, _ name: String, _ path: @autoclosure @escaping @Sendable () -> WritableKeyPath<Config, Value>,
-                _ syntax: SettingSyntax<Value>,
+    /// `get` and `set` are closures, not a key path: a static binary
+    /// instantiates each key path's generic class metadata at its first use,
+    /// which made a check that reads three settings from the file slower
+    /// than before settings had descriptors (perf; docs/benchmarks.md).
+    init<Value>(_ key: ConfigKey, _ name: String, _ get: @escaping @Sendable (Config) -> Value,
+                _ set: @escaping @Sendable (inout Config, Value) -> Void, _ syntax: SettingSyntax<Value>,
                 meaning: [String], optionNote: String? = nil, scope: String? = nil,
                 unsetMeaning: (@Sendable (Config) -> String)? = nil) {
         self.key = key
@@ -42,9 +43,9 @@ public struct SettingDescriptor: Sendable {
         self.optionNote = optionNote
         self.scope = scope
         self.unsetMeaning = unsetMeaning
-        apply = { config, text throws(ParseError) in config[keyPath: path()] = try syntax.parse(text, name, config) }
-        exact = { syntax.exact($0[keyPath: path()]) }
-        short = { syntax.short($0[keyPath: path()]) }
+        apply = { config, text throws(ParseError) in set(&config, try syntax.parse(text, name, config)) }
+        exact = { syntax.exact(get($0)) }
+        short = { syntax.short(get($0)) }
     }
 
     /// Reads `text` (already trimmed) into `config`, validating it.
