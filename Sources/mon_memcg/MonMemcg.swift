@@ -40,13 +40,14 @@ struct MonMemcg: ParsableCommand {
         defaultSubcommand: Check.self)
 
     /// The units run `/usr/sbin/mon_memcg` with no arguments (and people
-    /// type `mon_memcg check`): those run the check without the argument
-    /// parser, whose start-up costs as much as the check itself
-    /// (docs/benchmarks.md). Everything else goes to the parser.
+    /// type `mon_memcg check --target X`): a check given only setting
+    /// options runs without the argument parser, whose start-up costs as
+    /// much as the check itself (PlainCheck, docs/benchmarks.md).
+    /// Everything else goes to the parser.
     static func main() {
         let arguments = ArgumentFixups.commandFirst(Array(CommandLine.arguments.dropFirst()))
-        if arguments.isEmpty || arguments == ["check"] {
-            Glibc.exit(Check.execute(SettingsRequest(), dryRun: false).rawValue)
+        if let settings = PlainCheck.settings(arguments) {
+            Glibc.exit(Check.execute(settings, dryRun: false).rawValue)
         }
         if let unknown = ArgumentFixups.unknownCommand(arguments) {
             StandardStreams().err("mon_memcg: \(unknown)\n")
