@@ -10,7 +10,8 @@
 #
 # Each OTHER_BINARY is measured too, in the same session (e.g. earlier or
 # differently linked builds, to see what a change costs or saves); it is
-# named after its file name.
+# named after its file name. With OTHER_BINARYs, the units' command line is
+# also measured in alternated starts (see the end of this script).
 #
 # Each binary is measured from a fresh copy in a temporary directory, as rpm
 # installs it: the linker's own output file started 0.3 ms slower here
@@ -109,3 +110,41 @@ print(f"shell / mon_memcg: wall {sw / mw:.1f}x, CPU {sc / mc:.1f}x")
 nw, nc = row("mon_memcg (no arguments, as the units run it)")
 print(f"shell / mon_memcg with no arguments: wall {sw / nw:.1f}x, CPU {sc / nc:.1f}x")
 PY
+
+# hyperfine runs each command hundreds of times in a row, so every run after
+# the first finds the binary's pages and the runtime's tables hot in the
+# CPU caches. A timer's check starts after other work has run: the same
+# command lines again, alternated (A B C A B C ...), so that each start
+# follows another binary's. Wall median and CPU mean (user + system, from
+# wait4) per command; fork from Python adds the same to every row.
+if [ ${#others[@]} -gt 0 ]; then
+    alternated=("$bin")
+    for other in "${@:3}"; do alternated+=("$work/other/$(basename "$other")/mon_memcg"); done
+    echo
+    echo "alternated starts, no arguments (as the units run it), $runs rounds:"
+    /usr/bin/python3 - "$runs" "${alternated[@]}" <<'PY'
+import os, statistics, sys, time
+runs, binaries = int(sys.argv[1]), sys.argv[2:]
+wall = {b: [] for b in binaries}
+cpu = {b: [] for b in binaries}
+null = os.open("/dev/null", os.O_WRONLY)
+for _ in range(runs):
+    for b in binaries:
+        start = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.execv(b, [b])
+        _, status, usage = os.wait4(pid, 0)
+        wall[b].append(time.perf_counter() - start)
+        cpu[b].append(usage.ru_utime + usage.ru_stime)
+        if status != 0:
+            sys.exit(f"{b} exited with status {status}")
+first = binaries[0]
+for b in binaries:
+    name = "mon_memcg" if b == first else "other: " + os.path.basename(os.path.dirname(b))
+    w, c = statistics.median(wall[b]) * 1000, statistics.mean(cpu[b]) * 1000
+    print(f"{name:40} {w:9.2f} ms {c:7.2f} ms   ({w / (statistics.median(wall[first]) * 1000):.2f}x mon_memcg's wall)")
+PY
+fi

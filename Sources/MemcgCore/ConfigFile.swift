@@ -6,7 +6,10 @@
 /// as people write it in YAML and shell files.
 public enum ConfigFile {
     public static func parse(_ text: String, into config: inout Config) throws(ParseError) {
-        var seen: [ConfigKey: Int] = [:]
+        // The line each key was set on (0: not yet), by key index: an array,
+        // as a dictionary keyed by ConfigKey costs a static binary a scan
+        // of its conformances at every start (perf, docs/benchmarks.md).
+        var seen = [Int](repeating: 0, count: ConfigKey.allCases.count)
         // "\r\n" is one Character in Swift: split on it as on "\n".
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         for (index, rawLine) in lines.enumerated() {
@@ -22,10 +25,10 @@ public enum ConfigFile {
                 let known = ConfigKey.allCases.map(\.name).joined(separator: ", ")
                 throw ParseError(line: lineNumber, "unknown key \"\(Units.printable(String(name.prefix(80))))\" (known keys: \(known))")
             }
-            if let first = seen[key] {
-                throw ParseError(line: lineNumber, "\(name) is already set on line \(first); keep one")
+            if seen[key.index] > 0 {
+                throw ParseError(line: lineNumber, "\(name) is already set on line \(seen[key.index]); keep one")
             }
-            seen[key] = lineNumber
+            seen[key.index] = lineNumber
             do {
                 try config.set(key, to: value)
             } catch {

@@ -16,41 +16,34 @@ import MemcgCore
 /// parser's, which says what is wrong; what this reads, the parser reads
 /// the same (PlainCheckTests hold the two side by side).
 enum PlainCheck {
-    /// The options this reads, by name: every setting's, and `--config`
-    /// (nil).
-    static let options: [String: ConfigKey?] = {
-        var options = [String: ConfigKey?]()
-        for key in ConfigKey.allCases { options["--" + key.optionName] = .some(key) }
-        options["--config"] = .some(nil)
-        return options
-    }()
+    /// The options this reads, in `ConfigKey.allCases` order, then `--config`.
+    static let names = ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"]
 
     /// The settings `arguments` ask for, or nil when they are not of the
-    /// plain form above.
+    /// plain form above. No dictionary: each generic type a run
+    /// instantiates costs a static binary a scan of its conformances.
     static func settings(_ arguments: [String]) -> SettingsRequest? {
         var rest = arguments[...]
         if rest.first == "check" { rest = rest.dropFirst() }
-        var configPath: String?
-        var seen = Set<String>()
-        var values = [ConfigKey: String]()
+        if rest.isEmpty { return SettingsRequest() }
+        let keys = ConfigKey.allCases
+        var values = [String?](repeating: nil, count: names.count)
         while let word = rest.popFirst() {
-            let name: String
+            let name: Substring
             let value: String
             if let eq = word.firstIndex(of: "=") {
-                name = String(word[..<eq])
+                name = word[..<eq]
                 value = String(word[word.index(after: eq)...])
             } else {
                 guard let next = rest.popFirst() else { return nil }
-                name = word
+                name = word[...]
                 value = next
             }
-            guard let option = options[name], !value.isEmpty, !value.hasPrefix("-"), seen.insert(name).inserted else { return nil }
-            if let key = option {
-                values[key] = value
-            } else {
-                configPath = value
-            }
+            guard let index = names.firstIndex(where: { $0 == name }), values[index] == nil,
+                  !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            values[index] = value
         }
-        return SettingsRequest(configPath: configPath, values: values)
+        let overrides = keys.indices.compactMap { i in values[i].map { SettingsRequest.Override(key: keys[i], value: $0) } }
+        return SettingsRequest(configPath: values[keys.count], overrides: overrides)
     }
 }
