@@ -52,7 +52,7 @@ final class SimulatedNode: @unchecked Sendable {
     }
 }
 
-/// What both simulated controllers share: the node, the target's usage,
+/// What a simulated controller shares with every hierarchy: the node, the target's usage,
 /// no dying cgroups and no wake source (a check needs neither).
 protocol SimulatedController: MemoryController {
     var node: SimulatedNode { get }
@@ -81,34 +81,43 @@ struct NoDying: DyingCgroupsSource {
     func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups] { readings.map(\.dying) }
 }
 
-/// v1: force_empty, everything at once (the plan's deficit mode is not simulated).
-struct SimulatedV1: SimulatedController {
-    let hierarchy = CgroupHierarchy.v1
+/// A controller over a simulated node; `run` is how its kernel takes a plan.
+struct Simulated<Plan: ReclaimPlan>: SimulatedController {
+    let hierarchy: CgroupHierarchy
     var node: SimulatedNode
     var root: String
-    func reclaim(_ plan: ForceEmptyPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ForceEmptyPlan> {
-        node.reclaim(nil)
-        return ReclaimReport(outcome: .completed(milliseconds: 1), plan: plan)
+    let run: @Sendable (Plan, Bytes, SimulatedNode) -> Plan
+
+    func reclaim(_ plan: Plan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
+                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<Plan> {
+        ReclaimReport(outcome: .completed(milliseconds: 1), plan: run(plan, usageBefore, node))
     }
 }
 
-/// v2: memory.reclaim of the plan's steps, each freeing inactive file first.
-struct SimulatedV2: SimulatedController {
-    let hierarchy = CgroupHierarchy.v2
-    var node: SimulatedNode
-    var root: String
-    func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
-                 step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
-        var amount = plan
-        var before = usageBefore
-        while let ask = amount.nextStep {
-            node.reclaim(ask.value)
-            let now = Bytes(node.usage)
-            amount.record(asked: ask, .completed(freed: before - now))
-            before = now
+extension Simulated where Plan == ForceEmptyPlan {
+    /// v1: force_empty, everything at once (the plan's deficit mode is not simulated).
+    static func v1(node: SimulatedNode, root: String) -> Self {
+        Self(hierarchy: .v1, node: node, root: root) { plan, _, node in
+            node.reclaim(nil)
+            return plan
         }
-        return ReclaimReport(outcome: .completed(milliseconds: 1), plan: amount)
+    }
+}
+
+extension Simulated where Plan == ReclaimAmountPlan {
+    /// v2: memory.reclaim of the plan's steps, each freeing inactive file first.
+    static func v2(node: SimulatedNode, root: String) -> Self {
+        Self(hierarchy: .v2, node: node, root: root) { plan, usageBefore, node in
+            var amount = plan
+            var before = usageBefore
+            while let ask = amount.nextStep {
+                node.reclaim(ask.value)
+                let now = Bytes(node.usage)
+                amount.record(asked: ask, .completed(freed: before - now))
+                before = now
+            }
+            return amount
+        }
     }
 }
 
@@ -158,7 +167,7 @@ struct HoldLoopTests {
         let dir = try Self.directory()
         defer { dir.remove() }
         let single = SimulatedNode(other: 16 * Self.gib, active: 6 * Self.gib, inactive: 0, growthPerFreed: 0.75)
-        let once = try Self.check(SimulatedV1(node: single, root: dir.path), dir: dir, hold: nil)
+        let once = try Self.check(Simulated.v1(node: single, root: dir.path), dir: dir, hold: nil)
         #expect(once.failure == nil)
         #expect(single.writes.count == 1)
         #expect(single.available < Self.globalThresh, "one force_empty is not enough: \(single.available)")
@@ -167,7 +176,7 @@ struct HoldLoopTests {
         let dir2 = try Self.directory()
         defer { dir2.remove() }
         let held = SimulatedNode(other: 16 * Self.gib, active: 6 * Self.gib, inactive: 0, growthPerFreed: 0.75)
-        let run = try Self.check(SimulatedV1(node: held, root: dir2.path), dir: dir2, hold: Self.watching)
+        let run = try Self.check(Simulated.v1(node: held, root: dir2.path), dir: dir2, hold: Self.watching)
         #expect(run.failure == nil)
         #expect(held.available >= Self.globalThresh + 256 * Self.mib, "\(run.log)")
         #expect(run.record.held == HeldEpisode(steps: 2, stop: .recovered, ahead: false), "\(run.log)")
@@ -186,14 +195,14 @@ struct HoldLoopTests {
         let dir = try Self.directory()
         defer { dir.remove() }
         let single = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 4 * Self.gib, inactive: 6 * Self.gib)
-        let once = try Self.check(SimulatedV2(node: single, root: dir.path), dir: dir, hold: nil)
+        let once = try Self.check(Simulated.v2(node: single, root: dir.path), dir: dir, hold: nil)
         #expect(once.failure == nil)
         #expect(single.available == 3 * Self.gib + Self.gib / 2, "the shortfall-sized reclaim freed inactive file only")
 
         let dir2 = try Self.directory()
         defer { dir2.remove() }
         let held = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 4 * Self.gib, inactive: 6 * Self.gib)
-        let run = try Self.check(SimulatedV2(node: held, root: dir2.path), dir: dir2, hold: Self.watching)
+        let run = try Self.check(Simulated.v2(node: held, root: dir2.path), dir: dir2, hold: Self.watching)
         #expect(run.failure == nil, "\(run.failure?.message ?? "")")
         #expect(held.available >= Self.globalThresh + 256 * Self.mib, "\(run.log)")
         let episode = try #require(run.record.held, "\(run.log)")
@@ -208,7 +217,7 @@ struct HoldLoopTests {
         let dir = try Self.directory()
         defer { dir.remove() }
         let node = SimulatedNode(other: 21 * Self.gib, active: 0, inactive: 2 * Self.gib)
-        let run = try Self.check(SimulatedV2(node: node, root: dir.path), dir: dir, hold: Self.watching)
+        let run = try Self.check(Simulated.v2(node: node, root: dir.path), dir: dir, hold: Self.watching)
         #expect(run.failure == nil)
         #expect(node.usage == 0)
         #expect(run.record.held?.stop == .nothingFreed(freed: .zero), "\(run.log)")
@@ -221,7 +230,7 @@ struct HoldLoopTests {
         let dir = try Self.directory()
         defer { dir.remove() }
         let node = SimulatedNode(other: 16 * Self.gib, active: 6 * Self.gib, inactive: 0, growthPerFreed: 0.75)
-        let run = try Self.check(SimulatedV1(node: node, root: dir.path), dir: dir, hold: Self.watching, [.hold: "off"])
+        let run = try Self.check(Simulated.v1(node: node, root: dir.path), dir: dir, hold: Self.watching, [.hold: "off"])
         #expect(node.writes.count == 1)
         #expect(run.record.held == nil)
         #expect(!run.log.contains("hold step") && !run.log.contains("hold ended"))
@@ -234,7 +243,7 @@ struct HoldLoopTests {
         // available = global thresh + 500 MiB; at 1 GiB/s a 1 s step crosses it
         let active = 24 * Self.gib - 16 * Self.gib - (Self.globalThresh + 500 * Self.mib)
         let node = SimulatedNode(other: 16 * Self.gib, active: active, inactive: 0)
-        let run = try Self.check(SimulatedV1(node: node, root: dir.path), dir: dir,
+        let run = try Self.check(Simulated.v1(node: node, root: dir.path), dir: dir,
                                  hold: HoldContext(fall: FallRate(), leadMilliseconds: 1_000))
         #expect(run.failure == nil)
         #expect(run.log.contains("and will be below global thresh \(Self.globalThresh) within 1.000 s (one reclaim step): reclaiming ahead"), "\(run.log)")
@@ -249,7 +258,7 @@ struct HoldLoopTests {
         var slow = FallRate()
         slow.observe(available: Bytes(calm.available), atMilliseconds: 0)
         for second in 1...8 { slow.observe(available: Bytes(calm.available), atMilliseconds: Int64(second) * 1_000) }
-        let quiet = try Self.check(SimulatedV1(node: calm, root: dir2.path), dir: dir2, hold: HoldContext(fall: slow, leadMilliseconds: 1_000))
+        let quiet = try Self.check(Simulated.v1(node: calm, root: dir2.path), dir: dir2, hold: HoldContext(fall: slow, leadMilliseconds: 1_000))
         #expect(calm.writes.isEmpty, "\(quiet.log)")
         #expect(quiet.record.held == nil)
     }
