@@ -19,9 +19,9 @@ extension CheckRun {
             return
         }
         // Only what the reclaim changes is read before it; the walk of the
-        // node's cgroups (v1's count) runs on its own thread during the
-        // write, once for the before and after lines (docs/dying-cgroups.md).
-        let before = dying.readBefore()
+        // node's cgroups (v1's count) runs after the write, once for the
+        // before and after lines (docs/dying-cgroups.md).
+        let before = dying.read()
         let outcome: ReclaimOutcome
         do {
             outcome = try reclaim.run()

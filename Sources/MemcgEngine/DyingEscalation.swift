@@ -43,13 +43,6 @@ struct DyingEscalation {
         Result { () throws(KernelError) in try controller.dyingSource.read(targetPath: targetPath) }
     }
 
-    /// `read`, just before the reclaim's first write, with v1's walk of the
-    /// node's cgroups started on a thread of its own: it runs while the
-    /// write blocks in the kernel, and `completeAndLog` waits for it.
-    func readBefore() -> Result<DyingReading, KernelError> {
-        Result { () throws(KernelError) in try controller.dyingSource.readStartingCompletion(targetPath: targetPath) }
-    }
-
     /// Completes the readings with one walk and logs each as `measure`
     /// would, in order: `dying cgroups <when>: COUNT n BYTES b`, or why it
     /// could not be measured (then nil).

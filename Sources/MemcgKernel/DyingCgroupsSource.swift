@@ -13,21 +13,9 @@ public protocol DyingCgroupsSource: Sendable {
     /// this just before its first write and completes it after, so the
     /// write does not wait on a walk that grows with the node's cgroups.
     func read(targetPath: String) throws(KernelError) -> DyingReading
-    /// `read`, and what `complete` needs but no reclaim changes (v1: the
-    /// walk of the live directories) started on a thread of its own, to run
-    /// while the reclaim's write blocks in the kernel. A check reads this
-    /// way just before its first write.
-    func readStartingCompletion(targetPath: String) throws(KernelError) -> DyingReading
     /// The readings made whole, with one walk for all of them (v1); on v2
     /// a reading is already whole.
     func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups]
-}
-
-extension DyingCgroupsSource {
-    /// Nothing to start: `complete` has nothing left to do (v2).
-    public func readStartingCompletion(targetPath: String) throws(KernelError) -> DyingReading {
-        try read(targetPath: targetPath)
-    }
 }
 
 /// A measurement as read before a reclaim. On v1 `dying.count` is not
@@ -38,27 +26,11 @@ public struct DyingReading: Equatable, Sendable {
     public var dying: DyingCgroups
     /// v1 only: `/proc/cgroups`' memory `num_cgroups` when read.
     public var numCgroups: Int64?
-    /// v1 only: the walk `complete` needs, when it was started with the
-    /// reading (`readStartingCompletion`).
-    public var walk: BackgroundWork<Result<LiveDirectories, KernelError>>?
 
-    public init(dying: DyingCgroups, numCgroups: Int64?, walk: BackgroundWork<Result<LiveDirectories, KernelError>>? = nil) {
+    public init(dying: DyingCgroups, numCgroups: Int64?) {
         self.dying = dying
         self.numCgroups = numCgroups
-        self.walk = walk
     }
-
-    /// The numbers; which walk completes them is not part of a reading's value.
-    public static func == (a: DyingReading, b: DyingReading) -> Bool {
-        a.dying == b.dying && a.numCgroups == b.numCgroups
-    }
-}
-
-/// v1: the live directories of the memory mount and the `num_cgroups` they
-/// are compared with (`DyingCgroupsV1.liveDirectories`).
-public struct LiveDirectories: Equatable, Sendable {
-    public var live: Int64
-    public var numCgroups: Int64
 }
 
 /// One value per live child cgroup of `targetPath`, read from `file` in

@@ -35,23 +35,14 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
         return DyingReading(dying: DyingCgroups(count: 0, scope: .hierarchy, bytes: bytes), numCgroups: num)
     }
 
-    /// The reading, and the walk `complete` needs started on a thread of its
-    /// own: it runs while the reclaim's write blocks in the kernel.
-    public func readStartingCompletion(targetPath: String) throws(KernelError) -> DyingReading {
-        var reading = try read(targetPath: targetPath)
-        let source = self
-        reading.walk = BackgroundWork { Result { () throws(KernelError) in try source.liveDirectories() } }
-        return reading
-    }
-
-    /// One walk for every reading (the one started with a reading, if
-    /// any). A reading whose `num_cgroups` is the walk's is exact; one that differs saw cgroups created or freed since
+    /// One walk for every reading. A reading whose `num_cgroups` is the
+    /// walk's is exact; one that differs saw cgroups created or freed since
     /// it was read, and is counted from the smaller `num_cgroups`, as
     /// `count()` does when cgroups move during its walk (it can only
     /// under-count).
     public func complete(_ readings: [DyingReading]) throws(KernelError) -> [DyingCgroups] {
         guard !readings.isEmpty else { return [] }
-        let walk = try (readings.lazy.compactMap(\.walk).first?.join() ?? Result { () throws(KernelError) in try liveDirectories() }).get()
+        let walk = try liveDirectories()
         return readings.map { reading in
             var dying = reading.dying
             let num = reading.numCgroups.map { min($0, walk.numCgroups) } ?? walk.numCgroups
@@ -70,8 +61,8 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
 
     /// The live directories of the memory mount and the `num_cgroups` they
     /// are to be compared with, as `count()` describes.
-    func liveDirectories() throws(KernelError) -> LiveDirectories {
-        var result = LiveDirectories(live: 0, numCgroups: 0)
+    func liveDirectories() throws(KernelError) -> (live: Int64, numCgroups: Int64) {
+        var result: (live: Int64, numCgroups: Int64) = (0, 0)
         for _ in 0..<3 {
             let before = try numCgroups()
             let live: Int64
@@ -81,7 +72,7 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
                 throw .unreadable(error)
             }
             let after = try numCgroups()
-            result = LiveDirectories(live: live, numCgroups: min(before, after))
+            result = (live, min(before, after))
             if before == after { break }
         }
         return result
