@@ -78,3 +78,27 @@ struct LiveChildrenReadTests {
         #expect(Self.v1(t) == [Bytes(3)])
     }
 }
+
+@Test("real kernel: each child's total_rss + total_cache as a plain read of its memory.stat gives it",
+      .enabled(if: KernelLab.available, "needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory"))
+func liveChildrenRealKernel() throws {
+    let target = try KernelLab.makeCgroup("children")
+    defer { KernelLab.remove(target) }
+    let dir = try TempDirectory("mon_memcg-test-children", under: "/var/tmp")
+    defer { dir.remove() }
+    var names: [String] = []
+    for (i, mib) in [4, 0, 8].enumerated() {
+        let child = try KernelLab.makeCgroup("c\(i)", parent: target)
+        names.append(child)
+        // Page cache the child keeps after its writer exits (clean: fsync).
+        if mib > 0 { try KernelLab.runInside(child, "dd if=/dev/zero of=\(dir.path)/f\(i) bs=1M count=\(mib) conv=fsync 2>/dev/null") }
+    }
+    let path = "\(KernelLab.memoryMount)/\(target)"
+    let fast = try liveChildren(of: path, file: KernelFile.stat) { MemoryStat.hierarchicalUsage(utf8: $0) }
+    let plain = try names.sorted().map { name in
+        try MemoryStat.hierarchicalUsage(parsing: try FileIO.read("\(KernelLab.memoryMount)/\(name)/memory.stat"))
+    }
+    #expect(fast == plain)
+    // The two writers' pages are there: the test reads real numbers.
+    #expect(fast.reduce(Bytes.zero, +).value >= 12 * Bytes.mebibyte * 9 / 10, "\(fast)")
+}
