@@ -28,7 +28,8 @@ enum DirectoryWalk {
             do {
                 try forEachSubdirectory(of: dir) { name, links in
                     count += 1
-                    if links != 2 { pending.append("\(dir)/\(name)") }
+                    // A String only for a directory to list: most are leaves.
+                    if links != 2 { pending.append("\(dir)/\(String(decoding: name, as: UTF8.self))") }
                 }
             } catch where dir != root && vanished(error.errno) {
                 continue
@@ -40,17 +41,25 @@ enum DirectoryWalk {
         return count
     }
 
-    /// Calls `body` with the name and link count of each directory directly
-    /// in `dir` (not `.`/`..`, no symlinks); one removed since the listing
-    /// is left out.
-    static func forEachSubdirectory(of dir: String, _ body: (String, UInt) -> Void) throws(SystemError) {
+    /// Calls `body` with the name (its bytes, without the NUL) and link
+    /// count of each directory directly in `dir` (not `.`/`..`, no
+    /// symlinks); one removed since the listing is left out.
+    static func forEachSubdirectory(of dir: String, _ body: (UnsafeRawBufferPointer, UInt) -> Void) throws(SystemError) {
         try forEachEntry(of: dir) { fd, name, type in
             guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { return }
             var st = stat()
             let ok = name.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) } == 0
             guard ok, (st.st_mode & S_IFMT) == S_IFDIR else { return }
-            body(String(decoding: name.prefix(while: { $0 != 0 }), as: UTF8.self), UInt(st.st_nlink))
+            body(UnsafeRawBufferPointer(rebasing: name[..<nameLength(name)]), UInt(st.st_nlink))
         }
+    }
+
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
+    /// The bytes before the NUL that ends a `d_name`.
+    private static func nameLength(_ name: UnsafeRawBufferPointer) -> Int {
+        guard let base = name.baseAddress else { return 0 }
+        return strnlen(base.assumingMemoryBound(to: CChar.self), name.count)
     }
 
     /// Names of the directories directly in `dir` (not `.`/`..`, no symlinks).
@@ -87,11 +96,11 @@ enum DirectoryWalk {
                 return
             }
             let type = Int32(entry.pointee.d_type)
-            withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let name = raw.prefix(while: { $0 != 0 })
-                if name.elementsEqual(".".utf8) || name.elementsEqual("..".utf8) { return }
-                body(fd, raw, type)
-            }
+            // The name in place, not a copy of the 256-byte d_name.
+            let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(entry) + nameOffset, count: MemoryLayout<dirent>.size - nameOffset)
+            let dot = UInt8(ascii: ".")
+            if raw[0] == dot && (raw[1] == 0 || (raw[1] == dot && raw[2] == 0)) { continue }
+            body(fd, raw, type)
         }
     }
 }

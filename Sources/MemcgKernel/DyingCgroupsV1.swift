@@ -91,9 +91,7 @@ public struct DyingCgroupsV1: DyingCgroupsSource {
             let stat = try MemoryStat(parsing: text)
             return (try stat.hierarchicalUsage(), try stat.bytes(StatField.rss) + stat.bytes(StatField.cache))
         }
-        let children = try liveChildren(of: targetPath, file: KernelFile.stat) { text throws(ParseError) in
-            try MemoryStat.hierarchicalUsage(parsing: text)
-        }
+        let children = try liveChildren(of: targetPath, file: KernelFile.stat) { MemoryStat.hierarchicalUsage(utf8: $0) }
         return DyingCgroups.bytes(targetTotal: total, targetOwn: own, liveChildren: children)
     }
 }

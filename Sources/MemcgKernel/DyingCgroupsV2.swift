@@ -30,8 +30,8 @@ public struct DyingCgroupsV2: DyingCgroupsSource {
             return DyingCgroups(count: count, scope: .target, bytes: .zero)
         }
         let total = try readParsed("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
-        let children = try liveChildren(of: targetPath, file: KernelFile.memoryCurrent) { text throws(ParseError) in
-            try CounterFile.parse(text)
+        let children = try liveChildren(of: targetPath, file: KernelFile.memoryCurrent) { bytes in
+            Result { () throws(ParseError) in try CounterFile.parse(String(decoding: bytes, as: UTF8.self)) }
         }
         return DyingCgroups(count: count, scope: .target, bytes: DyingCgroups.bytes(targetTotal: total, targetOwn: .zero, liveChildren: children))
     }

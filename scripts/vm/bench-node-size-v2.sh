@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# What the node's cgroup count costs `status` and a reclaiming `check` on
+# cgroup v2 (issue 23): boots Debian's kernel under QEMU TCG with the cgroup
+# v2 VM's initramfs (scripts/vm/build-initramfs.sh) and
+# scripts/vm/guest-node-size.sh in the test's place, then prints the
+# medians of its batches and the ratios, big against none. A TCG guest is
+# several times slower than the host: compare within the guest only.
+#
+#   scripts/vm/bench-node-size-v2.sh [KERNEL_VERSION] [BESIDE] [BELOW]
+#   (defaults: the newest kernel in /boot, 10000, 1000)
+#
+# Environment: MON_MEMCG_BINARY (skip the build), MMVM_OUT (default
+# .build-vm-nodesize/), MMVM_MEM (guest MiB, default 1536), MMVM_TIMEOUT
+# (default 1200 s), MMVM_RUNS / MMVM_BATCHES (5 / 5). Root, x86_64, the
+# packages scripts/vm/run.sh installs (run it once).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+here=$repo/scripts/vm
+out=${MMVM_OUT:-$repo/.build-vm-nodesize}
+mem=${MMVM_MEM:-1536}
+timeout_s=${MMVM_TIMEOUT:-1200}
+beside=${2:-10000}
+below=${3:-1000}
+export PATH="/opt/swift/usr/bin:$PATH"
+kver=${1:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "no $kernel" >&2; exit 1; }
+mkdir -p "$out"
+if ! file -L "$(command -v busybox)" | grep -q 'statically linked'; then
+    if [ ! -x "$out/busybox-static/bin/busybox" ]; then
+        (cd "$out" && rm -f busybox-static_*.deb && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb busybox-static)
+    fi
+    export PATH="$out/busybox-static/bin:$PATH"
+fi
+binary=$("$here/release-binary.sh" "$out")
+MMVM_GUEST_SCRIPT=$here/guest-node-size.sh "$here/build-initramfs.sh" "$out" "$binary" "$kver"
+console=$out/console-$kver.log
+echo "== booting $kernel (tcg, ${mem} MiB, $beside beside, $below below); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+started=$(date +%s)
+set +e
+"$here/boot.sh" "$console" "$timeout_s" "$mem" 1 "$kernel" "$out/initramfs.cpio" \
+    "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_BESIDE=$beside MMVM_BELOW=$below MMVM_RUNS=${MMVM_RUNS:-5} MMVM_BATCHES=${MMVM_BATCHES:-5}"
+status=$?
+set -e
+echo "VM took $(( $(date +%s) - started )) s (qemu status $status); load after: $(cut -d' ' -f1-3 /proc/loadavg); console: $console"
+grep -q '^MMVM-DONE' "$console" || { echo "the guest did not finish"; tail -n 40 "$console"; exit 1; }
+grep '^MMVM error' "$console" && exit 1
+grep '^MMVM \(kernel\|nodesize made\|status:\|log:\)' "$console"
+/usr/bin/python3 - "$console" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) == 6 and f[:2] == ["MMVM", "nodesize"] and f[5].isdigit():
+        runs.setdefault((f[2], f[3]), []).append(int(f[5]) / 1000)
+for cmd in ("status", "check"):
+    a, b = runs.get(("n0", cmd)), runs.get(("big", cmd))
+    if not a or not b:
+        print(f"{cmd}: missing batches"); continue
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"{cmd:<7} N=0 median {ma:7.1f} ms (batches {min(a):.1f}-{max(a):.1f})  N=big median {mb:7.1f} ms (batches {min(b):.1f}-{max(b):.1f})  ratio {mb/ma:5.2f}x")
+PY
