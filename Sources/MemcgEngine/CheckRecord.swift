@@ -24,6 +24,9 @@ public struct CheckRecord: Sendable {
     /// The value stored as last: loaded, then as saved.
     var last: Bytes?
     var counters = RunCounters()
+    /// memory.high set by a held episode and not restored yet, as loaded
+    /// and then as this check left it: every save carries it.
+    public internal(set) var memoryHigh: MemoryHighRecord?
     /// Dying cgroups below the target, as last measured by this check (only
     /// around a reclaim).
     public internal(set) var dying: DyingCgroups?
@@ -43,6 +46,7 @@ public struct CheckRecord: Sendable {
     mutating func loaded(_ state: RunState) {
         last = state.last
         counters = state.counters
+        memoryHigh = state.memoryHigh
     }
 
     mutating func observed(_ snapshot: NodeSnapshot, current: Bytes, globalThreshold: Bytes) {
