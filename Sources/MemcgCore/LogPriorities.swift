@@ -32,6 +32,8 @@ public enum LogPriorities {
         ("watch started", .notice, "the daemon started"),
         ("watch stopped", .notice, "the daemon stopped"),
         ("reloaded the configuration", .notice, "SIGHUP took effect"),
+        ("memory.high set to", .notice, "a held episode set the target's memory.high (memory_high = on)"),
+        ("memory.high restored to", .notice, "the target's memory.high is what it was before the held episode again"),
     ]
 
     /// The priority of one event line: the first row it begins with, else info.
