@@ -55,6 +55,8 @@ extension CheckRun {
         log.info(LogLines.holdAhead(available: decision.available, globalThreshold: decision.globalThreshold,
                                     fallPerSecond: hold.fall.perSecond, leadMilliseconds: hold.leadMilliseconds))
         var episode = HoldEpisode(globalThreshold: decision.globalThreshold, setting: config.holdSetting)
+        try engageMemoryHigh(available: decision.available, line: episode.line, controller: controller, target: target,
+                             runStarted: runStarted, &record)
         let growth = hold.fall.fall(inMilliseconds: hold.leadMilliseconds)
         let result = try step(1, margin: config.holdHysteresis + growth, decision: decision, controller: controller,
                               target: target, runStarted: runStarted, &record)
@@ -68,15 +70,6 @@ extension CheckRun {
                        target: NodeSnapshot.Target, hold: HoldContext, runStarted: Int64, ahead: Bool,
                        _ record: inout CheckRecord) throws(Failure) {
         var node = start
-        // The kernel's own loop (v2, memory_high = on), engaged once the
-        // episode has begun and kept between wake-ups until available is
-        // back above the line; its write reclaims too, so the node is read
-        // again before the steps go on.
-        if leverOn, record.memoryHigh == nil, node.available < episode.line {
-            try engageMemoryHigh(available: node.available, line: episode.line, controller: controller, target: target,
-                                 runStarted: runStarted, &record)
-            if record.memoryHigh != nil { node = try observeAfterStep(controller, &record) }
-        }
         while true {
             let elapsed = MonotonicClock.nowMilliseconds() - runStarted
             switch episode.next(available: node.available, elapsedMilliseconds: elapsed, fall: hold.fall) {

@@ -104,6 +104,12 @@ public struct CheckRun {
         switch decision.action {
         case .reclaim:
             let reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
+            // The kernel's own loop first (v2, memory_high = on): set before
+            // the episode's first reclaim, while the target still holds
+            // what it can give back, and kept between wake-ups until
+            // available is back above the line.
+            try engageMemoryHigh(available: node.available, line: line, controller: controller, target: target,
+                                 runStarted: started, &record)
             try act(reclaim, snapshot: snapshot, store: store, state: loaded.state, runStarted: started, &record)
             try holdLine(after: decision, controller: controller, target: target, runStarted: started, &record)
             if let after = record.nodeAfter {

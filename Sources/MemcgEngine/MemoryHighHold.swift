@@ -134,14 +134,14 @@ extension CheckRun {
         }
     }
 
-    /// At a held episode's start: memory.high on the target at its usage
+    /// At a held episode's start (before its first reclaim): memory.high on the target at its usage
     /// minus the shortfall below `line`, never below its floor. The record
     /// is saved before the write, so a run killed during it leaves what the
     /// next start needs. Any failure leaves the lever off for this episode
     /// (logged): the steps run as they would without it.
     func engageMemoryHigh(available: Bytes, line: Bytes, controller: any MemoryController, target: NodeSnapshot.Target,
                           runStarted: Int64, _ record: inout CheckRecord) throws(Failure) {
-        guard leverOn, record.memoryHigh == nil, StopRequest.signal == nil,
+        guard leverOn, record.memoryHigh == nil, StopRequest.signal == nil, available < line,
               let file = controller.memoryHigh(targetPath: target.path) else { return }
         guard MemoryHighRecord.storable(target.path) else {
             log.info(LogLines.memoryHighNotSet(target.path, "the path has a blank, which the state file cannot hold"))

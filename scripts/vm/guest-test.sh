@@ -168,7 +168,7 @@ run hold-status-json mon_memcg status --json --available-threshold $thr
 #    step if any round leaves it changed. Odd rounds start from a value
 #    someone else set (480 MiB) instead of max.
 rm -f /mnt/cold /mnt/hot
-sh -c "echo \$\$ > $T/cgroup.procs && while :; do dd if=/dev/ram0 of=/dev/null bs=1M count=200 2>/dev/null; done" &
+sh -c "echo \$\$ > $T/cgroup.procs && while :; do dd if=/dev/ram0 of=/dev/null bs=1M 2>/dev/null; done" &
 reader=$!
 sleep 2
 mark lever-target-current $(cat $T/memory.current)
