@@ -27,6 +27,9 @@ public struct CheckRecord: Sendable {
     /// memory.high set by a held episode and not restored yet, as loaded
     /// and then as this check left it: every save carries it.
     public internal(set) var memoryHigh: MemoryHighRecord?
+    /// The state as loaded: what a save before any other (the lever's
+    /// record) is made onto, so it keeps last_drop_caches and the rest.
+    var loadedState: RunState?
     /// Dying cgroups below the target, as last measured by this check (only
     /// around a reclaim).
     public internal(set) var dying: DyingCgroups?
@@ -47,6 +50,7 @@ public struct CheckRecord: Sendable {
         last = state.last
         counters = state.counters
         memoryHigh = state.memoryHigh
+        loadedState = state
     }
 
     mutating func observed(_ snapshot: NodeSnapshot, current: Bytes, globalThreshold: Bytes) {

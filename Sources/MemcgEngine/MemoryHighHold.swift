@@ -169,7 +169,7 @@ extension CheckRun {
         }
         let saved = MemoryHighRecord(target: target.path, original: now, written: value)
         record.memoryHigh = saved
-        var state = record.saved ?? RunState(last: record.last)
+        var state = record.saved ?? record.loadedState ?? RunState(last: record.last)
         state.memoryHigh = saved
         try save(StateStore(path: config.stateFile), state, &record)
         let budget = max(HoldEpisode.minimumBudgetMilliseconds,

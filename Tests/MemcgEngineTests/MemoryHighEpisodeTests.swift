@@ -87,8 +87,12 @@ struct MemoryHighEpisodeTests {
         defer { dir.remove() }
         let node = SimulatedNode(other: 21 * Self.gib, active: 0, inactive: 2 * Self.gib)
         let controller = SimulatedV2Lever(node: node, root: dir.path)
+        // The record is saved onto the state as loaded: the drop_caches stamp stays.
+        try FileManager.default.createDirectory(atPath: dir.path("state"), withIntermediateDirectories: true)
+        try dir.write("state/state", "mon_memcg-state 1\nlast_drop_caches 1726282125\n")
         _ = try HoldLoopTests.check(controller, dir: dir, hold: HoldLoopTests.watching, [.memoryHigh: "on"])
         #expect(dir.read("user.slice/memory.high") == "738197504\n")
+        #expect(dir.read("state/state")?.contains("last_drop_caches 1726282125\n") == true, "\(dir.read("state/state") ?? "")")
         // The watch "dies" here: nothing of it runs again. The timer's check:
         let next = try HoldLoopTests.check(controller, dir: dir, hold: nil, [.memoryHigh: "on"])
         #expect(dir.read("user.slice/memory.high") == "max\n", "\(next.log)")
