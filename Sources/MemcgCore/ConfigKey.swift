@@ -126,7 +126,7 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "much above global thresh."],
                 scope: "watch with hold on only")
         case .memoryHigh:
-            SettingDescriptor(self, "memory_high", \.memoryHigh, .mode, meaning: [
+            SettingDescriptor(self, "memory_high", { $0.memoryHigh }, { $0.memoryHigh = $1 }, .mode, meaning: [
                 "hold = on, cgroup v2 only: on = a held episode also sets the target's",
                 "memory.high to its usage minus the shortfall, never below what it",
                 "cannot give back without swap (anon, shmem, mapped files, kernel",

@@ -5,7 +5,7 @@ import MemcgCore
 import Testing
 import TestSupport
 
-/// v2 with memory.high, in-process: `SimulatedV2`'s node and reclaim, plus
+/// v2 with memory.high, in-process: `Simulated.v2`'s node and reclaim, plus
 /// the target's memory.high and memory.stat as files in the test's
 /// directory. `failReads` makes every read of the node fail once the lever
 /// is engaged: a node the daemon can no longer see.
@@ -22,10 +22,9 @@ struct SimulatedV2Lever: SimulatedController {
         return (node.observation, nil)
     }
     func memoryHigh(targetPath: String) -> MemoryHighFile? { MemoryHighFile(targetPath: targetPath) }
-    func plan(for decision: Decision, amount: ReclaimAmountSetting) -> ReclaimAmountPlan { ReclaimAmountPlan(for: decision, amount: amount) }
     func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
-        try SimulatedV2(node: node, root: root).reclaim(plan, targetPath: targetPath, usageBefore: usageBefore,
+        try Simulated.v2(node: node, root: root).reclaim(plan, targetPath: targetPath, usageBefore: usageBefore,
                                                         deadlineMilliseconds: deadlineMilliseconds, step: step)
     }
 }
@@ -99,6 +98,6 @@ struct MemoryHighEpisodeTests {
         #expect(next.log.contains("restored at this start"), "\(next.log)")
         #expect(dir.read("state/state")?.contains("memory_high") == false)
         // And memory_high = off on the v1 controller: no lever at all.
-        #expect(SimulatedV1(node: node, root: dir.path).memoryHigh(targetPath: dir.path) == nil)
+        #expect(Simulated.v1(node: node, root: dir.path).memoryHigh(targetPath: dir.path) == nil)
     }
 }
