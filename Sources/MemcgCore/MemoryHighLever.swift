@@ -78,6 +78,9 @@ public enum MemoryHighLever {
         let shmem = (try? stat.bytes(.shmem)) ?? .zero
         let mapped = (try? stat.bytes(.fileMapped)) ?? .zero
         let kernel = (current - anon - file).clampedAtZero
+        // shmem and mapped pages overlap (a mapped tmpfs file is both) and
+        // memory.stat does not say by how much: the larger is the part of
+        // `file` surely kept, never counted twice.
         return anon + kernel + max(shmem, mapped).clampedAtZero
     }
 
