@@ -52,6 +52,10 @@ public struct Config: Equatable, Sendable {
     public var hold: HoldMode = .on
     /// `watch` with hold on: how far above global thresh an episode ends.
     public var holdHysteresis: Bytes = .mib(256)
+    /// `watch` with hold on, cgroup v2: also set the target's memory.high
+    /// during a held episode (`MemoryHighLever`). Off until the v2 lab has
+    /// measured it (docs/cgroup-v2.md).
+    public var memoryHigh: MemoryHighMode = .off
 
     public init() {}
 

@@ -4,7 +4,7 @@
 public enum ConfigKey: CaseIterable, Sendable {
     case availableThreshold, growthThreshold, target, cgroupRoot, procRoot, stateFile, logFile
     case reclaimTimeout, dyingReclaim, dropCachesInterval, sysRoot, pollInterval, metricsFile
-    case reclaimAmount, reclaimMargin, kubeletConfig, hold, holdHysteresis
+    case reclaimAmount, reclaimMargin, kubeletConfig, hold, holdHysteresis, memoryHigh
 
     /// The one place a setting is described: where it lives in `Config`,
     /// its name, its syntax and bounds, and what it means. Adding a key is
@@ -125,6 +125,16 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "hold = on only: a held episode ends once available memory is this",
                 "much above global thresh."],
                 scope: "watch with hold on only")
+        case .memoryHigh:
+            SettingDescriptor(self, "memory_high", { $0.memoryHigh }, { $0.memoryHigh = $1 }, .mode, meaning: [
+                "hold = on, cgroup v2 only: on = a held episode also sets the target's",
+                "memory.high to its usage minus the shortfall, never below what it",
+                "cannot give back without swap (anon, shmem, mapped files, kernel",
+                "memory) + 128M, so the kernel reclaims it and slows its growth between",
+                "wake-ups; put back to what it was once available is above global",
+                "thresh + hold_hysteresis, on stop and reload, and at the next start",
+                "after a crash (the original value is in state_file). off = never."],
+                scope: "watch with hold on, cgroup v2 only")
         }
     }
 

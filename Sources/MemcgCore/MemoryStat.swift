@@ -45,4 +45,6 @@ public enum StatField: String, Sendable {
     case rss, cache
     // cgroup v2 (NodeSignalV2).
     case anon, file, inactiveFile = "inactive_file"
+    // cgroup v2, for memory.high's floor (MemoryHighLever).
+    case shmem, fileMapped = "file_mapped"
 }

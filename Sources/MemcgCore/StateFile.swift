@@ -10,6 +10,9 @@ public struct RunState: Equatable, Sendable {
     public var lastDropCaches: ClockStamp?
     /// Totals for the metrics (reclaims, skips, ...); zeros when never written.
     public var counters = RunCounters()
+    /// memory.high set on the target by a held episode and not yet put
+    /// back (`MemoryHighLever`): the next run restores it.
+    public var memoryHigh: MemoryHighRecord?
 
     public init(last: Bytes? = nil, lastDropCaches: ClockStamp? = nil) {
         self.last = last
@@ -26,6 +29,9 @@ public struct RunState: Equatable, Sendable {
 ///     last_drop_caches_boottime_ms 8123456
 ///     reclaims 12
 ///     reclaimed_bytes 524174295040
+///     memory_high_target /sys/fs/cgroup/user.slice
+///     memory_high_original max
+///     memory_high_written 9663676416
 ///
 /// Every key is optional and appears at most once; the counters
 /// (`RunCounters.isStateKey`) are written only when non-zero.
@@ -38,6 +44,13 @@ public struct RunState: Equatable, Sendable {
 /// the wall clock. The keys were added without a new version: a version
 /// that predates them rejects the file as an unknown key (the documented
 /// loss: `last` 0, the stamp forgotten) rather than misreading it.
+/// The three `memory_high_*` keys (`MemoryHighRecord`) come all or none:
+/// saved before memory.high is written, removed once it is restored. A
+/// target path with a blank or a newline cannot be a value here: the
+/// lever is not engaged on such a target (`MemoryHighRecord.storable`).
+/// A version that predates them rejects the file (unknown key): the
+/// documented loss is then that run's restore, which the next start of
+/// this version still does, the file having been replaced by neither.
 /// Anything else (empty, truncated, another version, a huge or negative
 /// number, an unknown key) is rejected whole, so a half-written file can
 /// never be read as a plausible but wrong `last`.
@@ -55,6 +68,9 @@ public enum StateFile {
             }
         }
         text += state.counters.stateLines()
+        if let high = state.memoryHigh {
+            text += "memory_high_target \(high.target)\nmemory_high_original \(high.original)\nmemory_high_written \(high.written)\n"
+        }
         return text
     }
 
@@ -74,6 +90,7 @@ public enum StateFile {
         var epochStamp: Int64?
         var bootID: (BootID, line: Int)?
         var bootMilliseconds: (Int64, line: Int)?
+        var high = MemoryHighKeys()
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw ParseError(line: index + 1, "expected \"key value\"") }
@@ -103,6 +120,8 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last_drop_caches_boottime_ms \"\(fields[1].prefix(40))\" is not milliseconds")
                 }
                 bootMilliseconds = (n, index + 1)
+            case let key where MemoryHighKeys.names.contains(key):
+                try high.set(key, fields[1], line: index + 1)
             case let key where RunCounters.isStateKey(key):
                 try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
@@ -122,6 +141,56 @@ public enum StateFile {
         case (nil, let ms?):
             throw ParseError(line: ms.line, "last_drop_caches_boottime_ms without last_drop_caches_boot_id")
         }
+        state.memoryHigh = try high.record()
         return state
+    }
+}
+
+extension MemoryHighRecord {
+    /// A target path the state file can hold as one value.
+    public static func storable(_ target: String) -> Bool {
+        !target.isEmpty && !target.contains(" ") && !target.contains("\n") && !target.contains("\t")
+    }
+}
+
+/// The `memory_high_*` keys as read, judged together at the end.
+private struct MemoryHighKeys {
+    static let names: Set<Substring> = ["memory_high_target", "memory_high_original", "memory_high_written"]
+    var target: (String, line: Int)?
+    var original: MemoryHighValue?
+    var written: Bytes?
+    var firstLine: Int?
+
+    mutating func set(_ key: Substring, _ value: Substring, line: Int) throws(ParseError) {
+        firstLine = firstLine ?? line
+        switch key {
+        case "memory_high_target":
+            guard target == nil else { throw ParseError(line: line, "memory_high_target appears twice") }
+            guard value.hasPrefix("/"), MemoryHighRecord.storable(String(value)) else {
+                throw ParseError(line: line, "memory_high_target \"\(value.prefix(40))\" is not an absolute cgroup path")
+            }
+            target = (String(value), line)
+        case "memory_high_original":
+            guard original == nil else { throw ParseError(line: line, "memory_high_original appears twice") }
+            do {
+                original = try MemoryHighValue(parsing: String(value))
+            } catch {
+                throw ParseError(line: line, "memory_high_original \"\(value.prefix(40))\" is not max or a byte count")
+            }
+        default:
+            guard written == nil else { throw ParseError(line: line, "memory_high_written appears twice") }
+            guard let n = Units.parseCounter(value) else {
+                throw ParseError(line: line, "memory_high_written \"\(value.prefix(40))\" is not a byte count")
+            }
+            written = Bytes(n)
+        }
+    }
+
+    func record() throws(ParseError) -> MemoryHighRecord? {
+        switch (target, original, written) {
+        case (nil, nil, nil): return nil
+        case (let t?, let o?, let w?): return MemoryHighRecord(target: t.0, original: o, written: w)
+        default: throw ParseError(line: firstLine, "memory_high_target, memory_high_original and memory_high_written come all three or none")
+        }
     }
 }

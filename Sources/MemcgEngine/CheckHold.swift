@@ -55,6 +55,8 @@ extension CheckRun {
         log.info(LogLines.holdAhead(available: decision.available, globalThreshold: decision.globalThreshold,
                                     fallPerSecond: hold.fall.perSecond, leadMilliseconds: hold.leadMilliseconds))
         var episode = HoldEpisode(globalThreshold: decision.globalThreshold, setting: config.holdSetting)
+        try engageMemoryHigh(available: decision.available, line: episode.line, controller: controller, target: target,
+                             runStarted: runStarted, &record)
         let growth = hold.fall.fall(inMilliseconds: hold.leadMilliseconds)
         let result = try step(1, margin: config.holdHysteresis + growth, decision: decision, controller: controller,
                               target: target, runStarted: runStarted, &record)

@@ -24,6 +24,12 @@ public struct CheckRecord: Sendable {
     /// The value stored as last: loaded, then as saved.
     var last: Bytes?
     var counters = RunCounters()
+    /// memory.high set by a held episode and not restored yet, as loaded
+    /// and then as this check left it: every save carries it.
+    public internal(set) var memoryHigh: MemoryHighRecord?
+    /// The state as loaded: what a save before any other (the lever's
+    /// record) is made onto, so it keeps last_drop_caches and the rest.
+    var loadedState: RunState?
     /// Dying cgroups below the target, as last measured by this check (only
     /// around a reclaim).
     public internal(set) var dying: DyingCgroups?
@@ -43,6 +49,8 @@ public struct CheckRecord: Sendable {
     mutating func loaded(_ state: RunState) {
         last = state.last
         counters = state.counters
+        memoryHigh = state.memoryHigh
+        loadedState = state
     }
 
     mutating func observed(_ snapshot: NodeSnapshot, current: Bytes, globalThreshold: Bytes) {

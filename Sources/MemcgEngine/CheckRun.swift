@@ -52,9 +52,11 @@ public struct CheckRun {
         }
         let loaded = store.load()
         record.loaded(loaded.state)
+        restoreUnheldMemoryHigh(store: store, loaded: loaded.state, &record)
         do {
             try check(store: store, loaded: loaded, started: started, &record)
         } catch {
+            restoreMemoryHigh(.checkFailed, store: store, loaded: loaded.state, &record)
             countFailure(error, store: store, loaded: loaded.state, &record)
             throw error
         }
@@ -68,6 +70,7 @@ public struct CheckRun {
         record.counters.recordFailure(cause.rawValue)
         var state = record.saved ?? loaded
         state.counters = record.counters
+        state.memoryHigh = record.memoryHigh
         try? store.save(state)
     }
 
@@ -93,14 +96,25 @@ public struct CheckRun {
         }
         let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
         record.decision = decision
+        let line = decision.globalThreshold + config.holdHysteresis
+        settleMemoryHigh(available: node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
         let originalPath = LogLines.targetPath(cgroupRoot: controller.cgroupRoot, target: config.target)
         for line in LogLines.preamble(for: decision, targetPath: originalPath) { log.info(line) }
 
         switch decision.action {
         case .reclaim:
             let reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
+            // The kernel's own loop first (v2, memory_high = on): set before
+            // the episode's first reclaim, while the target still holds
+            // what it can give back, and kept between wake-ups until
+            // available is back above the line.
+            try engageMemoryHigh(available: node.available, line: line, controller: controller, target: target,
+                                 runStarted: started, &record)
             try act(reclaim, snapshot: snapshot, store: store, state: loaded.state, runStarted: started, &record)
             try holdLine(after: decision, controller: controller, target: target, runStarted: started, &record)
+            if let after = record.nodeAfter {
+                settleMemoryHigh(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
+            }
         case .lowerLast:
             if dryRun {
                 log.info(LogLines.dryRunDecline(from: decision.last, to: current))
@@ -110,6 +124,9 @@ public struct CheckRun {
             }
         case .nothing where holds:
             try holdAhead(decision, node: node, controller: controller, target: target, runStarted: started, &record)
+            if let after = record.nodeAfter {
+                settleMemoryHigh(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
+            }
             if record.held == nil, case .unusable = loaded { try save(store, RunState(last: nil), &record) }
         case .skipGrowthBelowThreshold, .nothing:
             if dryRun {
@@ -128,6 +145,7 @@ public struct CheckRun {
         // Every save carries this run's counters, whatever built `state`.
         var state = state
         state.counters = record.counters
+        state.memoryHigh = record.memoryHigh
         record.last = state.last
         record.saved = state
         do {

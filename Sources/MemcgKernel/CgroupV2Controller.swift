@@ -83,6 +83,8 @@ public struct CgroupV2Controller: MemoryController {
         }
     }
 
+    public func memoryHigh(targetPath: String) -> MemoryHighFile? { MemoryHighFile(targetPath: targetPath) }
+
     public var eventSourcePath: String { procPath(KernelFile.pressureMemory) }
 
     /// A PSI trigger on the node's memory pressure (`PressureTrigger` says

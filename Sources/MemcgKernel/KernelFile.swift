@@ -19,6 +19,8 @@ public enum KernelFile {
     public static let controllers = "cgroup.controllers"
     public static let memoryCurrent = "memory.current"
     public static let reclaim = "memory.reclaim"
+    /// The target's throttle limit, set by a held episode (`MemoryHighLever`).
+    public static let memoryHigh = "memory.high"
     // Dying-cgroup escalation.
     /// Below proc_root: `echo 1` drops clean page cache node-wide.
     public static let dropCaches = "sys/vm/drop_caches"

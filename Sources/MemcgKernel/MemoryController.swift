@@ -42,6 +42,11 @@ public protocol MemoryController: Sendable {
     func reclaim(_ plan: Plan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<Plan>
 
+    /// The target's memory.high, where the hierarchy has one that throttles
+    /// instead of killing (v2); nil on v1, whose only such lever,
+    /// memory.limit_in_bytes, OOM-kills (docs/cgroup-v2.md).
+    func memoryHigh(targetPath: String) -> MemoryHighFile?
+
     /// Where `watch`'s kernel events come from, for the log.
     var eventSourcePath: String { get }
     /// Registers what wakes `watch` early for the node as observed now;
@@ -55,6 +60,8 @@ extension MemoryController {
 
     /// This controller's plan for the decision (`Plan(for:amount:)`).
     public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan { Plan(for: decision, amount: amount) }
+
+    public func memoryHigh(targetPath: String) -> MemoryHighFile? { nil }
 
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }

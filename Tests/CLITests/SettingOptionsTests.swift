@@ -26,6 +26,7 @@ struct SettingOptionsTests {
         .kubeletConfig: ("/tmp/a/kubelet.yaml", "/tmp/b/config.yaml", "/tmp/b/config.yaml"),
         .hold: ("off", "on", "on"),
         .holdHysteresis: ("1G", "128M", "134217728"),
+        .memoryHigh: ("off", "on", "on"),
     ]
 
     @Test("each setting option overrides its key, over the file")

@@ -155,5 +155,75 @@ mark hold-exit $?
 run hold-log cat /var/log/hold.log
 run hold-status-json mon_memcg status --json --available-threshold $thr
 
+# 8. memory_high = on (issue 23): watch sets the target's memory.high while
+#    the node is short and must put it back in every ending. A reader keeps
+#    the target over the line: it reads the RAM disk's block device in a
+#    loop, so its page cache is charged to the target while brd allocates
+#    nothing for blocks never written. The threshold is 1 GiB above what
+#    is available: the node stays short, the episode never recovers, the
+#    lever stays engaged between wake-ups. Each round starts watch with a
+#    fresh state file, kills it (kill -9 after a random delay, or SIGTERM),
+#    then for kill -9 runs the next start (`check`), and reports memory.high
+#    before the kill, after it and after the next start; run.sh fails the
+#    step if any round leaves it changed. Odd rounds start from a value
+#    someone else set (480 MiB) instead of max.
+rm -f /mnt/cold /mnt/hot
+sh -c "echo \$\$ > $T/cgroup.procs && while :; do dd if=/dev/ram0 of=/dev/null bs=1M 2>/dev/null; done" &
+reader=$!
+sleep 2
+mark lever-target-current $(cat $T/memory.current)
+mark lever-target-anon $(stat_of $T anon)
+mark lever-target-file $(stat_of $T file)
+json=$(mon_memcg status --json)
+avail=$(echo "$json" | json_field available_bytes)
+wm=$(echo "$json" | json_field watermark_bytes)
+thr=$((avail - wm + 1024 * MiB))
+[ $thr -lt 0 ] && thr=0
+mark lever-threshold $thr
+rand_ms() { echo $(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1 )); }
+round=0
+for kind in kill kill kill kill kill kill term kill kill term; do
+    round=$((round + 1))
+    if [ $((round % 2)) = 1 ]; then original=max; else original=503316480; fi
+    echo $original > $T/memory.high
+    S=/var/lib/mon_memcg/state-lever-$round
+    L=/var/log/lever-$round.log
+    mon_memcg watch --memory-high on --available-threshold $thr --growth-threshold 16M --hold-hysteresis 4M \
+        --poll-interval 300ms --state-file $S --log-file $L 2>>/tmp/lever.err &
+    w=$!
+    if [ $kind = kill ]; then
+        # Anywhere from before the first check to several wake-ups later;
+        # the first round waits for the lever, so at least one kill lands
+        # while it is engaged.
+        if [ $round = 1 ]; then
+            for i in $(seq 1 40); do grep -q "memory.high set to" $L 2>/dev/null && break; usleep 250000; done
+        fi
+        delay=$(rand_ms 3000)
+        usleep $((delay * 1000))
+        during=$(cat $T/memory.high)
+        kill -9 $w
+        wait $w 2>/dev/null
+        killed=$(cat $T/memory.high)
+        mon_memcg check --state-file $S --log-file $L --available-threshold $thr --growth-threshold 16M >/dev/null 2>>/tmp/lever.err
+        after=$(cat $T/memory.high)
+    else
+        for i in $(seq 1 40); do grep -q "memory.high set to" $L 2>/dev/null && break; usleep 250000; done
+        delay=$(rand_ms 1500)
+        usleep $((delay * 1000))
+        during=$(cat $T/memory.high)
+        kill -TERM $w
+        wait $w
+        killed=$(cat $T/memory.high)
+        after=$killed
+    fi
+    mark lever-round $round kind=$kind delay_ms=$delay original=$original during=$during killed=$killed after=$after \
+        state=$(grep -c memory_high $S 2>/dev/null)
+done
+run lever-log-1 cat /var/log/lever-1.log
+run lever-log-7 cat /var/log/lever-7.log
+run lever-stderr cat /tmp/lever.err
+kill $reader 2>/dev/null
+echo max > $T/memory.high
+
 run log cat /var/log/mon_memcg.log
 exit 0

@@ -195,6 +195,28 @@ fi
 echo "---- guest hold log ----"
 echo "$hold_log" | sed 's/^/    | /'
 
+# memory_high = on: every round must leave memory.high as it found it.
+echo "lever: target memory.current $(mark lever-target-current), anon $(mark lever-target-anon), file $(mark lever-target-file); threshold $(mark lever-threshold)"
+rounds=$(sed -n 's/^MMVM lever-round //p' "$console")
+echo "$rounds" | sed 's/^/    lever round /'
+check "memory_high: 10 rounds of watch stopped by kill -9 or SIGTERM ran" [ "$(grep -c kind= <<<"$rounds")" = 10 ]
+changed=$(awk '{ o = a = ""; for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "original") o = kv[2]; if (kv[1] == "after") a = kv[2] }
+                 if (o == "" || o != a) print $1 }' <<<"$rounds")
+check "memory_high: every round left memory.high at its original value after the next start (rounds changed: ${changed:-none})" [ -z "$changed" ]
+engaged_kills=$(awk '/kind=kill/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "original") o = kv[2]; if (kv[1] == "killed") k = kv[2] }
+                      if (o != k) n++ } END { print n + 0 }' <<<"$rounds")
+check "memory_high: at least one kill -9 landed with the lever engaged ($engaged_kills did), so the restore at the next start was exercised" \
+    [ "$engaged_kills" -ge 1 ]
+engaged_terms=$(awk '/kind=term/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "original") o = kv[2]; if (kv[1] == "during") d = kv[2] }
+                      if (o != d) n++ } END { print n + 0 }' <<<"$rounds")
+check "memory_high: both SIGTERM rounds stopped watch with the lever engaged ($engaged_terms did)" [ "$engaged_terms" = 2 ]
+check "memory_high: no round left the record in its state file" \
+    eval '! grep -q "state=[1-9]" <<<"$rounds"'
+echo "---- guest lever log (round 1) ----"
+block lever-log-1 | sed 's/^/    | /'
+echo "---- guest lever stderr ----"
+block lever-stderr | sed 's/^/    | /'
+
 echo "---- guest log file ----"
 echo "$log" | sed 's/^/    | /'
 echo "cgroup-v2-vm: $passed passed, $failed failed"
