@@ -15,10 +15,6 @@ public struct HoldSetting: Equatable, Sendable {
     /// The whole episode (its first reclaim included) ends within this:
     /// reclaim_timeout, so a held wake-up is bounded as one reclaim is.
     public var budgetMilliseconds: Int64
-
-    public init(mode: HoldMode, hysteresis: Bytes, budgetMilliseconds: Int64) {
-        (self.mode, self.hysteresis, self.budgetMilliseconds) = (mode, hysteresis, budgetMilliseconds)
-    }
 }
 
 /// Why a held episode ended.

@@ -41,10 +41,6 @@ public struct MemoryHighRecord: Equatable, Sendable {
     /// The value the lever wrote (a multiple of `MemoryHighLever.alignment`,
     /// so the kernel reads it back unchanged).
     public var written: Bytes
-
-    public init(target: String, original: MemoryHighValue, written: Bytes) {
-        (self.target, self.original, self.written) = (target, original, written)
-    }
 }
 
 /// The kernel's own loop for a held episode on cgroup v2: with memory.high
@@ -96,6 +92,14 @@ public enum MemoryHighLever {
         case write(value: Bytes, floor: Bytes, atFloor: Bool)
         /// Leave memory.high as it is; the reason for the log.
         case skip(String)
+
+        /// What a `.write` on `target` must leave in the state file before
+        /// it is done, so that any ending can put `original` back; nil for
+        /// a skip.
+        public func record(target: String, original: MemoryHighValue) -> MemoryHighRecord? {
+            guard case .write(let value, _, _) = self else { return nil }
+            return MemoryHighRecord(target: target, original: original, written: value)
+        }
     }
 
     /// The value for a target using `current` when kubelet's available is

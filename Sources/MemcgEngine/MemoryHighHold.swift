@@ -163,11 +163,10 @@ extension CheckRun {
             log.error("memory.high not set on \(target.path): \(error)")
             return
         }
-        guard case .write(let value, let floor, let atFloor) = engage else {
+        guard case .write(let value, let floor, let atFloor) = engage, let saved = engage.record(target: target.path, original: now) else {
             if case .skip(let why) = engage { log.info(LogLines.memoryHighNotSet(target.path, why)) }
             return
         }
-        let saved = MemoryHighRecord(target: target.path, original: now, written: value)
         record.memoryHigh = saved
         var state = record.saved ?? record.loadedState ?? RunState(last: record.last)
         state.memoryHigh = saved

@@ -54,11 +54,23 @@ struct MemoryHighFixtureTests {
         eventually(timeout: 10) { high(tree) == value && log(tree).contains("memory.high set to \(value.dropLast())") }
     }
 
+    /// watch started on `tree`, once it has engaged the lever.
+    func engagedWatch(_ tree: FixtureTreeV2, sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
+        let daemon = try watch(tree)
+        #expect(engaged(tree, daemon: daemon), "\(log(tree))\n\(daemon.stderr)", sourceLocation: sourceLocation)
+        return daemon
+    }
+
+    /// SIGTERM, and a clean exit.
+    func stop(_ daemon: Daemon, sourceLocation: SourceLocation = #_sourceLocation) {
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, sourceLocation: sourceLocation)
+    }
+
     @Test("SIGTERM: engaged while short (the original saved first), restored to max on stop")
     func sigterm() throws {
         let tree = try tree()
-        let daemon = try watch(tree)
-        #expect(engaged(tree, daemon: daemon), "\(log(tree))\n\(daemon.stderr)")
+        let daemon = try engagedWatch(tree)
         #expect(state(tree).contains("memory_high_target \(tree.cgroupRoot)/user.slice\nmemory_high_original max\nmemory_high_written 434241536\n"),
                 "\(state(tree))")
         #expect(log(tree).contains("memory.high set to 434241536 on \(tree.cgroupRoot)/user.slice (was max): its floor 434217728 (what the target cannot give back without swap + 134217728)"), "\(log(tree))")
@@ -95,8 +107,7 @@ struct MemoryHighFixtureTests {
         #expect(engagedRounds >= 1, "no round killed the daemon with the lever engaged: the rounds proved nothing")
         // And the restore says why.
         let tree = try tree()
-        let daemon = try watch(tree)
-        #expect(engaged(tree, daemon: daemon))
+        let daemon = try engagedWatch(tree)
         daemon.signal(SIGKILL)
         _ = daemon.waitForExit(timeout: 5)
         _ = try Binary.run(["check", "--config", tree.path("mon_memcg.conf")])
@@ -124,23 +135,20 @@ struct MemoryHighFixtureTests {
         if sets == 2, let setAgain = text.range(of: "memory.high set to", options: .backwards) {
             #expect(restoredAt.lowerBound < setAgain.lowerBound, "\(text)")
         }
-        second.signal(SIGTERM)
-        #expect(second.waitForExit(timeout: 5) == 0)
+        stop(second)
         #expect(high(tree) == "max\n")
     }
 
     @Test("recovery: available back above global thresh + hold_hysteresis restores it at the next wake-up")
     func recovery() throws {
         let tree = try tree()
-        let daemon = try watch(tree)
-        #expect(engaged(tree, daemon: daemon))
+        let daemon = try engagedWatch(tree)
         // MemTotal 1 GiB: a working set of 100 MB leaves about 970 MB available.
         try tree.write("mon_memcg.conf", config(tree) + "available_threshold = 100M\n")
         try setRoot(tree, anon: 50_000_000, file: 100_000_000, inactiveFile: 50_000_000)
         daemon.signal(SIGHUP)
         #expect(eventually(timeout: 10) { high(tree) == "max\n" }, "\(log(tree))")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 5) == 0)
+        stop(daemon)
         #expect(log(tree).contains("memory.high restored to max on \(tree.cgroupRoot)/user.slice (was 434241536, set by a held episode): watch reloading its configuration"),
                 "a reload undoes it under the settings that set it: \(log(tree))")
         #expect(log(tree).components(separatedBy: "memory.high set to").count == 2, "not short any more: not set again\n\(log(tree))")
@@ -160,32 +168,27 @@ struct MemoryHighFixtureTests {
         #expect(log(tree).contains("(was 733347840, set by a held episode): available 1063741824 >= global thresh + hold_hysteresis 440401920"),
                 "\(log(tree))")
         #expect(eventually(timeout: 5) { !state(tree).contains("memory_high") }, "\(state(tree))")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 5) == 0)
+        stop(daemon)
         #expect(high(tree) == "max\n")
     }
 
     @Test("a check that fails reading the node restores it: no limit stays on a node the daemon cannot see")
     func errorWhileReading() throws {
         let tree = try tree()
-        let daemon = try watch(tree)
-        #expect(engaged(tree, daemon: daemon))
+        let daemon = try engagedWatch(tree)
         try tree.write("proc/meminfo", "garbage\n")
         #expect(eventually(timeout: 10) { high(tree) == "max\n" }, "\(log(tree))")
         #expect(log(tree).contains("set by a held episode): the check failed"), "\(log(tree))")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 5) == 0)
+        stop(daemon)
         #expect(!state(tree).contains("memory_high"))
     }
 
     @Test("someone else changed memory.high during the episode: theirs stands, the record is cleared")
     func changedByOthers() throws {
         let tree = try tree()
-        let daemon = try watch(tree)
-        #expect(engaged(tree, daemon: daemon))
+        let daemon = try engagedWatch(tree)
         try tree.write("cgroup/user.slice/memory.high", "600000000\n")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 5) == 0)
+        stop(daemon)
         #expect(high(tree) == "600000000\n")
         #expect(log(tree).contains("memory.high left at 600000000 on \(tree.cgroupRoot)/user.slice: it is not the 434241536 a held episode wrote"), "\(log(tree))")
         #expect(!state(tree).contains("memory_high"))
@@ -196,8 +199,7 @@ struct MemoryHighFixtureTests {
         let tree = try tree(lever: false)
         let daemon = try watch(tree)
         #expect(eventually(timeout: 10) { log(tree).contains("hold ended") }, "\(log(tree))")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 5) == 0)
+        stop(daemon)
         #expect(high(tree) == "max\n")
         #expect(!log(tree).contains("memory.high"))
     }

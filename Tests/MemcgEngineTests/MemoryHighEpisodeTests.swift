@@ -41,6 +41,15 @@ struct MemoryHighEpisodeTests {
         return dir
     }
 
+    /// A target of 2 GiB of inactive file only, on a node 1.3 GiB short: no
+    /// reclaim raises kubelet's available, so the episode ends still short
+    /// and the lever stays engaged.
+    static func stuckShort() throws -> (TempDirectory, SimulatedV2Lever) {
+        let dir = try directory(anon: 0, file: 2 * gib)
+        let node = SimulatedNode(other: 21 * gib, active: 0, inactive: 2 * gib)
+        return (dir, SimulatedV2Lever(node: node, root: dir.path))
+    }
+
     @Test("a held episode that recovers: memory.high set at its start, the original saved first, restored in the same check")
     func recoversInOneCheck() throws {
         // HoldLoopTests.v2InactiveFirst's node: 4 GiB counted + 6 GiB inactive file.
@@ -61,11 +70,8 @@ struct MemoryHighEpisodeTests {
 
     @Test("engaged and still short at the end of the check: kept, then a read that fails restores it")
     func failedReadRestores() throws {
-        // Only inactive file, 2 GiB: the episode ends with nothing freed, still short.
-        let dir = try Self.directory(anon: 0, file: 2 * Self.gib)
+        var (dir, controller) = try Self.stuckShort()
         defer { dir.remove() }
-        let node = SimulatedNode(other: 21 * Self.gib, active: 0, inactive: 2 * Self.gib)
-        var controller = SimulatedV2Lever(node: node, root: dir.path)
         let first = try HoldLoopTests.check(controller, dir: dir, hold: HoldLoopTests.watching, [.memoryHigh: "on"])
         #expect(first.failure == nil)
         // Set before the first reclaim: usage 2 GiB minus the shortfall of
@@ -82,10 +88,8 @@ struct MemoryHighEpisodeTests {
 
     @Test("the next start: a check (no hold) restores what the state file says a killed watch left")
     func nextStart() throws {
-        let dir = try Self.directory(anon: 0, file: 2 * Self.gib)
+        let (dir, controller) = try Self.stuckShort()
         defer { dir.remove() }
-        let node = SimulatedNode(other: 21 * Self.gib, active: 0, inactive: 2 * Self.gib)
-        let controller = SimulatedV2Lever(node: node, root: dir.path)
         // The record is saved onto the state as loaded: the drop_caches stamp stays.
         try FileManager.default.createDirectory(atPath: dir.path("state"), withIntermediateDirectories: true)
         try dir.write("state/state", "mon_memcg-state 1\nlast_drop_caches 1726282125\n")
@@ -98,6 +102,6 @@ struct MemoryHighEpisodeTests {
         #expect(next.log.contains("restored at this start"), "\(next.log)")
         #expect(dir.read("state/state")?.contains("memory_high") == false)
         // And memory_high = off on the v1 controller: no lever at all.
-        #expect(Simulated.v1(node: node, root: dir.path).memoryHigh(targetPath: dir.path) == nil)
+        #expect(Simulated.v1(node: controller.node, root: dir.path).memoryHigh(targetPath: dir.path) == nil)
     }
 }
