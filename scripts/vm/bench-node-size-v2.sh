@@ -16,35 +16,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/scripts/vm
-out=${MMVM_OUT:-$repo/.build-vm-nodesize}
-mem=${MMVM_MEM:-1536}
-timeout_s=${MMVM_TIMEOUT:-1200}
 beside=${2:-10000}
 below=${3:-1000}
 export PATH="/opt/swift/usr/bin:$PATH"
 kver=${1:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || { echo "no $kernel" >&2; exit 1; }
-mkdir -p "$out"
-if ! file -L "$(command -v busybox)" | grep -q 'statically linked'; then
-    if [ ! -x "$out/busybox-static/bin/busybox" ]; then
-        (cd "$out" && rm -f busybox-static_*.deb && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb busybox-static)
-    fi
-    export PATH="$out/busybox-static/bin:$PATH"
-fi
-binary=$("$here/release-binary.sh" "$out")
-MMVM_GUEST_SCRIPT=$here/guest-node-size.sh "$here/build-initramfs.sh" "$out" "$binary" "$kver"
-console=$out/console-$kver.log
-echo "== booting $kernel (tcg, ${mem} MiB, $beside beside, $below below); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-started=$(date +%s)
-set +e
-"$here/boot.sh" "$console" "$timeout_s" "$mem" 1 "$kernel" "$out/initramfs.cpio" \
-    "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_BESIDE=$beside MMVM_BELOW=$below MMVM_RUNS=${MMVM_RUNS:-5} MMVM_BATCHES=${MMVM_BATCHES:-5}"
-status=$?
-set -e
-echo "VM took $(( $(date +%s) - started )) s (qemu status $status); load after: $(cut -d' ' -f1-3 /proc/loadavg); console: $console"
-grep -q '^MMVM-DONE' "$console" || { echo "the guest did not finish"; tail -n 40 "$console"; exit 1; }
-grep '^MMVM error' "$console" && exit 1
+console=$("$here/bench-guest.sh" "${MMVM_OUT:-$repo/.build-vm-nodesize}" "$kver" "$here/guest-node-size.sh" 1200 \
+    "$beside beside, $below below" \
+    "MMVM_BESIDE=$beside MMVM_BELOW=$below MMVM_RUNS=${MMVM_RUNS:-5} MMVM_BATCHES=${MMVM_BATCHES:-5}" | tail -n 1)
 grep '^MMVM \(kernel\|nodesize made\|status:\|log:\)' "$console"
 /usr/bin/python3 - "$console" <<'PY'
 import statistics, sys

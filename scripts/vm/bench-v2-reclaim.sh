@@ -16,9 +16,6 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/scripts/vm
-out=${MMVM_OUT:-$repo/.build-vm-bench}
-mem=${MMVM_MEM:-1536}
-timeout_s=${MMVM_TIMEOUT:-2400}
 phases=${2:-probe,amount,dying,swap}
 reps=${3:-4}
 rd_kb=655360
@@ -28,30 +25,7 @@ kver=${1:-}
 if [ -z "$kver" ]; then
     kver=$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
 fi
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || { echo "no $kernel (apt-get install linux-image-$kver)" >&2; exit 1; }
-
-mkdir -p "$out"
-# A static busybox for the guest: the installed one, or busybox-static's
-# unpacked into OUT (without installing it: it replaces Debian's busybox).
-if ! file -L "$(command -v busybox)" | grep -q 'statically linked'; then
-    if [ ! -x "$out/busybox-static/bin/busybox" ]; then
-        (cd "$out" && rm -f busybox-static_*.deb && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb busybox-static)
-    fi
-    export PATH="$out/busybox-static/bin:$PATH"
-fi
-binary=$("$here/release-binary.sh" "$out")
-MMVM_RD_KB=$rd_kb MMVM_GUEST_SCRIPT=$here/guest-bench.sh "$here/build-initramfs.sh" "$out" "$binary" "$kver"
-
-console=$out/console-$kver.log
-echo "== booting $kernel (tcg, ${mem} MiB, phases: $phases, $reps repetitions); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-started=$(date +%s)
-set +e
-"$here/boot.sh" "$console" "$timeout_s" "$mem" 1 "$kernel" "$out/initramfs.cpio" \
-    "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_BENCH=$phases MMVM_REPS=$reps ${MMVM_EXTRA:-}"
-status=$?
-set -e
-echo "VM took $(( $(date +%s) - started )) s (qemu status $status); load after: $(cut -d' ' -f1-3 /proc/loadavg); console: $console"
-grep -q '^MMVM-DONE' "$console" || { echo "the guest did not finish"; tail -n 40 "$console"; exit 1; }
-grep '^MMVM error' "$console" && exit 1
+console=$(MMVM_RD_KB=$rd_kb "$here/bench-guest.sh" "${MMVM_OUT:-$repo/.build-vm-bench}" "$kver" "$here/guest-bench.sh" 2400 \
+    "phases: $phases, $reps repetitions" \
+    "MMVM_RD_KB=$rd_kb MMVM_BENCH=$phases MMVM_REPS=$reps ${MMVM_EXTRA:-}" | tail -n 1)
 /usr/bin/python3 "$here/bench-v2-report.py" "$console"
