@@ -170,6 +170,9 @@ def check(cells):
         if s == "s1" and arm == "watch" and n["samples_below_eviction"] > 0:
             bad.append(f"{cell} let kubelet see memory below the eviction threshold in "
                        f"{n['samples_below_eviction']} samples")
+        if s == "s3" and arm == "none" and not n["dying_max"]:
+            bad.append(f"{cell} had no dying cgroup below the target: scenario 3's removed sessions "
+                       "left nothing charged, so the dying-cgroup half of it proved nothing")
         if s == "s2" and arm == "none" and n["s_below_global_thresh"] == 0:
             bad.append(f"{cell} never went below global thresh: the scenario did not reach the threshold")
         if s == "s2" and n["samples_below_eviction"] > 0:
