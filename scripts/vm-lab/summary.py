@@ -65,9 +65,10 @@ def parse(console):
             elif w[:2] == ["MMVM", "arm-end"]:
                 ends[w[2]] = dict(x.split("=") for x in w[4:] if "=" in x)
             elif w[:2] == ["MMVM", "run"] and len(w) == 4:
-                runs.setdefault(w[2], []).append(float(w[3]) - starts[w[2]])
+                # a run at phase 0 can print before its cell's arm-start line
+                runs.setdefault(w[2], []).append(float(w[3]))
             elif w[:2] == ["MMVM", "anon"] and len(w) == 5:
-                anon.setdefault(w[2], []).append((float(w[3]) - starts[w[2]], w[4]))
+                anon.setdefault(w[2], []).append((float(w[3]), w[4]))
             elif w[:2] == ["MMVM", "sample"] and len(w) in (6, 7):
                 cell = w[2]
                 try:
@@ -75,6 +76,8 @@ def parse(console):
                     samples.append((cell, float(w[3]) - starts[cell], int(w[4]), int(w[5]), dying))
                 except (ValueError, KeyError):
                     pass  # a line the console cut short
+    runs = {c: [t - starts[c] for t in ts] for c, ts in runs.items() if c in starts}
+    anon = {c: [(round(t - starts[c], 2), what) for t, what in steps] for c, steps in anon.items() if c in starts}
     return params, samples, ends, logs, runs, anon
 
 

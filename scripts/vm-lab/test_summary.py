@@ -47,6 +47,7 @@ class Console(unittest.TestCase):
     def test_a_console_becomes_cell_numbers(self):
         lines = ["MMVM params available0=%d global_thresh=%d eviction=%d watermark=1" %
                  (PARAMS["available0"], PARAMS["global_thresh"], PARAMS["eviction"]),
+                 "MMVM run s3.none.1 99.9",  # a phase-0 run prints before the cell's start
                  "MMVM arm-start s3.none.1 100.0 1 dying=6"]
         avail = [950, 850, 750, 700, 700, 760]
         for i, a in enumerate(avail):
@@ -67,6 +68,7 @@ class Console(unittest.TestCase):
         self.assertAlmostEqual(n["s_below_global_thresh"], 8.0)
         self.assertEqual(n["min_available_bytes"], 700 * MIB)
         self.assertEqual((n["dying_first"], n["dying_max"], n["node_refaulted_pages"]), (6, 6, 7))
+        self.assertEqual(n["agent_runs_at_s"], [-0.1])
         self.assertEqual(summary.split_cell("none.1"), ("s1", "none"))
 
 
