@@ -260,18 +260,22 @@ def tables(outs):
             continue
         print(f"\n{s}: {title}\n")
         print("| arm | cells | would-be evictions (10 s), per cell | s below eviction | s below global thresh "
-              "| lowest available MiB | reclaims | freed MiB | dying drops |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| lowest available MiB | reclaims (hold steps) | skips | declines | freed MiB | timer runs / drops "
+              "| dying cgroups at the end |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for arm in ARMS:
             a = [c for c in mine if c["arm"] == arm]
             if not a:
                 continue
+            dying = [c["dying_last"] for c in a if c["dying_last"] is not None]
             print(f"| {ARM_NAMES[arm]} | {len(a)} | {', '.join(str(c['would_be_evictions']) for c in a)} "
                   f"| {spread([c['s_below_eviction'] for c in a])} | {spread([c['s_below_global_thresh'] for c in a])} "
                   f"| {spread([c['min_available_bytes'] / MIB for c in a], '{:.0f}')} "
-                  f"| {spread([c['reclaims'] for c in a], '{:.0f}')} "
+                  f"| {spread([c['reclaims'] for c in a], '{:.0f}')} ({spread([c['hold_steps'] for c in a], '{:.0f}')}) "
+                  f"| {spread([c['skips'] for c in a], '{:.0f}')} | {spread([c['declines'] for c in a], '{:.0f}')} "
                   f"| {spread([c['freed_bytes'] / MIB for c in a], '{:.0f}')} "
-                  f"| {spread([c['dying_drops'] for c in a], '{:.0f}')} |")
+                  f"| {spread([len(c['agent_runs_at_s']) for c in a], '{:.0f}') if arm in ('timer', 'flusher') else '–'} "
+                  f"| {', '.join(map(str, dying)) if s == 's3' else '–'} |")
 
 
 def main():
