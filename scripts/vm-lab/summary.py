@@ -144,6 +144,7 @@ def cell_numbers(params, samples, ends, logs, runs, anon, seed):
             "s_below_eviction": round(below_seconds(series, params["eviction"]), 2),
             "s_below_global_thresh": round(below_seconds(series, params["global_thresh"]), 2),
             "min_available_bytes": min(a for _, a in series),
+            "first_below_eviction_s": next((round(t, 2) for t, a in series if a < params["eviction"]), None),
             "max_target_current_bytes": max(c["current"]),
             "kubelet_phase_s": round(phase, 2), "kubelet_ticks": len(ticks),
             "would_be_evictions": sum(a < params["eviction"] for a in ticks),
