@@ -3,7 +3,8 @@
 # scripts/vm-lab/run.sh, each running every arm once per scenario, the arms
 # rotated from boot to boot (as the v1 lab rotates them per repetition), at
 # most PARALLEL guests at once; then the tables across all boots
-# (summary.py --table) and one chart per scenario (chart.py --scenario).
+# (summary.py --table), their samples and cells in one place (summary.py
+# --merge) and one chart per scenario (chart.py --scenario).
 #
 #   scripts/vm-lab/full.sh OUTROOT [BOOTS [PARALLEL [FIRST]]]
 #       defaults: 4 boots, 1 at a time, numbered from FIRST=1 (more boots
@@ -60,6 +61,8 @@ done
 dirs=$(ls -d "$root"/boot*/ | while read -r d; do [ -s "$d/cells.json" ] && echo "${d%/}"; done)
 # shellcheck disable=SC2086
 /usr/bin/python3 "$repo/scripts/vm-lab/summary.py" --table $dirs | tee "$root/tables.md"
+# shellcheck disable=SC2086
+/usr/bin/python3 "$repo/scripts/vm-lab/summary.py" --merge "$root" $dirs
 kver=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kernel"])' "$(echo "$dirs" | head -n 1)/params.json")
 for s in s2 s3; do
     # shellcheck disable=SC2086

@@ -9,6 +9,9 @@
     summary.py --table OUT...
         the tables of several such runs together, per scenario and arm:
         median [min-max] over the cells (docs/efficacy.md "cgroup v2").
+    summary.py --merge DEST OUT...
+        their scenario 2 and 3 samples and cells in one place (DEST/
+        samples-s2.csv, samples-s3.csv with a boot column, cells-s23.json).
 
 A cell is SCENARIO.ARM.K (K: its place in the boot). Two views of kubelet:
 the 0.5 s samples give the time below each threshold (each sample counts
@@ -279,9 +282,39 @@ def tables(outs):
                   f"| {', '.join(map(str, dying)) if s == 's3' else '–'} |")
 
 
+def merge(dest, outs):
+    """DEST/samples-s2.csv and samples-s3.csv (every boot's samples, with a
+    boot column) and DEST/cells-s23.json (every boot's params and cells)."""
+    runs = {}
+    writers = {}
+    files = []
+    try:
+        for out in outs:
+            boot = out.rstrip("/").split("/")[-1]
+            with open(f"{out}/cells.json") as f:
+                runs[boot] = json.load(f)
+            with open(f"{out}/samples.csv") as f:
+                for r in csv.DictReader(f):
+                    if r["scenario"] not in ("s2", "s3"):
+                        continue
+                    if r["scenario"] not in writers:
+                        files.append(open(f"{dest}/samples-{r['scenario']}.csv", "w", newline=""))
+                        writers[r["scenario"]] = csv.writer(files[-1])
+                        writers[r["scenario"]].writerow(["boot"] + list(r.keys()))
+                    writers[r["scenario"]].writerow([boot] + list(r.values()))
+    finally:
+        for f in files:
+            f.close()
+    with open(f"{dest}/cells-s23.json", "w") as f:
+        json.dump(runs, f, indent=1)
+
+
 def main():
     if sys.argv[1:2] == ["--table"]:
         tables(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["--merge"]:
+        merge(sys.argv[2], sys.argv[3:])
         return
     console, out, kernel, lru_gen = sys.argv[1:5]
     mem = int(sys.argv[5]) if len(sys.argv) > 5 else None
