@@ -9,6 +9,9 @@
     summary.py --table OUT...
         the tables of several such runs together, per scenario and arm:
         median [min-max] over the cells (docs/efficacy.md "cgroup v2").
+    summary.py --csv-table SAMPLES.csv PARAMS.json
+        the per-cell numbers from a samples.csv and params.json already
+        written (the committed scenario 1 runs).
     summary.py --merge DEST OUT...
         their scenario 2 and 3 samples and cells in one place (DEST/
         samples-s2.csv, samples-s3.csv with a boot column, cells-s23.json).
@@ -199,7 +202,7 @@ def check(cells):
 
 
 def mib(x):
-    return f"{x / MIB:.0f}"
+    return f"{x // MIB}"  # floored, as the scenario 1 tables already published were
 
 
 def write_run(console, out, kernel, lru_gen, mem):
@@ -274,7 +277,7 @@ def tables(outs):
             dying = [c["dying_last"] for c in a if c["dying_last"] is not None]
             print(f"| {ARM_NAMES[arm]} | {len(a)} | {', '.join(str(c['would_be_evictions']) for c in a)} "
                   f"| {spread([c['s_below_eviction'] for c in a])} | {spread([c['s_below_global_thresh'] for c in a])} "
-                  f"| {spread([c['min_available_bytes'] / MIB for c in a], '{:.0f}')} "
+                  f"| {spread([c['min_available_bytes'] // MIB for c in a], '{:.0f}')} "
                   f"| {spread([c['reclaims'] for c in a], '{:.0f}')} ({spread([c['hold_steps'] for c in a], '{:.0f}')}) "
                   f"| {spread([c['skips'] for c in a], '{:.0f}')} | {spread([c['declines'] for c in a], '{:.0f}')} "
                   f"| {spread([c['freed_bytes'] / MIB for c in a], '{:.0f}')} "
@@ -309,7 +312,32 @@ def merge(dest, outs):
         json.dump(runs, f, indent=1)
 
 
+def csv_table(samples_csv, params_json):
+    """Per cell, from a samples.csv and params.json already written (the
+    scenario 1 runs committed before the 10 s sampler and the seconds below
+    were computed): the same numbers write_run prints."""
+    with open(params_json) as f:
+        params = json.load(f)
+    series = {}
+    with open(samples_csv) as f:
+        for r in csv.DictReader(f):
+            series.setdefault(r["cell"], []).append((r["cell"], float(r["t_s"]), int(r["available_bytes"]),
+                                                     int(r["target_current_bytes"]), None))
+    samples = [x for rows in series.values() for x in rows]
+    cells = cell_numbers(params, samples, {}, {}, {}, {}, params["available0"])
+    print(f"{samples_csv}: global thresh {mib(params['global_thresh'])} MiB, eviction {mib(params['eviction'])} MiB")
+    print("| cell | would-be evictions (10 s) [all phases] | s below eviction | s below global thresh | lowest available MiB |")
+    print("|---|---|---|---|---|")
+    for cell, n in cells.items():
+        lo, hi = n["would_be_evictions_all_phases"]
+        print(f"| {cell} | {n['would_be_evictions']} [{lo}–{hi}] | {n['s_below_eviction']:.1f} "
+              f"| {n['s_below_global_thresh']:.1f} | {mib(n['min_available_bytes'])} |")
+
+
 def main():
+    if sys.argv[1:2] == ["--csv-table"]:
+        csv_table(sys.argv[2], sys.argv[3])
+        return
     if sys.argv[1:2] == ["--table"]:
         tables(sys.argv[2:])
         return
