@@ -99,7 +99,11 @@ class QuickCheck(unittest.TestCase):
         c["s1.watch.2"]["samples_below_eviction"] = 1
         self.assertTrue(any(b.startswith("s1.watch.2") for b in summary.check(c)))
         c = self.good()
-        c["s3.watch.4"]["s_below_eviction"] = 25.0  # half of no agent's 50 s
+        c["s3.watch.4"]["s_below_eviction"] = 37.5  # three quarters of no agent's 50 s
+        self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
+        c["s3.watch.4"]["s_below_eviction"] = 37.4
+        self.assertFalse(any(b.startswith("s3.watch.4") for b in summary.check(c)))
+        c["s3.watch.4"]["s_below_eviction"] = 50.0
         self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
 
     def test_scenario_2_must_reach_global_thresh_and_stay_above_eviction(self):
