@@ -77,7 +77,8 @@ class QuickCheck(unittest.TestCase):
         return {"s1.none.1": cell("s1", "none", samples_below_eviction=30, s_below_eviction=15.0),
                 "s1.watch.2": cell("s1", "watch"),
                 "s3.none.3": cell("s3", "none", samples_below_eviction=90, s_below_eviction=50.0, dying_max=6),
-                "s3.watch.4": cell("s3", "watch", samples_below_eviction=6, s_below_eviction=3.0, dying_max=6),
+                "s3.watch.4": cell("s3", "watch", samples_below_eviction=6, s_below_eviction=3.0, dying_max=6,
+                                   reclaims=20),
                 "s2.none.5": cell("s2", "none", s_below_global_thresh=16.0)}
 
     def test_a_run_that_shows_the_scenarios_and_the_agent_helping_passes(self):
@@ -99,11 +100,13 @@ class QuickCheck(unittest.TestCase):
         c["s1.watch.2"]["samples_below_eviction"] = 1
         self.assertTrue(any(b.startswith("s1.watch.2") for b in summary.check(c)))
         c = self.good()
-        c["s3.watch.4"]["s_below_eviction"] = 37.5  # three quarters of no agent's 50 s
-        self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
-        c["s3.watch.4"]["s_below_eviction"] = 37.4
+        c["s3.watch.4"]["s_below_eviction"] = 49.9  # just under no agent's 50 s
         self.assertFalse(any(b.startswith("s3.watch.4") for b in summary.check(c)))
         c["s3.watch.4"]["s_below_eviction"] = 50.0
+        self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
+        c = self.good()
+        c["s3.watch.4"]["reclaims"] = 0
+        self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
         self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
 
     def test_scenario_2_must_reach_global_thresh_and_stay_above_eviction(self):
