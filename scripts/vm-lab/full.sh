@@ -58,7 +58,7 @@ while [ "$b" -le "$last" ]; do
     wait "${pids[@]}"
 done
 
-dirs=$(ls -d "$root"/boot*/ | while read -r d; do [ -s "$d/cells.json" ] && echo "${d%/}"; done)
+dirs=$(ls -d "$root"/boot*/ | sort -V | while read -r d; do [ -s "$d/cells.json" ] && echo "${d%/}"; done)
 # shellcheck disable=SC2086
 /usr/bin/python3 "$repo/scripts/vm-lab/summary.py" --table $dirs | tee "$root/tables.md"
 # shellcheck disable=SC2086
