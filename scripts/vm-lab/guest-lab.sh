@@ -1,10 +1,21 @@
 #!/bin/sh
-# The efficacy lab's quick mode inside the cgroup v2 VM (busybox sh, run by
-# scripts/vm/guest-init.sh as /guest-test.sh). Scenario 1 (continuous
-# reclaimable growth) scaled to a TCG guest: a session in user.slice writes
-# CHUNK_MB files on the ext2 RAM disk and reads each twice, so its page
-# cache is active and kubelet's working set counts it; once under each arm.
-# It only reports (MMVM lines); scripts/vm-lab/run.sh judges and writes CSV.
+# The efficacy lab inside the cgroup v2 VM (busybox sh, run by
+# scripts/vm/guest-init.sh as /guest-test.sh). It runs the cells named in
+# MMVM_CELLS (SCENARIO:ARM, comma-separated, in that order; default: s1 under
+# each arm of MMVM_ARMS), samples kubelet's v2 number every 0.5 s and only
+# reports (MMVM lines); scripts/vm-lab/run.sh judges and writes CSV. The
+# scenarios are the v1 lab's (scripts/lab/efficacy.py), scaled to a TCG
+# guest as docs/efficacy.md "cgroup v2" says:
+#   s1  continuous reclaimable growth: 20 files of 16 MiB written to the
+#       ext2 RAM disk and read twice each (active page cache), 0.5 s apart.
+#   s2  real usage near the threshold: anonymous memory held by the session
+#       (busybox dd buffers), just above global thresh, then between it and
+#       the eviction threshold, a step smaller than growth_threshold, then
+#       released; a 16 MiB hot set is the only reclaimable memory.
+#   s3  busy writers and dying cgroups: six session cgroups read 16 MiB each
+#       twice and are removed while charged, then 8 writers rewrite a ring
+#       of 16 files of 2 MiB each as fast as they can, reading each back
+#       twice.
 CG=/sys/fs/cgroup
 T=$CG/user.slice
 S=$T/mon_memcg-test-session
@@ -14,7 +25,16 @@ CHUNKS=${MMVM_CHUNKS:-20}
 PAUSE=${MMVM_PAUSE:-0.5}
 HOLD_S=${MMVM_HOLD_S:-15}
 ARMS=${MMVM_ARMS:-none,watch}
+CELLS=${MMVM_CELLS:-$(echo "$ARMS" | tr , '\n' | sed 's/^/s1:/' | tr '\n' , | sed 's/,$//')}
 LRU_GEN=${MMVM_LRU_GEN:-0}
+S2_S=${MMVM_S2_S:-36}
+S3_S=${MMVM_S3_S:-60}
+HOT_MB=16
+DYING=6
+DYING_MB=16
+WRITERS=8
+SLOTS=16
+WRITE_MB=2
 
 mark() { echo "MMVM $*"; }
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -26,9 +46,27 @@ available() {
          FILENAME != "/proc/meminfo" && $1 == "inactive_file" { i = $2 }
          END { ws = a + f - i; if (ws < 0) ws = 0; printf "%.0f\n", total - ws }' /proc/meminfo $CG/memory.stat
 }
+dying() { awk '$1 == "nr_dying_descendants" { print $2 }' $T/cgroup.stat; }
+refaults() { awk '$1 == "workingset_refault_file" { print $2 }' /proc/vmstat; }
+# waits until cgroup $1 has no process left (its shells were killed), then removes it
+remove_cgroup() {
+    n=0
+    while [ -n "$(cat "$1/cgroup.procs")" ] && [ $n -lt 100 ]; do
+        for p in $(cat "$1/cgroup.procs"); do kill -KILL "$p" 2>/dev/null; done
+        sleep 0.1; n=$((n + 1))
+    done
+    rmdir "$1" || mark error rmdir "$1"
+}
 
 mkdir -p /var/lib /var/log /tmp/lab
 mkdir $T || exit 1
+# The target's children get their own memory controller, as under systemd
+# with memory accounting: without it a removed child is charged nothing and
+# never stays dying (its pages are the target's own), and scenario 3 would
+# have no dying cgroups. (The first scenario 1 runs, before scenario 3 was
+# added, ran without it: their session's pages were charged to the target
+# itself, which changes nothing that the target's numbers show.)
+echo +memory > $T/cgroup.subtree_control || mark error enabling memory in $T/cgroup.subtree_control
 mark lru_gen-before $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)
 # 6.12 turns MGLRU on; with it read() cache stays inactive and kubelet never
 # counts it (docs/cgroup-v2.md). LRU_GEN=0 gives the classic active/inactive
@@ -39,29 +77,123 @@ mark lru_gen $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)
 wm=$(( $(cat /proc/sys/vm/min_free_kbytes) * 1024 ))
 a0=$(available)
 # Thresholds from the starting point, as the v1 lab calibrates them: global
-# thresh 40% of the growth below the start, kubelet's eviction threshold
-# 30% further down; the growth itself goes 100% below the start.
+# thresh 40% of scenario 1's growth below the start, kubelet's eviction
+# threshold 30% further down; the growth itself goes 100% below the start.
+# Every scenario keeps these numbers (the v1 lab also calibrates once).
 growth=$((CHUNK_MB * CHUNKS * MiB))
 gthresh=$((a0 - growth * 4 / 10))
 evict=$((gthresh - growth * 3 / 10))
 thr=$((gthresh - wm))
-mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS
+# growth_threshold: s1 keeps 16 MiB (one of its files); s2 and s3 use
+# 64 MiB, which sits between s2's small step (29 MiB) and s3's dying
+# cgroups (96 MiB) as the v1 lab's 1 GiB sits between 0.3 GiB and 3 GiB.
+GROWTH_S1=$((16 * MiB))
+GROWTH_S23=$((64 * MiB))
+mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS growth_threshold_s1=$GROWTH_S1 growth_threshold_s23=$GROWTH_S23
+
+# The files scenarios 2 and 3 read, written once (clean, on the RAM disk)
+# and dropped from the cache before every cell, as the v1 lab's are.
+need_files() {
+    [ -e /mnt/hot ] && return
+    mkdir -p /mnt/dying
+    dd if=/dev/zero of=/mnt/hot bs=1M count=$HOT_MB conv=fsync 2>/dev/null || mark error writing /mnt/hot
+    i=0
+    while [ $i -lt $DYING ]; do
+        dd if=/dev/zero of=/mnt/dying/$i bs=1M count=$DYING_MB conv=fsync 2>/dev/null || mark error writing /mnt/dying/$i
+        i=$((i + 1))
+    done
+}
+
+# s3's dying cgroups: each reads its file twice (active page cache charged to
+# it), its shell exits, and the cgroup is removed while charged.
+make_dying() {
+    i=0
+    while [ $i -lt $DYING ]; do
+        c=$T/mon_memcg-test-dying-$i
+        mkdir $c || { mark error mkdir $c; return; }
+        sh -c "echo \$\$ > $c/cgroup.procs; cat /mnt/dying/$i > /dev/null; cat /mnt/dying/$i > /dev/null"
+        remove_cgroup $c
+        i=$((i + 1))
+    done
+}
+
+# The session of each scenario, as one shell that first moves itself into
+# $S; it lasts as long as the scenario (the sampler waits for it).
+session() {
+    case $1 in
+    s1) echo "echo \$\$ > $S/cgroup.procs
+        i=0
+        while [ \$i -lt $CHUNKS ]; do
+            dd if=/dev/zero of=/mnt/lab-\$i bs=1M count=$CHUNK_MB conv=fsync 2>/dev/null
+            cat /mnt/lab-\$i > /dev/null; cat /mnt/lab-\$i > /dev/null
+            i=\$((i + 1)); sleep $PAUSE
+        done" ;;
+    s2)
+        # v1: held anonymous memory leaves available 0.5 x (global thresh -
+        # eviction) above global thresh, at 22% of the cell 0.4 x that gap
+        # below it, at 45% 0.7 x below (a step of 0.3 x the gap, less than
+        # growth_threshold), at 70% nothing. Each dd holds its buffer
+        # (anonymous memory, touched by the read from /dev/zero) while it
+        # blocks writing into a pipe nobody reads.
+        gap=$(( (gthresh - evict) / MiB ))
+        room=$(( ($(available) - gthresh) / MiB ))
+        m1=$((room - gap / 2)); m2=$((room + gap * 4 / 10 - m1)); m3=$((gap * 3 / 10))
+        [ $m1 -gt 0 ] || m1=1
+        t1=$(awk -v d=$S2_S 'BEGIN { print d * 0.22 }')
+        t2=$(awk -v d=$S2_S 'BEGIN { print d * (0.45 - 0.22) }')
+        t3=$(awk -v d=$S2_S 'BEGIN { print d * (0.70 - 0.45) }')
+        t4=$(awk -v d=$S2_S 'BEGIN { print d * (1 - 0.70) }')
+        echo "echo \$\$ > $S/cgroup.procs
+        hold() { dd if=/dev/zero bs=\${1}M count=1 2>/dev/null | sleep 100000 & echo \$! >> /tmp/lab/holders; echo MMVM anon $cell \$(cut -d' ' -f1 /proc/uptime) +\${1}M; }
+        hold $m1; sleep $t1
+        hold $m2; sleep $t2
+        hold $m3; sleep $t3
+        kill \$(cat /tmp/lab/holders); echo MMVM anon $cell \$(cut -d' ' -f1 /proc/uptime) released
+        sleep $t4" ;;
+    s3)
+        echo "echo \$\$ > $S/cgroup.procs
+        w=0
+        while [ \$w -lt $WRITERS ]; do
+            mkdir -p /mnt/w\$w
+            (n=0; while :; do f=/mnt/w\$w/\$((n % $SLOTS)); dd if=/dev/zero of=\$f bs=1M count=$WRITE_MB 2>/dev/null; cat \$f > /dev/null; cat \$f > /dev/null; n=\$((n + 1)); done) &
+            pids=\"\$pids \$!\"
+            w=\$((w + 1))
+        done
+        sleep $S3_S
+        kill \$pids" ;;
+    esac
+}
 
 k=0
-for arm in $(echo $ARMS | tr , ' '); do
+for c in $(echo $CELLS | tr , ' '); do
+    scen=${c%%:*}
+    arm=${c#*:}
     k=$((k + 1))
-    cell=$arm.$k
-    rm -f /mnt/lab-* /tmp/lab/*
+    cell=$scen.$arm.$k
+    rm -rf /mnt/lab-* /mnt/w* /tmp/lab/*
+    [ $scen = s1 ] || need_files
     sync; echo 3 > /proc/sys/vm/drop_caches
+    # the dying cgroups of an earlier cell are freed with their pages
+    n=0; while [ "$(dying)" != 0 ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+    gt=$GROWTH_S23; [ $scen = s1 ] && gt=$GROWTH_S1
     cat > /tmp/lab/config <<CFG
 available_threshold = $thr
-growth_threshold = $((16 * MiB))
+growth_threshold = $gt
 target = user.slice
 cgroup_root = $CG
 state_file = /tmp/lab/state
 log_file = /tmp/lab/log
 CFG
     mkdir $S || { mark error mkdir $S; exit 1; }
+    hpid=
+    if [ $scen != s1 ]; then
+        # the session's hot set (the v1 lab's session bystander), read every
+        # 2 s: active, and what a reclaim of the target can take from it
+        sh -c "echo \$\$ > $S/cgroup.procs; while :; do cat /mnt/hot > /dev/null; sleep 2; done" &
+        hpid=$!
+        sleep 3
+    fi
+    [ $scen = s3 ] && make_dying
     wpid=
     case $arm in
     none) ;;
@@ -80,32 +212,28 @@ CFG
     *) mark error unknown arm $arm; exit 1 ;;
     esac
     t0=$(now)
-    mark arm-start $cell $t0 $(available)
-    # the session: moves itself into its cgroup, then grows
-    sh -c "echo \$\$ > $S/cgroup.procs
-        i=0
-        while [ \$i -lt $CHUNKS ]; do
-            dd if=/dev/zero of=/mnt/lab-\$i bs=1M count=$CHUNK_MB conv=fsync 2>/dev/null
-            cat /mnt/lab-\$i > /dev/null; cat /mnt/lab-\$i > /dev/null
-            i=\$((i + 1)); sleep $PAUSE
-        done" &
+    r0=$(refaults)
+    mark arm-start $cell $t0 $(available) dying=$(dying)
+    sh -c "$(session $scen)" &
     spid=$!
+    hold_s=$HOLD_S; [ $scen = s1 ] || hold_s=0
     # the kubelet emulator's samples, every 0.5 s of guest time until the
-    # session is done and HOLD_S more have passed
+    # session is done and hold_s more have passed
     end=
     while :; do
         t=$(now)
-        echo "MMVM sample $cell $t $(available) $(cat $T/memory.current)"
+        echo "MMVM sample $cell $t $(available) $(cat $T/memory.current) $(dying)"
         if [ -z "$end" ] && ! kill -0 $spid 2>/dev/null; then
-            end=$(awk -v t=$t -v h=$HOLD_S 'BEGIN { print t + h }')
+            end=$(awk -v t=$t -v h=$hold_s 'BEGIN { print t + h }')
         fi
         [ -n "$end" ] && awk -v t=$t -v e=$end 'BEGIN { exit !(t >= e) }' && break
         sleep 0.5
     done
     if [ -n "$wpid" ]; then kill -TERM $wpid; wait $wpid; mark agent-exit $cell $?; fi
-    mark arm-end $cell $(now)
+    [ -n "$hpid" ] && kill $hpid
+    mark arm-end $cell $(now) refaults=$(( $(refaults) - r0 ))
     echo "MMVM-BEGIN log-$cell"; cat /tmp/lab/log 2>/dev/null; cat /tmp/lab/watch.out 2>/dev/null; echo "MMVM-END log-$cell rc=0"
-    # empty the session cgroup (its shell has exited) and remove it
-    rmdir $S || mark error rmdir $S
+    # empty the session cgroup (what is left of its processes) and remove it
+    remove_cgroup $S
 done
-rm -f /mnt/lab-*
+rm -rf /mnt/lab-* /mnt/w*

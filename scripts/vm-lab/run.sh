@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
 # The efficacy lab on cgroup v2: boots Debian's newest installed kernel
 # (6.12 here) under QEMU/TCG with scripts/vm's initramfs and
-# scripts/vm-lab/guest-lab.sh as its test, runs scenario 1 (scaled) once
-# per arm, and turns the console into CSV and a table.
+# scripts/vm-lab/guest-lab.sh as its test, runs the cells asked for (each
+# a scenario, scaled to the guest, under one arm), and turns the console
+# into CSV and a table.
 #
 #   scripts/vm-lab/run.sh [OUTDIR]     default OUTDIR: .build-vm-lab/
 #
 # Environment: MON_MEMCG_BINARY (skip the build), MMVM_KERNEL (another
 # installed kernel), MMVM_LRU_GEN (what the guest writes to
-# /sys/kernel/mm/lru_gen/enabled, default 0: the classic LRU), MMVM_ARMS
-# (default none,watch), MMVM_MEM (guest MiB, default 1024), MMVM_TIMEOUT.
-# Exit: 0 the quick check passed (none saw a would-be eviction, watch saw
-# none), 1 it did not, 77 skipped (scripts/vm/run.sh's reasons).
+# /sys/kernel/mm/lru_gen/enabled, default 0: the classic LRU), MMVM_CELLS
+# (SCENARIO:ARM,... in the order run, e.g. s2:none,s3:watch; scenarios s1
+# s2 s3, arms none timer watch flusher), MMVM_ARMS (default none,watch:
+# scenario 1 under each, when MMVM_CELLS is not set), MMVM_MEM (guest MiB,
+# default 1024 for scenario 1 alone, 1536 when s2 or s3 runs: s3's files
+# live on the guest's RAM disk and in its page cache at once),
+# MMVM_TIMEOUT (default 600 s, plus 150 s per s2/s3 cell).
+# Exit: 0 the quick check passed (scripts/vm-lab/summary.py says what it
+# checks), 1 it did not, 77 skipped (scripts/vm/run.sh's reasons).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$repo/.build-vm-lab}
-mem=${MMVM_MEM:-1024}
-timeout_s=${MMVM_TIMEOUT:-600}
 lru_gen=${MMVM_LRU_GEN:-0}
 arms=${MMVM_ARMS:-none,watch}
+cells=${MMVM_CELLS:-$(echo "$arms" | tr , '\n' | sed 's/^/s1:/' | paste -sd,)}
+[[ $cells =~ ^(s[123]:(none|timer|watch|flusher),)*s[123]:(none|timer|watch|flusher)$ ]] \
+    || { echo "MMVM_CELLS='$cells': expected SCENARIO:ARM,... with scenarios s1 s2 s3 and arms none timer watch flusher" >&2; exit 2; }
+big=$(tr , '\n' <<<"$cells" | grep -c -v '^s1:' || true)
+if [ "$big" -gt 0 ]; then mem=${MMVM_MEM:-1536}; rd_kb=524288; else mem=${MMVM_MEM:-1024}; rd_kb=393216; fi
+timeout_s=${MMVM_TIMEOUT:-$((600 + 150 * big))}
 export PATH="/opt/swift/usr/bin:$PATH"
 skip() { echo "SKIP efficacy v2 VM: $*"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host"
@@ -28,15 +38,15 @@ kver=${MMVM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' 
 
 mkdir -p "$out"
 binary=$("$repo/scripts/vm/release-binary.sh" "$out")
-MMVM_GUEST_SCRIPT=$repo/scripts/vm-lab/guest-lab.sh MMVM_RD_KB=393216 \
+MMVM_GUEST_SCRIPT=$repo/scripts/vm-lab/guest-lab.sh MMVM_RD_KB=$rd_kb \
     "$repo/scripts/vm/build-initramfs.sh" "$out" "$binary" "$kver" >/dev/null
 console=$out/console.log
-echo "== booting /boot/vmlinuz-$kver (tcg, $mem MiB, lru_gen=$lru_gen, arms $arms)"
+echo "== booting /boot/vmlinuz-$kver (tcg, $mem MiB, lru_gen=$lru_gen, cells $cells)"
 started=$(date +%s)
 boot() {
     set +e
     "$repo/scripts/vm/boot.sh" "$console" "$timeout_s" "$mem" 1 "/boot/vmlinuz-$kver" "$out/initramfs.cpio" \
-        "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=393216 MMVM_LRU_GEN=$lru_gen MMVM_ARMS=$arms"
+        "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_LRU_GEN=$lru_gen MMVM_CELLS=$cells"
     status=$?
     set -e
 }
@@ -52,4 +62,4 @@ echo "VM took $(( $(date +%s) - started )) s (qemu status $status); console: $co
 grep -q '^MMVM-DONE' "$console" || { tail -n 40 "$console"; echo "FAIL: the guest did not finish"; exit 1; }
 grep '^MMVM error' "$console" && { echo "FAIL: guest errors (above)"; exit 1; }
 
-/usr/bin/python3 "$repo/scripts/vm-lab/summary.py" "$console" "$out" "$kver" "$lru_gen"
+/usr/bin/python3 "$repo/scripts/vm-lab/summary.py" "$console" "$out" "$kver" "$lru_gen" "$mem"
