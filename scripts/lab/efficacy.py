@@ -319,7 +319,8 @@ class Lab:
         sources of scenario 3's dying cgroups, written with O_DIRECT so
         none of it is in the page cache (nor charged) when a cell starts."""
         self.hot = {k: self.write_file(f"hot-{k}", v) for k, v in self.hot_mib.items()}
-        self.dying_files = [self.write_file(f"dying-{i}", self.dying[1]) for i in range(self.dying[0])]
+        self.dying_files = [self.write_file(f"dying-{i}", self.dying[1]) for i in range(self.dying[0])
+                            if "s3" in self.args.scenarios]  # only scenario 3 makes dying cgroups
 
     def fresh_files(self, name, mib):
         """MIB of new files under WORK/NAME, in POOL_FILE_MIB pieces (the
