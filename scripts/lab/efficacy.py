@@ -569,7 +569,7 @@ def main():
     ap.add_argument("--fine", type=float, default=0.1, help="the fine sampler's period, s")
     ap.add_argument("--settle", type=float, default=2.0)
     ap.add_argument("--thresholds", default="tight", help="tight, shipped or both (comma-separated): see THRESHOLDS")
-    ap.add_argument("--s4-seconds", type=float, default=26)
+    ap.add_argument("--s4-seconds", type=float, default=30)
     ap.add_argument("--burst-near-mib", type=int, default=256,
                     help="scenario 4: available memory this far above global thresh when the burst starts")
     ap.add_argument("--burst-over-gib", type=float, default=1.0,
