@@ -144,17 +144,31 @@ def tables(rows, params):
             words += f"; in {unfinished} cell(s) the burst had not finished by the cell's end"
         out.append(words + ".")
         out.append("")
+        burst_col = bool(bursts)
         out.append("| arm | n | s below eviction, mean [95 % CI] | s below eviction, each rep | would-be evictions: notify "
                    "| would-be evictions: 10 s | deepest below eviction MiB | s below global thresh "
-                   "| min available GiB | reclaims | drop_caches | freed GiB | agent CPU s |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "| min available GiB | reclaims | drop_caches | freed GiB | agent CPU s |"
+                   + (" burst MiB/s, each rep |" if burst_col else ""))
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if burst_col else ""))
         for arm, c in measured(table, scenario, thr):
+            rates = ""
+            if burst_col:
+                cells = sorted((r[0] for r in mine if r[0]["arm"] == arm), key=lambda r: r["rep"])
+                rates = " " + ", ".join(f"{r['burst']['mib_s']:.0f}" if "mib_s" in r["burst"] else "unfinished"
+                                        for r in cells) + " |"
             out.append(f"| {ARM_WORDS[arm]} | {len(c['below_eviction_s'])} | {ci(c['below_eviction_s'])} "
                        f"| {reps(c['below_eviction_s'], 2)} | {reps(c['notify_evictions'])} | {reps(c['evictions'])} "
                        f"| {fmt(c['depth_below_eviction'], MIB, 0)} "
                        f"| {fmt(c['below_thresh_s'])} | {fmt(c['min_available'], GIB, 2)} "
                        f"| {fmt(c['reclaims'], digits=0)} | {fmt(c['drops'], digits=0)} "
-                       f"| {fmt(c['freed'], GIB, 2)} | {fmt(c['agent_cpu_s'], digits=2)} |")
+                       f"| {fmt(c['freed'], GIB, 2)} | {fmt(c['agent_cpu_s'], digits=2)} |" + rates)
+        none = table.get((scenario, thr, "none"))
+        if none:
+            shown = sum(1 for v in none["notify_evictions"] if v > 0)
+            out.append("")
+            out.append(f"With no agent, memory.available went below the eviction threshold in {shown} of "
+                       f"{len(none['notify_evictions'])} repetitions: in the others this cell showed nothing "
+                       "for any arm to prevent.")
         out.append("")
         out.append("Collateral, MiB, in the minute after each reclaim or drop (and over the whole cell); "
                    "the whole cell's re-reads also as a mean [95 % CI]:")
