@@ -6,6 +6,12 @@ repetition (OUT/sN.png, OUT/sN-shipped.png) and a cost chart
 own logs (OUT/logs/CELL.log).
 
   report.py RAW OUT             write the report
+  report.py --recount DIR       from a report already written (DIR/cells.json
+                                and DIR/samples-sN.csv), the would-be
+                                evictions of a kubelet with
+                                --kernel-memcg-notification, per arm and
+                                repetition: for runs made before the lab
+                                counted them
   report.py RAW --check-quick   only judge the quick run (CI): fail when the
                                 none arm showed nothing (scenario 1: no
                                 would-be eviction in kubelet's 10 s
@@ -326,7 +332,33 @@ def copy_logs(raw, out):
             shutil.copy(path, logs)
 
 
+def recount(directory):
+    """Episodes below the eviction threshold in the committed samples of an
+    earlier run (its cells.json gives the threshold)."""
+    import csv
+    params = json.load(open(os.path.join(directory, "cells.json")))["params"]
+    for path in sorted(glob.glob(os.path.join(directory, "samples-s*.csv"))):
+        cells = {}
+        with open(path) as f:
+            for row in csv.DictReader(f):
+                key = (row.get("thresholds", "tight"), row["arm"], int(row["rep"]))
+                cells.setdefault(key, []).append(int(row["available"]))
+        scenario = os.path.basename(path)[len("samples-"):-len(".csv")]
+        print(f"{scenario}: notify would-be evictions per repetition (eviction threshold "
+              f"{params['eviction_threshold']}, samples every {params['fine_period_s'] * 1000:.0f} ms)")
+        for arm in ARM_ORDER:
+            for thr in ("tight", "shipped"):
+                reps_ = sorted(k[2] for k in cells if k[:2] == (thr, arm))
+                if reps_:
+                    counts = [metrics.episodes_below(cells[(thr, arm, r)], params["eviction_threshold"])
+                              for r in reps_]
+                    print(f"  {ARM_WORDS[arm]}{'' if thr == 'tight' else ', ' + thr}: {reps(counts)}")
+    return 0
+
+
 def main(argv):
+    if argv[1] == "--recount":
+        return recount(argv[2])
     raw = argv[1]
     rows = load(raw)
     if len(argv) > 2 and argv[2] == "--check-quick":
