@@ -248,17 +248,26 @@ class Lab:
         samples = sorted(kubelet_available() for _ in range(5))
         self.available0 = samples[2]
         self.min_free = read_int("/proc/sys/vm/min_free_kbytes") * 1024
-        self.global_thresh = self.available0 - int(self.args.gap_gib * GIB)
-        self.threshold = self.global_thresh - self.min_free  # available_threshold
-        self.eviction = self.global_thresh - int(self.args.eviction_below_gib * GIB)
-        self.evictions = {"tight": self.eviction,
-                          "shipped": self.global_thresh - (4 * GIB + self.min_free - KUBELET_DEFAULT_EVICTION)}
+        self.run_lines = self.lines(self.available0)
+        self.global_thresh = self.run_lines["global_thresh"]
+        self.threshold = self.run_lines["threshold"]  # available_threshold
+        self.evictions = self.run_lines["evictions"]
+        self.eviction = self.evictions["tight"]
         self.pool_mib = int(self.rate * self.durations["s1"] * 1.1)
         self.pool_mib -= self.pool_mib % POOL_FILE_MIB
         self.pool_mib += POOL_FILE_MIB
         self.hot_mib = {"pod": 512, "session": 256}
         self.dying = (self.args.dying, self.args.dying_mib)
         self.writers = (self.args.writers, self.args.writer_slots, self.args.writer_mib)
+
+    def lines(self, available):
+        """mon_memcg's global thresh --gap-gib below AVAILABLE, its
+        available_threshold, and kubelet's eviction threshold for each
+        setting of THRESHOLDS."""
+        global_thresh = available - int(self.args.gap_gib * GIB)
+        return {"global_thresh": global_thresh, "threshold": global_thresh - self.min_free,
+                "evictions": {"tight": global_thresh - int(self.args.eviction_below_gib * GIB),
+                              "shipped": global_thresh - (4 * GIB + self.min_free - KUBELET_DEFAULT_EVICTION)}}
 
     def fits(self):
         """Why the scenarios do not fit this machine, or None."""
@@ -352,10 +361,10 @@ class Lab:
         return path
 
     # -- one cell --------------------------------------------------------
-    def write_config(self, cell):
+    def write_config(self, cell, threshold):
         with open(cell.config, "w") as f:
             f.write("# written by scripts/lab/efficacy.py for one cell; the rest are defaults\n"
-                    f"available_threshold = {self.threshold}\n"
+                    f"available_threshold = {threshold}\n"
                     f"growth_threshold = {self.growth}\n"
                     f"target = {self.target_name}\n"
                     f"cgroup_root = {MOUNT}\n"
@@ -368,19 +377,26 @@ class Lab:
         for suffix in ("log", "state", "stderr", "last"):
             if os.path.exists(cell.path(suffix)):
                 os.remove(cell.path(suffix))
-        self.write_config(cell)
+        # Scenario 4 sets its lines from the available memory at the cell's
+        # start: on a shared machine other jobs' memory moves kubelet's
+        # number by gigabytes within an hour (one run began 2.5 GiB above
+        # its lines and had cells that started below them), and the burst
+        # is meant to start near the line. Scenarios 1-3 keep the run's.
+        lines = self.lines(kubelet_available()) if cell.scenario == "s4" else self.run_lines
+        global_thresh = lines["global_thresh"]
+        eviction = lines["evictions"][cell.thresholds]
+        self.write_config(cell, lines["threshold"])
         if cell.scenario == "s1":
             self.fresh_pool()
-        eviction = self.evictions[cell.thresholds]
         if cell.scenario == "s4":
             # The burst's files, sized for this cell: the prefill from the
             # available memory now (less the hot sets about to be read) to
             # near_mib above global thresh, then the burst from there to
             # over_gib below the eviction threshold.
             hot = sum(self.hot_mib.values())
-            prefill_mib = max(0, (kubelet_available() - self.global_thresh) // MIB
+            prefill_mib = max(0, (kubelet_available() - global_thresh) // MIB
                               - hot - self.args.burst_near_mib)
-            burst_mib = int(self.args.burst_near_mib + (self.global_thresh - eviction) / MIB
+            burst_mib = int(self.args.burst_near_mib + (global_thresh - eviction) / MIB
                             + self.args.burst_over_gib * 1024)
             prefill = self.fresh_files("prefill", prefill_mib)
             if self.args.burst_kind == "read":
@@ -426,7 +442,7 @@ class Lab:
             shutil.rmtree(f"{self.work}/{name}", ignore_errors=True)
         events = agent.events + metrics.log_events(cell.log, epoch0)
         record = {"cell": cell.name, "scenario": cell.scenario, "arm": cell.arm, "rep": cell.rep,
-                  "thresholds": cell.thresholds, "global_thresh": self.global_thresh,
+                  "thresholds": cell.thresholds, "global_thresh": global_thresh,
                   "eviction_threshold": eviction, "fine_period_s": fine,
                   "phase": phase, "duration": duration, "available_start": available_start,
                   "loadavg": [load_start, load_end],

@@ -119,6 +119,12 @@ def tables(rows, params):
                   f"(`memory.available<{p['eviction_thresholds']['shipped'] // MIB}Mi`)"
                   if "shipped" in p.get("thresholds", []) else "")
                + f"; {p['reps']} repetitions, seed {p['seed']}.")
+    per_cell = sorted({r["global_thresh"] for r, _, _ in rows if "global_thresh" in r})
+    if len(per_cell) > 1:
+        out.append("")
+        out.append(f"The lines above are the run's at its start; these cells set theirs from the available memory "
+                   f"at each cell's start (the same distances): global thresh {per_cell[0] / GIB:.2f}–"
+                   f"{per_cell[-1] / GIB:.2f} GiB (cells.json has each).")
     out.append("")
     out.append("Each cell: median [min–max] over the repetitions, or, where it says so, the mean and its "
                "95 % confidence interval (Student's t over the repetitions; n is the number of repetitions); "
@@ -206,16 +212,20 @@ def chart(rows, params, scenario, thresholds, path):
     arms = [a for a in ARM_ORDER if any(r[0]["arm"] == a for r in cells)]
     fig, axes = plt.subplots(len(arms), 1, figsize=(10, 1.9 * len(arms) + 0.8), sharex=True, sharey=True,
                              squeeze=False)
+    # Each cell against its own global thresh: scenario 4 sets its lines
+    # per cell, so absolute GiB would not line up between repetitions.
     first = cells[0][0]
-    g = first.get("global_thresh", params["global_thresh"]) / GIB
-    e = first.get("eviction_threshold", params["eviction_threshold"]) / GIB
+    g = 0.0
+    e = (first.get("eviction_threshold", params["eviction_threshold"])
+         - first.get("global_thresh", params["global_thresh"])) / GIB
     for ax, arm in zip(axes[:, 0], arms):
         mine = sorted((r for r in cells if r[0]["arm"] == arm), key=lambda r: r[0]["rep"])
         for i, (record, s, m) in enumerate(mine):
             color = REP_COLORS[(record["rep"] - 1) % len(REP_COLORS)]
-            ax.plot(s["t"], [a / GIB for a in s["available"]], lw=0.8, alpha=0.75, color=color)
+            base = record.get("global_thresh", params["global_thresh"])
+            ax.plot(s["t"], [(a - base) / GIB for a in s["available"]], lw=0.8, alpha=0.75, color=color)
             kt = [t for t, k in zip(s["t"], s["kubelet"]) if k]
-            ka = [a / GIB for a, k in zip(s["available"], s["kubelet"]) if k]
+            ka = [(a - base) / GIB for a, k in zip(s["available"], s["kubelet"]) if k]
             ax.scatter(kt, ka, s=10, zorder=3, color=["tab:red" if a < e else "black" for a in ka],
                        label="kubelet's 10 s samples (red: would evict)" if i == 0 else None)
             for ev in record["events"]:
@@ -229,14 +239,15 @@ def chart(rows, params, scenario, thresholds, path):
         ax.axhline(e, color="tab:red", ls=":", lw=1.2, label="eviction threshold")
         below = ", ".join(f"{m['below_eviction_s']:.1f}" for _, _, m in mine)
         ax.set_title(f"{ARM_WORDS[arm]}: s below eviction per rep {below}", fontsize=9, loc="left")
-        ax.set_ylabel("GiB", fontsize=8)
+        ax.set_ylabel("GiB above\nglobal thresh", fontsize=7)
         ax.tick_params(labelsize=8)
     axes[-1, 0].set_xlabel("seconds since the cell began; one colour per repetition, its events as ticks "
                            "(solid: a reclaim, at the second of its log line; dashed: a drop_caches); "
                            "shaded: the burst", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", fontsize=7, ncol=4, frameon=False)
-    fig.suptitle(f"{TITLES[scenario]}, {thresholds} thresholds: kubelet's memory.available",
+    fig.suptitle(f"{TITLES[scenario]}, {thresholds} thresholds: kubelet's memory.available, "
+                 "less the cell's global thresh",
                  fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     fig.savefig(path, dpi=90)
