@@ -1,9 +1,11 @@
 """The efficacy lab's driver: replays the original design's three test
-scenarios on this machine's real cgroup v1 memory controller under each arm,
-while a kubelet emulator samples memory.available. Run it through
+scenarios, and a burst (scenario 4), on this machine's real cgroup v1
+memory controller under each arm, while a kubelet emulator samples
+memory.available. Run it through
 scripts/lab/efficacy.sh, which checks the machine first.
 
-One cell = one scenario under one arm, once. For each cell it writes, in
+One cell = one scenario under one arm with one pair of thresholds
+(tight or shipped), once. For each cell it writes, in
 the output directory: CELL.csv (the sampler's rows, see load.py `sample`),
 CELL.json (parameters, the agent's events and CPU time) and CELL.log (the
 agent's own log). metrics.py turns them into numbers; report.py into the
@@ -40,13 +42,23 @@ GIB = 1 << 30
 POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
-ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "flusher"]
-SCENARIOS = ["s1", "s2", "s3"]
+ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "flusher"]
+WATCH_ARMS = ("watch", "watch-deficit")
+SCENARIOS = ["s1", "s2", "s3", "s4"]
 TITLES = {
     "s1": "continuous reclaimable growth",
     "s2": "real usage near the threshold",
     "s3": "busy writers and dying cgroups",
+    "s4": "a burst of active page cache from near the line",
 }
+# The distance from mon_memcg's global thresh down to kubelet's eviction
+# threshold. tight: 1 GiB (--eviction-below-gib, the lab's first runs).
+# shipped: what the defaults give on a node, available_threshold 4G +
+# vm.min_free_kbytes above kubelet's default memory.available<100Mi; the
+# lab places that distance at the top of this machine's memory (global
+# thresh below the available memory at the start), not at 4 GiB absolute.
+THRESHOLDS = ["tight", "shipped"]
+KUBELET_DEFAULT_EVICTION = 100 * MIB
 
 
 def log(message):
@@ -121,6 +133,7 @@ class Agent:
         return e
 
     def command(self):
+        """A timer arm's one run."""
         if self.arm.startswith("original"):
             return ["/bin/bash", ORIGINAL]
         if self.arm == "timer":
@@ -138,7 +151,7 @@ class Agent:
         self.t0 = t0
         if self.arm == "none":
             return
-        if self.arm == "watch":
+        if self.arm in WATCH_ARMS:
             self.watch = subprocess.Popen([self.lab.binary, "watch", "--config", self.cell.config],
                                           env=self.env(), stdout=subprocess.DEVNULL,
                                           stderr=open(self.cell.path("stderr"), "w"),
@@ -202,9 +215,11 @@ class Agent:
 
 
 class Cell:
-    def __init__(self, out, scenario, arm, rep):
-        self.name = f"{scenario}-{arm}-r{rep}"
-        self.scenario, self.arm, self.rep = scenario, arm, rep
+    def __init__(self, out, scenario, arm, rep, thresholds="tight"):
+        # tight cells keep the names of the lab's first runs
+        middle = "" if thresholds == "tight" else f"{thresholds}-"
+        self.name = f"{scenario}-{middle}{arm}-r{rep}"
+        self.scenario, self.arm, self.rep, self.thresholds = scenario, arm, rep, thresholds
         self.dir = out
         self.log = self.path("log")
         self.config = self.path("conf")
@@ -225,22 +240,34 @@ class Lab:
         self.work = args.work
         self.growth = GIB  # the original's default "change", mon_memcg's growth_threshold
         self.rate = args.rate
-        self.durations = {"s1": args.s1_seconds, "s2": args.s2_seconds, "s3": args.s3_seconds}
+        self.durations = {"s1": args.s1_seconds, "s2": args.s2_seconds, "s3": args.s3_seconds,
+                          "s4": args.s4_seconds}
 
     # -- the machine's numbers -------------------------------------------
     def calibrate(self):
         samples = sorted(kubelet_available() for _ in range(5))
         self.available0 = samples[2]
         self.min_free = read_int("/proc/sys/vm/min_free_kbytes") * 1024
-        self.global_thresh = self.available0 - int(self.args.gap_gib * GIB)
-        self.threshold = self.global_thresh - self.min_free  # available_threshold
-        self.eviction = self.global_thresh - int(self.args.eviction_below_gib * GIB)
+        self.run_lines = self.lines(self.available0)
+        self.global_thresh = self.run_lines["global_thresh"]
+        self.threshold = self.run_lines["threshold"]  # available_threshold
+        self.evictions = self.run_lines["evictions"]
+        self.eviction = self.evictions["tight"]
         self.pool_mib = int(self.rate * self.durations["s1"] * 1.1)
         self.pool_mib -= self.pool_mib % POOL_FILE_MIB
         self.pool_mib += POOL_FILE_MIB
         self.hot_mib = {"pod": 512, "session": 256}
         self.dying = (self.args.dying, self.args.dying_mib)
         self.writers = (self.args.writers, self.args.writer_slots, self.args.writer_mib)
+
+    def lines(self, available):
+        """mon_memcg's global thresh --gap-gib below AVAILABLE, its
+        available_threshold, and kubelet's eviction threshold for each
+        setting of THRESHOLDS."""
+        global_thresh = available - int(self.args.gap_gib * GIB)
+        return {"global_thresh": global_thresh, "threshold": global_thresh - self.min_free,
+                "evictions": {"tight": global_thresh - int(self.args.eviction_below_gib * GIB),
+                              "shipped": global_thresh - (4 * GIB + self.min_free - KUBELET_DEFAULT_EVICTION)}}
 
     def fits(self):
         """Why the scenarios do not fit this machine, or None."""
@@ -258,11 +285,17 @@ class Lab:
         if self.available0 - plateau < 2 * GIB:
             return (f"scenario 3's page cache ({plateau // MIB} MiB) leaves less than 2 GiB "
                     f"of {self.available0 // MIB} MiB available: fewer --writers or --dying")
+        lowest = min(self.evictions[t] for t in self.args.thresholds)
+        if "s4" in self.args.scenarios and lowest - self.args.burst_over_gib * GIB < 2 * GIB:
+            return (f"scenario 4's burst would take available memory down to "
+                    f"{(lowest - self.args.burst_over_gib * GIB) // MIB} MiB: lower --gap-gib")
         anon = self.available0 - self.eviction + GIB
         if self.available0 - anon < 2 * GIB:
             return "scenario 2's anonymous memory would leave less than 2 GiB available"
         disk = shutil.disk_usage(self.work).free
         need = (self.pool_mib + sum(self.hot_mib.values()) + n * slots * mib) * MIB + 2 * GIB
+        if "s4" in self.args.scenarios:
+            need += self.available0 - lowest + GIB
         if disk < need:
             return f"{self.work} has {disk // MIB} MiB free, the lab's files need {need // MIB} MiB"
         return None
@@ -282,6 +315,11 @@ class Lab:
             "scenarios": self.args.scenarios, "binary": self.binary,
             "flusher_interval_s": 20, "timer_interval_s": 20, "original_slow_spacing_s": [60, 80],
             "kubelet_period_s": 10, "fine_period_s": self.args.fine,
+            "thresholds": self.args.thresholds, "eviction_thresholds": self.evictions,
+            "burst": {"near_mib": self.args.burst_near_mib, "over_gib": self.args.burst_over_gib,
+                      "prefill_rate_mib_s": self.args.burst_prefill_rate,
+                      "pause_s": self.args.burst_pause, "fine_period_s": self.args.burst_fine,
+                      "kind": self.args.burst_kind},
         }
 
     # -- files -----------------------------------------------------------
@@ -290,7 +328,21 @@ class Lab:
         sources of scenario 3's dying cgroups, written with O_DIRECT so
         none of it is in the page cache (nor charged) when a cell starts."""
         self.hot = {k: self.write_file(f"hot-{k}", v) for k, v in self.hot_mib.items()}
-        self.dying_files = [self.write_file(f"dying-{i}", self.dying[1]) for i in range(self.dying[0])]
+        self.dying_files = [self.write_file(f"dying-{i}", self.dying[1]) for i in range(self.dying[0])
+                            if "s3" in self.args.scenarios]  # only scenario 3 makes dying cgroups
+
+    def fresh_files(self, name, mib):
+        """MIB of new files under WORK/NAME, in POOL_FILE_MIB pieces (the
+        last one smaller), for one cell: see fresh_pool."""
+        shutil.rmtree(f"{self.work}/{name}", ignore_errors=True)
+        os.makedirs(f"{self.work}/{name}")
+        files = []
+        mib -= mib % 4  # write_file writes 4 MiB blocks
+        while mib > 0:
+            size = min(POOL_FILE_MIB, mib)
+            files.append(self.write_file(f"{name}/{len(files)}", size))
+            mib -= size
+        return files
 
     def fresh_pool(self):
         """Scenario 1's files, written anew for each cell: a reclaim leaves
@@ -309,24 +361,49 @@ class Lab:
         return path
 
     # -- one cell --------------------------------------------------------
-    def write_config(self, cell):
+    def write_config(self, cell, threshold):
         with open(cell.config, "w") as f:
             f.write("# written by scripts/lab/efficacy.py for one cell; the rest are defaults\n"
-                    f"available_threshold = {self.threshold}\n"
+                    f"available_threshold = {threshold}\n"
                     f"growth_threshold = {self.growth}\n"
                     f"target = {self.target_name}\n"
                     f"cgroup_root = {MOUNT}\n"
                     f"state_file = {cell.path('state')}\n"
-                    f"log_file = {cell.log}\n")
+                    f"log_file = {cell.log}\n"
+                    + ("reclaim_amount = deficit\n" if cell.arm == "watch-deficit" else ""))
         os.chmod(cell.config, 0o644)
 
     def run_cell(self, cell):
         for suffix in ("log", "state", "stderr", "last"):
             if os.path.exists(cell.path(suffix)):
                 os.remove(cell.path(suffix))
-        self.write_config(cell)
+        # Scenario 4 sets its lines from the available memory at the cell's
+        # start: on a shared machine other jobs' memory moves kubelet's
+        # number by gigabytes within an hour (one run began 2.5 GiB above
+        # its lines and had cells that started below them), and the burst
+        # is meant to start near the line. Scenarios 1-3 keep the run's.
+        lines = self.lines(kubelet_available()) if cell.scenario == "s4" else self.run_lines
+        global_thresh = lines["global_thresh"]
+        eviction = lines["evictions"][cell.thresholds]
+        self.write_config(cell, lines["threshold"])
         if cell.scenario == "s1":
             self.fresh_pool()
+        if cell.scenario == "s4":
+            # The burst's files, sized for this cell: the prefill from the
+            # available memory now (less the hot sets about to be read) to
+            # near_mib above global thresh, then the burst from there to
+            # over_gib below the eviction threshold.
+            hot = sum(self.hot_mib.values())
+            prefill_mib = max(0, (kubelet_available() - global_thresh) // MIB
+                              - hot - self.args.burst_near_mib)
+            burst_mib = int(self.args.burst_near_mib + (global_thresh - eviction) / MIB
+                            + self.args.burst_over_gib * 1024)
+            prefill = self.fresh_files("prefill", prefill_mib)
+            if self.args.burst_kind == "read":
+                bursting = ["read"] + self.fresh_files("burst", burst_mib)
+            else:
+                shutil.rmtree(f"{self.work}/burst", ignore_errors=True)
+                bursting = ["write", f"{self.work}/burst", str(burst_mib - burst_mib % 32)]
         subprocess.run(["sync"])
         target = self.cg.make(self.target_name)
         session = self.cg.make(f"{self.target_name}/mon_memcg-test-session")
@@ -337,31 +414,61 @@ class Lab:
         if cell.scenario == "s3":
             self.make_dying(target)
         duration = self.durations[cell.scenario]
+        fine = self.args.burst_fine if cell.scenario == "s4" else self.args.fine
         available_start = kubelet_available()
+        load_start = os.getloadavg()[0]
         agent = Agent(cell.arm, cell, self)
         phase = self.rng.uniform(0.0, 10.0)
         t0 = time.monotonic()
-        sampler = subprocess.Popen(LOAD + ["sample", cell.path("csv"), str(phase), str(self.args.fine),
+        sampler = subprocess.Popen(LOAD + ["sample", cell.path("csv"), str(phase), str(fine),
                                            str(duration), MOUNT, self.target_name,
                                            str(pod_reader.pid), str(session_reader.pid)])
         epoch0 = time.time()
-        if cell.arm == "watch":
+        if cell.arm in WATCH_ARMS:
             agent.start(t0)  # a daemon is already running when trouble starts
-        self.start_load(cell.scenario, session, target, available_start)
-        if cell.arm != "watch":
+        if cell.scenario == "s4":
+            at = prefill_mib / self.args.burst_prefill_rate + self.args.burst_pause
+            self.cg.spawn(session, LOAD + ["burst", cell.path("burst"), str(self.args.burst_prefill_rate),
+                                           str(at)] + prefill + ["--"] + bursting)
+        else:
+            self.start_load(cell.scenario, session, target, available_start)
+        if cell.arm not in WATCH_ARMS:
             agent.start(t0)
         sampler.wait()
+        load_end = os.getloadavg()[0]  # the machine is shared: each number says its load
         agent.finish()
         self.cg.remove_all()
-        shutil.rmtree(f"{self.work}/writers", ignore_errors=True)
+        for name in ("writers", "prefill", "burst"):
+            shutil.rmtree(f"{self.work}/{name}", ignore_errors=True)
         events = agent.events + metrics.log_events(cell.log, epoch0)
         record = {"cell": cell.name, "scenario": cell.scenario, "arm": cell.arm, "rep": cell.rep,
+                  "thresholds": cell.thresholds, "global_thresh": global_thresh,
+                  "eviction_threshold": eviction, "fine_period_s": fine,
                   "phase": phase, "duration": duration, "available_start": available_start,
+                  "loadavg": [load_start, load_end],
                   "agent_cpu_s": agent.cpu, "agent_runs": agent.runs, "events": events,
                   "params": self.params()}
+        if cell.scenario == "s4":
+            record["burst"] = self.burst_record(cell.path("burst"), t0, prefill_mib, burst_mib)
         with open(cell.path("json"), "w") as f:
             json.dump(record, f, indent=1)
         return record
+
+    @staticmethod
+    def burst_record(path, t0, prefill_mib, burst_mib):
+        """When the burst ran, in s since the cell began, from what
+        load.py burst wrote (nothing: it had not finished by the cell's
+        end, which the record says)."""
+        out = {"prefill_mib": prefill_mib, "burst_mib": burst_mib}
+        try:
+            prefilled, began, ended, mib = open(path).read().split()
+        except (OSError, ValueError):
+            out["unfinished"] = True
+            return out
+        out.update(prefill_end=float(prefilled) - t0, start=float(began) - t0, end=float(ended) - t0,
+                   read_mib=int(mib))
+        out["mib_s"] = out["read_mib"] / max(1e-3, out["end"] - out["start"])
+        return out
 
     def make_dying(self, target):
         """Session cgroups removed while charged: each reads its file twice
@@ -405,13 +512,15 @@ class Lab:
     # -- the whole run ---------------------------------------------------
     def cells(self):
         """Arms interleaved: each repetition of a scenario takes the arms in
-        another order, so a drift of the machine does not fall on one arm."""
+        an order drawn at random (from --seed), so neither a drift of the
+        machine nor what the previous cell left behind falls on one arm."""
         order = []
         for rep in range(1, self.args.reps + 1):
             for scenario in self.args.scenarios:
-                arms = list(self.args.arms)
-                k = (rep - 1) % len(arms)
-                order += [(scenario, arm, rep) for arm in arms[k:] + arms[:k]]
+                for thresholds in self.args.thresholds:
+                    arms = list(self.args.arms)
+                    self.rng.shuffle(arms)
+                    order += [(scenario, arm, rep, thresholds) for arm in arms]
         return order
 
     def run(self):
@@ -427,6 +536,9 @@ class Lab:
         log(f"mon_memcg available_threshold {self.threshold} (global thresh {self.global_thresh} = "
             f"{self.args.gap_gib} GiB below the start), eviction threshold {self.eviction} "
             f"(memory.available<{self.eviction // MIB}Mi, {self.args.eviction_below_gib} GiB below global thresh)")
+        if "shipped" in self.args.thresholds:
+            log(f"shipped thresholds: eviction threshold {self.evictions['shipped']} (memory.available<"
+                f"{self.evictions['shipped'] // MIB}Mi: 4 GiB + min_free - 100 MiB below global thresh)")
         log(f"scenarios {self.args.scenarios} ({self.durations}), arms {self.args.arms}, "
             f"{self.args.reps} repetition(s), seed {self.args.seed}")
         log(f"writing the lab's files in {self.work} (scenario 1's pool of {self.pool_mib} MiB: anew for each cell)")
@@ -434,12 +546,13 @@ class Lab:
         with open(os.path.join(self.out, "params.json"), "w") as f:
             json.dump(p, f, indent=1)
         cells = self.cells()
-        for i, (scenario, arm, rep) in enumerate(cells, 1):
-            cell = Cell(self.out, scenario, arm, rep)
+        for i, (scenario, arm, rep, thresholds) in enumerate(cells, 1):
+            cell = Cell(self.out, scenario, arm, rep, thresholds)
             record = self.run_cell(cell)
             m = metrics.cell_metrics(record, metrics.load_samples(cell.path("csv")))
             log(f"{i}/{len(cells)} {cell.name}: {m['evictions']} would-be evictions of "
-                f"{m['kubelet_samples']}, {m['below_eviction_s']:.1f} s below eviction, "
+                f"{m['kubelet_samples']}, {m['notify_evictions']} at the first instant below, "
+                f"{m['below_eviction_s']:.2f} s below eviction (deepest {m['depth_below_eviction'] // MIB} MiB), "
                 f"{m['below_thresh_s']:.1f} s below global thresh, min {m['min_available'] // MIB} MiB, "
                 f"{m['reclaims']} reclaims, {m['drops']} drop_caches, cpu {m['agent_cpu_s']:.2f} s")
             time.sleep(self.args.settle)
@@ -452,8 +565,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--work", required=True, help="a directory on a disk-backed file system")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--arms", default=",".join(ARMS))
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    # The defaults are the lab's first full run; the burst's run names its
+    # scenario, arms and thresholds (docs/efficacy.md).
+    ap.add_argument("--arms", default=",".join(a for a in ARMS if a != "watch-deficit"),
+                    help=f"comma-separated, of {', '.join(ARMS)}")
+    ap.add_argument("--scenarios", default="s1,s2,s3", help=f"comma-separated, of {', '.join(SCENARIOS)}")
     ap.add_argument("--seed", type=int, default=20261203)
     ap.add_argument("--rate", type=float, default=200.0, help="scenario 1's MiB/s of active page cache")
     ap.add_argument("--gap-gib", type=float, default=4.0, help="global thresh below the starting available memory")
@@ -468,9 +584,25 @@ def main():
     ap.add_argument("--writer-mib", type=int, default=8)
     ap.add_argument("--fine", type=float, default=0.1, help="the fine sampler's period, s")
     ap.add_argument("--settle", type=float, default=2.0)
+    ap.add_argument("--thresholds", default="tight", help="tight, shipped or both (comma-separated): see THRESHOLDS")
+    ap.add_argument("--s4-seconds", type=float, default=30)
+    ap.add_argument("--burst-near-mib", type=int, default=256,
+                    help="scenario 4: available memory this far above global thresh when the burst starts")
+    ap.add_argument("--burst-over-gib", type=float, default=1.0,
+                    help="scenario 4: the burst goes this far below the eviction threshold with no agent")
+    ap.add_argument("--burst-prefill-rate", type=float, default=600.0, help="scenario 4: the prefill's MiB/s")
+    ap.add_argument("--burst-pause", type=float, default=5.0, help="scenario 4: s between the prefill and the burst")
+    ap.add_argument("--burst-fine", type=float, default=0.05, help="scenario 4's fine sampler period, s")
+    ap.add_argument("--burst-kind", choices=["read", "write"], default="read",
+                    help="scenario 4: read new files twice (clean cache, at the disk's speed) or write new "
+                         "data and read it back twice (dirty cache, at the page cache's speed)")
     args = ap.parse_args()
     args.arms = [a for a in args.arms.split(",") if a]
     args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.thresholds = [t for t in args.thresholds.split(",") if t]
+    for t in args.thresholds:
+        if t not in THRESHOLDS:
+            ap.error(f"unknown thresholds {t!r}: one of {', '.join(THRESHOLDS)}")
     for a in args.arms:
         if a not in ARMS:
             ap.error(f"unknown arm {a!r}: one of {', '.join(ARMS)}")
@@ -490,7 +622,8 @@ def main():
     finally:
         lab.cg.remove_all()
         shutil.rmtree(f"{lab.work}/writers", ignore_errors=True)
-        shutil.rmtree(f"{lab.work}/pool", ignore_errors=True)
+        for name in ("pool", "prefill", "burst"):
+            shutil.rmtree(f"{lab.work}/{name}", ignore_errors=True)
 
 
 if __name__ == "__main__":

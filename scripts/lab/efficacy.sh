@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The efficacy lab: would-be pod evictions, on the real kernel, in the
-# original design's three test scenarios, under six arms (no agent; the
-# original script every 20 s and every 60-80 s; mon_memcg check every 20 s;
-# mon_memcg watch; a drop_caches flusher every 20 s). See docs/efficacy.md.
+# original design's three test scenarios and a burst, under up to seven
+# arms (no agent; the original script every 20 s and every 60-80 s;
+# mon_memcg check every 20 s; mon_memcg watch, as shipped and with
+# reclaim_amount = deficit; a drop_caches flusher every 20 s). See
+# docs/efficacy.md.
 #
-#   scripts/lab/efficacy.sh            the full lab (about 50 min): 3 scenarios
-#                                      x 6 arms x 3 repetitions, arms interleaved;
-#                                      the report goes to docs/efficacy/
-#   scripts/lab/efficacy.sh --quick    scenario 1, none and watch, once each
-#                                      (about 90 s); fails if watch lets kubelet
-#                                      see an eviction where none did (CI)
+#   scripts/lab/efficacy.sh            the first full lab (about 50 min): scenarios
+#                                      1-3 x 6 arms x 3 repetitions, arms in random
+#                                      order; the report goes to docs/efficacy/
+#   scripts/lab/efficacy.sh --quick    scenarios 1 and 4 (the burst), none and
+#                                      watch, once each (about 3 min); fails if
+#                                      watch lets kubelet see an eviction, or
+#                                      if none saw none (CI)
 #   scripts/lab/efficacy.sh [--out DIR] [-- EFFICACY.PY OPTIONS]
-#                                      e.g. -- --reps 5 --arms none,watch
+#                                      e.g. -- --scenarios s4 --thresholds tight,shipped
+#                                      --arms none,watch,watch-deficit --reps 10
 #
 # It changes the node: memory pressure, and /proc/sys/vm/drop_caches (the
 # flusher arm and mon_memcg's dying-cgroup escalation drop the page cache of
@@ -64,7 +68,7 @@ trap 'rm -rf "$work" "$raw"' EXIT
 
 if $quick; then
     $py scripts/lab/efficacy.py --binary "$bin" --out "$raw" --work "$work" \
-        --reps 1 --scenarios s1 --arms none,watch --s1-seconds 32 --gap-gib 3 --settle 1 "${extra[@]+"${extra[@]}"}"
+        --reps 1 --scenarios s1,s4 --arms none,watch --s1-seconds 32 --gap-gib 3 --settle 1 "${extra[@]+"${extra[@]}"}"
     $py scripts/lab/report.py "$raw" --check-quick
     exit $?
 fi

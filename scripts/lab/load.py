@@ -10,6 +10,14 @@ Kinds:
                                whose cache a reclaim can cost (collateral)
   anon PLAN                    hold anonymous memory by a plan
                                "t0:GiB,t1:GiB,..." (seconds since start)
+  burst OUT PREFILL_RATE AT PREFILL_FILES -- read BURST_FILES
+  burst OUT PREFILL_RATE AT PREFILL_FILES -- write DIR MIB
+                               read the prefill files twice at PREFILL_RATE
+                               MiB/s (near the line), then at AT seconds
+                               read the burst files twice (or write MIB MiB
+                               of new files in DIR and read them back twice),
+                               region by region, as fast as this machine
+                               can; OUT gets the burst's start and end
   writer DIR SLOTS MIB RATE    write MIB MiB to the next of SLOTS files, read
                                it back twice, RATE files per second at most
                                (0: no limit)
@@ -47,6 +55,83 @@ def readtwice(rate_mib, files):
             time.sleep(ahead)
     print("done", flush=True)
     signal.pause()  # the cache stays charged until the driver ends us
+
+
+BURST_REGION = 32 * CHUNK
+
+
+def read_regions_twice(path, buf):
+    """Reads PATH region by region (BUF's size), each region twice at
+    once, so its pages turn active as they are charged; yields the bytes
+    of each region."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        offset = 0
+        while True:
+            n = os.preadv(fd, [buf], offset)
+            if n <= 0:
+                break
+            os.preadv(fd, [buf[:n]], offset)
+            offset += n
+            yield n
+    finally:
+        os.close(fd)
+
+
+def burst(out, prefill_rate, at, prefill, how, files):
+    """Scenario 4: the target's session first reads PREFILL (each file
+    twice) at a steady rate, which takes available memory near the line;
+    then, at AT s, turns BURST files into active page cache as fast as
+    this machine reads: each 32 MiB region read twice at once, so its
+    pages are active (kubelet counts them) within milliseconds of being
+    charged, not after the whole file (8 MiB regions were 4x slower here,
+    32 and 128 MiB the same: 2 GiB in 0.9-1.0 s). HOW = "write": the
+    pages are new data written to new files in FILES[0], FILES[1] MiB in
+    all, each region written and read back twice: dirty active page cache,
+    which a reclaim must write back before it can free it. Writes the prefill's end,
+    the burst's start and end (CLOCK_MONOTONIC, s: the driver's clock)
+    and the MiB it read to OUT once done; the cache stays charged until the driver
+    ends us."""
+    started = time.monotonic()
+    buf = memoryview(bytearray(BURST_REGION))
+    done = 0
+    for path in prefill:
+        # Region by region like the burst, paced: whole files read with
+        # 1 MiB reads were 3-5x slower here and made the prefill late.
+        for n in read_regions_twice(path, buf):
+            done += n
+            ahead = started + done / CHUNK / prefill_rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+    prefilled = time.monotonic()
+    time.sleep(max(0.0, started + at - time.monotonic()))
+    if how == "write":
+        data = os.urandom(CHUNK) * (BURST_REGION // CHUNK)
+        os.makedirs(files[0], exist_ok=True)
+        left = int(files[1]) * CHUNK
+    began = time.monotonic()
+    total = 0
+    if how == "write":
+        per_file = 256 * CHUNK
+        while total < left:
+            fd = os.open(os.path.join(files[0], str(total // per_file)), os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                offset = 0
+                while offset < per_file and total < left:
+                    os.pwrite(fd, data, offset)
+                    os.preadv(fd, [buf], offset)
+                    os.preadv(fd, [buf], offset)
+                    offset += BURST_REGION
+                    total += BURST_REGION
+            finally:
+                os.close(fd)
+    for path in files if how == "read" else []:
+        total += sum(read_regions_twice(path, buf))
+    ended = time.monotonic()
+    with open(out, "w") as f:
+        f.write(f"{prefilled:.3f} {began:.3f} {ended:.3f} {total // CHUNK}\n")
+    signal.pause()
 
 
 def hotset(period, path):
@@ -171,6 +256,9 @@ def main(argv):
         hotset(float(argv[2]), argv[3])
     elif kind == "anon":
         anon(argv[2])
+    elif kind == "burst":
+        split = argv.index("--")
+        burst(argv[2], float(argv[3]), float(argv[4]), argv[5:split], argv[split + 1], argv[split + 2:])
     elif kind == "writer":
         writer(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
     elif kind == "sample":

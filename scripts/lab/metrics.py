@@ -95,6 +95,42 @@ def seconds_below(t, values, limit, period):
     return total
 
 
+def episodes_below(values, limit):
+    """How many times VALUES went below LIMIT: each run of consecutive
+    samples below it is one (a sample below at the start counts). A kubelet
+    with --kernel-memcg-notification is woken by a memcg usage threshold at
+    the crossing and evicts then; each such episode is one would-be
+    eviction, at the sampler's resolution (an episode shorter than one
+    sampling period can fall between two samples and is not counted)."""
+    count = 0
+    below = False
+    for v in values:
+        if v < limit and not below:
+            count += 1
+        below = v < limit
+    return count
+
+
+# Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom;
+# beyond 30 the normal's 1.96 is within 2 % of them.
+T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+       2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+       2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def mean_ci(values):
+    """(mean, low, high): the mean and its 95 % confidence interval by
+    Student's t over the repetitions (independent cells, the arms' order
+    drawn at random). One value: the interval is that value; it says
+    nothing about the spread, and report.py prints n beside it."""
+    n = len(values)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return mean, mean, mean
+    half = (T95[n - 2] if n - 1 <= len(T95) else 1.96) * statistics.stdev(values) / n ** 0.5
+    return mean, mean - half, mean + half
+
+
 def delta_in(t, counter, windows):
     """What COUNTER grew by while inside any window (union, not sum)."""
     total = 0
@@ -117,17 +153,23 @@ ACTIONS = ("reclaim", "drop_caches", "reaper")
 def cell_metrics(record, s):
     p = record["params"]
     t, avail = s["t"], s["available"]
-    period = p["fine_period_s"]
+    # A cell's own lines and period (scenario 4, shipped thresholds) win
+    # over the run's; the lab's first runs recorded only the run's.
+    period = record.get("fine_period_s", p["fine_period_s"])
+    eviction = record.get("eviction_threshold", p["eviction_threshold"])
+    thresh = record.get("global_thresh", p["global_thresh"])
     events = record["events"]
     kubelet = [a for a, k in zip(avail, s["kubelet"]) if k]
     windows = [(e["t"], e["t"] + COLLATERAL_WINDOW) for e in events if e["kind"] in ACTIONS]
     freed = sum(e.get("freed") or 0 for e in events if e["kind"] in ACTIONS)
     return {
         "kubelet_samples": len(kubelet),
-        "evictions": sum(1 for a in kubelet if a < p["eviction_threshold"]),
-        "below_eviction_s": seconds_below(t, avail, p["eviction_threshold"], period),
-        "below_thresh_s": seconds_below(t, avail, p["global_thresh"], period),
+        "evictions": sum(1 for a in kubelet if a < eviction),
+        "notify_evictions": episodes_below(avail, eviction),
+        "below_eviction_s": seconds_below(t, avail, eviction, period),
+        "below_thresh_s": seconds_below(t, avail, thresh, period),
         "min_available": min(avail),
+        "depth_below_eviction": max(0, eviction - min(avail)),
         "reclaims": sum(1 for e in events if e["kind"] == "reclaim"),
         "skips": sum(1 for e in events if e["kind"] == "skip"),
         "drops": sum(1 for e in events if e["kind"] == "drop_caches"),
@@ -148,10 +190,12 @@ def spread(values):
 
 
 def aggregate(rows):
-    """rows: [(record, metrics)] -> {(scenario, arm): {metric: [values by rep]}}"""
+    """rows: [(record, metrics)] -> {(scenario, thresholds, arm): {metric:
+    [values by rep]}}; cells of the lab's first runs are "tight"."""
     table = {}
     for record, m in rows:
-        cell = table.setdefault((record["scenario"], record["arm"]), {})
+        key = (record["scenario"], record.get("thresholds", "tight"), record["arm"])
+        cell = table.setdefault(key, {})
         for k, v in m.items():
             cell.setdefault(k, []).append(v)
     return table

@@ -2,6 +2,7 @@
   /usr/bin/python3 -m unittest discover -s scripts/lab -p 'test_*.py'"""
 import calendar
 import os
+import statistics
 import tempfile
 import time
 import unittest
@@ -107,6 +108,51 @@ class NumbersTests(unittest.TestCase):
         self.assertEqual((m["reclaims"], m["skips"], m["freed"]), (1, 1, 7))
         self.assertEqual((m["target_refault_after"], m["node_refault_after"], m["reread_after"]),
                          (4096, 3 * 4096, 4096))
+
+
+class BurstNumbersTests(unittest.TestCase):
+    def test_episodes_below(self):
+        rows = [
+            ("never below", [5, 5, 5], 2, 0),
+            ("one run of samples below is one episode", [5, 1, 1, 5], 2, 1),
+            ("below, back above, below again: two", [5, 1, 5, 1, 5], 2, 2),
+            ("below from the first sample counts", [1, 5], 2, 1),
+            ("at the threshold is not below (kubelet: available < threshold)", [5, 2, 2], 2, 0),
+            ("no samples", [], 2, 0),
+        ]
+        for name, values, limit, want in rows:
+            with self.subTest(name):
+                self.assertEqual(metrics.episodes_below(values, limit), want)
+
+    def test_mean_ci(self):
+        mean, lo, hi = metrics.mean_ci([1.0, 2.0, 3.0])
+        # mean 2, stdev 1, t(2) = 4.303: half-width 4.303 / sqrt(3)
+        self.assertAlmostEqual(mean, 2.0)
+        self.assertAlmostEqual(hi - mean, 4.303 / 3 ** 0.5, places=6)
+        self.assertAlmostEqual(mean - lo, hi - mean)
+        self.assertEqual(metrics.mean_ci([0.0] * 10), (0.0, 0.0, 0.0), "no spread: no interval")
+        self.assertEqual(metrics.mean_ci([4.0]), (4.0, 4.0, 4.0), "one repetition")
+        wide = metrics.mean_ci([0.0, 1.0] * 20)  # 40 values: the normal's 1.96
+        self.assertAlmostEqual(wide[2] - wide[0], 1.96 * statistics.stdev([0.0, 1.0] * 20) / 40 ** 0.5)
+
+    def test_a_cells_own_lines_win_over_the_runs(self):
+        """Shipped-threshold cells carry their own eviction threshold and
+        the burst's cells their own sampling period."""
+        record = {"params": {"fine_period_s": 1.0, "eviction_threshold": 10, "global_thresh": 20},
+                  "eviction_threshold": 4, "global_thresh": 20, "fine_period_s": 0.5,
+                  "agent_cpu_s": 0.0, "events": []}
+        s = {"t": [0.0, 0.5, 1.0, 1.5], "kubelet": [1, 0, 0, 1], "available": [30, 5, 3, 3],
+             "target_refault_file": [0] * 4, "node_refault_file": [0] * 4, "bystander_read_bytes": [0] * 4}
+        m = metrics.cell_metrics(record, s)
+        self.assertEqual(m["evictions"], 1, "only the last kubelet sample is below 4")
+        self.assertEqual(m["notify_evictions"], 1)
+        self.assertAlmostEqual(m["below_eviction_s"], 1.0, msg="two samples of 0.5 s")
+        self.assertAlmostEqual(m["below_thresh_s"], 1.5)
+        self.assertEqual(m["depth_below_eviction"], 1)
+        del record["eviction_threshold"], record["fine_period_s"]
+        m = metrics.cell_metrics(record, s)
+        self.assertEqual((m["evictions"], m["below_eviction_s"], m["depth_below_eviction"]), (1, 2.0, 7),
+                         "without its own, the run's threshold, and its period for the last sample")
 
 
 if __name__ == "__main__":
