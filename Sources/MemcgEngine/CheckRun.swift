@@ -49,6 +49,7 @@ public struct CheckRun {
                 throw Failure(status: .stateError, message: error.description)
             }
             record.locked = true
+            store.removeLeftovers()
         }
         let loaded = store.load()
         record.loaded(loaded.state)

@@ -40,6 +40,14 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Temp files of runs killed between a save's create and its rename
+    /// (kill -9), which the next save also removes: called by a run that
+    /// holds the lock, so they are gone after the next run even when that
+    /// run saves nothing. A live process's temp file is never touched.
+    public func removeLeftovers() {
+        AtomicFile.removeLeftovers(in: FileIO.directoryName(of: path), prefix: FileIO.baseName(of: path) + ".tmp.")
+    }
+
     public func save(_ state: RunState) throws(SystemError) {
         try FileIO.ensureDirectory(FileIO.directoryName(of: path))
         try moveAsideIfDirectory()

@@ -18,6 +18,20 @@ struct StateStoreTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("a run's removeLeftovers deletes a killed run's temp file, never a live process's")
+    func leftovers() throws {
+        let tree = try FixtureTree()
+        let store = StateStore(path: tree.stateFile)
+        try store.save(RunState(last: 1))
+        // A pid above pid_max (4194304 at most) belongs to no process; pid 1 always lives.
+        try tree.write("state/state.tmp.99999999", "mon_memcg-state 1\nla")
+        try tree.write("state/state.tmp.1", "mon_memcg-state 1\nla")
+        store.removeLeftovers()
+        let left = try FileManager.default.contentsOfDirectory(atPath: tree.path("state")).filter { $0.contains(".tmp") }
+        #expect(left == ["state.tmp.1"])
+        #expect(store.load() == .valid(RunState(last: 1)))
+    }
+
     @Test("a symlink in the state's place is not followed")
     func symlink() throws {
         let tree = try FixtureTree()
