@@ -5,8 +5,9 @@ import MemcgCore
 enum ArgumentFixups {
     static let commands = ["check", "status", "config", "watch", "alive", "help"]
 
-    /// The options that take a value: every setting's, and `--config`.
-    static let valued = Set(ConfigKey.allCases.map { "--" + $0.optionName } + ["--config"])
+    /// The options that take a value: every setting's, and `--config`
+    /// (PlainCheck's list, which it reads in order).
+    static let valued = Set(PlainCheck.names)
 
     /// `--growth-threshold -5` reads to the parser as a missing value
     /// followed by an unknown option; joined as `--growth-threshold=-5` the
