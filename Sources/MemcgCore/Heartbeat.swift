@@ -34,7 +34,10 @@ public struct Heartbeat: Equatable, Sendable {
 extension Config {
     /// Next to the state file, so it lives in the directory the daemon may
     /// already write (StateDirectory=, the DaemonSet's state hostPath).
-    public var heartbeatFile: String { stateFile + ".alive" }
+    public var heartbeatFile: String { stateFile + Self.heartbeatSuffix }
+    /// What `heartbeatFile` adds to the state file's path (StateStore
+    /// removes killed writers' temp files of both).
+    public static let heartbeatSuffix = ".alive"
 }
 
 /// The verdict on a heartbeat file, judged at `now` (CLOCK_BOOTTIME ms).

@@ -35,7 +35,7 @@ public enum AtomicFile {
         let base = FileIO.baseName(of: path)
         let temp = options.hiddenTemp ? "\(dir == "/" ? "" : dir)/.\(base).tmp.\(getpid())" : "\(path).tmp.\(getpid())"
         unlink(temp)  // a leftover from a killed run with the same pid
-        removeLeftovers(in: dir, prefix: options.hiddenTemp ? ".\(base).tmp." : "\(base).tmp.")
+        removeLeftovers(in: dir, prefixes: [options.hiddenTemp ? ".\(base).tmp." : "\(base).tmp."])
         do throws(SystemError) {
             let fd = try FileDescriptor(opening: temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: options.mode,
                                         operation: "create", fix: { $0 == ENOENT ? options.missingDirectoryFix : nil })
@@ -57,17 +57,19 @@ public enum AtomicFile {
     }
 
     /// Temp files of runs killed between create and rename (kill -9, a
-    /// watchdog's SIGABRT, power loss): `PREFIX<pid>` whose process is gone.
+    /// watchdog's SIGABRT, power loss): `PREFIX<pid>`, for any of
+    /// `prefixes`, whose process is gone; one listing for all of them.
     /// A live process's temp file is never touched; a reused pid only keeps
     /// a leftover a little longer. Best effort: a directory that cannot be
     /// listed leaves them, as before.
-    static func removeLeftovers(in dir: String, prefix: String) {
+    static func removeLeftovers(in dir: String, prefixes: [String]) {
         guard let handle = opendir(dir) else { return }
         defer { closedir(handle) }
         var stale: [String] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
+            guard let prefix = prefixes.first(where: { name.hasPrefix($0) }), let pid = pid_t(name.dropFirst(prefix.count)),
+                  pid > 0, pid != getpid() else { continue }
             if kill(pid, 0) != 0, errno == ESRCH { stale.append(name) }
         }
         for name in stale { unlink("\(dir == "/" ? "" : dir)/\(name)") }

@@ -45,7 +45,11 @@ public struct StateStore: Sendable {
     /// holds the lock, so they are gone after the next run even when that
     /// run saves nothing. A live process's temp file is never touched.
     public func removeLeftovers() {
-        AtomicFile.removeLeftovers(in: FileIO.directoryName(of: path), prefix: FileIO.baseName(of: path) + ".tmp.")
+        // The state's and the heartbeat's (`Config.heartbeatFile`): a kill
+        // between either one's create and rename leaves a temp file.
+        let base = FileIO.baseName(of: path)
+        AtomicFile.removeLeftovers(in: FileIO.directoryName(of: path),
+                                   prefixes: [base + ".tmp.", base + Config.heartbeatSuffix + ".tmp."])
     }
 
     public func save(_ state: RunState) throws(SystemError) {

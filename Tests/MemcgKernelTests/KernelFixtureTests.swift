@@ -26,9 +26,12 @@ struct StateStoreTests {
         // A pid above pid_max (4194304 at most) belongs to no process; pid 1 always lives.
         try tree.write("state/state.tmp.99999999", "mon_memcg-state 1\nla")
         try tree.write("state/state.tmp.1", "mon_memcg-state 1\nla")
+        // The heartbeat's (state.alive) too: step 50's kill -9 loop found one.
+        try tree.write("state/state.alive.tmp.99999999", "boot")
+        try tree.write("state/state.alive.tmp.1", "boot")
         store.removeLeftovers()
-        let left = try FileManager.default.contentsOfDirectory(atPath: tree.path("state")).filter { $0.contains(".tmp") }
-        #expect(left == ["state.tmp.1"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: tree.path("state")).filter { $0.contains(".tmp") }.sorted()
+        #expect(left == ["state.alive.tmp.1", "state.tmp.1"])
         #expect(store.load() == .valid(RunState(last: 1)))
     }
 
