@@ -9,7 +9,7 @@
 /// | | count | bytes under the target |
 /// |---|---|---|
 /// | v1 | `/proc/cgroups` `memory` `num_cgroups` − live directories under the memory mount (the root included): hierarchy-wide, v1 has no per-cgroup dying counter | target `total_rss + total_cache` − its own `rss + cache` − Σ live children's `total_rss + total_cache` |
-/// | v2 | target `cgroup.stat` `nr_dying_subsys_memory` (6.x+), else `nr_dying_descendants`: below the target | target `memory.current` − Σ live children's `memory.current` (v2 charges no processes to a cgroup whose children have the memory controller, so it has no "own" part) |
+/// | v2 | target `cgroup.stat` `nr_dying_subsys_memory` (6.x+), else `nr_dying_descendants`: below the target | 0 when the count is 0; else target `memory.current` − Σ live children's `memory.current` (v2 charges no processes to a cgroup whose children have the memory controller, so it has no "own" part) |
 public struct DyingCgroups: Equatable, Sendable {
     /// What `count` covers: v1 can only count the whole hierarchy.
     public enum Scope: String, Equatable, Sendable {

@@ -6,6 +6,8 @@ import MemcgCore
 /// controller to its children (v2's no-internal-process rule). When it does
 /// not (`memory` absent from `cgroup.subtree_control`), children are not
 /// memory cgroups, cannot be dying memory cgroups, and the bytes are 0.
+/// The bytes are 0 as well when `cgroup.stat` counts no dying memory
+/// cgroup; only then are the children read.
 public struct DyingCgroupsV2: DyingCgroupsSource {
     public init() {}
 
@@ -20,6 +22,14 @@ public struct DyingCgroupsV2: DyingCgroupsSource {
         let count = try readParsed("\(targetPath)/\(KernelFile.cgroupStat)") { text throws(ParseError) in
             try CgroupStat(parsing: text).dyingMemoryCgroups
         }
+        // No dying memory cgroup, no dying bytes. What the subtraction below
+        // would leave is not a dying cgroup's: the kernel charges each live
+        // child's own kernel memory (its per-CPU statistics) to the parent,
+        // so 1,000 empty children left 7.5 MiB (6.12 guest) that the
+        // escalation would weigh as dying. Not reading the children also
+        // keeps a check's cost off their number on the common path. A child
+        // removed after `cgroup.stat` was read is counted by the next reading.
+        guard count > 0 else { return DyingCgroups(count: count, scope: .target, bytes: .zero) }
         let control: String
         do {
             control = try FileIO.read("\(targetPath)/\(KernelFile.cgroupSubtreeControl)")

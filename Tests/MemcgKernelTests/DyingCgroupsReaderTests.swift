@@ -106,7 +106,7 @@ struct V2Row: NamedRow {
     var expected: DyingCgroups?
 }
 
-@Test("v2: cgroup.stat counts below the target, memory.current gives the bytes", arguments: [
+@Test("v2: cgroup.stat counts below the target, memory.current gives the bytes when one is dying", arguments: [
     V2Row(name: "memory delegated to children", files: [
         "cgroup.stat": "nr_descendants 2\nnr_dying_descendants 7\nnr_subsys_memory 3\nnr_dying_subsys_memory 4\n",
         "cgroup.subtree_control": "cpu memory pids\n",
@@ -114,6 +114,32 @@ struct V2Row: NamedRow {
         "a/memory.current": "300\n",
         "b/memory.current": "200\n",
     ], expected: DyingCgroups(count: 4, scope: .target, bytes: 500)),
+    // The children's own kernel memory is charged to the target: 1,000 empty
+    // children left 7.5 MiB here on 6.12 with no cgroup dying.
+    V2Row(name: "no dying memory cgroup: what live children leave uncounted is not dying", files: [
+        "cgroup.stat": "nr_descendants 2\nnr_dying_descendants 0\nnr_subsys_memory 3\nnr_dying_subsys_memory 0\n",
+        "cgroup.subtree_control": "cpu memory pids\n",
+        "memory.current": "1000\n",
+        "a/memory.current": "300\n",
+        "b/memory.current": "200\n",
+    ], expected: DyingCgroups(count: 0, scope: .target, bytes: 0)),
+    V2Row(name: "dying cgroups of other controllers only: no dying bytes", files: [
+        "cgroup.stat": "nr_descendants 1\nnr_dying_descendants 2\nnr_subsys_memory 2\nnr_dying_subsys_memory 0\n",
+        "cgroup.subtree_control": "memory pids\n",
+        "memory.current": "1000\n",
+        "a/memory.current": "300\n",
+    ], expected: DyingCgroups(count: 0, scope: .target, bytes: 0)),
+    // Files that would fail to parse if read: with 0 dying, none of them is.
+    V2Row(name: "no dying memory cgroup: memory.current and the children are not read", files: [
+        "cgroup.stat": "nr_descendants 1\nnr_dying_descendants 0\n",
+        "cgroup.subtree_control": "memory\n",
+        "memory.current": "max\n",
+        "a/memory.current": "max\n",
+    ], expected: DyingCgroups(count: 0, scope: .target, bytes: 0)),
+    V2Row(name: "hostile: a child's memory.current garbage while one is dying", files: [
+        "cgroup.stat": "nr_dying_descendants 1\n", "cgroup.subtree_control": "memory\n", "memory.current": "1000\n",
+        "a/memory.current": "max\n",
+    ], expected: nil),
     V2Row(name: "memory not delegated: children are not memory cgroups", files: [
         "cgroup.stat": "nr_descendants 1\nnr_dying_descendants 3\n",
         "cgroup.subtree_control": "pids\n",
