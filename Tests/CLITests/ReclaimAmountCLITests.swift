@@ -109,6 +109,12 @@ struct RealKernelDeficitTests {
 
     @Test("check with deficit on 1 GiB of active page cache, 256 MiB short: frees the shortfall, stops by amount, keeps the rest")
     func deficit() throws {
+        // The shortfall is set from the node's available a moment before the
+        // check: no other heavy real-kernel test (writers growing by 768 MiB,
+        // drop_caches) may move it meanwhile. Landing CI saw 92 MB of drift
+        // without this lock.
+        let exclusive = KernelLab.exclusive()
+        defer { withExtendedLifetime(exclusive) {} }
         let lab = try ScratchCgroup("deficit-cli")
         defer { lab.remove() }
         let (target, scratch) = (lab.cgroup, lab.scratch)
@@ -140,7 +146,12 @@ struct RealKernelDeficitTests {
         let asked = try #require(lines.lazy.compactMap { number(after: "requesting ", in: $0) }.first, "\(text)")
         let shortfall = thresh - availableSeen
         print("real kernel check deficit: shortfall \(shortfall), asked \(asked), usage \(before) -> \(after), freed \(before - after)")
-        #expect(abs(shortfall - (256 << 20)) < 64 << 20, "the shortfall the check saw: \(shortfall)")
+        // The test aims at 256 MiB; the rest of the node (outside this test's
+        // cgroup) may still move available between status and check. What is
+        // judged is the reclaim against the shortfall the check itself saw,
+        // so the aim only has to leave a shortfall the target can cover.
+        #expect(shortfall > 64 << 20 && shortfall + Self.margin + Self.tolerance < before,
+                "the shortfall the check saw, \(shortfall), is not one 1 GiB of page cache can cover (aimed at \(256 << 20))")
         #expect(asked == shortfall + Self.margin)
         #expect(before - after >= shortfall, "freed \(before - after) < shortfall \(shortfall)")
         #expect(before - after <= shortfall + Self.margin + Self.tolerance, "freed \(before - after)")
