@@ -115,9 +115,11 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "mon_memcg watch only: on = after a reclaim that left available memory",
                 "below global thresh + hold_hysteresis, reclaim again in steps (each",
                 "the shortfall plus what the measured growth adds during a step),",
-                "re-reading the node after each, until it is back above that line, a",
-                "step gains nothing, or reclaim_timeout has passed since the first;",
-                "and reclaim ahead when the measured fall rate reaches global thresh",
+                "re-reading the node after each, until it is back above that line,",
+                "the kernel can take no more, or reclaim_timeout has passed since the",
+                "first; an episode ended by reclaim_timeout goes on at the next",
+                "wake-up while the node stays short, past the growth rule; and",
+                "reclaim ahead when the measured fall rate reaches global thresh",
                 "within one step. off = one reclaim per wake-up, as a check does."],
                 scope: "watch only")
         case .holdHysteresis:

@@ -21,6 +21,11 @@ public struct Decision: Equatable, Sendable {
     public var current: Bytes
     /// The value remembered from earlier runs (0 when there is none).
     public var last: Bytes
+    /// What a reclaim by amount can take from the target now
+    /// (`ReclaimableMemory`), read only when a reclaim is planned; nil on
+    /// v1, whose force_empty takes what it can, and before it is read.
+    /// It bounds the request, not the original's growth rule.
+    public var reclaimable: Bytes? = nil
 
     /// The original script's CHANGE: signed, negative when the target shrank.
     public var change: Bytes { current - last }

@@ -19,6 +19,11 @@ public enum ForceEmptyPlan: ReclaimPlan, Equatable {
         }
     }
 
+    /// force_empty returns by itself only when the target is empty or its
+    /// loop gave up after five passes that freed nothing; under writers it
+    /// runs until it is interrupted (the amount, the deadline, a signal).
+    public func ranOut(_ stop: ReclaimStop) -> Bool { stop == .finished }
+
     public var asked: Bytes? {
         switch self {
         case .emptyTarget: nil

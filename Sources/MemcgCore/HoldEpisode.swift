@@ -22,11 +22,13 @@ public enum HoldStop: Equatable, Sendable {
     /// Available is at or above global thresh + hold_hysteresis.
     case recovered
     /// The last step took all it could (everything the target holds, or
-    /// force_empty to the end) and lifted available by nothing: another
-    /// one would not do better.
+    /// force_empty to the end), the kernel returned by itself, and it
+    /// lifted available by nothing: another one would not do better.
     case noGain(gained: Bytes)
-    /// The target's usage did not fall over the last step: it has nothing
-    /// reclaimable left now.
+    /// The target's usage did not fall over the last step and the kernel
+    /// said it could take no more (`ReclaimPlan.ranOut`): it has nothing
+    /// reclaimable left now. A step whose usage rose while the kernel kept
+    /// reclaiming was outgrown by writers; the episode goes on.
     case nothingFreed(freed: Bytes)
     /// reclaim_timeout is used up (less than a step's minimum left).
     case timeLimit
@@ -45,10 +47,14 @@ public struct HoldStepResult: Equatable, Sendable {
     public var availableBefore: Bytes
     public var availableAfter: Bytes
     public var milliseconds: Int64
+    /// The kernel could take no more from the target (`ReclaimPlan.ranOut`):
+    /// false for a step that was still reclaiming when the amount was
+    /// reached or the time ran out.
+    public var ranOut: Bool
 
-    public init(asked: Bytes?, freed: Bytes, availableBefore: Bytes, availableAfter: Bytes, milliseconds: Int64) {
-        (self.asked, self.freed, self.availableBefore, self.availableAfter, self.milliseconds)
-            = (asked, freed, availableBefore, availableAfter, milliseconds)
+    public init(asked: Bytes?, freed: Bytes, availableBefore: Bytes, availableAfter: Bytes, milliseconds: Int64, ranOut: Bool) {
+        (self.asked, self.freed, self.availableBefore, self.availableAfter, self.milliseconds, self.ranOut)
+            = (asked, freed, availableBefore, availableAfter, milliseconds, ranOut)
     }
 
     /// The rise of available over the step (negative when growth won).
@@ -70,8 +76,18 @@ public struct HoldStepResult: Equatable, Sendable {
 /// available, re-read, never by what the kernel says it freed.
 ///
 /// Bounded: at most `maximumSteps` steps, all within reclaim_timeout of the
-/// episode's start; it stops as soon as the target frees nothing, or a
-/// step that took all it could lifted available by nothing.
+/// episode's start; it stops as soon as the kernel can take nothing more
+/// from the target, or a step that took all it could lifted available by
+/// nothing. A step the writers outgrew (the usage rose while the kernel
+/// kept reclaiming) is not a reason to stop: the next one asks for more.
+///
+/// An episode cut short by its bounds (`timeLimit`, `stepLimit`) leaves the
+/// node short with the target still giving: the next wake-up that finds
+/// the node short goes on holding although the original's growth rule
+/// would skip (`continues`). Without that, the usage the episode left is
+/// `last`, the writers only refill what it took, the change stays below
+/// growth_threshold, and kubelet's number sits below the line for as long
+/// as they write (the cgroup v2 lab's scenario 3, docs/efficacy.md).
 public struct HoldEpisode: Equatable, Sendable {
     /// Steps per episode, the check's own reclaim included: a bound on
     /// writes (and CPU) whatever the node does.
@@ -113,12 +129,12 @@ public struct HoldEpisode: Equatable, Sendable {
     public mutating func record(_ step: HoldStepResult) {
         steps += 1
         stepMilliseconds = max(Self.minimumStepMilliseconds, step.milliseconds)
-        if step.freed <= .zero {
+        if step.freed <= .zero, step.ranOut {
             stop = .nothingFreed(freed: step.freed)
             return
         }
         guard let asked = step.asked else {
-            if step.gained <= .zero { stop = .noGain(gained: step.gained) }
+            if step.gained <= .zero, step.ranOut { stop = .noGain(gained: step.gained) }
             return
         }
         let lifted = step.gained.clampedAtZero
@@ -142,6 +158,39 @@ public struct HoldEpisode: Equatable, Sendable {
         if let stop { return .stop(stop) }
         let growth = fall.fall(inMilliseconds: stepMilliseconds)
         return .step(margin: setting.hysteresis + growth + extra, growth: growth)
+    }
+
+    /// True when the node is short, the original's growth rule would skip,
+    /// and this process's last episode was ended by its own bounds (time
+    /// or steps) while the target still gave: that episode goes on. After
+    /// any other ending (recovered, nothing freed, no gain) the growth
+    /// rule decides, as in the original.
+    public static func continues(_ decision: Decision, after previous: HoldStop?) -> Bool {
+        decision.action == .skipGrowthBelowThreshold && endedOnBound(previous)
+    }
+
+    /// What `watch` remembers of the last episode after a check (what
+    /// `continues` reads at the next one). A check that held an episode
+    /// replaces it. A check that found available at or above the episode's
+    /// line (global thresh + hold_hysteresis) forgets it: the node
+    /// recovered, and the growth rule decides again. A check that did
+    /// nothing between global thresh and that line, or skipped, keeps it:
+    /// an episode cut by its bounds often leaves available just above
+    /// global thresh, the next wake-up finds nothing to do, and the one
+    /// after that, back below with the writers still refilling, must still
+    /// go on (the cgroup v2 lab, 2026-12-05: forgetting it there let kubelet's
+    /// number sit below the eviction threshold for 4.5 s).
+    public static func remembered(previous: HoldStop?, held: HoldStop?, decision: Decision?, hysteresis: Bytes) -> HoldStop? {
+        if let held { return held }
+        guard let decision, decision.action != .reclaim,
+              decision.available < decision.globalThreshold + hysteresis else { return nil }
+        return previous
+    }
+
+    /// The episode was ended by its own bounds (time or steps), not by the
+    /// node or the target: `watch` checks again after the shortest poll.
+    public static func endedOnBound(_ stop: HoldStop?) -> Bool {
+        stop == .timeLimit || stop == .stepLimit
     }
 
     /// True when a wake-up that found available still above global thresh

@@ -10,6 +10,14 @@ extension LogLines {
         "hold: available \(available) falls at \(fallPerSecond) bytes/s and will be below global thresh \(globalThreshold) within \(seconds(leadMilliseconds)) s (one reclaim step): reclaiming ahead"
     }
 
+    /// The node is still short after an episode its bounds ended
+    /// (`HoldEpisode.continues`): this wake-up reclaims although the
+    /// original's growth rule would skip.
+    public static func holdContinues(after previous: HoldStop, decision: Decision, hysteresis: Bytes) -> String {
+        let bound = previous == .stepLimit ? "\(HoldEpisode.maximumSteps) steps" : "reclaim_timeout"
+        return "hold continues: the last episode ended on its bound (\(bound)) with available still below global thresh + hold_hysteresis \(hysteresis); the change \(decision.change) is below growth threshold \(decision.growthThreshold), reclaiming anyway while the node stays short"
+    }
+
     /// Step `number` (the check's own reclaim was step 1).
     public static func holdStep(_ number: Int, available: Bytes, episode: HoldEpisode, margin: Bytes, growth: Bytes) -> String {
         "hold step \(number): available \(available) < global thresh \(episode.globalThreshold) + hold_hysteresis \(episode.setting.hysteresis), reclaiming the shortfall + \(margin) bytes (hysteresis + growth \(growth) in \(seconds(episode.stepMilliseconds)) s + extra \(episode.extra) not lifted by earlier steps)"

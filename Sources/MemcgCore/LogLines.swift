@@ -71,17 +71,26 @@ public enum LogLines {
         dryRun("would have changed last usage mem \(last) -> \(current) (mem usage decline)")
     }
 
+    /// The request's bound: the target's usage, or what its memory.stat
+    /// says it can give back when that is less (`ReclaimableMemory`).
+    static func requestCap(_ decision: Decision) -> String {
+        if let reclaimable = decision.reclaimable, reclaimable < decision.current {
+            return "reclaimable \(reclaimable.clampedAtZero) (memory.stat; current \(decision.current))"
+        }
+        return "current \(decision.current)"
+    }
+
     /// Why an amount is what it is, for the request and dry-run lines.
     public static func requestReason(_ decision: Decision, basis: RequestBasis = .growthThreshold) -> String {
         switch basis {
         case .growthThreshold:
-            "global thresh \(decision.globalThreshold) + growth threshold \(decision.growthThreshold) - available \(decision.available), at most current \(decision.current)"
+            "global thresh \(decision.globalThreshold) + growth threshold \(decision.growthThreshold) - available \(decision.available), at most \(requestCap(decision))"
         case .margin(let margin):
-            "global thresh \(decision.globalThreshold) + reclaim_margin \(margin) - available \(decision.available), at most current \(decision.current)"
+            "global thresh \(decision.globalThreshold) + reclaim_margin \(margin) - available \(decision.available), at most \(requestCap(decision))"
         case .everything:
-            "reclaim_amount all: everything the target holds, current \(decision.current)"
+            "reclaim_amount all: everything the target holds, \(requestCap(decision))"
         case .held(let margin):
-            "global thresh \(decision.globalThreshold) + hold margin \(margin) - available \(decision.available), at most current \(decision.current)"
+            "global thresh \(decision.globalThreshold) + hold margin \(margin) - available \(decision.available), at most \(requestCap(decision))"
         }
     }
 

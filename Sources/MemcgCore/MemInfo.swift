@@ -4,10 +4,13 @@ public struct MemInfo: Equatable, Sendable {
     public var memTotal: Bytes
     /// `MemAvailable`, when the kernel reports it; shown by `status` only.
     public var memAvailable: Bytes?
+    /// `SwapFree`: 0 when the line is missing (a kernel built without swap).
+    public var swapFree: Bytes = .zero
 
-    public init(memTotal: Bytes, memAvailable: Bytes? = nil) {
+    public init(memTotal: Bytes, memAvailable: Bytes? = nil, swapFree: Bytes = .zero) {
         self.memTotal = memTotal
         self.memAvailable = memAvailable
+        self.swapFree = swapFree
     }
 
     /// Parses the whole file. Fails closed: a missing or zero `MemTotal`, a
@@ -16,13 +19,14 @@ public struct MemInfo: Equatable, Sendable {
     public init(parsing text: String) throws(ParseError) {
         var total: Bytes?
         var available: Bytes?
+        var swapFree: Bytes?
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             guard let colon = line.firstIndex(of: ":") else {
                 if line.trimmingBlanks().isEmpty { continue }
                 throw ParseError(line: index + 1, "expected \"Name: value kB\", got \"\(line.prefix(80))\"")
             }
             let key = line[..<colon]
-            guard key == "MemTotal" || key == "MemAvailable" else { continue }
+            guard key == "MemTotal" || key == "MemAvailable" || key == "SwapFree" else { continue }
             let fields = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count == 2, fields[1] == "kB", let kb = Units.parseCounter(fields[0]) else {
                 throw ParseError(line: index + 1, "\(key) should be a number of kB, got \"\(line.prefix(80))\"")
@@ -32,9 +36,12 @@ public struct MemInfo: Equatable, Sendable {
             if key == "MemTotal" {
                 guard total == nil else { throw ParseError(line: index + 1, "MemTotal appears twice") }
                 total = bytes
-            } else {
+            } else if key == "MemAvailable" {
                 guard available == nil else { throw ParseError(line: index + 1, "MemAvailable appears twice") }
                 available = bytes
+            } else {
+                guard swapFree == nil else { throw ParseError(line: index + 1, "SwapFree appears twice") }
+                swapFree = bytes
             }
         }
         guard let total else { throw ParseError("no MemTotal line (truncated file?)") }
@@ -44,5 +51,6 @@ public struct MemInfo: Equatable, Sendable {
         }
         self.memTotal = total
         self.memAvailable = available
+        self.swapFree = swapFree ?? .zero
     }
 }

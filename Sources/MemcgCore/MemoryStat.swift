@@ -47,4 +47,6 @@ public enum StatField: String, Sendable {
     case anon, file, inactiveFile = "inactive_file"
     // cgroup v2, for memory.high's floor (MemoryHighLever).
     case shmem, fileMapped = "file_mapped"
+    // cgroup v2, for what memory.reclaim can take (ReclaimableMemory).
+    case slabReclaimable = "slab_reclaimable"
 }

@@ -10,7 +10,9 @@
 /// i.e. enough to lift kubelet's available memory back above the threshold
 /// with `growth_threshold` to spare (the same margin that stops the next
 /// run from reclaiming again at once), capped at the target's
-/// `memory.current` (it cannot give more than it holds).
+/// `memory.current` (it cannot give more than it holds) and at what it can
+/// give back (`Decision.reclaimable`): asked for kernel memory no reclaim
+/// frees, the kernel walks every cgroup below the target in vain.
 public struct ReclaimAmountPlan: Equatable, Sendable {
     /// Smallest amount worth a write; the kernel counts whole pages (up to
     /// 64 KiB on some architectures) and ignores a remainder.
@@ -70,10 +72,17 @@ public struct ReclaimAmountPlan: Equatable, Sendable {
     }
 
     /// The shortfall below global thresh plus `margin`, at most the
-    /// target's usage: `reclaim_amount = deficit` with `reclaim_margin`.
+    /// target's usage and what it can give back: `reclaim_amount =
+    /// deficit` with `reclaim_margin`.
     public static func request(for decision: Decision, margin: Bytes) -> Bytes {
         let wanted = (decision.globalThreshold + margin - decision.available).clampedAtZero
-        return min(wanted, decision.current.clampedAtZero)
+        return min(wanted, cap(decision))
+    }
+
+    /// The most a reclaim of the target can take: its usage, or less when
+    /// its memory.stat says less is reclaimable.
+    public static func cap(_ decision: Decision) -> Bytes {
+        min(decision.current.clampedAtZero, decision.reclaimable ?? decision.current.clampedAtZero)
     }
 
     /// The next write's size, nil when the plan has stopped.
@@ -118,11 +127,17 @@ extension ReclaimAmountPlan: ReclaimPlan {
             }
         case .deficit:
             self.init(request: Self.request(for: decision, margin: amount.deficitMargin), basis: amount.deficitBasis)
-        case .all: self.init(request: decision.current.clampedAtZero, basis: .everything)
+        case .all: self.init(request: Self.cap(decision), basis: .everything)
         }
     }
 
     public var asked: Bytes? { request }
+
+    /// A write ended in EAGAIN (the kernel retried and gave up) and the
+    /// target's usage did not drop over it, or there was nothing to write
+    /// (the target holds less than a write). Writes the kernel completed
+    /// while the usage rose were outgrown, not empty.
+    public func ranOut(_ stop: ReclaimStop) -> Bool { self.stop == .noProgress || steps == 0 }
 
     public func dryRunLine(file: String, decision: Decision) -> String {
         LogLines.dryRun("would have written \(request) to \(file) (\(LogLines.requestReason(decision, basis: basis))) in steps of at most \(stepSize), then stored the usage after it as last")

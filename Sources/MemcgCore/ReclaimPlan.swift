@@ -17,6 +17,12 @@ public protocol ReclaimPlan: Sendable {
     /// The lines that close a reclaim, after `After reclaim:` and the usage
     /// after it; `self` is the plan as it ended.
     func endLines(_ end: ReclaimEnd, file: String) -> [String]
+    /// True when the reclaim ended because the kernel could take no more
+    /// from the target now, as opposed to the amount being reached or the
+    /// time running out while it was still reclaiming. A held episode
+    /// stops on it; a step whose usage rose while the kernel kept
+    /// reclaiming was outgrown by writers, not empty (`HoldEpisode`).
+    func ranOut(_ stop: ReclaimStop) -> Bool
 }
 
 /// How a reclaim ended, for the lines that close it.

@@ -14,7 +14,7 @@ extension CheckRun {
                                     boot: Result { () throws(KernelError) in try BootClock.bootID(procRoot: config.procRoot) })
         if dryRun {
             record.dying = dying.measure("before reclaim")
-            log.info(reclaim.plan.dryRunLine(file: reclaim.file, decision: reclaim.decision))
+            log.info(try reclaim.dryRunLine())
             dying.planDryRun(node: snapshot.node, dying: record.dying, lastDropCaches: state.lastDropCaches)
             return
         }
@@ -36,6 +36,10 @@ extension CheckRun {
 
         try escalate(dying, before: before, reclaim: reclaim, saved: saved, &record)
         if outcome.interrupted {
+            // A held episode bounded by reclaim_timeout in its first step
+            // (force_empty against busy writers): `watch` goes on at the
+            // next wake-up while the node stays short (`HoldEpisode.continues`).
+            if holds, outcome.stop == .deadline { record.held = HeldEpisode(steps: 1, stop: .timeLimit, ahead: false) }
             throw Failure(status: .reclaimInterrupted,
                           message: "reclaim of \(reclaim.file) interrupted after \(seconds(outcome.milliseconds)) s (\(reclaim.cause(outcome.stop, detailed: false))); the usage after it was recorded")
         }

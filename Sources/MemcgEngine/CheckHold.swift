@@ -8,10 +8,14 @@ public struct HoldContext: Sendable {
     public var fall: FallRate
     /// The last reclaim's duration, within `HoldEpisode.lead(afterStepOf:)`'s bounds.
     public var leadMilliseconds: Int64
+    /// How the last wake-up's episode ended; nil when it held none.
+    /// `HoldEpisode.continues` reads it.
+    public var previous: HoldStop?
 
-    public init(fall: FallRate, leadMilliseconds: Int64) {
+    public init(fall: FallRate, leadMilliseconds: Int64, previous: HoldStop? = nil) {
         self.fall = fall
         self.leadMilliseconds = HoldEpisode.lead(afterStepOf: leadMilliseconds)
+        self.previous = previous
     }
 }
 
@@ -28,6 +32,24 @@ extension CheckRun {
     /// Whether this check holds the line: `watch` with hold = on, not a dry run.
     var holds: Bool { hold != nil && config.hold == .on && !dryRun }
 
+    /// The decision this check acts on: the original's, except that a node
+    /// still short after an episode its bounds cut short goes on holding
+    /// (`HoldEpisode.continues`); `announceContinued` says so.
+    func holding(_ decision: Decision) -> Decision {
+        guard holds, HoldEpisode.continues(decision, after: hold?.previous) else { return decision }
+        var continued = decision
+        continued.action = .reclaim
+        return continued
+    }
+
+    /// The line under the original's usage line when `holding` overrode
+    /// its growth rule: why this wake-up reclaims although the change is
+    /// below growth threshold.
+    func announceContinued(_ decision: Decision, original: Decision) {
+        guard decision.action != original.action, let previous = hold?.previous else { return }
+        log.info(LogLines.holdContinues(after: previous, decision: original, hysteresis: config.holdHysteresis))
+    }
+
     /// After the check's own reclaim (step 1 of the episode): reclaim again
     /// in steps while kubelet's available memory, re-read after each, stays
     /// below global thresh + hold_hysteresis (`HoldEpisode` decides). Each
@@ -40,7 +62,7 @@ extension CheckRun {
         var episode = HoldEpisode(globalThreshold: decision.globalThreshold, setting: config.holdSetting)
         let node = try observeAfterStep(controller, &record)
         episode.record(HoldStepResult(asked: first.asked, freed: first.freed, availableBefore: decision.available,
-                                      availableAfter: node.available, milliseconds: first.milliseconds))
+                                      availableAfter: node.available, milliseconds: first.milliseconds, ranOut: first.ranOut))
         try steps(&episode, from: node, decision: decision, controller: controller, target: target, hold: hold,
                   runStarted: runStarted, ahead: false, &record)
     }
@@ -120,7 +142,7 @@ extension CheckRun {
         }
         let node = try observeAfterStep(controller, &record)
         return (HoldStepResult(asked: outcome.asked, freed: outcome.freed, availableBefore: decision.available,
-                               availableAfter: node.available, milliseconds: outcome.milliseconds), node)
+                               availableAfter: node.available, milliseconds: outcome.milliseconds, ranOut: outcome.ranOut), node)
     }
 
     /// kubelet's available memory again, after a step: progress is judged

@@ -11,6 +11,8 @@ struct ReclaimOutcome: Equatable, Sendable {
     var stop: ReclaimStop
     /// The target's usage after it: the new `last`.
     var usageAfter: Bytes
+    /// The kernel could take no more from the target (`ReclaimPlan.ranOut`).
+    var ranOut = false
 
     /// The deadline or a stop signal ended the write.
     var interrupted: Bool {
@@ -45,8 +47,24 @@ struct CheckReclaim {
         return amount
     }
 
-    /// The plan for this decision, for the dry run's line.
-    var plan: any ReclaimPlan { controller.plan(for: decision, amount: amount) }
+    /// The dry run's line: the plan for this decision, as a reclaim now would size it.
+    func dryRunLine() throws(Failure) -> String {
+        let decision = try measured()
+        return controller.plan(for: decision, amount: amount).dryRunLine(file: file, decision: decision)
+    }
+
+    /// The decision with what the target can give back now (v2's
+    /// memory.stat, `ReclaimableMemory`), read just before the plan is
+    /// sized: it bounds the request. v1 reads nothing.
+    func measured() throws(Failure) -> Decision {
+        var decision = self.decision
+        do {
+            decision.reclaimable = try controller.reclaimable(at: targetPath)
+        } catch {
+            throw Failure(status: error.exitStatus, message: "before reclaim: \(error)")
+        }
+        return decision
+    }
 
     /// Refuses a reclaim this kernel cannot do, before anything is measured.
     func checkCanReclaim() throws(Failure) {
@@ -62,6 +80,7 @@ struct CheckReclaim {
     }
 
     private func run<Controller: MemoryController>(_ controller: Controller) throws(Failure) -> ReclaimOutcome {
+        let decision = try measured()
         let plan = controller.plan(for: decision, amount: amount)
         if let line = plan.requestLine(file: file, decision: decision) { log.info(line) }
         let report: ReclaimReport<Controller.Plan>
@@ -78,8 +97,9 @@ struct CheckReclaim {
             }
         }
         let after = try usage("after reclaim")
+        let ended = stop(report.outcome, amountReached: report.amountReached)
         let outcome = ReclaimOutcome(asked: plan.asked, freed: decision.current - after, milliseconds: report.outcome.milliseconds,
-                                     stop: stop(report.outcome, amountReached: report.amountReached), usageAfter: after)
+                                     stop: ended, usageAfter: after, ranOut: report.plan.ranOut(ended))
         log.info(LogLines.afterReclaim)
         log.info(LogLines.usageAfter(after, words: controller.words))
         let interruption = outcome.interrupted

@@ -95,12 +95,14 @@ public struct CheckRun {
         if case .unusable(let why) = loaded {
             log.info(LogLines.stateUnusable(why))
         }
-        let decision = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
-        record.decision = decision
-        let line = decision.globalThreshold + config.holdHysteresis
+        let original = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
+        let line = original.globalThreshold + config.holdHysteresis
         settleMemoryHigh(available: node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
         let originalPath = LogLines.targetPath(cgroupRoot: controller.cgroupRoot, target: config.target)
+        let decision = holding(original)
+        record.decision = decision
         for line in LogLines.preamble(for: decision, targetPath: originalPath) { log.info(line) }
+        announceContinued(decision, original: original)
 
         switch decision.action {
         case .reclaim:

@@ -47,7 +47,11 @@ public struct StatusReport {
         switch snapshot.target {
         case .success(let target):
             report.current = target.usage
-            report.decision = decide(node: node, current: target.usage, last: loaded.state.last ?? .zero, policy: config.policy)
+            var decision = decide(node: node, current: target.usage, last: loaded.state.last ?? .zero, policy: config.policy)
+            // The request a check would size now. Unreadable, it is bounded
+            // by the usage alone here; a check fails on it and says why.
+            if decision.action == .reclaim { decision.reclaimable = try? controller.reclaimable(at: target.path) }
+            report.decision = decision
             report.gatherDying(targetPath: target.path)
         case .failure(let error):
             report.targetProblem = error.description

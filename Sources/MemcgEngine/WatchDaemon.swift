@@ -33,6 +33,10 @@ public final class WatchDaemon {
     /// How long the last reclaim took: the poll wakes this much before the
     /// line, and a held wake-up reclaims ahead within it.
     private var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
+    /// How the last wake-up's held episode ended (nil: it held none): an
+    /// episode its bounds ended goes on at the next
+    /// wake-up while the node is short (`HoldEpisode.continues`).
+    private var previousHold: HoldStop?
 
     /// The whole command: its start (`RunStart`: settings, controller, root
     /// check), then the daemon until it stops.
@@ -125,6 +129,13 @@ public final class WatchDaemon {
                                                           fallPerSecond: fall.perSecond,
                                                           leadMilliseconds: config.hold == .on ? stepMilliseconds : 0)
             }
+            // An episode its bounds ended left the node short: the next
+            // one starts after the shortest poll, not poll_interval later.
+            // (A first reclaim cut by reclaim_timeout fails the check, exit
+            // 6, and is such an episode: CheckRun.act records it.)
+            previousHold = HoldEpisode.remembered(previous: previousHold, held: outcome.record.held?.stop,
+                                                  decision: outcome.record.decision, hysteresis: config.holdHysteresis)
+            if HoldEpisode.endedOnBound(outcome.record.held?.stop) { delay = min(delay, WatchArming.minimumPollMilliseconds) }
             schedule.checked(reason, endedAt: ended, pollDelayMilliseconds: delay, pollIntervalMilliseconds: config.pollIntervalMilliseconds)
         }
     }
@@ -173,7 +184,7 @@ public final class WatchDaemon {
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
     private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
         let run = CheckRun(config: config, dryRun: false, log: log, controller: detectedController(),
-                           hold: HoldContext(fall: fall, leadMilliseconds: stepMilliseconds))
+                           hold: HoldContext(fall: fall, leadMilliseconds: stepMilliseconds, previous: previousHold))
         var metricsFailed = false
         signals.allowStop()
         let (record, failure) = run.runAndPublish(wakeups: wakeups) { problem in

@@ -23,6 +23,14 @@ public struct CgroupV2Controller: MemoryController {
         try readParsed("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
     }
 
+    /// The target's memory.stat and the node's SwapFree (`ReclaimableMemory`).
+    public func reclaimable(at targetPath: String) throws(KernelError) -> Bytes? {
+        let swapFree = try readParsed(procPath(KernelFile.meminfo)) { text throws(ParseError) in try MemInfo(parsing: text).swapFree }
+        return try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+            try ReclaimableMemory.v2(stat: MemoryStat(parsing: text), swapFree: swapFree)
+        }
+    }
+
     public var dyingSource: any DyingCgroupsSource { DyingCgroupsV2() }
 
     /// v2 counts per target (`cgroup.stat`).

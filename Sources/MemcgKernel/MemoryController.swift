@@ -28,6 +28,10 @@ public protocol MemoryController: Sendable {
     /// nil where the count is per target.
     func dyingCountWithoutTarget() throws(KernelError) -> Int64?
 
+    /// What a reclaim by amount can take from the target now
+    /// (`Decision.reclaimable`); nil where the reclaim takes what it can (v1).
+    func reclaimable(at targetPath: String) throws(KernelError) -> Bytes?
+
     /// The file a reclaim of the target writes.
     func reclaimFile(targetPath: String) -> String
     /// How this controller's reclaim asks the kernel; sized by the plan
@@ -62,6 +66,8 @@ extension MemoryController {
     public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan { Plan(for: decision, amount: amount) }
 
     public func memoryHigh(targetPath: String) -> MemoryHighFile? { nil }
+
+    public func reclaimable(at targetPath: String) throws(KernelError) -> Bytes? { nil }
 
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }

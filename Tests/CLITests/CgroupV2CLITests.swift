@@ -54,6 +54,34 @@ struct CgroupV2CLITests {
         #expect(tree.read("cgroup/user.slice/memory.reclaim") == "4194304\n")
     }
 
+    @Test("no free swap: the request is what the target's memory.stat says can go, not its anon")
+    func boundedByReclaimable() throws {
+        // setTarget: anon 300000000 and file 2700000000 of 3000000000; no swap lines.
+        let tree = try FixtureTreeV2(swapFreeKB: nil)
+        let r = try Binary.run(["check"] + tree.argumentsDetecting)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = logLines(tree)
+        #expect(lines.contains("memory.reclaim: requesting 2700000000 bytes (global thresh \(Self.globalThreshold) + growth threshold 1073741824 - available \(Self.available), at most reclaimable 2700000000 (memory.stat; current 3000000000)) in steps of at most 675000000 bytes"),
+                "\(lines)")
+        #expect(lines.filter { $0.hasPrefix("memory.reclaim step ") }.count == 4, "\(lines)")
+        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "675000000\n")
+    }
+
+    @Test("a target holding only kernel memory (empty children): no write asks the kernel to walk them for nothing")
+    func nothingReclaimable() throws {
+        let tree = try FixtureTreeV2(swapFreeKB: nil)
+        try tree.write("cgroup/user.slice/memory.current", "7864320\n")
+        try tree.write("cgroup/user.slice/memory.stat", "anon 0\nfile 0\nkernel 7864320\nshmem 0\nslab_reclaimable 0\nslab_unreclaimable 1835008\n")
+        // growth_threshold 1M: the growth rule lets the 7.5 MiB through.
+        let r = try Binary.run(["check", "--growth-threshold", "1M"] + tree.argumentsDetecting)
+        #expect(tree.read("cgroup/user.slice/memory.reclaim") == "", "\(r.stderr)\n\(logLines(tree))")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = logLines(tree)
+        #expect(lines.contains { $0.hasPrefix("memory.reclaim: requesting 0 bytes (") && $0.contains("at most reclaimable 0 (memory.stat; current 7864320)") },
+                "\(lines)")
+        #expect(!lines.contains { $0.hasPrefix("memory.reclaim step ") }, "\(lines)")
+    }
+
     @Test("no memory.reclaim (kernel before 5.19): exit 5 with the reason, nothing written, state untouched")
     func noMemoryReclaim() throws {
         let tree = try FixtureTreeV2(reclaimFile: false)

@@ -49,6 +49,29 @@ struct RealKernelWatchTests {
         """
     }
 
+    /// 4 writers, each rewriting a ring of 8 files of 32 MiB, every file
+    /// read twice (active page cache): the target refills after every
+    /// reclaim, but by less than 700M between two wake-ups, and never
+    /// beyond about 1 GiB.
+    func ringWriters(in cgroup: String, data: Scratch) throws -> [Process] {
+        try (0..<4).map { w in
+            try KernelLab.startInside(cgroup, """
+                i=0; while :; do f=\(data.path("w\(w)"))-$((i % 8)); dd if=/dev/zero of=$f bs=1M count=32 status=none; cat $f $f > /dev/null; i=$((i+1)); done
+                """)
+        }
+    }
+
+    /// `config` for the held-episode tests, written to `s`'s conf: the
+    /// shortest reclaim_timeout (100ms, so the first reclaim ends its
+    /// episode on that bound on any machine), 1 s polls, no dying reclaim.
+    func heldConfig(_ s: Scratch, target: String, availableThreshold: Int64, growth: String, hysteresis: String, extra: String = "") throws {
+        try config(s, target: target, availableThreshold: availableThreshold, extra: "\(extra)hold_hysteresis = \(hysteresis)\ndying_reclaim = off\n")
+            .replacingOccurrences(of: "growth_threshold = 1M", with: "growth_threshold = \(growth)")
+            .replacingOccurrences(of: "reclaim_timeout = 50s", with: "reclaim_timeout = 100ms")
+            .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
+            .write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+    }
+
     @Test("a crossing wakes watch and reclaims at once, without the 10 min poll; SIGHUP re-reads the config; SIGTERM stops it")
     func crossingReclaims() throws {
         // The armed level is the whole host's working set: no other heavy
@@ -184,5 +207,136 @@ struct RealKernelWatchTests {
             #expect(contents(s.path("mon_memcg.prom")).contains("mon_memcg_interruptions_total 1\n"))
         }
         print("real kernel: SIGTERM ended watch \(String(format: "%.3f", took)) s after it was sent, mid-reclaim: \(busy)")
+    }
+
+    @Test("an episode ended by reclaim_timeout with the node still short: with hold = on the next wake-up goes on past the growth rule; with hold = off the growth rule decides at every check, as the original's")
+    func continuesAfterTimeout() throws {
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
+        let cgroup = try KernelLab.makeCgroup("watch-hold")
+        defer { KernelLab.remove(cgroup) }
+        let data = try Scratch()
+        let writers = try ringWriters(in: cgroup, data: data)
+        defer { for w in writers { KernelLab.killAndReap(w) } }
+        #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not reach 768 MiB")
+        var logs: [String: String] = [:]
+        for hold in ["on", "off"] {
+            let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+            _ = eventually(timeout: 10) { KernelLab.usage(cgroup) > 768 << 20 }
+            // Always short (1T), so no episode recovers. reclaim_timeout is
+            // the shortest allowed (100ms) and bounds the whole episode: the
+            // first reclaim uses it up whether or not the writers outrun
+            // force_empty on this machine (a 2s bound was outrun here and
+            // not on CI's quieter machine), so the episode ends on its bound.
+            // The first check's change (its usage, no last yet) passes
+            // growth_threshold; a refill between two wake-ups does not.
+            try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "700M", hysteresis: "16M", extra: "hold = \(hold)\n")
+            let daemon = try Daemon(["watch", "--config", s.path("conf")])
+            _ = eventually(timeout: 15) {
+                let log = contents(s.path("log"))
+                return hold == "on" ? log.components(separatedBy: "hold continues: ").count > 2 : log.contains("change is too small")
+            }
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(timeout: 5) == 0)
+            logs[hold] = contents(s.path("log"))
+        }
+        let on = logs["on"] ?? "", off = logs["off"] ?? ""
+        // hold = on: every check after an episode that reclaim_timeout ended
+        // goes on ("hold continues" or the growth rule's own reclaim), never
+        // "change is too small"; after any other ending the rule decides.
+        var boundEnded = false, continued = 0, boundEndings = 0
+        let onLines = on.components(separatedBy: "\n")
+        for (i, line) in onLines.enumerated() {
+            // An episode ends on reclaim_timeout either with its own line
+            // or, when the check's first reclaim was what the deadline cut,
+            // with that reclaim's interruption.
+            if line.contains("hold ended after ") || line.contains("interrupted after ") {
+                boundEnded = line.contains("reclaim_timeout 0.100 s used up") || line.contains("(reclaim_timeout)")
+                if boundEnded { boundEndings += 1 }
+            } else if line.contains("change is too small") {
+                #expect(!boundEnded, "hold = on skipped right after an episode reclaim_timeout ended (line \(i + 1))\n\(on)")
+            } else if line.contains("hold continues: the last episode ended on its bound (reclaim_timeout)") {
+                #expect(boundEnded, "hold continues without an episode ended on its bound before it (line \(i + 1))\n\(on)")
+                continued += 1
+            }
+        }
+        #expect(boundEndings >= 1, "no held episode ended on reclaim_timeout\n\(on)")
+        #expect(continued >= 1, "no wake-up went on after an episode ended on reclaim_timeout\n\(on)")
+        #expect(!off.contains("hold continues"), "\(off)")
+        #expect(!off.contains("hold ended after "), "\(off)")
+        // hold = off is the original's rule at every check: a reclaim only
+        // where the change reached growth_threshold, a skip everywhere else
+        // (how fast the writers refill decides which ones this run saw).
+        let offLines = off.components(separatedBy: "\n")
+        for (i, line) in offLines.enumerated() {
+            guard let r = line.range(of: " CHANGE "), let change = Int64(line[r.upperBound...]) else { continue }
+            let skipped = i + 1 < offLines.count && offLines[i + 1].contains("change is too small")
+            #expect(skipped == (change < 700 << 20), "hold = off, change \(change): \(skipped ? "skipped" : "reclaimed")\n\(off)")
+        }
+        #expect(off.contains("change is too small"), "hold = off never skipped: the refill between wake-ups always reached 700M\n\(off)")
+        print("real kernel: after episodes ended by reclaim_timeout (\(boundEndings)), hold = on went on \(continued) times; hold = off skipped \(off.components(separatedBy: "change is too small").count - 1) times")
+    }
+
+    @Test("an episode reclaim_timeout ended is remembered across idle wake-ups below its line and forgotten once available is back at the line (SIGHUP moves the line)")
+    func remembersAcrossIdleWakeUps() throws {
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
+        let cgroup = try KernelLab.makeCgroup("watch-remember")
+        defer { KernelLab.remove(cgroup) }
+        let data = try Scratch()
+        // The target refills after each reclaim, never by 2G (the ring is 1 GiB).
+        let writers = try ringWriters(in: cgroup, data: data)
+        defer { for w in writers { KernelLab.killAndReap(w) } }
+        #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not reach 768 MiB")
+        var seen: [String: String] = [:]
+        // idle: available_threshold 1 (never short). Its line is global
+        // thresh + hold_hysteresis: with 1T of hysteresis available stays
+        // below it (remembered), with 16M it is above it (forgotten).
+        for (name, idleHysteresis, continues) in [("below the line", "1T", true), ("back at the line", "16M", false)] {
+            let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+            func write(threshold: Int64, growth: String, hysteresis: String) throws {
+                try heldConfig(s, target: cgroup, availableThreshold: threshold, growth: growth, hysteresis: hysteresis)
+            }
+            // 1. Always short: the first check reclaims (its change is the
+            // whole usage, above 700M) and reclaim_timeout (100ms) ends the
+            // episode on its bound.
+            try write(threshold: 1 << 40, growth: "700M", hysteresis: "16M")
+            let daemon = try Daemon(["watch", "--config", s.path("conf")])
+            #expect(eventually(timeout: 15) { contents(s.path("log")).contains("(reclaim_timeout)") || contents(s.path("log")).contains("used up") },
+                    "\(contents(s.path("log")))")
+            // 2. Not short: idle wake-ups, every second.
+            try write(threshold: 1, growth: "2G", hysteresis: idleHysteresis)
+            daemon.signal(SIGHUP)
+            #expect(eventually(timeout: 10) { contents(s.path("log")).contains("reloaded the configuration") }, "\(contents(s.path("log")))")
+            usleep(2_500_000)
+            let idle = contents(s.path("log"))
+            // 3. Short again, the change below growth_threshold (2G): the
+            // growth rule skips unless the bound-ended episode goes on.
+            try write(threshold: 1 << 40, growth: "2G", hysteresis: "16M")
+            daemon.signal(SIGHUP)
+            #expect(eventually(timeout: 10) {
+                let after = contents(s.path("log")).dropFirst(idle.count)
+                return after.contains("hold continues: ") || after.contains("change is too small")
+            }, "\(contents(s.path("log")))")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(timeout: 5) == 0)
+            let log = contents(s.path("log"))
+            let reloaded = log.components(separatedBy: "reloaded the configuration")
+            #expect(reloaded.count == 3, "\(log)")
+            // nothing reclaimed while not short
+            if reloaded.count == 3 {
+                #expect(!reloaded[1].contains("Before reclaim:") && !reloaded[1].contains("reclaiming ahead"), "idle wake-ups reclaimed\n\(log)")
+            }
+            let after = String(log.dropFirst(idle.count))
+            let firstContinue = after.range(of: "hold continues: ")?.lowerBound
+            let firstSkip = after.range(of: "change is too small")?.lowerBound
+            if continues {
+                #expect(firstContinue != nil && (firstSkip == nil || firstContinue! < firstSkip!), "\(name): the episode was forgotten\n\(log)")
+            } else {
+                #expect(firstSkip != nil && (firstContinue == nil || firstSkip! < firstContinue!), "\(name): the episode was remembered\n\(log)")
+            }
+            seen[name] = after.contains("hold continues: ") ? "went on" : "skipped"
+        }
+        print("real kernel: after idle wake-ups below the line watch \(seen["below the line"] ?? "?"); back at the line it \(seen["back at the line"] ?? "?")")
     }
 }

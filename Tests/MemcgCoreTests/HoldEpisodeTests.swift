@@ -19,9 +19,12 @@ struct HoldEpisodeTests {
         var expected: HoldEpisode.Next
     }
 
-    static func step(asked: Int64?, freed: Int64, gained: Int64, ms: Int64 = 300) -> HoldStepResult {
+    /// `ranOut`: the kernel said it could take no more (v1 force_empty
+    /// returned by itself, v2 EAGAIN with no drop); by default a step that
+    /// freed nothing is one the kernel gave up on.
+    static func step(asked: Int64?, freed: Int64, gained: Int64, ms: Int64 = 300, ranOut: Bool? = nil) -> HoldStepResult {
         HoldStepResult(asked: asked.map { Bytes($0) }, freed: Bytes(freed), availableBefore: 1_000_000_000,
-                       availableAfter: Bytes(1_000_000_000 + gained), milliseconds: ms)
+                       availableAfter: Bytes(1_000_000_000 + gained), milliseconds: ms, ranOut: ranOut ?? (freed <= 0 || asked == nil))
     }
 
     static let rows: [Row] = [
@@ -34,15 +37,24 @@ struct HoldEpisodeTests {
         Row(name: "v1 force_empty to the end lifted nothing: no step would do better",
             steps: [step(asked: nil, freed: 500_000_000, gained: 0)], available: gt.value - 1,
             expected: .stop(.noGain(gained: .zero))),
+        Row(name: "v1 force_empty cut by the deadline lifted nothing: not all it could, no noGain (the budget decides)",
+            steps: [step(asked: nil, freed: 500_000_000, gained: 0, ranOut: false)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) * 300 / 1000), growth: Bytes((1 << 30) * 300 / 1000))),
         Row(name: "v1 force_empty lifted less than growth took: growth lost, another step",
             steps: [step(asked: nil, freed: 2_000_000_000, gained: 10)], available: gt.value - 1,
             expected: .step(margin: Bytes(256 * mib + (1 << 30) * 300 / 1000), growth: Bytes((1 << 30) * 300 / 1000))),
         Row(name: "the target freed nothing: stop",
             steps: [step(asked: 300 * mib, freed: 0, gained: 0)], available: gt.value - 1,
             expected: .stop(.nothingFreed(freed: .zero))),
-        Row(name: "the target's usage rose over the step: nothing freed, stop",
+        Row(name: "the target's usage rose over the step and the kernel gave up: nothing freed, stop",
             steps: [step(asked: 300 * mib, freed: -5 * mib, gained: -5 * mib)], available: gt.value - 1,
             expected: .stop(.nothingFreed(freed: Bytes(-5 * mib)))),
+        Row(name: "the usage rose while the kernel reclaimed all it was asked (writers outgrew it): another step, asking for more",
+            steps: [step(asked: 300 * mib, freed: -19 * mib, gained: -40 * mib, ms: 2_000, ranOut: false)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + 2 * (1 << 30) + 300 * mib), growth: Bytes(2 * (1 << 30)))),
+        Row(name: "v1 deficit cut by the deadline while writers outgrew it: another step",
+            steps: [step(asked: 300 * mib, freed: -1, gained: -1, ms: 100, ranOut: false)], available: gt.value - 1,
+            expected: .step(margin: Bytes(256 * mib + (1 << 30) / 10 + 300 * mib), growth: Bytes((1 << 30) / 10))),
         Row(name: "v2 step freed inactive file only (lifted nothing): the next asks that much more",
             steps: [step(asked: 300 * mib, freed: 300 * mib, gained: 0, ms: 100)], available: gt.value - 1,
             expected: .step(margin: Bytes(256 * mib + (1 << 30) / 10 + 300 * mib), growth: Bytes((1 << 30) / 10))),
@@ -94,6 +106,57 @@ struct HoldEpisodeTests {
     ])
     func lead(row: (String, Int64, Int64)) {
         #expect(HoldEpisode.lead(afterStepOf: row.1) == row.2, "\(row.0)")
+    }
+
+    @Test("a wake-up still short after an episode goes on holding only after one its bounds ended", arguments: [
+        ("reclaim_timeout ended it, the growth rule would skip: go on", Decision.Action.skipGrowthBelowThreshold, HoldStop?.some(.timeLimit), true),
+        ("the step limit ended it: go on", .skipGrowthBelowThreshold, .some(.stepLimit), true),
+        ("no episode last time: the growth rule", .skipGrowthBelowThreshold, nil, false),
+        ("it recovered, and the node is short again: the growth rule", .skipGrowthBelowThreshold, .some(.recovered), false),
+        ("the kernel had nothing left: the growth rule", .skipGrowthBelowThreshold, .some(.nothingFreed(freed: .zero)), false),
+        ("force_empty to the end lifted nothing: the growth rule", .skipGrowthBelowThreshold, .some(.noGain(gained: .zero)), false),
+        ("the original reclaims anyway: nothing to override", .reclaim, .some(.timeLimit), false),
+        ("not short: nothing to continue", .nothing, .some(.timeLimit), false),
+    ])
+    func continues(row: (String, Decision.Action, HoldStop?, Bool)) {
+        let decision = Decision(action: row.1, available: Self.gt - 1, globalThreshold: Self.gt, growthThreshold: .gib(1),
+                                current: 10_000_000_100, last: 10_000_000_000)
+        #expect(HoldEpisode.continues(decision, after: row.2) == row.3, "\(row.0)")
+        #expect(HoldEpisode.endedOnBound(row.2) == (row.2 == .timeLimit || row.2 == .stepLimit), "\(row.0)")
+    }
+
+    struct RememberedRow: NamedRow {
+        var name: String
+        var previous: HoldStop?
+        var held: HoldStop?
+        var reclaimed = false
+        /// available at the check, relative to the line (global thresh + 256 MiB); nil: no decision
+        var belowLine: Int64?
+        var expected: HoldStop?
+    }
+
+    @Test("what watch remembers of the last episode after each check", arguments: [
+        RememberedRow(name: "an episode held now replaces the last one", previous: .timeLimit, held: .recovered, reclaimed: true,
+                      belowLine: 300 << 20, expected: .recovered),
+        RememberedRow(name: "an episode cut by its bound is remembered", previous: nil, held: .timeLimit, reclaimed: true,
+                      belowLine: 300 << 20, expected: .timeLimit),
+        RememberedRow(name: "nothing to do just above global thresh, below the line: kept (the v2 lab's 4.5 s)",
+                      previous: .timeLimit, held: nil, belowLine: 100 << 20, expected: .timeLimit),
+        RememberedRow(name: "a skip keeps it", previous: .stepLimit, held: nil, belowLine: 500 << 20, expected: .stepLimit),
+        RememberedRow(name: "back at the line by itself: forgotten, the growth rule decides", previous: .timeLimit, held: nil,
+                      belowLine: 0, expected: nil),
+        RememberedRow(name: "a reclaim without an episode (it failed): forgotten", previous: .timeLimit, held: nil, reclaimed: true,
+                      belowLine: 300 << 20, expected: nil),
+        RememberedRow(name: "a check that decided nothing (it failed before): forgotten", previous: .timeLimit, held: nil,
+                      belowLine: nil, expected: nil),
+    ])
+    func remembered(row: RememberedRow) {
+        let line = Self.gt + .mib(256)
+        let decision = row.belowLine.map {
+            Decision(action: row.reclaimed ? .reclaim : .nothing, available: line - Bytes($0), globalThreshold: Self.gt,
+                     growthThreshold: .gib(1), current: 10_000_000_100, last: 10_000_000_000)
+        }
+        #expect(HoldEpisode.remembered(previous: row.previous, held: row.held, decision: decision, hysteresis: .mib(256)) == row.expected)
     }
 
     struct AheadRow: NamedRow {

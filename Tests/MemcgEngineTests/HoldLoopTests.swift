@@ -39,7 +39,10 @@ final class SimulatedNode: @unchecked Sendable {
 
     /// Reclaims like the kernel's LRU: inactive file first, then the rest;
     /// nil takes everything (force_empty). The writer charges meanwhile.
-    func reclaim(_ amount: Int64?) {
+    /// Returns what the kernel reclaimed (not the usage's drop: the writer
+    /// may have charged more).
+    @discardableResult
+    func reclaim(_ amount: Int64?) -> Int64 {
         lock.withLock {
             writes.append(amount)
             let want = amount ?? (active + inactive)
@@ -48,6 +51,7 @@ final class SimulatedNode: @unchecked Sendable {
             let fromActive = min(want - fromInactive, active)
             active -= fromActive
             active += Int64(Double(fromInactive + fromActive) * growthPerFreed)
+            return fromInactive + fromActive
         }
     }
 }
@@ -105,15 +109,17 @@ extension Simulated where Plan == ForceEmptyPlan {
 }
 
 extension Simulated where Plan == ReclaimAmountPlan {
-    /// v2: memory.reclaim of the plan's steps, each freeing inactive file first.
+    /// v2: memory.reclaim of the plan's steps, each freeing inactive file
+    /// first; a write that reclaimed less than it asked ends in EAGAIN, as
+    /// the kernel's does, whatever the writer charged meanwhile.
     static func v2(node: SimulatedNode, root: String) -> Self {
         Self(hierarchy: .v2, node: node, root: root) { plan, usageBefore, node in
             var amount = plan
             var before = usageBefore
             while let ask = amount.nextStep {
-                node.reclaim(ask.value)
+                let reclaimed = node.reclaim(ask.value)
                 let now = Bytes(node.usage)
-                amount.record(asked: ask, .completed(freed: before - now))
+                amount.record(asked: ask, reclaimed < ask.value ? .partial(freed: before - now) : .completed(freed: before - now))
                 before = now
             }
             return amount
@@ -223,6 +229,46 @@ struct HoldLoopTests {
         #expect(run.record.held?.stop == .nothingFreed(freed: .zero), "\(run.log)")
         #expect(run.log.contains("it has nothing reclaimable left now"), "\(run.log)")
         #expect(node.available == 3 * Self.gib, "nothing kubelet counts was there to free")
+    }
+
+    @Test("v2, writers charging more than each step reclaims: the steps go on to the episode's bound instead of stopping as if nothing were reclaimable")
+    func v2Outgrown() throws {
+        let dir = try Self.directory()
+        defer { dir.remove() }
+        let node = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 5 * Self.gib, inactive: 0, growthPerFreed: 1.1)
+        let run = try Self.check(Simulated.v2(node: node, root: dir.path), dir: dir, hold: Self.watching)
+        #expect(run.failure == nil, "\(run.failure?.message ?? "")")
+        #expect(run.record.held?.stop == .stepLimit, "\(run.log)")
+        #expect(!run.log.contains("nothing reclaimable left"), "\(run.log)")
+        #expect(run.log.contains("\(HoldEpisode.maximumSteps) steps is the most an episode takes"), "\(run.log)")
+    }
+
+    @Test("a wake-up still short after an episode its bound ended goes on holding, where the growth rule would skip; after any other ending it skips")
+    func continuesAfterBound() throws {
+        let dir = try Self.directory()
+        defer { dir.remove() }
+        let node = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 5 * Self.gib, inactive: 0, growthPerFreed: 1.1)
+        let controller = Simulated.v2(node: node, root: dir.path)
+        let first = try Self.check(controller, dir: dir, hold: Self.watching)
+        let ended = try #require(first.record.held?.stop, "\(first.log)")
+        #expect(ended == .stepLimit)
+        #expect(node.available < Self.globalThresh, "still short: \(node.available)")
+
+        // What the original does next: last is the usage the episode left, the change is small.
+        let skipped = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100, previous: .recovered))
+        #expect(skipped.record.decision?.action == .skipGrowthBelowThreshold, "\(skipped.log)")
+        #expect(skipped.log.dropFirst(first.log.count).contains("change is too small (less than 1073741824 ), so skip reclaim"), "\(skipped.log)")
+        let writes = node.writes.count
+
+        let going = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100, previous: ended))
+        #expect(going.failure == nil, "\(going.failure?.message ?? "")")
+        #expect(going.record.decision?.action == .reclaim)
+        #expect(node.writes.count > writes, "it reclaimed")
+        let lines = String(going.log.dropFirst(skipped.log.count)).components(separatedBy: "\n")
+        let continued = try #require(lines.firstIndex { $0.contains("hold continues: the last episode ended on its bound (32 steps)") }, "\(going.log)")
+        #expect(lines[continued - 1].contains("mem usage: CURRENT"), "under the original's usage line:\n\(lines.joined(separator: "\n"))")
+        #expect(!lines.contains { $0.contains("change is too small") }, "the growth rule's skip is not said when it is overridden")
+        #expect(going.record.held != nil)
     }
 
     @Test("hold = off: watch's check reclaims once, as the oneshot does")

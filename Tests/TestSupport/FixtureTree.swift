@@ -79,14 +79,16 @@ public final class FixtureTree: FakeRoot {
          "--kubelet-config", path("kubelet/config.yaml")]
     }
 
-    public static func meminfo(totalKB: Int64) -> String {
-        """
+    /// Without `swapFreeKB`, no swap lines (a kernel built without swap).
+    public static func meminfo(totalKB: Int64, swapFreeKB: Int64? = nil) -> String {
+        let swap = swapFreeKB.map { "SwapTotal:      \($0) kB\nSwapFree:       \($0) kB\n" } ?? ""
+        return """
         MemTotal:       \(totalKB) kB
         MemFree:        \(totalKB / 2) kB
         MemAvailable:   \(totalKB / 2) kB
         Buffers:           12345 kB
         Cached:          1234567 kB
-        HugePages_Total:       0
+        \(swap)HugePages_Total:       0
 
         """
     }

@@ -10,6 +10,9 @@ public final class FixtureTreeV2: FakeRoot {
 
     public init(
         memTotalKB: Int64 = 1_048_576,
+        // Free swap by default, so a target's whole memory.stat (anon +
+        // file) is reclaimable and a request is bounded by its usage.
+        swapFreeKB: Int64? = 2_097_152,
         rootAnon: Int64 = 1_000_000_000,
         rootFile: Int64 = 2_000_000_000,
         rootInactiveFile: Int64 = 100_000_000,
@@ -20,7 +23,7 @@ public final class FixtureTreeV2: FakeRoot {
         reclaimFile: Bool = true
     ) throws {
         root = try Self.makeRoot(prefix: "mon_memcg-fixture-v2")
-        try write("proc/meminfo", FixtureTree.meminfo(totalKB: memTotalKB))
+        try write("proc/meminfo", FixtureTree.meminfo(totalKB: memTotalKB, swapFreeKB: swapFreeKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
         // Every real kernel has one; the drop_caches rate limit reads it.
         try write("proc/sys/kernel/random/boot_id", FixtureTree.bootID + "\n")
@@ -94,6 +97,7 @@ public final class FixtureTreeV2: FakeRoot {
         kernel_stack 0
         sock 0
         shmem 0
+        slab_reclaimable 0
         file_mapped 0
         file_dirty 0
         file_writeback 0
