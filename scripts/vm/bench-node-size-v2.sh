@@ -37,4 +37,14 @@ for cmd in ("status", "check"):
         print(f"{cmd}: missing batches"); continue
     ma, mb = statistics.median(a), statistics.median(b)
     print(f"{cmd:<7} N=0 median {ma:7.1f} ms (batches {min(a):.1f}-{max(a):.1f})  N=big median {mb:7.1f} ms (batches {min(b):.1f}-{max(b):.1f})  ratio {mb/ma:5.2f}x")
+# the reclaim write alone, from each check's "reclaim took" line (ms steps)
+took = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 3 and f[:2] == ["MMVM", "nodesize-took"]:
+        took[f[2]] = [float(x) * 1000 for x in f[3:]]
+if took.get("n0") and took.get("big"):
+    ta, tb = statistics.median(took["n0"]), statistics.median(took["big"])
+    print(f"the reclaim write alone: N=0 median {ta:.0f} ms, N=big median {tb:.0f} ms ({len(took['big'])} checks); "
+          f"the check less its write: N=big median {statistics.median(runs[('big', 'check')]) - tb:.1f} ms")
 PY

@@ -45,11 +45,19 @@ measure() {
     done
 }
 
+# How long each check's reclaim write itself took (its "reclaim took" line,
+# ms resolution): the kernel's share of a check's time, apart from mon_memcg's reads.
+took() { sed -n "$(( $1 + 1 )),\$p" /tmp/log | sed -n 's/.*reclaim took \([0-9.]*\) s.*/\1/p' | tr '\n' ' '; }
+
+mark=$(wc -l < /tmp/log)
 measure n0
+echo "MMVM nodesize-took n0 $(took "$mark")"
 t0=$(now)
 i=0; while [ $i -lt "$BESIDE" ]; do mkdir "$B/mon_memcg-test-b$i"; i=$((i + 1)); done
 i=0; while [ $i -lt "$BELOW" ]; do mkdir "$T/mon_memcg-test-c$i"; i=$((i + 1)); done
 echo "MMVM nodesize made $BESIDE beside and $BELOW below in $(( ($(now) - t0) / 1000000 )) ms; nr_descendants $(grep '^nr_descendants' $CG/cgroup.stat)"
+mark=$(wc -l < /tmp/log)
 measure big
+echo "MMVM nodesize-took big $(took "$mark")"
 mon_memcg status --config /tmp/conf | sed -n '/Dying/,/^$/p' | sed 's/^/MMVM status: /'
 tail -n 3 /tmp/log | sed 's/^/MMVM log: /'
