@@ -23,10 +23,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 MIB = 1 << 20
-COLOURS = {"none": "tab:red", "timer": "tab:orange", "watch": "tab:green", "flusher": "tab:blue"}
-ARMS = ["none", "timer", "watch", "flusher"]
+COLOURS = {"none": "tab:red", "timer": "tab:orange", "watch": "tab:green", "watch-memhigh": "tab:purple",
+           "flusher": "tab:blue"}
+ARMS = ["none", "timer", "watch", "watch-memhigh", "flusher"]
 NAMES = {"none": "none (no agent)", "timer": "mon_memcg check every 20 s", "watch": "mon_memcg watch",
-         "flusher": "flusher (drop_caches every 20 s)"}
+         "watch-memhigh": "mon_memcg watch, memory_high = on", "flusher": "flusher (drop_caches every 20 s)"}
 
 
 def arm_of(cell):

@@ -37,9 +37,9 @@ MIB = 1 << 20
 KUBELET_PERIOD_S = 10.0
 SCENARIOS = {"s1": "continuous reclaimable growth", "s2": "real usage near the threshold",
              "s3": "busy writers and dying cgroups"}
-ARMS = ["none", "timer", "watch", "flusher"]
+ARMS = ["none", "timer", "watch", "watch-memhigh", "flusher"]
 ARM_NAMES = {"none": "none (no agent)", "timer": "mon_memcg check, every 20 s", "watch": "mon_memcg watch",
-             "flusher": "flusher (drop_caches every 20 s)"}
+             "watch-memhigh": "mon_memcg watch, memory_high = on", "flusher": "flusher (drop_caches every 20 s)"}
 
 
 def split_cell(cell):
@@ -259,6 +259,13 @@ def spread(xs, fmt="{:.1f}"):
     return fmt.format(med) if xs[0] == xs[-1] else f"{fmt.format(med)} [{fmt.format(xs[0])}–{fmt.format(xs[-1])}]"
 
 
+def refaults_mib(cells):
+    """The node's workingset_refault_file over each cell (pages, 4 KiB), as
+    a spread in MiB; – when no cell recorded it."""
+    got = [c["node_refaulted_pages"] * 4096 / MIB for c in cells if c.get("node_refaulted_pages") is not None]
+    return spread(got, "{:.0f}") if got else "–"
+
+
 def tables(outs):
     cells, kernels = [], set()
     for out in outs:
@@ -275,8 +282,8 @@ def tables(outs):
         print(f"\n{s}: {title}\n")
         print("| arm | cells | would-be evictions (10 s), per cell | s below eviction | s below global thresh "
               "| lowest available MiB | reclaims (hold steps) | skips | declines | freed MiB | timer runs / drops "
-              "| dying cgroups at the end |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| dying cgroups at the end | node refaults MiB (the cost: file pages read back after a reclaim) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for arm in ARMS:
             a = [c for c in mine if c["arm"] == arm]
             if not a:
@@ -289,7 +296,8 @@ def tables(outs):
                   f"| {spread([c['skips'] for c in a], '{:.0f}')} | {spread([c['declines'] for c in a], '{:.0f}')} "
                   f"| {spread([c['freed_bytes'] / MIB for c in a], '{:.0f}')} "
                   f"| {spread([len(c['agent_runs_at_s']) for c in a], '{:.0f}') if arm in ('timer', 'flusher') else '–'} "
-                  f"| {', '.join(map(str, dying)) if s == 's3' else '–'} |")
+                  f"| {', '.join(map(str, dying)) if s == 's3' else '–'} "
+                  f"| {refaults_mib(a)} |")
 
 
 def merge(dest, outs):

@@ -70,6 +70,13 @@ class Console(unittest.TestCase):
         self.assertEqual((n["dying_first"], n["dying_max"], n["node_refaulted_pages"]), (6, 6, 7))
         self.assertEqual(n["agent_runs_at_s"], [-0.1])
         self.assertEqual(summary.split_cell("none.1"), ("s1", "none"))
+        # an arm with a hyphen (watch with memory_high = on) is one arm
+        self.assertEqual(summary.split_cell("s3.watch-memhigh.2"), ("s3", "watch-memhigh"))
+        self.assertEqual(set(summary.ARM_NAMES), set(summary.ARMS))
+        # the v2 collateral column: pages of 4 KiB as MiB, cells without a count left out
+        self.assertEqual(summary.refaults_mib([{"node_refaulted_pages": 256}, {"node_refaulted_pages": 768},
+                                               {"node_refaulted_pages": None}]), "2 [1–3]")
+        self.assertEqual(summary.refaults_mib([{"node_refaulted_pages": None}]), "–")
 
 
 class QuickCheck(unittest.TestCase):
