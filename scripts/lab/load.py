@@ -207,7 +207,8 @@ def sample(out, phase, period, duration, mount, target, pids):
     Columns: t (s since start), kubelet (1 on kubelet's sample), available,
     root usage, root inactive file, target rss+cache, target and node
     workingset_refault_file, bystanders' read_bytes, memory cgroups counted
-    by /proc/cgroups (dying ones included)."""
+    by /proc/cgroups (dying ones included), and the first bystander's own
+    read_bytes (the pod's, outside the target: PIDS lists it first)."""
     memtotal = meminfo("MemTotal")
     started = time.monotonic()
     next_fine = started
@@ -215,7 +216,7 @@ def sample(out, phase, period, duration, mount, target, pids):
     end = started + duration
     with open(out, "w") as o:
         o.write("t,kubelet,available,root_usage,root_inactive_file,target_usage,"
-                "target_refault_file,node_refault_file,bystander_read_bytes,memory_cgroups\n")
+                "target_refault_file,node_refault_file,bystander_read_bytes,memory_cgroups,pod_read_bytes\n")
         while True:
             now = time.monotonic()
             if now >= end:
@@ -230,7 +231,8 @@ def sample(out, phase, period, duration, mount, target, pids):
             t = read_stat(f"{mount}/{target}/memory.stat",
                             ("total_rss", "total_cache", "total_workingset_refault_file"))
             node = read_stat("/proc/vmstat", ("workingset_refault_file",))
-            bystanders = sum(max(0, read_bytes_of(p)) for p in pids)
+            read = [max(0, read_bytes_of(p)) for p in pids]
+            bystanders = sum(read)
             cgroups = -1
             with open("/proc/cgroups") as f:
                 for line in f:
@@ -238,7 +240,7 @@ def sample(out, phase, period, duration, mount, target, pids):
                         cgroups = int(line.split()[2])
             o.write(f"{now - started:.3f},{int(kubelet)},{available},{usage},{inactive},"
                     f"{t['total_rss'] + t['total_cache']},{t['total_workingset_refault_file']},"
-                    f"{node['workingset_refault_file']},{bystanders},{cgroups}\n")
+                    f"{node['workingset_refault_file']},{bystanders},{cgroups},{read[0] if read else 0}\n")
             next_fine += period
             wake = min(next_fine, next_kubelet)
             delay = wake - time.monotonic()

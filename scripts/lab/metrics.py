@@ -181,6 +181,10 @@ def cell_metrics(record, s):
         "target_refault_total": growth(s["target_refault_file"]) * PAGE,
         "node_refault_total": growth(s["node_refault_file"]) * PAGE,
         "reread_total": growth(s["bystander_read_bytes"]),
+        # The pod's hot set is outside the target: only a node-wide drop
+        # (the flusher, the dying-cgroup escalation) makes it re-read.
+        # Cells sampled before the column existed have none.
+        "reread_pod_total": growth(s["pod_read_bytes"]) if "pod_read_bytes" in s else None,
     }
 
 

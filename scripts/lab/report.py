@@ -185,14 +185,19 @@ def tables(rows, params):
         out.append("Collateral, MiB, in the minute after each reclaim or drop (and over the whole cell); "
                    "the whole cell's re-reads also as a mean [95 % CI]:")
         out.append("")
+        arms = measured(table, scenario, thr)
+        # The pod's share (outside the target) where the cells sampled it.
+        split = all(None not in c.get("reread_pod_total", [None]) for _, c in arms)
         out.append("| arm | target refaults | node refaults | bystanders' disk re-reads | whole cell: node refaults "
-                   "| whole cell: re-reads | whole cell: re-reads, mean [95 % CI] |")
-        out.append("|---|---|---|---|---|---|---|")
-        for arm, c in measured(table, scenario, thr):
+                   "| whole cell: re-reads | whole cell: re-reads, mean [95 % CI] |"
+                   + (" whole cell: the pod's re-reads (outside the target) |" if split else ""))
+        out.append("|---|---|---|---|---|---|---|" + ("---|" if split else ""))
+        for arm, c in arms:
             out.append(f"| {ARM_WORDS[arm]} | {fmt(c['target_refault_after'], MIB, 0)} "
                        f"| {fmt(c['node_refault_after'], MIB, 0)} | {fmt(c['reread_after'], MIB, 0)} "
                        f"| {fmt(c['node_refault_total'], MIB, 0)} | {fmt(c['reread_total'], MIB, 0)} "
-                       f"| {ci([v / MIB for v in c['reread_total']], 0)} |")
+                       f"| {ci([v / MIB for v in c['reread_total']], 0)} |"
+                       + (f" {fmt(c['reread_pod_total'], MIB, 0)} |" if split else ""))
     return "\n".join(out) + "\n"
 
 
@@ -294,7 +299,7 @@ def samples_csv(rows, scenario, path):
                 out.write("scenario,thresholds,arm,rep," + ",".join(columns) + "\n")
             for i in range(len(s["t"])):
                 out.write(f"{scenario},{thresholds_of(record)},{record['arm']},{record['rep']},"
-                          + ",".join(str(s[c][i]) for c in columns) + "\n")
+                          + ",".join(str(s[c][i]) if c in s else "" for c in columns) + "\n")
 
 
 def check_quick(rows):

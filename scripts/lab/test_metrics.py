@@ -108,6 +108,9 @@ class NumbersTests(unittest.TestCase):
         self.assertEqual((m["reclaims"], m["skips"], m["freed"]), (1, 1, 7))
         self.assertEqual((m["target_refault_after"], m["node_refault_after"], m["reread_after"]),
                          (4096, 3 * 4096, 4096))
+        self.assertIsNone(m["reread_pod_total"], "cells sampled before the pod's column: no split")
+        s["pod_read_bytes"] = [100, 100, 100, 1124]
+        self.assertEqual(metrics.cell_metrics(record, s)["reread_pod_total"], 1024, "the pod's own share of the re-reads")
 
 
 class BurstNumbersTests(unittest.TestCase):
