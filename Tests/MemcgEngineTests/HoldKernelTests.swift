@@ -64,8 +64,12 @@ struct HoldKernelTests {
             #expect(record.held == (held ? HeldEpisode(steps: 1, stop: .timeLimit, ahead: false) : nil))
         }
         let took = MonotonicClock.nowMilliseconds() - started
-        // Bounded as one reclaim is: reclaim_timeout, plus the reads around it.
-        #expect(took < 11_000, "the check took \(took) ms")
+        // Bounded as one reclaim is: reclaim_timeout, plus the reads around
+        // it, plus the kernel's time to notice the interruption: under 8
+        // writers of dirty page cache a force_empty pass can sit in
+        // writeback for seconds (one CI run: 12.5-13.1 s). Unbounded, it
+        // would run as long as the writers do (about 90 s).
+        #expect(took < 20_000, "the check took \(took) ms")
         // Busy writers can keep force_empty from finishing: the deadline's
         // exit 6 is the original's timeout case bounded, not a failure here.
         #expect(failure == nil || failure?.status == .reclaimInterrupted, "\(failure?.message ?? "")")
