@@ -16,6 +16,12 @@
 #       twice and are removed while charged, then 8 writers rewrite a ring
 #       of 16 files of 2 MiB each as fast as they can, reading each back
 #       twice.
+#   s4  a burst from near the line (the v1 lab's scenario 4): the session
+#       reads 8 MiB files twice each, 0.2 s apart, until available is 32 MiB
+#       above global thresh (the prefill), waits 3 s, then reads 8 MiB files
+#       twice each as fast as it can, from 32 MiB above global thresh to
+#       64 MiB below the eviction threshold (the burst), and keeps its pages
+#       12 s; sampled every 0.1 s, not 0.5 s, so a burst of a second is seen.
 CG=/sys/fs/cgroup
 T=$CG/user.slice
 S=$T/mon_memcg-test-session
@@ -35,6 +41,12 @@ DYING_MB=16
 WRITERS=8
 SLOTS=16
 WRITE_MB=2
+S4_NEAR_MB=32
+S4_OVER_MB=64
+S4_FILE_MB=8
+S4_PREFILL_FILES=16
+S4_AFTER_S=12
+S4_PERIOD=0.1
 
 mark() { echo "MMVM $*"; }
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -89,7 +101,10 @@ thr=$((gthresh - wm))
 # cgroups (96 MiB) as the v1 lab's 1 GiB sits between 0.3 GiB and 3 GiB.
 GROWTH_S1=$((16 * MiB))
 GROWTH_S23=$((64 * MiB))
-mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS growth_threshold_s1=$GROWTH_S1 growth_threshold_s23=$GROWTH_S23
+# s4's burst: from S4_NEAR_MB above global thresh to S4_OVER_MB below the
+# eviction threshold, in whole files
+S4_BURST_FILES=$(( (S4_NEAR_MB + (gthresh - evict) / MiB + S4_OVER_MB + S4_FILE_MB - 1) / S4_FILE_MB ))
+mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS growth_threshold_s1=$GROWTH_S1 growth_threshold_s23=$GROWTH_S23 s4_burst_mb=$((S4_BURST_FILES * S4_FILE_MB))
 
 # The files scenarios 2 and 3 read, written once (clean, on the RAM disk)
 # and dropped from the cache before every cell, as the v1 lab's are.
@@ -115,6 +130,43 @@ make_dying() {
         remove_cgroup $c
         i=$((i + 1))
     done
+}
+
+# s4's files, written anew for each s4 cell (the RAM disk holds them beside
+# scenario 3's, not beside its writers' ring) and dropped from the cache with
+# the others before the cell: the prefill's and the burst's.
+s4_files() {
+    mkdir -p /mnt/pre /mnt/burst
+    i=0
+    while [ $i -lt $S4_PREFILL_FILES ]; do
+        dd if=/dev/zero of=/mnt/pre/$i bs=1M count=$S4_FILE_MB 2>/dev/null || mark error writing /mnt/pre/$i
+        i=$((i + 1))
+    done
+    i=0
+    while [ $i -lt $S4_BURST_FILES ]; do
+        dd if=/dev/zero of=/mnt/burst/$i bs=1M count=$S4_FILE_MB 2>/dev/null || mark error writing /mnt/burst/$i
+        i=$((i + 1))
+    done
+}
+
+# s4's session: a subshell of this script (it needs available()), moved
+# into $S by writing 0 (the writer itself) to cgroup.procs; what it reads
+# is charged there.
+s4_session() {
+    echo 0 > $S/cgroup.procs
+    near=$((gthresh + S4_NEAR_MB * MiB))
+    i=0
+    while [ $i -lt $S4_PREFILL_FILES ] && [ "$(available)" -gt $near ]; do
+        cat /mnt/pre/$i /mnt/pre/$i > /dev/null
+        i=$((i + 1)); sleep 0.2
+    done
+    mark prefilled $cell $(now) $(available) files=$i
+    sleep 3
+    b=$(now)
+    i=0
+    while [ $i -lt $S4_BURST_FILES ]; do cat /mnt/burst/$i /mnt/burst/$i > /dev/null; i=$((i + 1)); done
+    mark burst $cell $b $(now) $((S4_BURST_FILES * S4_FILE_MB))
+    sleep $S4_AFTER_S
 }
 
 # The session of each scenario, as one shell that first moves itself into
@@ -203,8 +255,9 @@ for c in $(echo $CELLS | tr , ' '); do
     arm=${c#*:}
     k=$((k + 1))
     cell=$scen.$arm.$k
-    rm -rf /mnt/lab-* /mnt/w* /tmp/lab/*
+    rm -rf /mnt/lab-* /mnt/w* /mnt/pre /mnt/burst /tmp/lab/*
     [ $scen = s1 ] || need_files
+    [ $scen = s4 ] && s4_files
     sync; echo 3 > /proc/sys/vm/drop_caches
     # the dying cgroups of an earlier cell are freed with their pages
     n=0; while [ "$(dying)" != 0 ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
@@ -250,11 +303,12 @@ CFG
     t0=$(now)
     r0=$(refaults)
     mark arm-start $cell $t0 $(available) dying=$(dying)
-    sh -c "$(session $scen)" &
+    if [ $scen = s4 ]; then s4_session & else sh -c "$(session $scen)" & fi
     spid=$!
     hold_s=$HOLD_S; [ $scen = s1 ] || hold_s=0
-    # the kubelet emulator's samples, every 0.5 s of guest time until the
-    # session is done and hold_s more have passed
+    period=0.5; [ $scen = s4 ] && period=$S4_PERIOD
+    # the kubelet emulator's samples, every 0.5 s (s4: 0.1 s) of guest time
+    # until the session is done and hold_s more have passed
     end=
     while :; do
         t=$(now)
@@ -263,7 +317,7 @@ CFG
             end=$(awk -v t=$t -v h=$hold_s 'BEGIN { print t + h }')
         fi
         [ -n "$end" ] && awk -v t=$t -v e=$end 'BEGIN { exit !(t >= e) }' && break
-        sleep 0.5
+        sleep $period
     done
     if [ -n "$wpid" ]; then kill -TERM $wpid; wait $wpid; mark agent-exit $cell $?; fi
     [ -n "$hpid" ] && kill $hpid
@@ -272,4 +326,4 @@ CFG
     # empty the session cgroup (what is left of its processes) and remove it
     remove_cgroup $S
 done
-rm -rf /mnt/lab-* /mnt/w*
+rm -rf /mnt/lab-* /mnt/w* /mnt/pre /mnt/burst

@@ -11,12 +11,12 @@
 # installed kernel), MMVM_LRU_GEN (what the guest writes to
 # /sys/kernel/mm/lru_gen/enabled, default 0: the classic LRU), MMVM_CELLS
 # (SCENARIO:ARM,... in the order run, e.g. s2:none,s3:watch; scenarios s1
-# s2 s3, arms none timer watch watch-memhigh flusher; watch-memhigh is
+# s2 s3 s4, arms none timer watch watch-memhigh flusher; watch-memhigh is
 # watch with memory_high = on), MMVM_ARMS (default none,watch:
 # scenario 1 under each, when MMVM_CELLS is not set), MMVM_MEM (guest MiB,
-# default 1024 for scenario 1 alone, 1536 when s2 or s3 runs: s3's files
-# live on the guest's RAM disk and in its page cache at once),
-# MMVM_TIMEOUT (default 600 s, plus 150 s per s2/s3 cell).
+# default 1024 for scenario 1 alone, 1536 when s2, s3 or s4 runs: their
+# files live on the guest's RAM disk and in its page cache at once),
+# MMVM_TIMEOUT (default 600 s, plus 150 s per s2/s3/s4 cell).
 # Exit: 0 the quick check passed (scripts/vm-lab/summary.py says what it
 # checks), 1 it did not, 77 skipped (scripts/vm/run.sh's reasons).
 set -euo pipefail
@@ -25,8 +25,8 @@ out=${1:-$repo/.build-vm-lab}
 lru_gen=${MMVM_LRU_GEN:-0}
 arms=${MMVM_ARMS:-none,watch}
 cells=${MMVM_CELLS:-$(echo "$arms" | tr , '\n' | sed 's/^/s1:/' | paste -sd,)}
-[[ $cells =~ ^(s[123]:(none|timer|watch|watch-memhigh|flusher),)*s[123]:(none|timer|watch|watch-memhigh|flusher)$ ]] \
-    || { echo "MMVM_CELLS='$cells': expected SCENARIO:ARM,... with scenarios s1 s2 s3 and arms none timer watch watch-memhigh flusher" >&2; exit 2; }
+[[ $cells =~ ^(s[1234]:(none|timer|watch|watch-memhigh|flusher),)*s[1234]:(none|timer|watch|watch-memhigh|flusher)$ ]] \
+    || { echo "MMVM_CELLS='$cells': expected SCENARIO:ARM,... with scenarios s1 s2 s3 s4 and arms none timer watch watch-memhigh flusher" >&2; exit 2; }
 big=$(tr , '\n' <<<"$cells" | grep -c -v '^s1:' || true)
 if [ "$big" -gt 0 ]; then mem=${MMVM_MEM:-1536}; rd_kb=524288; else mem=${MMVM_MEM:-1024}; rd_kb=393216; fi
 timeout_s=${MMVM_TIMEOUT:-$((600 + 150 * big))}

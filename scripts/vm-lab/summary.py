@@ -36,7 +36,7 @@ import sys
 MIB = 1 << 20
 KUBELET_PERIOD_S = 10.0
 SCENARIOS = {"s1": "continuous reclaimable growth", "s2": "real usage near the threshold",
-             "s3": "busy writers and dying cgroups"}
+             "s3": "busy writers and dying cgroups", "s4": "a burst from near the line"}
 ARMS = ["none", "timer", "watch", "watch-memhigh", "flusher"]
 ARM_NAMES = {"none": "none (no agent)", "timer": "mon_memcg check, every 20 s", "watch": "mon_memcg watch",
              "watch-memhigh": "mon_memcg watch, memory_high = on", "flusher": "flusher (drop_caches every 20 s)"}
@@ -49,7 +49,7 @@ def split_cell(cell):
 
 
 def parse(console):
-    params, samples, starts, ends, logs, runs, anon = {}, [], {}, {}, {}, {}, {}
+    params, samples, starts, ends, logs, runs, anon, bursts = {}, [], {}, {}, {}, {}, {}, {}
     in_log = None
     with open(console, errors="replace") as f:
         for line in f:
@@ -73,6 +73,9 @@ def parse(console):
             elif w[:2] == ["MMVM", "run"] and len(w) == 4:
                 # a run at phase 0 can print before its cell's arm-start line
                 runs.setdefault(w[2], []).append(float(w[3]))
+            elif w[:2] == ["MMVM", "burst"] and len(w) == 6:
+                # s4: the burst's start and end (guest uptime) and its MiB
+                bursts[w[2]] = (float(w[3]), float(w[4]), int(w[5]))
             elif w[:2] == ["MMVM", "anon"] and len(w) == 5:
                 anon.setdefault(w[2], []).append((float(w[3]), w[4]))
             elif w[:2] == ["MMVM", "sample"] and len(w) in (6, 7):
@@ -84,6 +87,9 @@ def parse(console):
                     pass  # a line the console cut short
     runs = {c: [t - starts[c] for t in ts] for c, ts in runs.items() if c in starts}
     anon = {c: [(round(t - starts[c], 2), what) for t, what in steps] for c, steps in anon.items() if c in starts}
+    for c, (b, e, mb) in bursts.items():
+        if c in starts:
+            anon.setdefault(c, []).append((round(b - starts[c], 2), f"burst {mb} MiB in {e - b:.2f} s"))
     return params, samples, ends, logs, runs, anon
 
 
@@ -177,7 +183,12 @@ def check(cells):
         if s in ("s1", "s3") and arm == "none" and n["samples_below_eviction"] == 0:
             bad.append(f"{cell} saw no sample below the eviction threshold: the scenario did not push "
                        "kubelet's number down, so it proved nothing")
-        if s == "s1" and arm == "watch" and n["samples_below_eviction"] > 0:
+        if s == "s4" and arm == "none" and n["samples_below_eviction"] == 0:
+            bad.append(f"{cell} saw no sample below the eviction threshold: the burst did not reach it, "
+                       "so it proved nothing")
+        if s == "s4" and arm == "none" and not any(what.startswith("burst ") for _, what in n.get("anon_steps", [])):
+            bad.append(f"{cell}: the burst did not finish within the cell")
+        if s in ("s1", "s4") and arm == "watch" and n["samples_below_eviction"] > 0:
             bad.append(f"{cell} let kubelet see memory below the eviction threshold in "
                        f"{n['samples_below_eviction']} samples")
         if s == "s3" and arm == "none" and not n["dying_max"]:
@@ -225,7 +236,7 @@ def write_run(console, out, kernel, lru_gen, mem):
         for cell, t, avail, current, dying in samples:
             s, arm = split_cell(cell)
             w.writerow([kernel, lru_gen, s, arm, cell, f"{t:.2f}", avail, current, "" if dying is None else dying])
-    meta = dict(params, kernel=kernel, lru_gen=lru_gen, sample_period_s=0.5, guest_mem_mib=mem,
+    meta = dict(params, kernel=kernel, lru_gen=lru_gen, sample_period_s=0.5, sample_period_s_s4=0.1, guest_mem_mib=mem,
                 kubelet_period_s=KUBELET_PERIOD_S)
     with open(f"{out}/params.json", "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
@@ -301,8 +312,9 @@ def tables(outs):
 
 
 def merge(dest, outs):
-    """DEST/samples-s2.csv and samples-s3.csv (every boot's samples, with a
-    boot column) and DEST/cells-s23.json (every boot's params and cells)."""
+    """DEST/samples-s2.csv, samples-s3.csv and samples-s4.csv (every boot's
+    samples, with a boot column) and DEST/cells-s23.json (every boot's
+    params and cells, scenario 4's too: the name is the first runs')."""
     runs = {}
     writers = {}
     files = []
@@ -313,7 +325,7 @@ def merge(dest, outs):
                 runs[boot] = json.load(f)
             with open(f"{out}/samples.csv") as f:
                 for r in csv.DictReader(f):
-                    if r["scenario"] not in ("s2", "s3"):
+                    if r["scenario"] not in ("s2", "s3", "s4"):
                         continue
                     if r["scenario"] not in writers:
                         files.append(open(f"{dest}/samples-{r['scenario']}.csv", "w", newline=""))

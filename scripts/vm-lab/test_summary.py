@@ -19,6 +19,17 @@ def cell(scenario, arm, **kw):
     return n
 
 
+def cells_of(lines):
+    """summary.py's cell numbers for a console made of LINES."""
+    with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        parsed = summary.parse(f.name)
+    finally:
+        os.unlink(f.name)
+    return summary.cell_numbers(PARAMS, *parsed[1:], seed=1)
+
+
 class Arithmetic(unittest.TestCase):
     def test_each_sample_counts_until_the_next(self):
         series = [(0.0, 100), (1.0, 50), (3.0, 50), (4.0, 200), (6.0, 10)]
@@ -54,13 +65,7 @@ class Console(unittest.TestCase):
             lines.append(f"MMVM sample s3.none.1 {100.0 + 2 * i} {a * MIB} 5 6")
         lines += ["MMVM sample s3.none.1 112.0 70", "MMVM arm-end s3.none.1 113 refaults=7",
                   "MMVM-BEGIN log-s3.none.1", "MMVM-END log-s3.none.1 rc=0"]
-        with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
-            f.write("\n".join(lines) + "\n")
-        try:
-            parsed = summary.parse(f.name)
-        finally:
-            os.unlink(f.name)
-        cells = summary.cell_numbers(PARAMS, *parsed[1:], seed=1)
+        cells = cells_of(lines)
         n = cells["s3.none.1"]
         self.assertEqual(n["samples"], 6)  # the cut-short line is dropped
         self.assertEqual(n["samples_below_eviction"], 4)
@@ -77,6 +82,21 @@ class Console(unittest.TestCase):
         self.assertEqual(summary.refaults_mib([{"node_refaulted_pages": 256}, {"node_refaulted_pages": 768},
                                                {"node_refaulted_pages": None}]), "2 [1–3]")
         self.assertEqual(summary.refaults_mib([{"node_refaulted_pages": None}]), "–")
+
+    def test_scenario_4s_burst_is_kept_with_the_cell(self):
+        lines = ["MMVM params available0=%d global_thresh=%d eviction=%d watermark=1" %
+                 (PARAMS["available0"], PARAMS["global_thresh"], PARAMS["eviction"]),
+                 "MMVM arm-start s4.none.1 50.0 1 dying=0",
+                 "MMVM prefilled s4.none.1 60.5 970000000 files=9",
+                 "MMVM sample s4.none.1 50.0 %d 5 0" % (950 * MIB),
+                 "MMVM sample s4.none.1 63.6 %d 5 0" % (750 * MIB),
+                 "MMVM sample s4.none.1 63.7 %d 5 0" % (740 * MIB),
+                 "MMVM burst s4.none.1 63.5 64.25 200",
+                 "MMVM arm-end s4.none.1 80 refaults=0"]
+        n = cells_of(lines)["s4.none.1"]
+        self.assertEqual(n["anon_steps"], [(13.5, "burst 200 MiB in 0.75 s")])
+        self.assertAlmostEqual(n["s_below_eviction"], 0.1)  # 0.1 s sampling: 63.6 to 63.7
+        self.assertEqual(summary.check({"s4.none.1": n}), [])
 
 
 class QuickCheck(unittest.TestCase):
@@ -115,6 +135,18 @@ class QuickCheck(unittest.TestCase):
         c["s3.watch.4"]["reclaims"] = 0
         self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
         self.assertTrue(any(b.startswith("s3.watch.4") for b in summary.check(c)))
+
+    def test_scenario_4_no_agent_must_see_the_burst_and_watch_must_hold_it(self):
+        burst = [(13.5, "burst 200 MiB in 0.75 s")]
+        ok = {"s4.none.6": cell("s4", "none", samples_below_eviction=20, s_below_eviction=2.0, anon_steps=burst),
+              "s4.watch.7": cell("s4", "watch", reclaims=3)}
+        self.assertEqual(summary.check(ok), [])
+        c = dict(ok, **{"s4.none.6": cell("s4", "none", anon_steps=burst)})
+        self.assertTrue(any(b.startswith("s4.none.6") for b in summary.check(c)))
+        c = dict(ok, **{"s4.none.6": cell("s4", "none", samples_below_eviction=20, s_below_eviction=2.0)})
+        self.assertTrue(any("did not finish" in b for b in summary.check(c)))
+        c = dict(ok, **{"s4.watch.7": cell("s4", "watch", samples_below_eviction=1, s_below_eviction=0.1)})
+        self.assertTrue(any(b.startswith("s4.watch.7") for b in summary.check(c)))
 
     def test_scenario_2_must_reach_global_thresh_and_stay_above_eviction(self):
         c = self.good()
