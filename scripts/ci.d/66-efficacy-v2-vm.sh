@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # CI: the efficacy lab's quick mode on cgroup v2 (scripts/vm-lab/run.sh):
-# Debian's newest installed kernel under QEMU/TCG, one boot, four cells:
-# scenario 1 (320 MiB of active page cache in 16 MiB steps) and scenario 3
-# (six dying cgroups of 16 MiB, then 8 busy writers), each once with no
-# agent and once under `mon_memcg watch`. Fails when a no-agent cell never
-# takes kubelet's available (v2 formula) below the eviction threshold (the
-# scenario proved nothing), when scenario 3 left no dying cgroup, when
-# watch lets scenario 1 go below the eviction threshold at all, or when
+# Debian's newest installed kernel under QEMU/TCG, one boot, six cells:
+# scenario 1 (320 MiB of active page cache in 16 MiB steps), scenario 3
+# (six dying cgroups of 16 MiB, then 8 busy writers) and scenario 4 (a
+# burst of 192 MiB of active page cache from 32 MiB above global thresh),
+# each once with no agent and once under `mon_memcg watch`. Fails when a
+# no-agent cell never takes kubelet's available (v2 formula) below the
+# eviction threshold (the scenario proved nothing), when scenario 3 left no
+# dying cgroup or scenario 4's burst did not finish, when watch lets
+# scenario 1 or the burst go below the eviction threshold at all, or when
 # watch in scenario 3 never reclaims or spends no less time below it than
 # no agent (a weak bar on purpose: in 2 of 14 full-run cells watch itself
 # stopped answering, docs/efficacy.md "cgroup v2")
@@ -25,6 +27,6 @@ else
 fi
 rm -f "$unit_log"
 
-export MMVM_CELLS=${MMVM_CELLS:-s1:none,s1:watch,s3:none,s3:watch}
+export MMVM_CELLS=${MMVM_CELLS:-s1:none,s1:watch,s3:none,s3:watch,s4:none,s4:watch}
 run_tap "efficacy v2 VM (quick)" scripts/vm-lab/run.sh
 finish
