@@ -108,15 +108,19 @@ mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict 
 
 # The files scenarios 2 and 3 read, written once (clean, on the RAM disk)
 # and dropped from the cache before every cell, as the v1 lab's are.
-need_files() {
-    [ -e /mnt/hot ] && return
-    mkdir -p /mnt/dying
-    dd if=/dev/zero of=/mnt/hot bs=1M count=$HOT_MB conv=fsync 2>/dev/null || mark error writing /mnt/hot
+# write_files DIR COUNT MB [DD-OPTION]: DIR/0 .. DIR/COUNT-1 of MB MiB each.
+write_files() {
+    mkdir -p $1
     i=0
-    while [ $i -lt $DYING ]; do
-        dd if=/dev/zero of=/mnt/dying/$i bs=1M count=$DYING_MB conv=fsync 2>/dev/null || mark error writing /mnt/dying/$i
+    while [ $i -lt $2 ]; do
+        dd if=/dev/zero of=$1/$i bs=1M count=$3 $4 2>/dev/null || mark error writing $1/$i
         i=$((i + 1))
     done
+}
+need_files() {
+    [ -e /mnt/hot ] && return
+    dd if=/dev/zero of=/mnt/hot bs=1M count=$HOT_MB conv=fsync 2>/dev/null || mark error writing /mnt/hot
+    write_files /mnt/dying $DYING $DYING_MB conv=fsync
 }
 
 # s3's dying cgroups: each reads its file twice (active page cache charged to
@@ -136,17 +140,8 @@ make_dying() {
 # scenario 3's, not beside its writers' ring) and dropped from the cache with
 # the others before the cell: the prefill's and the burst's.
 s4_files() {
-    mkdir -p /mnt/pre /mnt/burst
-    i=0
-    while [ $i -lt $S4_PREFILL_FILES ]; do
-        dd if=/dev/zero of=/mnt/pre/$i bs=1M count=$S4_FILE_MB 2>/dev/null || mark error writing /mnt/pre/$i
-        i=$((i + 1))
-    done
-    i=0
-    while [ $i -lt $S4_BURST_FILES ]; do
-        dd if=/dev/zero of=/mnt/burst/$i bs=1M count=$S4_FILE_MB 2>/dev/null || mark error writing /mnt/burst/$i
-        i=$((i + 1))
-    done
+    write_files /mnt/pre $S4_PREFILL_FILES $S4_FILE_MB
+    write_files /mnt/burst $S4_BURST_FILES $S4_FILE_MB
 }
 
 # s4's session: a subshell of this script (it needs available()), moved
@@ -239,12 +234,7 @@ mark warmup first_start_s=$(warm) second_start_s=$(warm)
 if echo ",$CELLS," | grep -q ',s3:'; then
     s=$(now)
     w=0
-    while [ $w -lt $WRITERS ]; do
-        mkdir -p /mnt/w$w
-        n=0
-        while [ $n -lt $SLOTS ]; do dd if=/dev/zero of=/mnt/w$w/$n bs=1M count=$WRITE_MB 2>/dev/null; n=$((n + 1)); done
-        w=$((w + 1))
-    done
+    while [ $w -lt $WRITERS ]; do write_files /mnt/w$w $SLOTS $WRITE_MB; w=$((w + 1)); done
     sync; rm -rf /mnt/w*
     mark warmup ring_written_s=$(awk -v s=$s -v e=$(now) 'BEGIN { printf "%.2f", e - s }')
 fi
