@@ -128,7 +128,7 @@ class Agent:
     def env(self):
         e = dict(os.environ, TZ="UTC", LC_ALL="C")
         e.update(ORIGINAL_CGROUP=MOUNT, ORIGINAL_TARGET=self.lab.target_name,
-                 ORIGINAL_THRESH=str(self.lab.threshold), ORIGINAL_CHANGE=str(self.lab.growth),
+                 ORIGINAL_THRESH=str(self.cell.threshold), ORIGINAL_CHANGE=str(self.lab.growth),
                  ORIGINAL_LOG=self.cell.log, ORIGINAL_LAST=self.cell.path("last"))
         return e
 
@@ -223,6 +223,7 @@ class Cell:
         self.dir = out
         self.log = self.path("log")
         self.config = self.path("conf")
+        self.threshold = None  # available_threshold, set by Lab.run_cell from the cell's lines
 
     def path(self, suffix):
         return os.path.join(self.dir, f"{self.name}.{suffix}")
@@ -377,14 +378,18 @@ class Lab:
         for suffix in ("log", "state", "stderr", "last"):
             if os.path.exists(cell.path(suffix)):
                 os.remove(cell.path(suffix))
-        # Scenario 4 sets its lines from the available memory at the cell's
-        # start: on a shared machine other jobs' memory moves kubelet's
-        # number by gigabytes within an hour (one run began 2.5 GiB above
-        # its lines and had cells that started below them), and the burst
-        # is meant to start near the line. Scenarios 1-3 keep the run's.
-        lines = self.lines(kubelet_available()) if cell.scenario == "s4" else self.run_lines
+        # Scenarios 3 and 4 set their lines from the available memory at
+        # the cell's start: on a shared machine other jobs' memory moves
+        # kubelet's number by gigabytes within an hour (one run began
+        # 2.5 GiB above its lines and had cells that started below them).
+        # The burst is meant to start near the line, and scenario 3's
+        # dying cgroups and hot sets fill 3.75 of its 4 GiB gap, so a few
+        # hundred MiB of drift would start the cell below global thresh.
+        # Scenarios 1 and 2 keep the run's.
+        lines = self.lines(kubelet_available()) if cell.scenario in ("s3", "s4") else self.run_lines
         global_thresh = lines["global_thresh"]
         eviction = lines["evictions"][cell.thresholds]
+        cell.threshold = lines["threshold"]  # the original script's too (Agent.env)
         self.write_config(cell, lines["threshold"])
         if cell.scenario == "s1":
             self.fresh_pool()
@@ -411,8 +416,6 @@ class Lab:
         pod_reader = self.cg.spawn(pod, LOAD + ["hotset", "2", self.hot["pod"]])
         session_reader = self.cg.spawn(session, LOAD + ["hotset", "2", self.hot["session"]])
         time.sleep(4)  # both hot sets read twice: active, charged
-        if cell.scenario == "s3":
-            self.make_dying(target)
         duration = self.durations[cell.scenario]
         fine = self.args.burst_fine if cell.scenario == "s4" else self.args.fine
         available_start = kubelet_available()
@@ -424,15 +427,24 @@ class Lab:
                                            str(duration), MOUNT, self.target_name,
                                            str(pod_reader.pid), str(session_reader.pid)])
         epoch0 = time.time()
-        if cell.arm in WATCH_ARMS:
-            agent.start(t0)  # a daemon is already running when trouble starts
+        # A daemon is already running when trouble starts. In scenario 3
+        # every arm is started before the dying cgroups fill, inside the
+        # sampled window: on a node they accumulate while the agent runs
+        # (a timer's runs are placed from t0 either way).
+        early = cell.arm in WATCH_ARMS or cell.scenario == "s3"
+        if early:
+            agent.start(t0)
+        dying_made = None
+        if cell.scenario == "s3":
+            self.make_dying(target)
+            dying_made = time.monotonic() - t0  # the writers start here
         if cell.scenario == "s4":
             at = prefill_mib / self.args.burst_prefill_rate + self.args.burst_pause
             self.cg.spawn(session, LOAD + ["burst", cell.path("burst"), str(self.args.burst_prefill_rate),
                                            str(at)] + prefill + ["--"] + bursting)
         else:
             self.start_load(cell.scenario, session, target, available_start)
-        if cell.arm not in WATCH_ARMS:
+        if not early:
             agent.start(t0)
         sampler.wait()
         load_end = os.getloadavg()[0]  # the machine is shared: each number says its load
@@ -448,6 +460,8 @@ class Lab:
                   "loadavg": [load_start, load_end],
                   "agent_cpu_s": agent.cpu, "agent_runs": agent.runs, "events": events,
                   "params": self.params()}
+        if dying_made is not None:
+            record["dying_made_s"] = dying_made
         if cell.scenario == "s4":
             record["burst"] = self.burst_record(cell.path("burst"), t0, prefill_mib, burst_mib)
         with open(cell.path("json"), "w") as f:
