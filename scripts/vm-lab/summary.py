@@ -188,7 +188,7 @@ def check(cells):
                        "so it proved nothing")
         if s == "s4" and arm == "none" and not any(what.startswith("burst ") for _, what in n.get("anon_steps", [])):
             bad.append(f"{cell}: the burst did not finish within the cell")
-        if s in ("s1", "s4") and arm == "watch" and n["samples_below_eviction"] > 0:
+        if arm == "watch" and s in ("s1", "s3", "s4") and n["samples_below_eviction"] > 0:
             bad.append(f"{cell} let kubelet see memory below the eviction threshold in "
                        f"{n['samples_below_eviction']} samples")
         if s == "s3" and arm == "none" and not n["dying_max"]:
@@ -199,23 +199,14 @@ def check(cells):
         if s == "s2" and n["samples_below_eviction"] > 0:
             bad.append(f"{cell}: scenario 2 holds its memory above the eviction threshold, yet "
                        f"{n['samples_below_eviction']} samples were below it")
-    # s3: watch must have reclaimed, and spent less time below the eviction
-    # threshold than no agent in the same run. Not more than that: in 2 of
-    # the 14 full-run watch cells watch stopped answering after a held
-    # reclaim that the writers outgrew (its "change is too small" rule,
-    # docs/efficacy.md "cgroup v2") and spent 39.5 and 49.4 s of no agent's
-    # 58 s below; a bar it misses that often would make CI flaky, so that
-    # finding stands in the docs, not in this check.
-    for s in ("s3",):
-        none = [n["s_below_eviction"] for n in cells.values() if n["scenario"] == s and n["arm"] == "none"]
-        for c, n in cells.items():
-            if n["scenario"] != s or n["arm"] != "watch":
-                continue
-            if n["reclaims"] == 0:
-                bad.append(f"{c}: watch never reclaimed")
-            if none and n["s_below_eviction"] >= min(none):
-                bad.append(f"{c} spent {n['s_below_eviction']:.1f} s below the eviction threshold, no less than "
-                           f"no agent's {min(none):.1f} s")
+    # s3: watch must also have reclaimed (the writers' cache is the
+    # target's). Until the held episode went on past its bounds (54eb70a),
+    # this bar was only "less time below than no agent": watch stalled in
+    # some full-run cells. Since then it was below in 0 of 18 warmed
+    # cells (docs/efficacy.md "cgroup v2"), so it is held to scenario 1's.
+    for c, n in cells.items():
+        if n["scenario"] == "s3" and n["arm"] == "watch" and n["reclaims"] == 0:
+            bad.append(f"{c}: watch never reclaimed")
     return bad
 
 
