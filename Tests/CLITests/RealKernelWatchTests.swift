@@ -24,6 +24,12 @@ struct RealKernelWatchTests {
         }
         deinit { try? FileManager.default.removeItem(atPath: dir) }
         func path(_ name: String) -> String { "\(dir)/\(name)" }
+        /// Under /dev/shm where there is one: the daemon's state, log and
+        /// metrics then do not queue their fsync behind the writers' dirty
+        /// pages on the disk (that took ~3 s here).
+        static func onTmpfs() throws -> Scratch {
+            try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+        }
     }
 
     /// kubelet's available minus the watermark, now, as `status` computes it.
@@ -59,6 +65,22 @@ struct RealKernelWatchTests {
                 i=0; while :; do f=\(data.path("w\(w)"))-$((i % 8)); dd if=/dev/zero of=$f bs=1M count=32 status=none; cat $f $f > /dev/null; i=$((i+1)); done
                 """)
         }
+    }
+
+    /// The held-episode tests' ground: the kernel lab's lock (no other
+    /// suite's drop_caches empties the writers' cache meanwhile), the cgroup
+    /// NAME, and `ringWriters` in it, past 768 MiB before BODY runs. All of
+    /// it is stopped and removed when BODY returns or throws.
+    func withRingWriters(_ name: String, _ body: (_ cgroup: String) throws -> Void) throws {
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
+        let cgroup = try KernelLab.makeCgroup(name)
+        defer { KernelLab.remove(cgroup) }
+        let data = try Scratch()
+        let writers = try ringWriters(in: cgroup, data: data)
+        defer { for w in writers { KernelLab.killAndReap(w) } }
+        #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not reach 768 MiB")
+        try body(cgroup)
     }
 
     /// `config` for the held-episode tests, written to `s`'s conf: the
@@ -172,7 +194,7 @@ struct RealKernelWatchTests {
         // The writers fill the disk's page cache; the daemon's state, log and
         // metrics live on tmpfs so the time measured is the signal's, not an
         // fsync queued behind their dirty pages (that took ~3 s here).
-        let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+        let s = try Scratch.onTmpfs()
         let data = try Scratch()
         // The original design's timeout case, small: writers in the cgroup keep
         // charging page cache, so force_empty keeps finding pages to free.
@@ -211,34 +233,28 @@ struct RealKernelWatchTests {
 
     @Test("an episode ended by reclaim_timeout with the node still short: with hold = on the next wake-up goes on past the growth rule; with hold = off the growth rule decides at every check, as the original's")
     func continuesAfterTimeout() throws {
-        let lab = KernelLab.exclusive()
-        defer { withExtendedLifetime(lab) {} }
-        let cgroup = try KernelLab.makeCgroup("watch-hold")
-        defer { KernelLab.remove(cgroup) }
-        let data = try Scratch()
-        let writers = try ringWriters(in: cgroup, data: data)
-        defer { for w in writers { KernelLab.killAndReap(w) } }
-        #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not reach 768 MiB")
         var logs: [String: String] = [:]
-        for hold in ["on", "off"] {
-            let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
-            _ = eventually(timeout: 10) { KernelLab.usage(cgroup) > 768 << 20 }
-            // Always short (1T), so no episode recovers. reclaim_timeout is
-            // the shortest allowed (100ms) and bounds the whole episode: the
-            // first reclaim uses it up whether or not the writers outrun
-            // force_empty on this machine (a 2s bound was outrun here and
-            // not on CI's quieter machine), so the episode ends on its bound.
-            // The first check's change (its usage, no last yet) passes
-            // growth_threshold; a refill between two wake-ups does not.
-            try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "700M", hysteresis: "16M", extra: "hold = \(hold)\n")
-            let daemon = try Daemon(["watch", "--config", s.path("conf")])
-            _ = eventually(timeout: 15) {
-                let log = contents(s.path("log"))
-                return hold == "on" ? log.components(separatedBy: "hold continues: ").count > 2 : log.contains("change is too small")
+        try withRingWriters("watch-hold") { cgroup in
+            for hold in ["on", "off"] {
+                let s = try Scratch.onTmpfs()
+                _ = eventually(timeout: 10) { KernelLab.usage(cgroup) > 768 << 20 }
+                // Always short (1T), so no episode recovers. reclaim_timeout is
+                // the shortest allowed (100ms) and bounds the whole episode: the
+                // first reclaim uses it up whether or not the writers outrun
+                // force_empty on this machine (a 2s bound was outrun here and
+                // not on CI's quieter machine), so the episode ends on its bound.
+                // The first check's change (its usage, no last yet) passes
+                // growth_threshold; a refill between two wake-ups does not.
+                try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "700M", hysteresis: "16M", extra: "hold = \(hold)\n")
+                let daemon = try Daemon(["watch", "--config", s.path("conf")])
+                _ = eventually(timeout: 15) {
+                    let log = contents(s.path("log"))
+                    return hold == "on" ? log.components(separatedBy: "hold continues: ").count > 2 : log.contains("change is too small")
+                }
+                daemon.signal(SIGTERM)
+                #expect(daemon.waitForExit(timeout: 5) == 0)
+                logs[hold] = contents(s.path("log"))
             }
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit(timeout: 5) == 0)
-            logs[hold] = contents(s.path("log"))
         }
         let on = logs["on"] ?? "", off = logs["off"] ?? ""
         // hold = on: every check after an episode that reclaim_timeout ended
@@ -279,63 +295,57 @@ struct RealKernelWatchTests {
 
     @Test("an episode reclaim_timeout ended is remembered across idle wake-ups below its line and forgotten once available is back at the line (SIGHUP moves the line)")
     func remembersAcrossIdleWakeUps() throws {
-        let lab = KernelLab.exclusive()
-        defer { withExtendedLifetime(lab) {} }
-        let cgroup = try KernelLab.makeCgroup("watch-remember")
-        defer { KernelLab.remove(cgroup) }
-        let data = try Scratch()
-        // The target refills after each reclaim, never by 2G (the ring is 1 GiB).
-        let writers = try ringWriters(in: cgroup, data: data)
-        defer { for w in writers { KernelLab.killAndReap(w) } }
-        #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not reach 768 MiB")
         var seen: [String: String] = [:]
-        // idle: available_threshold 1 (never short). Its line is global
-        // thresh + hold_hysteresis: with 1T of hysteresis available stays
-        // below it (remembered), with 16M it is above it (forgotten).
-        for (name, idleHysteresis, continues) in [("below the line", "1T", true), ("back at the line", "16M", false)] {
-            let s = try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
-            func write(threshold: Int64, growth: String, hysteresis: String) throws {
-                try heldConfig(s, target: cgroup, availableThreshold: threshold, growth: growth, hysteresis: hysteresis)
+        // The target refills after each reclaim, never by 2G (the ring is 1 GiB).
+        try withRingWriters("watch-remember") { cgroup in
+            // idle: available_threshold 1 (never short). Its line is global
+            // thresh + hold_hysteresis: with 1T of hysteresis available stays
+            // below it (remembered), with 16M it is above it (forgotten).
+            for (name, idleHysteresis, continues) in [("below the line", "1T", true), ("back at the line", "16M", false)] {
+                let s = try Scratch.onTmpfs()
+                func write(threshold: Int64, growth: String, hysteresis: String) throws {
+                    try heldConfig(s, target: cgroup, availableThreshold: threshold, growth: growth, hysteresis: hysteresis)
+                }
+                // 1. Always short: the first check reclaims (its change is the
+                // whole usage, above 700M) and reclaim_timeout (100ms) ends the
+                // episode on its bound.
+                try write(threshold: 1 << 40, growth: "700M", hysteresis: "16M")
+                let daemon = try Daemon(["watch", "--config", s.path("conf")])
+                #expect(eventually(timeout: 15) { contents(s.path("log")).contains("(reclaim_timeout)") || contents(s.path("log")).contains("used up") },
+                        "\(contents(s.path("log")))")
+                // 2. Not short: idle wake-ups, every second.
+                try write(threshold: 1, growth: "2G", hysteresis: idleHysteresis)
+                daemon.signal(SIGHUP)
+                #expect(eventually(timeout: 10) { contents(s.path("log")).contains("reloaded the configuration") }, "\(contents(s.path("log")))")
+                usleep(2_500_000)
+                let idle = contents(s.path("log"))
+                // 3. Short again, the change below growth_threshold (2G): the
+                // growth rule skips unless the bound-ended episode goes on.
+                try write(threshold: 1 << 40, growth: "2G", hysteresis: "16M")
+                daemon.signal(SIGHUP)
+                #expect(eventually(timeout: 10) {
+                    let after = contents(s.path("log")).dropFirst(idle.count)
+                    return after.contains("hold continues: ") || after.contains("change is too small")
+                }, "\(contents(s.path("log")))")
+                daemon.signal(SIGTERM)
+                #expect(daemon.waitForExit(timeout: 5) == 0)
+                let log = contents(s.path("log"))
+                let reloaded = log.components(separatedBy: "reloaded the configuration")
+                #expect(reloaded.count == 3, "\(log)")
+                // nothing reclaimed while not short
+                if reloaded.count == 3 {
+                    #expect(!reloaded[1].contains("Before reclaim:") && !reloaded[1].contains("reclaiming ahead"), "idle wake-ups reclaimed\n\(log)")
+                }
+                let after = String(log.dropFirst(idle.count))
+                let firstContinue = after.range(of: "hold continues: ")?.lowerBound
+                let firstSkip = after.range(of: "change is too small")?.lowerBound
+                if continues {
+                    #expect(firstContinue != nil && (firstSkip == nil || firstContinue! < firstSkip!), "\(name): the episode was forgotten\n\(log)")
+                } else {
+                    #expect(firstSkip != nil && (firstContinue == nil || firstSkip! < firstContinue!), "\(name): the episode was remembered\n\(log)")
+                }
+                seen[name] = after.contains("hold continues: ") ? "went on" : "skipped"
             }
-            // 1. Always short: the first check reclaims (its change is the
-            // whole usage, above 700M) and reclaim_timeout (100ms) ends the
-            // episode on its bound.
-            try write(threshold: 1 << 40, growth: "700M", hysteresis: "16M")
-            let daemon = try Daemon(["watch", "--config", s.path("conf")])
-            #expect(eventually(timeout: 15) { contents(s.path("log")).contains("(reclaim_timeout)") || contents(s.path("log")).contains("used up") },
-                    "\(contents(s.path("log")))")
-            // 2. Not short: idle wake-ups, every second.
-            try write(threshold: 1, growth: "2G", hysteresis: idleHysteresis)
-            daemon.signal(SIGHUP)
-            #expect(eventually(timeout: 10) { contents(s.path("log")).contains("reloaded the configuration") }, "\(contents(s.path("log")))")
-            usleep(2_500_000)
-            let idle = contents(s.path("log"))
-            // 3. Short again, the change below growth_threshold (2G): the
-            // growth rule skips unless the bound-ended episode goes on.
-            try write(threshold: 1 << 40, growth: "2G", hysteresis: "16M")
-            daemon.signal(SIGHUP)
-            #expect(eventually(timeout: 10) {
-                let after = contents(s.path("log")).dropFirst(idle.count)
-                return after.contains("hold continues: ") || after.contains("change is too small")
-            }, "\(contents(s.path("log")))")
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit(timeout: 5) == 0)
-            let log = contents(s.path("log"))
-            let reloaded = log.components(separatedBy: "reloaded the configuration")
-            #expect(reloaded.count == 3, "\(log)")
-            // nothing reclaimed while not short
-            if reloaded.count == 3 {
-                #expect(!reloaded[1].contains("Before reclaim:") && !reloaded[1].contains("reclaiming ahead"), "idle wake-ups reclaimed\n\(log)")
-            }
-            let after = String(log.dropFirst(idle.count))
-            let firstContinue = after.range(of: "hold continues: ")?.lowerBound
-            let firstSkip = after.range(of: "change is too small")?.lowerBound
-            if continues {
-                #expect(firstContinue != nil && (firstSkip == nil || firstContinue! < firstSkip!), "\(name): the episode was forgotten\n\(log)")
-            } else {
-                #expect(firstSkip != nil && (firstContinue == nil || firstSkip! < firstContinue!), "\(name): the episode was remembered\n\(log)")
-            }
-            seen[name] = after.contains("hold continues: ") ? "went on" : "skipped"
         }
         print("real kernel: after idle wake-ups below the line watch \(seen["below the line"] ?? "?"); back at the line it \(seen["back at the line"] ?? "?")")
     }
