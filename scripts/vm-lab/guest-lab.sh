@@ -104,7 +104,7 @@ GROWTH_S23=$((64 * MiB))
 # s4's burst: from S4_NEAR_MB above global thresh to S4_OVER_MB below the
 # eviction threshold, in whole files
 S4_BURST_FILES=$(( (S4_NEAR_MB + (gthresh - evict) / MiB + S4_OVER_MB + S4_FILE_MB - 1) / S4_FILE_MB ))
-mark params available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS growth_threshold_s1=$GROWTH_S1 growth_threshold_s23=$GROWTH_S23 s4_burst_mb=$((S4_BURST_FILES * S4_FILE_MB))
+mark params cpus=$(grep -c ^processor /proc/cpuinfo) available0=$a0 watermark=$wm global_thresh=$gthresh eviction=$evict growth=$growth chunk_mb=$CHUNK_MB chunks=$CHUNKS growth_threshold_s1=$GROWTH_S1 growth_threshold_s23=$GROWTH_S23 s4_burst_mb=$((S4_BURST_FILES * S4_FILE_MB))
 
 # The files scenarios 2 and 3 read, written once (clean, on the RAM disk)
 # and dropped from the cache before every cell, as the v1 lab's are.

@@ -16,7 +16,9 @@
 # scenario 1 under each, when MMVM_CELLS is not set), MMVM_MEM (guest MiB,
 # default 1024 for scenario 1 alone, 1536 when s2, s3 or s4 runs: their
 # files live on the guest's RAM disk and in its page cache at once),
-# MMVM_TIMEOUT (default 600 s, plus 150 s per s2/s3/s4 cell).
+# MMVM_TIMEOUT (default 600 s, plus 150 s per s2/s3/s4 cell), MMVM_CPUS
+# (the guest's vCPUs, default 1; 2 lets the agent and a burst run side by
+# side as on a node, and takes both of this machine's cores).
 # Exit: 0 the quick check passed (scripts/vm-lab/summary.py says what it
 # checks), 1 it did not, 77 skipped (scripts/vm/run.sh's reasons).
 set -euo pipefail
@@ -30,6 +32,8 @@ cells=${MMVM_CELLS:-$(echo "$arms" | tr , '\n' | sed 's/^/s1:/' | paste -sd,)}
 big=$(tr , '\n' <<<"$cells" | grep -c -v '^s1:' || true)
 if [ "$big" -gt 0 ]; then mem=${MMVM_MEM:-1536}; rd_kb=524288; else mem=${MMVM_MEM:-1024}; rd_kb=393216; fi
 timeout_s=${MMVM_TIMEOUT:-$((600 + 150 * big))}
+cpus=${MMVM_CPUS:-1}
+[[ $cpus =~ ^[1-8]$ ]] || { echo "MMVM_CPUS='$cpus': expected 1 to 8" >&2; exit 2; }
 export PATH="/opt/swift/usr/bin:$PATH"
 skip() { echo "SKIP efficacy v2 VM: $*"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host"
@@ -42,11 +46,11 @@ binary=$("$repo/scripts/vm/release-binary.sh" "$out")
 MMVM_GUEST_SCRIPT=$repo/scripts/vm-lab/guest-lab.sh MMVM_RD_KB=$rd_kb \
     "$repo/scripts/vm/build-initramfs.sh" "$out" "$binary" "$kver" >/dev/null
 console=$out/console.log
-echo "== booting /boot/vmlinuz-$kver (tcg, $mem MiB, lru_gen=$lru_gen, cells $cells)"
+echo "== booting /boot/vmlinuz-$kver (tcg, $cpus vCPU, $mem MiB, lru_gen=$lru_gen, cells $cells)"
 started=$(date +%s)
 boot() {
     set +e
-    "$repo/scripts/vm/boot.sh" "$console" "$timeout_s" "$mem" 1 "/boot/vmlinuz-$kver" "$out/initramfs.cpio" \
+    "$repo/scripts/vm/boot.sh" "$console" "$timeout_s" "$mem" "$cpus" "/boot/vmlinuz-$kver" "$out/initramfs.cpio" \
         "console=ttyS0 quiet loglevel=3 panic=-1 MMVM_RD_KB=$rd_kb MMVM_LRU_GEN=$lru_gen MMVM_CELLS=$cells"
     status=$?
     set -e

@@ -233,7 +233,7 @@ def write_run(console, out, kernel, lru_gen, mem):
         json.dump(meta, f, indent=1, sort_keys=True)
     with open(f"{out}/cells.json", "w") as f:
         json.dump({"params": meta, "cells": cells}, f, indent=1)
-    print(f"kernel {kernel}, lru_gen {lru_gen}, guest {mem} MiB; available at start {mib(params['available0'])} MiB, "
+    print(f"kernel {kernel}, lru_gen {lru_gen}, guest {params.get('cpus', 1)} vCPU, {mem} MiB; available at start {mib(params['available0'])} MiB, "
           f"global thresh {mib(params['global_thresh'])} MiB, eviction threshold {mib(params['eviction'])} MiB")
     print("| cell | s | would-be evictions (10 s) [all phases] | s below eviction | s below global thresh "
           "| lowest available MiB | reclaims | hold steps | skips | declines | freed MiB | dying first→last | agent/flusher runs at s |")
