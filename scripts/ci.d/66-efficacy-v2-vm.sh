@@ -8,11 +8,9 @@
 # no-agent cell never takes kubelet's available (v2 formula) below the
 # eviction threshold (the scenario proved nothing), when scenario 3 left no
 # dying cgroup or scenario 4's burst did not finish, when watch lets
-# scenario 1 or the burst go below the eviction threshold at all, or when
-# watch in scenario 3 never reclaims or spends no less time below it than
-# no agent (a weak bar on purpose: in 2 of 14 full-run cells watch itself
-# stopped answering, docs/efficacy.md "cgroup v2")
-# (scripts/vm-lab/summary.py check(); its unit tests run first). The step's
+# scenario 1, 3 or 4 go below the eviction threshold at all, or when watch
+# in scenario 3 never reclaims (scripts/vm-lab/summary.py check(); its
+# unit tests run first). The step's
 # time is in docs/efficacy.md "cgroup v2". Skips (exit 77) where QEMU or a
 # kernel cannot be had.
 set -euo pipefail
