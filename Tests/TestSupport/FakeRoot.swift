@@ -1,6 +1,6 @@
 import Foundation
 
-/// A fake host rooted in a temp directory: the file helpers both fixture
+/// A fake host rooted in a fresh directory (`fixtureParent`): the file helpers both fixture
 /// trees (v1 and v2) use to build and read back their files.
 public protocol FakeRoot {
     var root: URL { get }
@@ -13,9 +13,24 @@ extension FakeRoot {
     public var logFile: String { path("mon_memcg.log") }
     public var configFile: String { path("mon_memcg.conf") }
 
-    /// A new empty directory under the temp directory for a tree's root.
+    /// Where fixture trees live: /dev/shm (tmpfs) where it is a writable
+    /// directory, the temp directory otherwise. The daemons under test
+    /// write their state durably (fsync of the file and its directory); on
+    /// a disk-backed /tmp that fsync can wait on the journal, which the
+    /// real-kernel suites running beside them fill with gigabytes of new
+    /// page cache (CI step 25: a `watch` on a fixture tree logged nothing
+    /// after its start line for over 15 s, most likely in that fsync).
+    /// tmpfs makes the fsync free, so a fixture test times the daemon, not
+    /// the disk.
+    public static var fixtureParent: URL {
+        access("/dev/shm", W_OK | X_OK) == 0
+            ? URL(fileURLWithPath: "/dev/shm", isDirectory: true)
+            : FileManager.default.temporaryDirectory
+    }
+
+    /// A new empty directory under `fixtureParent` for a tree's root.
     public static func makeRoot(prefix: String) throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        let root = fixtureParent.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         return root
     }

@@ -44,8 +44,7 @@ public final class FixtureTreeV2: FakeRoot {
     /// kernel), its mountinfo pointed at the copy, plus an empty
     /// `memory.reclaim` in `target`.
     public init(copying fakeroot: URL, target: String = "user.slice") throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mon_memcg-fixture-v2-\(UUID().uuidString)")
+        root = Self.fixtureParent.appendingPathComponent("mon_memcg-fixture-v2-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: fakeroot, to: root)
         let mountinfo = read("proc/self/mountinfo") ?? ""
         try write("proc/self/mountinfo", mountinfo.replacingOccurrences(of: " /sys/fs/cgroup ", with: " \(cgroupRoot) "))
