@@ -24,11 +24,12 @@ struct RealKernelWatchTests {
         }
         deinit { try? FileManager.default.removeItem(atPath: dir) }
         func path(_ name: String) -> String { "\(dir)/\(name)" }
-        /// Under /dev/shm where there is one: the daemon's state, log and
-        /// metrics then do not queue their fsync behind the writers' dirty
-        /// pages on the disk (that took ~3 s here).
+        /// Where the fixture trees live (`FakeRoot.fixtureParent`, tmpfs):
+        /// the daemon's state, log and metrics then do not queue their
+        /// fsync behind the writers' dirty pages on the disk (that took
+        /// ~3 s here).
         static func onTmpfs() throws -> Scratch {
-            try Scratch(under: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path)
+            try Scratch(under: FixtureTree.fixtureParent.path)
         }
     }
 

@@ -13,8 +13,9 @@ extension FakeRoot {
     public var logFile: String { path("mon_memcg.log") }
     public var configFile: String { path("mon_memcg.conf") }
 
-    /// Where fixture trees live: /dev/shm (tmpfs) where it is a writable
-    /// directory, the temp directory otherwise. The daemons under test
+    /// Where fixture trees (and the real-kernel tests' daemon scratch)
+    /// live: /dev/shm (tmpfs) where it is a writable directory, the temp
+    /// directory otherwise. The daemons under test
     /// write their state durably (fsync of the file and its directory); on
     /// a disk-backed /tmp that fsync can wait on the journal, which the
     /// real-kernel suites running beside them fill with gigabytes of new
