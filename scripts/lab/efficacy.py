@@ -362,10 +362,10 @@ class Lab:
         return path
 
     # -- one cell --------------------------------------------------------
-    def write_config(self, cell, threshold):
+    def write_config(self, cell):
         with open(cell.config, "w") as f:
             f.write("# written by scripts/lab/efficacy.py for one cell; the rest are defaults\n"
-                    f"available_threshold = {threshold}\n"
+                    f"available_threshold = {cell.threshold}\n"
                     f"growth_threshold = {self.growth}\n"
                     f"target = {self.target_name}\n"
                     f"cgroup_root = {MOUNT}\n"
@@ -389,8 +389,8 @@ class Lab:
         lines = self.lines(kubelet_available()) if cell.scenario in ("s3", "s4") else self.run_lines
         global_thresh = lines["global_thresh"]
         eviction = lines["evictions"][cell.thresholds]
-        cell.threshold = lines["threshold"]  # the original script's too (Agent.env)
-        self.write_config(cell, lines["threshold"])
+        cell.threshold = lines["threshold"]  # mon_memcg's and the original script's (Agent.env)
+        self.write_config(cell)
         if cell.scenario == "s1":
             self.fresh_pool()
         if cell.scenario == "s4":
