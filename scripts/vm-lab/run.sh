@@ -20,7 +20,8 @@
 # (the guest's vCPUs, default 1; 2 lets the agent and a burst run side by
 # side as on a node, and takes both of this machine's cores).
 # Exit: 0 the quick check passed (scripts/vm-lab/summary.py says what it
-# checks), 1 it did not, 77 skipped (scripts/vm/run.sh's reasons).
+# checks), 1 it did not, 77 skipped (the reason is printed: not x86_64, no
+# kernel/qemu and none installable; scripts/vm/needs.sh installs them as root).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$repo/.build-vm-lab}
@@ -36,10 +37,10 @@ cpus=${MMVM_CPUS:-1}
 [[ $cpus =~ ^[1-8]$ ]] || { echo "MMVM_CPUS='$cpus': expected 1 to 8" >&2; exit 2; }
 export PATH="/opt/swift/usr/bin:$PATH"
 skip() { echo "SKIP efficacy v2 VM: $*"; exit 77; }
-[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host"
-command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
-kver=${MMVM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
-[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] || skip "no kernel in /boot (apt-get install linux-image-amd64)"
+. "$repo/scripts/vm/needs.sh"
+vm_needs
+kver=${MMVM_KERNEL:-$(newest_kernel)}
+[ -r "/boot/vmlinuz-$kver" ] || skip "no kernel /boot/vmlinuz-$kver (MMVM_KERNEL: one of $(ls /boot | sed -n 's/^vmlinuz-//p' | paste -sd' '))"
 
 mkdir -p "$out"
 binary=$("$repo/scripts/vm/release-binary.sh" "$out")

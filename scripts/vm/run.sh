@@ -28,40 +28,8 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 skip() { echo "SKIP cgroup v2 VM test: $*"; exit 77; }
 
-[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (uname -m: $(uname -m))"
-
-# What the test needs from Debian; installed when missing and possible.
-newest_kernel() {
-    local v best=
-    for k in /boot/vmlinuz-*; do
-        [ -r "$k" ] || continue
-        v=${k#/boot/vmlinuz-}
-        [ -n "$(find "/lib/modules/$v/kernel/drivers/block" -name 'brd.ko*' 2>/dev/null | head -n 1)" ] || continue
-        best=$(printf '%s\n%s\n' "$best" "$v" | sed '/^$/d' | sort -V | tail -n 1)
-    done
-    echo "$best"
-}
-missing() {
-    local m=()
-    command -v qemu-system-x86_64 >/dev/null || m+=(qemu-system-x86)
-    command -v busybox >/dev/null && file -L "$(command -v busybox)" | grep -q 'statically linked' || m+=(busybox-static)
-    command -v mke2fs >/dev/null || m+=(e2fsprogs)
-    command -v cpio >/dev/null || m+=(cpio)
-    command -v file >/dev/null || m+=(file)
-    [ -n "$(newest_kernel)" ] || m+=(linux-image-amd64)
-    echo "${m[@]}"
-}
-need=$(missing)
-if [ -n "$need" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing: $need"
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null \
-            || skip "apt-get install $need failed"
-    fi
-    need=$(missing)
-    [ -z "$need" ] || skip "missing $need (apt-get install $need as root)"
-fi
+. "$here/needs.sh"
+vm_needs
 # MMVM_KERNEL=VERSION boots another installed kernel (6.1.0-57-amd64: the classic LRU).
 kver=${MMVM_KERNEL:-$(newest_kernel)}
 kernel=/boot/vmlinuz-$kver
