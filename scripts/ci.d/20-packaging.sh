@@ -43,6 +43,7 @@ fi
 srpm=$(find "$work/dist" -name '*.src.rpm')
 rpm_file=$(find "$work/dist" -name '*.rpm' ! -name '*.src.rpm')
 [ -n "$srpm" ] && [ -n "$rpm_file" ] || die "build-rpm.sh did not leave an SRPM and a binary RPM in $work/dist"
+keep_packages "$srpm" "$rpm_file"  # for 21-deb and 50-systemd-vm
 no_compiler_warnings "no compiler warnings in the RPM's build" "$work/build.log"
 pass "built $(basename "$srpm") ($(du -k "$srpm" | cut -f1) KiB) and $(basename "$rpm_file") ($(du -k "$rpm_file" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
 

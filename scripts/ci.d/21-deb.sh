@@ -7,7 +7,8 @@
 # downgrade and purge life cycle in a chroot (scripts/deb-chroot-test.sh).
 # Runs on a fresh machine as root: installs what it needs first.
 #
-#   MON_MEMCG_RPM=path/to.rpm  compare against this RPM instead of building one.
+#   MON_MEMCG_RPM=path/to.rpm  compare against this RPM instead of building one
+#                              (under .ci/run: the one 20-packaging built, if it ran).
 #
 # The autopkgtest's systemd part (packaging/debian/tests/install-run-purge:
 # the service's check, the daemon active, the units stopped on purge) needs
@@ -36,6 +37,7 @@ deb=$(find "$work/dist" -name 'mon-memcg_*.deb' | head -n 1)
 changes=$(find "$work/dist" -name '*.changes' | head -n 1)
 [ -n "$deb" ] && [ -n "$changes" ] || fail "scripts/build-deb.sh" "no mon-memcg_*.deb and .changes in $work/dist"
 ok "scripts/build-deb.sh: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - t0 )) s"
+keep_packages "$deb"  # for 50-systemd-vm
 no_compiler_warnings "no compiler warnings in the .deb's build" "$work/build.log"
 
 # lintian on the .changes: the .deb and its -dbgsym package.
@@ -68,6 +70,9 @@ else
 fi
 
 rpm_file=${MON_MEMCG_RPM:-}
+if [ -z "$rpm_file" ] && rpm_file=$(kept_package "mon_memcg-*.$(uname -m).rpm"); then
+    echo "-- the RPM 20-packaging built from this commit: $rpm_file"
+fi
 if [ -z "$rpm_file" ]; then
     t0=$(date +%s)
     if ! scripts/build-rpm.sh "$work/rpm" > "$work/build-rpm.log" 2>&1; then

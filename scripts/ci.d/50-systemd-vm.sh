@@ -21,5 +21,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/ci/lib.sh
+# The packages 20-packaging and 21-deb built and checked from this commit,
+# when this run made them (the upgrade RPM is still rebuilt from the SRPM).
+if rpm=$(kept_package "mon_memcg-*.$(uname -m).rpm") && srpm=$(kept_package "mon_memcg-*.src.rpm"); then
+    echo "-- the RPM and SRPM 20-packaging built from this commit: $rpm"
+    export MMSD_RPM=$rpm MMSD_SRPM=$srpm
+fi
+if deb=$(kept_package "mon-memcg_*.deb"); then
+    echo "-- the .deb 21-deb built from this commit: $deb"
+    export MMVM_DEB=$deb
+fi
 run_tap "systemd VM" scripts/vm-systemd/run.sh
 finish

@@ -41,6 +41,28 @@ apt_install() {
     rm -f "$log"
 }
 
+# Packages a step built, for a later step of the same run (.ci/run sets
+# MON_MEMCG_CI_ARTIFACTS) to check instead of building them again: an RPM
+# build takes 70-180 s. build-rpm.sh and build-deb.sh package HEAD (git
+# archive), so what is kept is filed under HEAD's commit id and found only
+# by a step on the same commit. A step run alone builds its own.
+kept_dir() { [ -n "${MON_MEMCG_CI_ARTIFACTS:-}" ] && echo "$MON_MEMCG_CI_ARTIFACTS/$(git rev-parse HEAD)"; }
+# keep_packages FILE...: keep them for the later steps.
+keep_packages() {
+    local dir
+    dir=$(kept_dir) || return 0
+    mkdir -p "$dir" && cp "$@" "$dir/"
+}
+# kept_package GLOB: the path of a kept package whose name matches GLOB.
+kept_package() {
+    local dir f
+    dir=$(kept_dir) || return 1
+    for f in "$dir"/$1; do
+        [ -f "$f" ] && { echo "$f"; return 0; }
+    done
+    return 1
+}
+
 # no_compiler_warnings CHECK LOG: fail CHECK when the build log has a
 # compiler warning (SwiftPM already silences those of remote dependencies).
 no_compiler_warnings() {

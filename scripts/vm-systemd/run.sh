@@ -13,7 +13,8 @@
 #
 #   scripts/vm-systemd/run.sh [RPM UPGRADE_RPM]
 #
-# Default: build the RPM with scripts/build-rpm.sh, and an upgrade of it by
+# Default: build the RPM with scripts/build-rpm.sh (MMSD_RPM=FILE with
+# MMSD_SRPM=ITS_SRPM: that one), and an upgrade of it by
 # rebuilding its SRPM with Release 1.mmvm2 (for rpm -U and %postun), then
 # the .deb from scripts/build-deb.sh (MMVM_DEB=FILE: that one; MMVM_WITH_DEB=0: none),
 # repacked one version up for its upgrade; the guest's root
@@ -104,20 +105,27 @@ mmdebstrap --variant=minbase --include=systemd,systemd-sysv,init-system-helpers,
 mmdebstrap_pid=$!
 trap 'kill "$mmdebstrap_pid" 2>/dev/null || true' EXIT
 
-rpm_file=${1:-}
+rpm_file=${1:-${MMSD_RPM:-}}
 upgrade_file=${2:-}
+srpm=${MMSD_SRPM:-}
 if [ -z "$rpm_file" ]; then
-    echo "== scripts/build-rpm.sh, and the same SRPM rebuilt as Release 1.mmvm2"
+    echo "== scripts/build-rpm.sh"
     "$repo/scripts/build-rpm.sh" "$out/dist" > "$out/build-rpm.log" 2>&1 || { tail -n 40 "$out/build-rpm.log"; exit 1; }
     rpm_file=$(find "$out/dist" -name '*.rpm' ! -name '*.src.rpm' | head -n 1)
     srpm=$(find "$out/dist" -name '*.src.rpm' | head -n 1)
+    echo "   built in $(( $(date +%s) - t0 )) s"
+fi
+if [ -z "$upgrade_file" ]; then
+    [ -f "$srpm" ] || { echo "no SRPM to rebuild the upgrade from: with MMSD_RPM, set MMSD_SRPM to the SRPM it was built from" >&2; exit 1; }
+    echo "== $(basename "$srpm") rebuilt as Release 1.mmvm2 (the upgrade)"
+    t1=$(date +%s)
     macros=()
     [ -n "$(rpm --eval '%{?_unitdir}')" ] || macros=(--load "$repo/packaging/rpm/debian-compat.macros" --nodeps)
     mkdir -p "$out/rebuild/home"
     HOME=$out/rebuild/home rpmbuild --rebuild "${macros[@]}" --define "_topdir $out/rebuild" --define "dist .mmvm2" "$srpm" \
         > "$out/rebuild.log" 2>&1 || { tail -n 40 "$out/rebuild.log"; exit 1; }
     upgrade_file=$(find "$out/rebuild/RPMS" -name '*.rpm' | head -n 1)
-    echo "   built in $(( $(date +%s) - t0 )) s"
+    echo "   built in $(( $(date +%s) - t1 )) s"
 fi
 [ -f "$rpm_file" ] || { echo "no RPM at '$rpm_file'" >&2; exit 1; }
 [ -f "$upgrade_file" ] || { echo "no upgrade RPM at '$upgrade_file'" >&2; exit 1; }
