@@ -5,31 +5,6 @@ public enum MemoryHighMode: String, CaseIterable, Equatable, Sendable {
     case off
 }
 
-/// memory.high as the kernel reads and writes it: `max` or bytes.
-public enum MemoryHighValue: Equatable, Sendable, CustomStringConvertible {
-    case max
-    case bytes(Bytes)
-
-    /// The file's text (`max\n` or a byte count); anything else fails closed.
-    public init(parsing text: String) throws(ParseError) {
-        var word = Substring(text)
-        if word.hasSuffix("\n") { word = word.dropLast() }
-        if word == "max" { self = .max; return }
-        guard let n = Units.parseCounter(word) else {
-            throw ParseError("memory.high: expected \"max\" or a byte count, got \"\(text.prefix(40))\"")
-        }
-        self = .bytes(Bytes(n))
-    }
-
-    /// As the kernel spells it, and as it is written back.
-    public var description: String {
-        switch self {
-        case .max: "max"
-        case .bytes(let b): b.description
-        }
-    }
-}
-
 /// What a held episode changed on the target: saved in the state file
 /// before the write, so whatever ends the daemon (recovery, a signal, a
 /// failure, kill -9, a crash) the next run can put it back.
@@ -37,7 +12,7 @@ public struct MemoryHighRecord: Equatable, Sendable {
     /// The target (its path under the cgroup mount) the value was written to.
     public var target: String
     /// memory.high as it was before the lever: what a restore writes.
-    public var original: MemoryHighValue
+    public var original: CgroupLimit
     /// The value the lever wrote (a multiple of `MemoryHighLever.alignment`,
     /// so the kernel reads it back unchanged).
     public var written: Bytes
@@ -96,7 +71,7 @@ public enum MemoryHighLever {
         /// What a `.write` on `target` must leave in the state file before
         /// it is done, so that any ending can put `original` back; nil for
         /// a skip.
-        public func record(target: String, original: MemoryHighValue) -> MemoryHighRecord? {
+        public func record(target: String, original: CgroupLimit) -> MemoryHighRecord? {
             guard case .write(let value, _, _) = self else { return nil }
             return MemoryHighRecord(target: target, original: original, written: value)
         }
@@ -106,7 +81,7 @@ public enum MemoryHighLever {
     /// `shortfall` below where the episode ends: the target gives that back.
     /// Never raised: a memory.high already at or below the value (set by
     /// someone else, or a lever already engaged) is left as it is.
-    public static func engage(current: Bytes, stat: MemoryStat, shortfall: Bytes, now: MemoryHighValue) throws(ParseError) -> Engage {
+    public static func engage(current: Bytes, stat: MemoryStat, shortfall: Bytes, now: CgroupLimit) throws(ParseError) -> Engage {
         let floor = try floor(current: current, stat: stat)
         let wanted = current - shortfall.clampedAtZero
         let value = aligned(max(wanted, floor))
@@ -129,15 +104,15 @@ public enum MemoryHighLever {
     /// What a restore does, from the record and memory.high as read now.
     public enum Restore: Equatable, Sendable {
         /// It is still what the lever wrote: write the original back.
-        case write(MemoryHighValue)
+        case write(CgroupLimit)
         /// It is the original already (the write never happened, or it was
         /// restored and the record not cleared): nothing to write.
         case alreadyOriginal
         /// Someone else changed it since: theirs stands, not ours to undo.
-        case changedByOthers(MemoryHighValue)
+        case changedByOthers(CgroupLimit)
     }
 
-    public static func restore(_ record: MemoryHighRecord, now: MemoryHighValue) -> Restore {
+    public static func restore(_ record: MemoryHighRecord, now: CgroupLimit) -> Restore {
         if now == .bytes(record.written) { return .write(record.original) }
         if now == record.original { return .alreadyOriginal }
         return .changedByOthers(now)

@@ -2,7 +2,7 @@
 /// hold = on and memory_high = on, cgroup v2). docs/log-format.md shows them.
 extension LogLines {
     /// The lever engaged at the start of a held episode.
-    public static func memoryHighSet(_ path: String, value: Bytes, was original: MemoryHighValue, usage: Bytes,
+    public static func memoryHighSet(_ path: String, value: Bytes, was original: CgroupLimit, usage: Bytes,
                                      shortfall: Bytes, floor: Bytes, atFloor: Bool) -> String {
         let sized = atFloor
             ? "its floor \(floor) (what the target cannot give back without swap + \(MemoryHighLever.margin)), above its usage \(usage) minus the shortfall \(shortfall)"
@@ -16,7 +16,7 @@ extension LogLines {
     }
 
     /// Put back to what it was.
-    public static func memoryHighRestored(_ path: String, to original: MemoryHighValue, from written: Bytes, _ why: String) -> String {
+    public static func memoryHighRestored(_ path: String, to original: CgroupLimit, from written: Bytes, _ why: String) -> String {
         "memory.high restored to \(original) on \(path) (was \(written), set by a held episode): \(why)"
     }
 
@@ -26,12 +26,12 @@ extension LogLines {
     }
 
     /// Nothing to put back: it is the original value already.
-    public static func memoryHighAlreadyOriginal(_ path: String, _ original: MemoryHighValue, _ why: String) -> String {
+    public static func memoryHighAlreadyOriginal(_ path: String, _ original: CgroupLimit, _ why: String) -> String {
         "memory.high restore: \(path) has \(original), its value before the held episode, already (\(why)); nothing written"
     }
 
     /// Someone else changed it after the lever: theirs stands.
-    public static func memoryHighLeft(_ path: String, now: MemoryHighValue, written: Bytes, original: MemoryHighValue, _ why: String) -> String {
+    public static func memoryHighLeft(_ path: String, now: CgroupLimit, written: Bytes, original: CgroupLimit, _ why: String) -> String {
         "memory.high left at \(now) on \(path): it is not the \(written) a held episode wrote, so someone else set it since; not restored to \(original) (\(why))"
     }
 

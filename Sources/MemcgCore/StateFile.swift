@@ -157,7 +157,7 @@ extension MemoryHighRecord {
 private struct MemoryHighKeys {
     static let names: Set<Substring> = ["memory_high_target", "memory_high_original", "memory_high_written"]
     var target: (String, line: Int)?
-    var original: MemoryHighValue?
+    var original: CgroupLimit?
     var written: Bytes?
     var firstLine: Int?
 
@@ -173,7 +173,7 @@ private struct MemoryHighKeys {
         case "memory_high_original":
             guard original == nil else { throw ParseError(line: line, "memory_high_original appears twice") }
             do {
-                original = try MemoryHighValue(parsing: String(value))
+                original = try CgroupLimit(parsing: String(value))
             } catch {
                 throw ParseError(line: line, "memory_high_original \"\(value.prefix(40))\" is not max or a byte count")
             }

@@ -26,7 +26,7 @@ struct MemoryHighRestore {
             return true
         }
         let file = MemoryHighFile(targetPath: record.target)
-        let now: MemoryHighValue
+        let now: CgroupLimit
         do {
             now = try file.read()
         } catch {
@@ -148,7 +148,7 @@ extension CheckRun {
             return
         }
         let engage: MemoryHighLever.Engage
-        let now: MemoryHighValue
+        let now: CgroupLimit
         let usage: Bytes
         do {
             now = try file.read()

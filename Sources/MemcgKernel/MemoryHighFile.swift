@@ -10,8 +10,8 @@ public struct MemoryHighFile: Sendable {
 
     public var path: String { "\(targetPath)/\(KernelFile.memoryHigh)" }
 
-    public func read() throws(KernelError) -> MemoryHighValue {
-        try readParsed(path) { text throws(ParseError) in try MemoryHighValue(parsing: text) }
+    public func read() throws(KernelError) -> CgroupLimit {
+        try readParsed(path) { text throws(ParseError) in try CgroupLimit(parsing: text) }
     }
 
     /// The target's memory.stat (anon, file, shmem, file_mapped).
@@ -24,7 +24,7 @@ public struct MemoryHighFile: Sendable {
     /// or reclaim stops making progress), checking `signal_pending()`: the
     /// deadline bounds it as it bounds memory.reclaim. An interrupted
     /// write has still set the value: the kernel stores it first.
-    public func write(_ value: MemoryHighValue, deadlineMilliseconds: Int64) throws(SystemError) -> WriteOutcome {
+    public func write(_ value: CgroupLimit, deadlineMilliseconds: Int64) throws(SystemError) -> WriteOutcome {
         try DeadlineWrite.write("\(value)\n", to: path, deadlineMilliseconds: deadlineMilliseconds,
                                 missingFix: "this kernel has no memory.high on the target (is it a cgroup v2 cgroup?); set memory_high = off")
     }

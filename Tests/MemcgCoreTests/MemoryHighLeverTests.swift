@@ -47,7 +47,7 @@ struct MemoryHighLeverTests {
         var name: String
         var current: Int64
         var shortfall: Int64
-        var now: MemoryHighValue
+        var now: CgroupLimit
         var expected: MemoryHighLever.Engage
     }
 
@@ -89,10 +89,10 @@ struct MemoryHighLeverTests {
 
     @Test("memory.high's text: max or bytes, nothing else")
     func valueText() throws {
-        #expect(try MemoryHighValue(parsing: "max\n") == .max)
-        #expect(try MemoryHighValue(parsing: "734003200\n") == .bytes(Bytes(734003200)))
+        #expect(try CgroupLimit(parsing: "max\n") == .max)
+        #expect(try CgroupLimit(parsing: "734003200\n") == .bytes(Bytes(734003200)))
         for bad in ["", "\n", "-1\n", "1G\n", "max max\n", "99999999999999999999999\n"] {
-            #expect(throws: ParseError.self, "\(bad)") { try MemoryHighValue(parsing: bad) }
+            #expect(throws: ParseError.self, "\(bad)") { try CgroupLimit(parsing: bad) }
         }
     }
 
