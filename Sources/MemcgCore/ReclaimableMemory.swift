@@ -10,20 +10,42 @@
 /// below the target, 94–108 ms for nothing in the VM bench
 /// (docs/benchmarks.md).
 ///
-///     reclaimable = file - shmem + slab_reclaimable            (no free swap)
-///     reclaimable = file + anon + slab_reclaimable             (free swap)
+///     reclaimable = file - shmem + slab_reclaimable + min(anon + shmem, swap room)
 ///
 /// shmem (tmpfs, shared memory) is counted in `file` but, like anon, can
-/// only go to swap. Swap is judged by the node's `SwapFree`, not the
-/// target's `memory.swap.max`: on a node with swap the bound counts anon
-/// even where the target may not swap, so it errs high rather than low.
+/// only go to swap. The swap room is the node's `SwapFree`, and no more than
+/// what `memory.swap.max` leaves the target and each cgroup above it
+/// (`swapRoom`): a target with `memory.swap.max` 0 gives back no anon
+/// however much swap the node has.
 public enum ReclaimableMemory {
-    public static func v2(stat: MemoryStat, swapFree: Bytes) throws(ParseError) -> Bytes {
+    public static func v2(stat: MemoryStat, swapRoom: Bytes) throws(ParseError) -> Bytes {
         let file = try stat.bytes(.file)
         let slab = try stat.bytes(.slabReclaimable)
-        if swapFree > .zero {
-            return file + (try stat.bytes(.anon)) + slab
+        // Never more than `file`, which counts it (the two are read apart).
+        let shmemCounted = try stat.bytes(.shmem)
+        let shmem = min(shmemCounted, file).clampedAtZero
+        let anon = try stat.bytes(.anon)
+        return (file - shmem) + slab + min(anon + shmem, swapRoom.clampedAtZero)
+    }
+
+    /// One cgroup's swap limit: `memory.swap.max` and `memory.swap.current`.
+    public struct SwapLimit: Equatable, Sendable {
+        public var max: CgroupLimit
+        public var current: Bytes
+        public init(max: CgroupLimit, current: Bytes) {
+            self.max = max
+            self.current = current
         }
-        return (file - (try stat.bytes(.shmem))).clampedAtZero + slab
+    }
+
+    /// What a reclaim can move to swap from a target whose own and
+    /// ancestors' limits are `limits`: `swapFree`, and no more than the
+    /// smallest room left under a `memory.swap.max` (none below 0).
+    public static func swapRoom(swapFree: Bytes, limits: [SwapLimit]) -> Bytes {
+        var room = swapFree.clampedAtZero
+        for limit in limits {
+            if case .bytes(let max) = limit.max { room = min(room, (max - limit.current).clampedAtZero) }
+        }
+        return room
     }
 }

@@ -23,12 +23,36 @@ public struct CgroupV2Controller: MemoryController {
         try readParsed("\(targetPath)/\(KernelFile.memoryCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
     }
 
-    /// The target's memory.stat and the node's SwapFree (`ReclaimableMemory`).
+    /// The target's memory.stat, and the swap room (`ReclaimableMemory`):
+    /// the node's SwapFree, and the target's and its ancestors' swap limits
+    /// only when the node has free swap (no reads on a node without).
     public func reclaimable(at targetPath: String) throws(KernelError) -> Bytes? {
         let swapFree = try readParsed(procPath(KernelFile.meminfo)) { text throws(ParseError) in try MemInfo(parsing: text).swapFree }
+        let room = swapFree > .zero ? ReclaimableMemory.swapRoom(swapFree: swapFree, limits: try swapLimits(from: targetPath)) : .zero
         return try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
-            try ReclaimableMemory.v2(stat: MemoryStat(parsing: text), swapFree: swapFree)
+            try ReclaimableMemory.v2(stat: MemoryStat(parsing: text), swapRoom: room)
         }
+    }
+
+    /// memory.swap.max and memory.swap.current of the target and of each
+    /// cgroup above it, up to the root (which has neither). A cgroup
+    /// without them (the kernel does not account swap per cgroup:
+    /// swapaccount=0) limits nothing.
+    func swapLimits(from targetPath: String) throws(KernelError) -> [ReclaimableMemory.SwapLimit] {
+        let root = cgroupRoot.hasSuffix("/") ? String(cgroupRoot.dropLast()) : cgroupRoot
+        var limits: [ReclaimableMemory.SwapLimit] = []
+        var dir = targetPath
+        while dir.hasPrefix(root + "/") {
+            let maxPath = "\(dir)/\(KernelFile.swapMax)"
+            if FileIO.exists(maxPath) {
+                let max = try readParsed(maxPath) { text throws(ParseError) in try CgroupLimit(parsing: text) }
+                let current = try readParsed("\(dir)/\(KernelFile.swapCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
+                limits.append(ReclaimableMemory.SwapLimit(max: max, current: current))
+            }
+            guard let slash = dir.lastIndex(of: "/") else { break }
+            dir = String(dir[..<slash])
+        }
+        return limits
     }
 
     public var dyingSource: any DyingCgroupsSource { DyingCgroupsV2() }

@@ -21,6 +21,10 @@ public enum KernelFile {
     public static let reclaim = "memory.reclaim"
     /// The target's throttle limit, set by a held episode (`MemoryHighLever`).
     public static let memoryHigh = "memory.high"
+    /// Swap a v2 cgroup may use, and uses (`ReclaimableMemory.swapRoom`);
+    /// absent where the kernel does not account swap per cgroup.
+    public static let swapMax = "memory.swap.max"
+    public static let swapCurrent = "memory.swap.current"
     // Dying-cgroup escalation.
     /// Below proc_root: `echo 1` drops clean page cache node-wide.
     public static let dropCaches = "sys/vm/drop_caches"

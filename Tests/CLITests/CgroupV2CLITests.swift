@@ -67,6 +67,28 @@ struct CgroupV2CLITests {
         #expect(tree.read("cgroup/user.slice/memory.reclaim") == "675000000\n")
     }
 
+    @Test("free swap on the node, but memory.swap.max 0 on the target: the request leaves its anon out")
+    func boundedBySwapMax() throws {
+        // setTarget: anon 300000000 and file 2700000000 of 3000000000; 2 GiB of free swap.
+        let tree = try FixtureTreeV2()
+        try tree.write("cgroup/user.slice/memory.swap.max", "0\n")
+        try tree.write("cgroup/user.slice/memory.swap.current", "0\n")
+        let r = try Binary.run(["check"] + tree.argumentsDetecting)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = logLines(tree)
+        #expect(lines.contains { $0.hasPrefix("memory.reclaim: requesting 2700000000 bytes (") && $0.contains("at most reclaimable 2700000000 (memory.stat; current 3000000000)") },
+                "\(lines)")
+
+        // The same target allowed to swap: its usage bounds the request.
+        let free = try FixtureTreeV2()
+        try free.write("cgroup/user.slice/memory.swap.max", "max\n")
+        try free.write("cgroup/user.slice/memory.swap.current", "0\n")
+        let f = try Binary.run(["check"] + free.argumentsDetecting)
+        #expect(f.status == 0, "\(f.stderr)")
+        #expect(logLines(free).contains { $0.hasPrefix("memory.reclaim: requesting ") && $0.contains("at most current 3000000000)") },
+                "\(logLines(free))")
+    }
+
     @Test("a target holding only kernel memory (empty children): no write asks the kernel to walk them for nothing")
     func nothingReclaimable() throws {
         let tree = try FixtureTreeV2(swapFreeKB: nil)

@@ -8,37 +8,60 @@ import TestSupport
 struct ReclaimableRow: NamedRow {
     var name: String
     var stat: String
-    var swapFree: Int64
+    var swapRoom: Int64
     var expected: Int64
 }
 
-@Test("reclaimable = file - shmem + slab_reclaimable, + anon + shmem with free swap", arguments: [
+@Test("reclaimable = file - shmem + slab_reclaimable + min(anon + shmem, swap room)", arguments: [
     ReclaimableRow(name: "no swap: page cache and reclaimable slab, not anon",
-                   stat: "anon 500\nfile 1000\nshmem 0\nslab_reclaimable 30\nslab_unreclaimable 900\n", swapFree: 0, expected: 1030),
+                   stat: "anon 500\nfile 1000\nshmem 0\nslab_reclaimable 30\nslab_unreclaimable 900\n", swapRoom: 0, expected: 1030),
     ReclaimableRow(name: "no swap: tmpfs pages in file stay",
-                   stat: "anon 500\nfile 1000\nshmem 400\nslab_reclaimable 30\n", swapFree: 0, expected: 630),
+                   stat: "anon 500\nfile 1000\nshmem 400\nslab_reclaimable 30\n", swapRoom: 0, expected: 630),
     ReclaimableRow(name: "free swap: anon and tmpfs can go too",
-                   stat: "anon 500\nfile 1000\nshmem 400\nslab_reclaimable 30\n", swapFree: 4096, expected: 1530),
+                   stat: "anon 500\nfile 1000\nshmem 400\nslab_reclaimable 30\n", swapRoom: 4096, expected: 1530),
     // The node-size bench's target: 1,000 empty children, only kernel memory.
     ReclaimableRow(name: "empty children: kernel memory only, nothing to ask for",
                    stat: "anon 0\nfile 0\nkernel 7864320\npercpu 6000000\nshmem 0\nslab_reclaimable 0\nslab_unreclaimable 1800000\n",
-                   swapFree: 0, expected: 0),
+                   swapRoom: 0, expected: 0),
+    ReclaimableRow(name: "swap room below anon + shmem: only that much of them",
+                   stat: "anon 500\nfile 1000\nshmem 400\nslab_reclaimable 30\n", swapRoom: 100, expected: 730),
     ReclaimableRow(name: "hostile: shmem above file (counters read apart) clamps at 0",
-                   stat: "anon 0\nfile 100\nshmem 300\nslab_reclaimable 7\n", swapFree: 0, expected: 7),
+                   stat: "anon 0\nfile 100\nshmem 300\nslab_reclaimable 7\n", swapRoom: 0, expected: 7),
 ])
 func reclaimable(row: ReclaimableRow) throws {
-    #expect(try ReclaimableMemory.v2(stat: MemoryStat(parsing: row.stat), swapFree: Bytes(row.swapFree)) == Bytes(row.expected))
+    #expect(try ReclaimableMemory.v2(stat: MemoryStat(parsing: row.stat), swapRoom: Bytes(row.swapRoom)) == Bytes(row.expected))
 }
 
 @Test("a memory.stat without a field it needs is an error that names the field")
 func reclaimableMissingField() throws {
     let stat = try MemoryStat(parsing: "anon 1\nfile 2\nshmem 0\n")
-    #expect(throws: ParseError.self) { try ReclaimableMemory.v2(stat: stat, swapFree: .zero) }
+    #expect(throws: ParseError.self) { try ReclaimableMemory.v2(stat: stat, swapRoom: .zero) }
     do {
-        _ = try ReclaimableMemory.v2(stat: stat, swapFree: .zero)
+        _ = try ReclaimableMemory.v2(stat: stat, swapRoom: .zero)
     } catch {
         #expect("\(error)".contains("slab_reclaimable"), "\(error)")
     }
+}
+
+struct SwapRoomRow: NamedRow {
+    var name: String
+    var swapFree: Int64
+    /// memory.swap.max ("max" or bytes) and memory.swap.current, target first.
+    var limits: [(String, Int64)]
+    var expected: Int64
+}
+
+@Test("the swap room: SwapFree, no more than what memory.swap.max leaves the target and its ancestors", arguments: [
+    SwapRoomRow(name: "no limits read (no swap accounting): the node's SwapFree", swapFree: 4096, limits: [], expected: 4096),
+    SwapRoomRow(name: "max everywhere: the node's SwapFree", swapFree: 4096, limits: [("max", 100), ("max", 900)], expected: 4096),
+    SwapRoomRow(name: "the target's memory.swap.max 0: nothing to swap", swapFree: 4096, limits: [("0", 0)], expected: 0),
+    SwapRoomRow(name: "an ancestor nearly full: its room", swapFree: 4096, limits: [("max", 0), ("1000", 900)], expected: 100),
+    SwapRoomRow(name: "over its limit (lowered under the usage): 0, not negative", swapFree: 4096, limits: [("500", 800)], expected: 0),
+    SwapRoomRow(name: "SwapFree below every room: SwapFree", swapFree: 50, limits: [("1000", 0)], expected: 50),
+])
+func swapRoom(row: SwapRoomRow) throws {
+    let limits = try row.limits.map { ReclaimableMemory.SwapLimit(max: try CgroupLimit(parsing: $0.0), current: Bytes($0.1)) }
+    #expect(ReclaimableMemory.swapRoom(swapFree: Bytes(row.swapFree), limits: limits) == Bytes(row.expected))
 }
 
 @Test("SwapFree read from /proc/meminfo; 0 when the kernel has no swap lines; twice is an error")
