@@ -104,6 +104,24 @@ mark check3-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
 mark check3-current-before $before
 mark check3-current-after $(cat $T/memory.current)
 run state3 cat /var/lib/mon_memcg/state-eagain
+
+# 5b. with free swap, the request bound counts the target's anon only as far
+#     as swap can take it: all of it with memory.swap.max "max", none with
+#     0. A swap device on the second RAM disk; dry runs, nothing reclaimed.
+if mkswap /dev/ram1 >/dev/null 2>&1 && swapon /dev/ram1; then
+    mark swap-on yes
+    mark swap-free-kb $(awk '$1 == "SwapFree:" { print $2 }' /proc/meminfo)
+    mark swap-target-anon $(stat_of $T anon)
+    mark swap-target-shmem $(stat_of $T shmem)
+    echo max > $T/memory.swap.max
+    run dryswapmax mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+    echo 0 > $T/memory.swap.max
+    run dryswap0 mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+    echo max > $T/memory.swap.max
+    swapoff /dev/ram1
+else
+    mark swap-on no
+fi
 kill $holder 2>/dev/null
 
 # 6. watch: arms a PSI trigger on /proc/pressure/memory (v2 has no usage

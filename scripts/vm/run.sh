@@ -136,6 +136,17 @@ check "check 3 logs EAGAIN as partial progress" has "$log" "EAGAIN"
 check "check 3 stops on its own well before its 30 s reclaim_timeout ($(seconds_between "$(mark check3-seconds)") s)" \
     within "$(seconds_between "$(mark check3-seconds)")" 0 25
 check "check 3 records the usage after it" has "$(block state3)" "last "
+
+# The request bound with free swap (guest-test.sh 5b): the two dry runs'
+# bounds differ by the target's anon + shmem, which swap.max 0 leaves out.
+bound_of() { sed -n 's/.*at most \(reclaimable\|current\) \([0-9]*\).*/\2/p' <<<"$1" | head -n 1; }
+check "a swap device for the memory.swap.max dry runs (SwapFree $(mark swap-free-kb) kB)" [ "$(mark swap-on)" = yes ]
+with_max=$(bound_of "$(block dryswapmax)")
+with_0=$(bound_of "$(block dryswap0)")
+anon=$(mark swap-target-anon); shmem=$(mark swap-target-shmem)
+swappable=$(( ${anon:-0} + ${shmem:-0} ))
+check "with memory.swap.max 0 the request bound leaves out the target's anon + shmem ($swappable): ${with_0:-none} against ${with_max:-none} with max" \
+    within "$(( ${with_max:-0} - ${with_0:-0} ))" $((swappable - 4194304)) $((swappable + 4194304))
 echo "check 3: target anon $(mark eagain-target-anon), memory.current $(mark check3-current-before) -> $(mark check3-current-after)"
 
 watch_log=$(block watch-log)
