@@ -56,8 +56,7 @@ struct MemoryHighRestore {
     }
 
     private func confined(_ path: String) -> Bool {
-        let root = cgroupRoot.hasSuffix("/") ? String(cgroupRoot.dropLast()) : cgroupRoot
-        return path.hasPrefix(root + "/") && !path.split(separator: "/").contains("..")
+        FileIO.isUnder(path, cgroupRoot) && !path.split(separator: "/").contains("..")
     }
 
     /// Outside a check (watch's start, stop and reload): under the run

@@ -39,18 +39,16 @@ public struct CgroupV2Controller: MemoryController {
     /// without them (the kernel does not account swap per cgroup:
     /// swapaccount=0) limits nothing.
     func swapLimits(from targetPath: String) throws(KernelError) -> [ReclaimableMemory.SwapLimit] {
-        let root = cgroupRoot.hasSuffix("/") ? String(cgroupRoot.dropLast()) : cgroupRoot
         var limits: [ReclaimableMemory.SwapLimit] = []
         var dir = targetPath
-        while dir.hasPrefix(root + "/") {
+        while FileIO.isUnder(dir, cgroupRoot) {
             let maxPath = "\(dir)/\(KernelFile.swapMax)"
             if FileIO.exists(maxPath) {
                 let max = try readParsed(maxPath) { text throws(ParseError) in try CgroupLimit(parsing: text) }
                 let current = try readParsed("\(dir)/\(KernelFile.swapCurrent)") { text throws(ParseError) in try CounterFile.parse(text) }
                 limits.append(ReclaimableMemory.SwapLimit(max: max, current: current))
             }
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
+            dir = FileIO.directoryName(of: dir)
         }
         return limits
     }

@@ -45,6 +45,13 @@ public enum FileIO {
         throw SystemError("create directory", path, errno: e)
     }
 
+    /// Whether `path` lies under `directory` ("/a/b" is under "/a" and
+    /// "/a/", "/ab" is not under "/a"), by its text alone.
+    public static func isUnder(_ path: String, _ directory: String) -> Bool {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix)
+    }
+
     public static func directoryName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
