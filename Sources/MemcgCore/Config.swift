@@ -55,7 +55,19 @@ public struct Config: Equatable, Sendable {
     /// `watch` with hold on, cgroup v2: also set the target's memory.high
     /// during a held episode (`MemoryHighLever`). Off until the v2 lab has
     /// measured it (docs/cgroup-v2.md).
-    public var memoryHigh: MemoryHighMode = .off
+    public var memoryHigh: LeverMode = .off
+    /// `watch` with hold on, cgroup v1: also clamp the target's
+    /// memory.limit_in_bytes during a held episode (`MemoryLimitLever`).
+    /// Off by default: a hard limit can OOM-kill in the target.
+    public var memoryLimit: LeverMode = .off
+
+    /// The setting of `lever`.
+    public func leverMode(_ lever: Lever) -> LeverMode {
+        switch lever {
+        case .memoryHigh: memoryHigh
+        case .memoryLimit: memoryLimit
+        }
+    }
 
     public init() {}
 

@@ -4,7 +4,7 @@
 public enum ConfigKey: CaseIterable, Sendable {
     case availableThreshold, growthThreshold, target, cgroupRoot, procRoot, stateFile, logFile
     case reclaimTimeout, dyingReclaim, dropCachesInterval, sysRoot, pollInterval, metricsFile
-    case reclaimAmount, reclaimMargin, kubeletConfig, hold, holdHysteresis, memoryHigh
+    case reclaimAmount, reclaimMargin, kubeletConfig, hold, holdHysteresis, memoryHigh, memoryLimit
 
     /// The one place a setting is described: where it lives in `Config`,
     /// its name, its syntax and bounds, and what it means. Adding a key is
@@ -137,6 +137,17 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "thresh + hold_hysteresis, on stop and reload, and at the next start",
                 "after a crash (the original value is in state_file). off = never."],
                 scope: "watch with hold on, cgroup v2 only")
+        case .memoryLimit:
+            SettingDescriptor(self, "memory_limit", { $0.memoryLimit }, { $0.memoryLimit = $1 }, .mode, meaning: [
+                "hold = on, cgroup v1 only: on = a held episode also clamps the",
+                "target's memory.limit_in_bytes at its usage + 16M, never below what it",
+                "cannot give back without swap (rss, shmem, mapped files, kernel",
+                "memory) + 256M, and follows it down as the reclaim lowers the usage,",
+                "so the target's writers reclaim themselves instead of growing; let go",
+                "when that part nears the limit, and put back like memory_high. A hard",
+                "limit: a task that finds nothing to reclaim is OOM-killed, so it is",
+                "off by default (docs/efficacy.md has what it held). off = never."],
+                scope: "watch with hold on, cgroup v1 only")
         }
     }
 

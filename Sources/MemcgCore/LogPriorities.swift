@@ -24,6 +24,7 @@ public enum LogPriorities {
         ("cannot tell systemd", .warning, "sd_notify failed; the watchdog may restart the daemon"),
         ("cannot write metrics_file", .warning, "the metrics file is stale"),
         ("memory.high left at", .warning, "someone else changed the target's memory.high during a held episode; not restored"),
+        ("memory.limit_in_bytes left at", .warning, "someone else changed the target's memory.limit_in_bytes during a held episode; not restored"),
         // Notices: memory was reclaimed, or the daemon changed state.
         ("avalible_mem ", .notice, "available memory fell below the threshold (the original's line)"),
         ("reclaim took", .notice, "a reclaim ended and freed memory"),
@@ -34,6 +35,8 @@ public enum LogPriorities {
         ("reloaded the configuration", .notice, "SIGHUP took effect"),
         ("memory.high set to", .notice, "a held episode set the target's memory.high (memory_high = on)"),
         ("memory.high restored to", .notice, "the target's memory.high is what it was before the held episode again"),
+        ("memory.limit_in_bytes set to", .notice, "a held episode clamped the target's memory.limit_in_bytes (memory_limit = on)"),
+        ("memory.limit_in_bytes restored to", .notice, "the target's memory.limit_in_bytes is what it was before the held episode again"),
     ]
 
     /// The priority of one event line: the first row it begins with, else info.

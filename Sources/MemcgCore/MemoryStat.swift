@@ -43,6 +43,8 @@ public enum StatField: String, Sendable {
     // cgroup v1.
     case totalRSS = "total_rss", totalCache = "total_cache", totalInactiveFile = "total_inactive_file"
     case rss, cache
+    // cgroup v1, for memory.limit_in_bytes's floor (MemoryLimitLever).
+    case totalShmem = "total_shmem", totalMappedFile = "total_mapped_file"
     // cgroup v2 (NodeSignalV2).
     case anon, file, inactiveFile = "inactive_file"
     // cgroup v2, for memory.high's floor (MemoryHighLever).

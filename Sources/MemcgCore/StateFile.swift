@@ -10,9 +10,9 @@ public struct RunState: Equatable, Sendable {
     public var lastDropCaches: ClockStamp?
     /// Totals for the metrics (reclaims, skips, ...); zeros when never written.
     public var counters = RunCounters()
-    /// memory.high set on the target by a held episode and not yet put
-    /// back (`MemoryHighLever`): the next run restores it.
-    public var memoryHigh: MemoryHighRecord?
+    /// A lever set on the target by a held episode and not yet put back
+    /// (`Lever`): the next run restores it.
+    public var lever: LeverRecord?
 
     public init(last: Bytes? = nil, lastDropCaches: ClockStamp? = nil) {
         self.last = last
@@ -44,10 +44,12 @@ public struct RunState: Equatable, Sendable {
 /// the wall clock. The keys were added without a new version: a version
 /// that predates them rejects the file as an unknown key (the documented
 /// loss: `last` 0, the stamp forgotten) rather than misreading it.
-/// The three `memory_high_*` keys (`MemoryHighRecord`) come all or none:
-/// saved before memory.high is written, removed once it is restored. A
+/// The three `memory_high_*` keys (`LeverRecord`) come all or none:
+/// saved before memory.high is written, removed once it is restored; the
+/// same for `memory_limit_*` (cgroup v1's memory.limit_in_bytes), and a
+/// file holds one lever's or none. A
 /// target path with a blank or a newline cannot be a value here: the
-/// lever is not engaged on such a target (`MemoryHighRecord.storable`).
+/// lever is not engaged on such a target (`LeverRecord.storable`).
 /// A version that predates them rejects the file (unknown key): the
 /// documented loss is then that run's restore, which the next start of
 /// this version still does, the file having been replaced by neither.
@@ -68,8 +70,9 @@ public enum StateFile {
             }
         }
         text += state.counters.stateLines()
-        if let high = state.memoryHigh {
-            text += "memory_high_target \(high.target)\nmemory_high_original \(high.original)\nmemory_high_written \(high.written)\n"
+        if let lever = state.lever {
+            let p = lever.lever.stateKeyPrefix
+            text += "\(p)_target \(lever.target)\n\(p)_original \(lever.original)\n\(p)_written \(lever.written)\n"
         }
         return text
     }
@@ -90,7 +93,7 @@ public enum StateFile {
         var epochStamp: Int64?
         var bootID: (BootID, line: Int)?
         var bootMilliseconds: (Int64, line: Int)?
-        var high = MemoryHighKeys()
+        var levers = Lever.allCases.map { LeverKeys(lever: $0) }
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw ParseError(line: index + 1, "expected \"key value\"") }
@@ -120,8 +123,9 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last_drop_caches_boottime_ms \"\(fields[1].prefix(40))\" is not milliseconds")
                 }
                 bootMilliseconds = (n, index + 1)
-            case let key where MemoryHighKeys.names.contains(key):
-                try high.set(key, fields[1], line: index + 1)
+            case let key where levers.contains(where: { $0.names.contains(key) }):
+                let i = levers.firstIndex(where: { $0.names.contains(key) })!
+                try levers[i].set(key, fields[1], line: index + 1)
             case let key where RunCounters.isStateKey(key):
                 try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
@@ -141,56 +145,72 @@ public enum StateFile {
         case (nil, let ms?):
             throw ParseError(line: ms.line, "last_drop_caches_boottime_ms without last_drop_caches_boot_id")
         }
-        state.memoryHigh = try high.record()
+        var records: [LeverRecord] = []
+        for keys in levers {
+            if let record = try keys.record() { records.append(record) }
+        }
+        guard records.count <= 1 else {
+            throw ParseError(line: levers.compactMap(\.firstLine).max(), "records of two levers (\(records.map(\.lever.settingName).joined(separator: ", "))); a target has one")
+        }
+        state.lever = records.first
         return state
     }
 }
 
-extension MemoryHighRecord {
+extension LeverRecord {
     /// A target path the state file can hold as one value.
     public static func storable(_ target: String) -> Bool {
         !target.isEmpty && !target.contains(" ") && !target.contains("\n") && !target.contains("\t")
     }
 }
 
-/// The `memory_high_*` keys as read, judged together at the end.
-private struct MemoryHighKeys {
-    static let names: Set<Substring> = ["memory_high_target", "memory_high_original", "memory_high_written"]
+/// One lever's `<prefix>_*` keys as read, judged together at the end.
+private struct LeverKeys {
+    let lever: Lever
+    let names: Set<Substring>
     var target: (String, line: Int)?
     var original: CgroupLimit?
     var written: Bytes?
     var firstLine: Int?
 
+    init(lever: Lever) {
+        self.lever = lever
+        let p = lever.stateKeyPrefix
+        names = ["\(p)_target", "\(p)_original", "\(p)_written"]
+    }
+
     mutating func set(_ key: Substring, _ value: Substring, line: Int) throws(ParseError) {
         firstLine = firstLine ?? line
-        switch key {
-        case "memory_high_target":
-            guard target == nil else { throw ParseError(line: line, "memory_high_target appears twice") }
-            guard value.hasPrefix("/"), MemoryHighRecord.storable(String(value)) else {
-                throw ParseError(line: line, "memory_high_target \"\(value.prefix(40))\" is not an absolute cgroup path")
+        switch key.dropFirst(lever.stateKeyPrefix.count + 1) {
+        case "target":
+            guard target == nil else { throw ParseError(line: line, "\(key) appears twice") }
+            guard value.hasPrefix("/"), LeverRecord.storable(String(value)) else {
+                throw ParseError(line: line, "\(key) \"\(value.prefix(40))\" is not an absolute cgroup path")
             }
             target = (String(value), line)
-        case "memory_high_original":
-            guard original == nil else { throw ParseError(line: line, "memory_high_original appears twice") }
+        case "original":
+            guard original == nil else { throw ParseError(line: line, "\(key) appears twice") }
             do {
                 original = try CgroupLimit(parsing: String(value))
             } catch {
-                throw ParseError(line: line, "memory_high_original \"\(value.prefix(40))\" is not max or a byte count")
+                throw ParseError(line: line, "\(key) \"\(value.prefix(40))\" is not max or a byte count")
             }
         default:
-            guard written == nil else { throw ParseError(line: line, "memory_high_written appears twice") }
+            guard written == nil else { throw ParseError(line: line, "\(key) appears twice") }
             guard let n = Units.parseCounter(value) else {
-                throw ParseError(line: line, "memory_high_written \"\(value.prefix(40))\" is not a byte count")
+                throw ParseError(line: line, "\(key) \"\(value.prefix(40))\" is not a byte count")
             }
             written = Bytes(n)
         }
     }
 
-    func record() throws(ParseError) -> MemoryHighRecord? {
+    func record() throws(ParseError) -> LeverRecord? {
         switch (target, original, written) {
         case (nil, nil, nil): return nil
-        case (let t?, let o?, let w?): return MemoryHighRecord(target: t.0, original: o, written: w)
-        default: throw ParseError(line: firstLine, "memory_high_target, memory_high_original and memory_high_written come all three or none")
+        case (let t?, let o?, let w?): return LeverRecord(lever: lever, target: t.0, original: o, written: w)
+        default:
+            let p = lever.stateKeyPrefix
+            throw ParseError(line: firstLine, "\(p)_target, \(p)_original and \(p)_written come all three or none")
         }
     }
 }

@@ -77,8 +77,8 @@ extension CheckRun {
         log.info(LogLines.holdAhead(available: decision.available, globalThreshold: decision.globalThreshold,
                                     fallPerSecond: hold.fall.perSecond, leadMilliseconds: hold.leadMilliseconds))
         var episode = HoldEpisode(globalThreshold: decision.globalThreshold, setting: config.holdSetting)
-        try engageMemoryHigh(available: decision.available, line: episode.line, controller: controller, target: target,
-                             runStarted: runStarted, &record)
+        try engageLever(available: decision.available, line: episode.line, controller: controller, target: target,
+                        runStarted: runStarted, &record)
         let growth = hold.fall.fall(inMilliseconds: hold.leadMilliseconds)
         let result = try step(1, margin: config.holdHysteresis + growth, decision: decision, controller: controller,
                               target: target, runStarted: runStarted, &record)
@@ -127,7 +127,7 @@ extension CheckRun {
         bounded.reclaimTimeoutMilliseconds = max(HoldEpisode.minimumBudgetMilliseconds,
                                                  config.reclaimTimeoutMilliseconds - (MonotonicClock.nowMilliseconds() - runStarted))
         let reclaim = CheckReclaim(config: bounded, log: log, controller: controller, targetPath: target.path,
-                                   decision: stepDecision, heldMargin: margin)
+                                   decision: stepDecision, heldMargin: margin, lever: record.lever)
         let outcome = try reclaim.run()
         record.reclaimed(outcome)
         var saved = record.saved ?? RunState(last: nil)

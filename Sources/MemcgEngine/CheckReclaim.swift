@@ -37,6 +37,9 @@ struct CheckReclaim {
     /// A held episode's step (`CheckRun.holdLine`): the margin a reclaim by
     /// amount asks for beyond the shortfall; nil for a check's reclaim.
     var heldMargin: Bytes? = nil
+    /// The v1 lever engaged on the target (`MemoryLimitLever`): followed
+    /// down while the reclaim runs (`MemoryLimitFollow`).
+    var lever: LeverRecord? = nil
 
     var file: String { controller.reclaimFile(targetPath: targetPath) }
 
@@ -84,6 +87,8 @@ struct CheckReclaim {
         let plan = controller.plan(for: decision, amount: amount)
         if let line = plan.requestLine(file: file, decision: decision) { log.info(line) }
         let report: ReclaimReport<Controller.Plan>
+        let follow = startFollow(controller)
+        defer { if let follow { stopFollow(follow) } }
         do {
             report = try controller.reclaim(plan, targetPath: targetPath, usageBefore: decision.current,
                                             deadlineMilliseconds: config.reclaimTimeoutMilliseconds) { step in
@@ -108,6 +113,40 @@ struct CheckReclaim {
         let end = ReclaimEnd(milliseconds: outcome.milliseconds, freed: outcome.freed, interruption: interruption, stop: outcome.stop)
         for line in report.plan.endLines(end, file: file) { log.info(line) }
         return outcome
+    }
+
+    /// The follow thread for the v1 lever while the reclaim runs; nil when
+    /// the lever is not engaged on this target, or the limit is no longer
+    /// its own (someone else's stands and is not followed).
+    private func startFollow(_ controller: some MemoryController) -> (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)? {
+        guard let lever, lever.lever.followsDown, lever.target == targetPath,
+              let file = controller.lever(targetPath: targetPath), file.lever == lever.lever else { return nil }
+        do {
+            guard case .bytes(let limit) = try file.read(), limit <= lever.written else { return nil }
+            let usage = try file.usage()
+            let stat = try file.stat()
+            let floor: Bytes
+            do {
+                floor = try MemoryLimitLever.floor(usage: usage, stat: stat)
+            } catch {
+                throw KernelError.malformed(path: "\(targetPath)/\(KernelFile.stat)", error)
+            }
+            return (try MemoryLimitFollow(file, limit: limit, floor: floor), file, limit)
+        } catch {
+            log.error("\(file.lever.file) not followed down on \(targetPath) during the reclaim: \(error)")
+            return nil
+        }
+    }
+
+    private func stopFollow(_ running: (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)) {
+        let result = running.follow.stop()
+        if result.writes > 0 {
+            log.info(LogLines.leverFollowed(running.file.lever, targetPath, to: result.limit, from: running.from, writes: result.writes,
+                                            when: "during the reclaim"))
+        }
+        if let failure = result.failure {
+            log.error("\(running.file.lever.file) no longer followed down on \(targetPath) during the reclaim: \(failure)")
+        }
     }
 
     /// Why a reclaim ended: the amount, a stop signal, the deadline, or the

@@ -26,7 +26,7 @@ public struct CheckRecord: Sendable {
     var counters = RunCounters()
     /// memory.high set by a held episode and not restored yet, as loaded
     /// and then as this check left it: every save carries it.
-    public internal(set) var memoryHigh: MemoryHighRecord?
+    public internal(set) var lever: LeverRecord?
     /// The state as loaded: what a save before any other (the lever's
     /// record) is made onto, so it keeps last_drop_caches and the rest.
     var loadedState: RunState?
@@ -49,7 +49,7 @@ public struct CheckRecord: Sendable {
     mutating func loaded(_ state: RunState) {
         last = state.last
         counters = state.counters
-        memoryHigh = state.memoryHigh
+        lever = state.lever
         loadedState = state
     }
 

@@ -53,11 +53,17 @@ public struct CheckRun {
         }
         let loaded = store.load()
         record.loaded(loaded.state)
-        restoreUnheldMemoryHigh(store: store, loaded: loaded.state, &record)
+        restoreUnheldLever(store: store, loaded: loaded.state, &record)
         do {
             try check(store: store, loaded: loaded, started: started, &record)
         } catch {
-            restoreMemoryHigh(.checkFailed, store: store, loaded: loaded.state, &record)
+            // A reclaim cut by reclaim_timeout (or a stop signal) is the
+            // held episode's bound, not a node the daemon cannot see: the
+            // lever stays for the next wake-up (a busy v1 target's
+            // force_empty ends on its deadline), and a stop restores it.
+            if error.status != .reclaimInterrupted {
+                restoreLever(.checkFailed, store: store, loaded: loaded.state, &record)
+            }
             countFailure(error, store: store, loaded: loaded.state, &record)
             throw error
         }
@@ -71,7 +77,7 @@ public struct CheckRun {
         record.counters.recordFailure(cause.rawValue)
         var state = record.saved ?? loaded
         state.counters = record.counters
-        state.memoryHigh = record.memoryHigh
+        state.lever = record.lever
         try? store.save(state)
     }
 
@@ -97,7 +103,7 @@ public struct CheckRun {
         }
         let original = decide(node: node, current: current, last: loaded.state.last ?? .zero, policy: config.policy)
         let line = original.globalThreshold + config.holdHysteresis
-        settleMemoryHigh(available: node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
+        settleLever(available: node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
         let originalPath = LogLines.targetPath(cgroupRoot: controller.cgroupRoot, target: config.target)
         let decision = holding(original)
         record.decision = decision
@@ -106,17 +112,18 @@ public struct CheckRun {
 
         switch decision.action {
         case .reclaim:
-            let reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
-            // The kernel's own loop first (v2, memory_high = on): set before
-            // the episode's first reclaim, while the target still holds
-            // what it can give back, and kept between wake-ups until
+            // The kernel's own loop first (memory_high or memory_limit = on):
+            // set before the episode's first reclaim, while the target still
+            // holds what it can give back, and kept between wake-ups until
             // available is back above the line.
-            try engageMemoryHigh(available: node.available, line: line, controller: controller, target: target,
-                                 runStarted: started, &record)
+            try engageLever(available: node.available, line: line, controller: controller, target: target,
+                            runStarted: started, &record)
+            var reclaim = CheckReclaim(config: config, log: log, controller: controller, targetPath: target.path, decision: decision)
+            reclaim.lever = record.lever
             try act(reclaim, snapshot: snapshot, store: store, state: loaded.state, runStarted: started, &record)
             try holdLine(after: decision, controller: controller, target: target, runStarted: started, &record)
             if let after = record.nodeAfter {
-                settleMemoryHigh(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
+                settleLever(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
             }
         case .lowerLast:
             if dryRun {
@@ -128,7 +135,7 @@ public struct CheckRun {
         case .nothing where holds:
             try holdAhead(decision, node: node, controller: controller, target: target, runStarted: started, &record)
             if let after = record.nodeAfter {
-                settleMemoryHigh(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
+                settleLever(available: after.node.available, line: line, targetPath: target.path, store: store, loaded: loaded.state, &record)
             }
             if record.held == nil, case .unusable = loaded { try save(store, RunState(last: nil), &record) }
         case .skipGrowthBelowThreshold, .nothing:
@@ -148,7 +155,7 @@ public struct CheckRun {
         // Every save carries this run's counters, whatever built `state`.
         var state = state
         state.counters = record.counters
-        state.memoryHigh = record.memoryHigh
+        state.lever = record.lever
         record.last = state.last
         record.saved = state
         do {

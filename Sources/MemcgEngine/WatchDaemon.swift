@@ -78,7 +78,7 @@ public final class WatchDaemon {
         }
         log.info(LogLines.watchStarted(pid: CurrentProcess.id, eventSource: eventSource, pollMilliseconds: config.pollIntervalMilliseconds))
         // What a killed daemon left engaged, before anything else is decided.
-        MemoryHighRestore.leftover(config: config, controller: controller, log: log, .leftover)
+        LeverRestore.leftover(config: config, controller: controller, log: log, .leftover)
         switch MemoryLock.lockAll() {
         case .locked: log.info(LogLines.memoryLocked)
         case .disabled: log.info(LogLines.memoryLockDisabled)
@@ -259,7 +259,7 @@ public final class WatchDaemon {
     private func reload() {
         // Undone under the settings that engaged it: the new ones may name
         // another target or state file, or turn the lever off.
-        MemoryHighRestore.leftover(config: config, controller: controller, log: log, .reloading)
+        LeverRestore.leftover(config: config, controller: controller, log: log, .reloading)
         do {
             let fresh = try Settings.load(settings)
             config = fresh
@@ -278,7 +278,7 @@ public final class WatchDaemon {
         service.stopping(log: log)
         Interruption.quiet()
         wake = nil
-        MemoryHighRestore.leftover(config: config, controller: controller, log: log, .stopping(signal: StopSignal.name(signo)))
+        LeverRestore.leftover(config: config, controller: controller, log: log, .stopping(signal: StopSignal.name(signo)))
         log.info(LogLines.watchStopped(signal: StopSignal.name(signo), interruptedReclaim: interruptedReclaim))
         return .ok
     }

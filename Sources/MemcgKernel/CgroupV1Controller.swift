@@ -85,6 +85,8 @@ public struct CgroupV1Controller: MemoryController {
         return UsageFallStop(cgroupPath: targetPath, level: level)
     }
 
+    public func lever(targetPath: String) -> LeverFile? { LeverFile(.memoryLimit, targetPath: targetPath) }
+
     public var eventSourcePath: String { "\(cgroupRoot)/\(KernelFile.eventControl)" }
 
     /// Usage thresholds at the levels `WatchArming` computes for the node

@@ -113,7 +113,7 @@ public struct CgroupV2Controller: MemoryController {
         }
     }
 
-    public func memoryHigh(targetPath: String) -> MemoryHighFile? { MemoryHighFile(targetPath: targetPath) }
+    public func lever(targetPath: String) -> LeverFile? { LeverFile(.memoryHigh, targetPath: targetPath) }
 
     public var eventSourcePath: String { procPath(KernelFile.pressureMemory) }
 

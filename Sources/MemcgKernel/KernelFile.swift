@@ -1,5 +1,7 @@
+import MemcgCore
+
 /// Every kernel file the tool reads or writes, spelled the kernel's way, in
-/// one place.
+/// one place (the levers' files are named by `Lever`, which the log uses too).
 public enum KernelFile {
     // Below proc_root.
     public static let meminfo = "meminfo"
@@ -15,12 +17,14 @@ public enum KernelFile {
     public static let usageInBytes = "memory.usage_in_bytes"
     public static let stat = "memory.stat"
     public static let forceEmpty = "memory.force_empty"
+    /// The target's hard limit, set by a held episode (`MemoryLimitLever`).
+    public static let limitInBytes = Lever.memoryLimit.file
     // In a cgroup v2 directory (memory.stat is shared with v1, other fields).
     public static let controllers = "cgroup.controllers"
     public static let memoryCurrent = "memory.current"
     public static let reclaim = "memory.reclaim"
     /// The target's throttle limit, set by a held episode (`MemoryHighLever`).
-    public static let memoryHigh = "memory.high"
+    public static let memoryHigh = Lever.memoryHigh.file
     /// Swap a v2 cgroup may use, and uses (`ReclaimableMemory.swapRoom`);
     /// absent where the kernel does not account swap per cgroup.
     public static let swapMax = "memory.swap.max"

@@ -46,10 +46,9 @@ public protocol MemoryController: Sendable {
     func reclaim(_ plan: Plan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<Plan>
 
-    /// The target's memory.high, where the hierarchy has one that throttles
-    /// instead of killing (v2); nil on v1, whose only such lever,
-    /// memory.limit_in_bytes, OOM-kills (docs/cgroup-v2.md).
-    func memoryHigh(targetPath: String) -> MemoryHighFile?
+    /// The target's lever for a held episode (`Lever`): memory.high on v2,
+    /// memory.limit_in_bytes on v1; nil where there is none (test doubles).
+    func lever(targetPath: String) -> LeverFile?
 
     /// Where `watch`'s kernel events come from, for the log.
     var eventSourcePath: String { get }
@@ -65,7 +64,7 @@ extension MemoryController {
     /// This controller's plan for the decision (`Plan(for:amount:)`).
     public func plan(for decision: Decision, amount: ReclaimAmountSetting) -> Plan { Plan(for: decision, amount: amount) }
 
-    public func memoryHigh(targetPath: String) -> MemoryHighFile? { nil }
+    public func lever(targetPath: String) -> LeverFile? { nil }
 
     public func reclaimable(at targetPath: String) throws(KernelError) -> Bytes? { nil }
 

@@ -64,6 +64,9 @@ struct SharedOptions: ParsableArguments {
     @Option(setting: .memoryHigh, completion: .list(ConfigKey.memoryHigh.setting.choices ?? []))
     var memoryHigh: SettingsRequest.Override?
 
+    @Option(setting: .memoryLimit, completion: .list(ConfigKey.memoryLimit.setting.choices ?? []))
+    var memoryLimit: SettingsRequest.Override?
+
     /// The file and overrides these options ask for. Each setting option
     /// holds its key with its value, so the overrides are the values of
     /// every such option, found as the argument parser finds the options

@@ -27,6 +27,7 @@ struct SettingOptionsTests {
         .hold: ("off", "on", "on"),
         .holdHysteresis: ("1G", "128M", "134217728"),
         .memoryHigh: ("off", "on", "on"),
+        .memoryLimit: ("off", "on", "on"),
     ]
 
     @Test("each setting option overrides its key, over the file")

@@ -33,7 +33,7 @@ struct MemoryHighLeverTests {
 
     @Test("the floor: anon + what else cannot be given back without swap, + the margin", arguments: floors)
     func floor(_ row: FloorRow) throws {
-        #expect(try MemoryHighLever.unreclaimable(current: Bytes(row.current), stat: row.stat) == Bytes(row.unreclaimable))
+        #expect(try Lever.memoryHigh.unreclaimable(usage: Bytes(row.current), stat: row.stat) == Bytes(row.unreclaimable))
         #expect(try MemoryHighLever.floor(current: Bytes(row.current), stat: row.stat) == Bytes(row.unreclaimable) + MemoryHighLever.margin)
     }
 
@@ -48,7 +48,7 @@ struct MemoryHighLeverTests {
         var current: Int64
         var shortfall: Int64
         var now: CgroupLimit
-        var expected: MemoryHighLever.Engage
+        var expected: LeverEngage
     }
 
     // anon 200 MiB, file 800 MiB: floor 328 MiB.
@@ -72,19 +72,19 @@ struct MemoryHighLeverTests {
         let got = try MemoryHighLever.engage(current: Bytes(row.current), stat: stat, shortfall: Bytes(row.shortfall), now: row.now)
         #expect(got == row.expected)
         if case .write(let value, let floor, _) = got {
-            #expect(value.value % MemoryHighLever.alignment == 0, "read back unchanged by the kernel's page rounding")
+            #expect(value.value % Lever.alignment == 0, "read back unchanged by the kernel's page rounding")
             #expect(value >= floor)
         }
     }
 
     @Test("restore: ours is put back, the original is left, someone else's value stands")
     func restore() {
-        let record = MemoryHighRecord(target: "/sys/fs/cgroup/user.slice", original: .max, written: Bytes(700 * Self.mib))
-        #expect(MemoryHighLever.restore(record, now: .bytes(Bytes(700 * Self.mib))) == .write(.max))
-        #expect(MemoryHighLever.restore(record, now: .max) == .alreadyOriginal)
-        #expect(MemoryHighLever.restore(record, now: .bytes(Bytes(600 * Self.mib))) == .changedByOthers(.bytes(Bytes(600 * Self.mib))))
-        let theirs = MemoryHighRecord(target: "/sys/fs/cgroup/user.slice", original: .bytes(Bytes(950 * Self.mib)), written: Bytes(900 * Self.mib))
-        #expect(MemoryHighLever.restore(theirs, now: .bytes(Bytes(900 * Self.mib))) == .write(.bytes(Bytes(950 * Self.mib))))
+        let record = LeverRecord(target: "/sys/fs/cgroup/user.slice", original: .max, written: Bytes(700 * Self.mib))
+        #expect(Lever.restore(record, now: .bytes(Bytes(700 * Self.mib))) == .write(.max))
+        #expect(Lever.restore(record, now: .max) == .alreadyOriginal)
+        #expect(Lever.restore(record, now: .bytes(Bytes(600 * Self.mib))) == .changedByOthers(.bytes(Bytes(600 * Self.mib))))
+        let theirs = LeverRecord(target: "/sys/fs/cgroup/user.slice", original: .bytes(Bytes(950 * Self.mib)), written: Bytes(900 * Self.mib))
+        #expect(Lever.restore(theirs, now: .bytes(Bytes(900 * Self.mib))) == .write(.bytes(Bytes(950 * Self.mib))))
     }
 
     @Test("memory.high's text: max or bytes, nothing else")
@@ -99,11 +99,11 @@ struct MemoryHighLeverTests {
     @Test("the state file keeps the record, all three keys or the whole file is refused")
     func stateFile() throws {
         var state = RunState(last: Bytes(5))
-        state.memoryHigh = MemoryHighRecord(target: "/sys/fs/cgroup/user.slice", original: .max, written: Bytes(734003200))
+        state.lever = LeverRecord(target: "/sys/fs/cgroup/user.slice", original: .max, written: Bytes(734003200))
         let text = StateFile.render(state)
         #expect(text == "mon_memcg-state 1\nlast 5\nmemory_high_target /sys/fs/cgroup/user.slice\nmemory_high_original max\nmemory_high_written 734003200\n")
         #expect(try StateFile.parse(text) == state)
-        state.memoryHigh?.original = .bytes(Bytes(995622912))
+        state.lever?.original = .bytes(Bytes(995622912))
         #expect(try StateFile.parse(StateFile.render(state)) == state)
         let head = "mon_memcg-state 1\n"
         let rejected = [
@@ -117,6 +117,6 @@ struct MemoryHighLeverTests {
         for body in rejected {
             #expect(throws: ParseError.self, "\(body)") { try StateFile.parse(head + body) }
         }
-        #expect(!MemoryHighRecord.storable("/sys/fs/cgroup/a b"))
+        #expect(!LeverRecord.storable("/sys/fs/cgroup/a b"))
     }
 }

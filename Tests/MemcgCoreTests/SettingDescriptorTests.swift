@@ -26,6 +26,7 @@ struct SettingDescriptorTests {
         hold = off
         hold_hysteresis = 64M
         memory_high = on
+        memory_limit = on
         """
 
     @Test("names are the contract, unique, the file's snake case, and name the option")
@@ -34,7 +35,7 @@ struct SettingDescriptorTests {
         #expect(names == ["available_threshold", "growth_threshold", "target", "cgroup_root", "proc_root", "state_file",
                           "log_file", "reclaim_timeout", "dying_reclaim", "drop_caches_interval", "sys_root",
                           "poll_interval", "metrics_file", "reclaim_amount", "reclaim_margin", "kubelet_config",
-                          "hold", "hold_hysteresis", "memory_high"])
+                          "hold", "hold_hysteresis", "memory_high", "memory_limit"])
         #expect(Set(names).count == names.count)
         for key in ConfigKey.allCases {
             #expect(key.name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(key.name)")

@@ -21,7 +21,7 @@ struct SimulatedV2Lever: SimulatedController {
         }
         return (node.observation, nil)
     }
-    func memoryHigh(targetPath: String) -> MemoryHighFile? { MemoryHighFile(targetPath: targetPath) }
+    func lever(targetPath: String) -> LeverFile? { LeverFile(targetPath: targetPath) }
     func reclaim(_ plan: ReclaimAmountPlan, targetPath: String, usageBefore: Bytes, deadlineMilliseconds: Int64,
                  step: (ReclaimStepReport) -> Void) throws(ReclaimError) -> ReclaimReport<ReclaimAmountPlan> {
         try Simulated.v2(node: node, root: root).reclaim(plan, targetPath: targetPath, usageBefore: usageBefore,
@@ -102,6 +102,6 @@ struct MemoryHighEpisodeTests {
         #expect(next.log.contains("restored at this start"), "\(next.log)")
         #expect(dir.read("state/state")?.contains("memory_high") == false)
         // And memory_high = off on the v1 controller: no lever at all.
-        #expect(Simulated.v1(node: controller.node, root: dir.path).memoryHigh(targetPath: dir.path) == nil)
+        #expect(Simulated.v1(node: controller.node, root: dir.path).lever(targetPath: dir.path) == nil)
     }
 }

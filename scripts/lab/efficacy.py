@@ -42,8 +42,10 @@ GIB = 1 << 30
 POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
-ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "flusher"]
-WATCH_ARMS = ("watch", "watch-deficit")
+ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit", "flusher"]
+# watch-limit: memory_limit = on (v1's memory.limit_in_bytes lever, off by default).
+WATCH_ARMS = ("watch", "watch-deficit", "watch-limit")
+OPT_IN_ARMS = ("watch-deficit", "watch-limit")
 SCENARIOS = ["s1", "s2", "s3", "s4"]
 TITLES = {
     "s1": "continuous reclaimable growth",
@@ -371,7 +373,8 @@ class Lab:
                     f"cgroup_root = {MOUNT}\n"
                     f"state_file = {cell.path('state')}\n"
                     f"log_file = {cell.log}\n"
-                    + ("reclaim_amount = deficit\n" if cell.arm == "watch-deficit" else ""))
+                    + ("reclaim_amount = deficit\n" if cell.arm == "watch-deficit" else "")
+                    + ("memory_limit = on\n" if cell.arm == "watch-limit" else ""))
         os.chmod(cell.config, 0o644)
 
     def run_cell(self, cell):
@@ -449,6 +452,15 @@ class Lab:
         sampler.wait()
         load_end = os.getloadavg()[0]  # the machine is shared: each number says its load
         agent.finish()
+        # Tasks the kernel OOM-killed in the target (memory.oom_control's
+        # oom_kill, kernels since 4.13): a limit on it (watch-limit) must
+        # not cost the session its processes. None where it is not shown.
+        oom_kills = None
+        try:
+            with open(f"{target}/memory.oom_control") as f:
+                oom_kills = next((int(l.split()[1]) for l in f if l.startswith("oom_kill ")), None)
+        except OSError:
+            pass
         self.cg.remove_all()
         for name in ("writers", "prefill", "burst"):
             shutil.rmtree(f"{self.work}/{name}", ignore_errors=True)
@@ -458,7 +470,7 @@ class Lab:
                   "eviction_threshold": eviction, "fine_period_s": fine,
                   "phase": phase, "duration": duration, "available_start": available_start,
                   "loadavg": [load_start, load_end],
-                  "agent_cpu_s": agent.cpu, "agent_runs": agent.runs, "events": events,
+                  "agent_cpu_s": agent.cpu, "agent_runs": agent.runs, "events": events, "oom_kills": oom_kills,
                   "params": self.params()}
         if dying_made is not None:
             record["dying_made_s"] = dying_made
@@ -581,7 +593,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     # The defaults are the lab's first full run; the burst's run names its
     # scenario, arms and thresholds (docs/efficacy.md).
-    ap.add_argument("--arms", default=",".join(a for a in ARMS if a != "watch-deficit"),
+    ap.add_argument("--arms", default=",".join(a for a in ARMS if a not in OPT_IN_ARMS),
                     help=f"comma-separated, of {', '.join(ARMS)}")
     ap.add_argument("--scenarios", default="s1,s2,s3", help=f"comma-separated, of {', '.join(SCENARIOS)}")
     ap.add_argument("--seed", type=int, default=20261203)

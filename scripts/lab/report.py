@@ -30,7 +30,7 @@ import metrics
 
 GIB = 1 << 30
 MIB = 1 << 20
-ARM_ORDER = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "flusher"]
+ARM_ORDER = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit", "flusher"]
 ARM_WORDS = {
     "none": "none (no agent)",
     "original-20s": "original, every 20 s",
@@ -38,6 +38,7 @@ ARM_WORDS = {
     "timer": "mon_memcg check, every 20 s",
     "watch": "mon_memcg watch",
     "watch-deficit": "mon_memcg watch, reclaim_amount = deficit",
+    "watch-limit": "mon_memcg watch, memory_limit = on",
     "flusher": "flusher (drop_caches every 20 s)",
 }
 TITLES = {
@@ -47,7 +48,7 @@ TITLES = {
     "s4": "Scenario 4: a burst of active page cache from near the line",
 }
 ARM_SHORT = {"none": "none", "original-20s": "original\n20 s", "original-70s": "original\n60-80 s",
-             "timer": "check\n20 s", "watch": "watch", "watch-deficit": "watch\ndeficit",
+             "timer": "check\n20 s", "watch": "watch", "watch-deficit": "watch\ndeficit", "watch-limit": "watch\nlimit",
              "flusher": "flusher\n20 s"}
 THRESHOLD_WORDS = {
     "tight": "tight thresholds (eviction 1 GiB below global thresh)",

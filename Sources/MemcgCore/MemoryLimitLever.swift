@@ -1,0 +1,63 @@
+/// cgroup v1's only kernel lever for a held episode (`memory_limit = on`,
+/// off by default): memory.limit_in_bytes on the target, clamped at its
+/// usage while the node is short, so the target's writers reclaim their
+/// own cgroup in their allocations (they are slowed) instead of growing
+/// while a force_empty frees it; and followed down as the reclaim lowers
+/// the usage (`follow`), so what is freed is not taken again.
+///
+/// Unlike memory.high it is a hard limit: a task that cannot be given a
+/// page when reclaim in the target makes no progress is OOM-killed. So it
+/// is never set below the target's usage (a write below waits, as
+/// force_empty does, on writeback: 16–23 s measured, docs/efficacy.md), and
+/// never below what the target cannot give back without swap + `margin`;
+/// and it is let go (restored) at a wake-up that finds that part within
+/// half the margin of the limit (`letsGo`). Pure; `LeverFile` writes it.
+public enum MemoryLimitLever {
+    /// Room above what the target cannot give back: the anon a session may
+    /// add between two looks at it before the limit, not the reclaim,
+    /// decides its fate. Twice memory.high's margin, because above this
+    /// limit a task is killed rather than slowed. The lab trial's value
+    /// (docs/efficacy.md), not a measurement of sessions.
+    public static let margin = Bytes.mib(256)
+    /// Above the usage when clamped: a write at or above usage returns at
+    /// once, and the writers meet the limit within one step.
+    public static let slack = Bytes.mib(16)
+    /// Followed down only when the usage has fallen this far under the
+    /// limit: fewer writes, each still within one 50 ms poll's fall.
+    public static let followStep = Bytes.mib(80)
+    /// How often the follow thread reads the usage during a reclaim.
+    public static let followPollMilliseconds = 50
+
+    /// Never below this: what cannot be given back without swap + `margin`.
+    public static func floor(usage: Bytes, stat: MemoryStat) throws(ParseError) -> Bytes {
+        try Lever.memoryLimit.unreclaimable(usage: usage, stat: stat) + margin
+    }
+
+    /// The value at an episode's start: the usage + `slack`, or the floor
+    /// when that is higher. Never raised: a limit already at or below it
+    /// (someone else's, or the lever's own from an earlier wake-up) is
+    /// left as it is.
+    public static func engage(usage: Bytes, stat: MemoryStat, now: CgroupLimit) throws(ParseError) -> LeverEngage {
+        let floor = try floor(usage: usage, stat: stat)
+        let wanted = usage + slack
+        let value = Lever.aligned(max(wanted, floor))
+        if case .bytes(let set) = now, set <= value {
+            return .skip("memory.limit_in_bytes is \(set) already, at or below \(value)")
+        }
+        return .write(value: value, floor: floor, atFloor: wanted <= floor)
+    }
+
+    /// A lower value once the usage has fallen `followStep` under the
+    /// limit: usage + `slack`, never below `floor`; nil to leave it.
+    public static func follow(usage: Bytes, floor: Bytes, limit: Bytes) -> Bytes? {
+        let value = Lever.aligned(max(usage + slack, floor))
+        return value + followStep <= limit ? value : nil
+    }
+
+    /// The lever is let go once what the target cannot give back has grown
+    /// to within half the margin of the limit: the next allocations would
+    /// find nothing to reclaim, and v1 kills rather than slows.
+    public static func letsGo(unreclaimable: Bytes, limit: Bytes) -> Bool {
+        unreclaimable + Bytes(margin.value / 2) >= limit
+    }
+}

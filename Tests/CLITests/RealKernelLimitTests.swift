@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// memory_limit = on against this host's cgroup v1 kernel: the clamp on a
+/// target that page-cache writers keep filling, the follow thread lowering
+/// the limit during force_empty, no task of the target OOM-killed, and the
+/// limit put back on SIGTERM and at the next start after kill -9. Part of
+/// `RealKernelWatchTests` (its gates: root, v1, MON_MEMCG_HOST_TESTS=1,
+/// since watch arms a threshold on the root cgroup).
+extension RealKernelWatchTests {
+    static let unlimited = "9223372036854771712"
+
+    func limit(_ cgroup: String) -> String {
+        contents("\(KernelLab.memoryMount)/\(cgroup)/memory.limit_in_bytes").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `oom_kill N` of the cgroup's memory.oom_control (kernels since 4.13).
+    func oomKills(_ cgroup: String) -> Int? {
+        contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control").split(separator: "\n")
+            .first { $0.hasPrefix("oom_kill ") }.flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
+    @Test("memory_limit = on: clamped at the usage, followed down during force_empty, nothing OOM-killed, restored on SIGTERM and after kill -9")
+    func limitLever() throws {
+        try withRingWriters("watch-limit") { cgroup in
+            #expect(limit(cgroup) == Self.unlimited, "the test cgroup starts unlimited")
+            // Always short (1T): every episode runs to reclaim_timeout (2 s),
+            // which does not end the lever, and the next wake-up goes on.
+            for ending in ["SIGTERM", "SIGKILL"] {
+                // Unlimited again, the writers refill: a clamp well above the floor, to follow down.
+                #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not refill to 768 MiB")
+                let s = try Scratch.onTmpfs()
+                try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "0", hysteresis: "16M",
+                               extra: "memory_limit = on\n")
+                let conf = try String(contentsOfFile: s.path("conf"), encoding: .utf8)
+                    .replacingOccurrences(of: "reclaim_timeout = 100ms", with: "reclaim_timeout = 2s")
+                    .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
+                try conf.write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+                let daemon = try Daemon(["watch", "--config", s.path("conf")])
+                #expect(eventually(timeout: 15) { contents(s.path("log")).contains("memory.limit_in_bytes set to") },
+                        "\(contents(s.path("log")))\n\(daemon.stderr)")
+                // While engaged: the usage never above the limit, the limit under the clamp once followed.
+                var samples: [(usage: Int64, limit: Int64)] = []
+                for _ in 0..<20 {
+                    let u = Int64(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.usage_in_bytes").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+                    if let l = Int64(limit(cgroup)) { samples.append((u, l)) }
+                    usleep(100_000)
+                }
+                #expect(eventually(timeout: 15) { contents(s.path("log")).contains("followed down to ") }, "\(contents(s.path("log")))")
+                let written = contents(s.path("state")).split(separator: "\n").first { $0.hasPrefix("memory_limit_written ") }
+                    .flatMap { Int64($0.split(separator: " ")[1]) }
+                let clamp = try #require(written, "the record is in the state file while engaged: \(contents(s.path("state")))\n\(contents(s.path("log")))")
+                for sample in samples {
+                    #expect(sample.limit <= clamp, "a limit above the recorded clamp \(clamp): \(sample)")
+                }
+                if ending == "SIGTERM" {
+                    daemon.signal(SIGTERM)
+                    #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+                } else {
+                    daemon.signal(SIGKILL)
+                    _ = daemon.waitForExit(timeout: 5)
+                    #expect(limit(cgroup) != Self.unlimited, "killed with the lever engaged")
+                    let next = try Binary.run(["check", "--config", s.path("conf")])
+                    #expect(next.stderr.isEmpty || !next.stderr.contains("error"), "\(next.stderr)")
+                }
+                let log = contents(s.path("log"))
+                #expect(limit(cgroup) == Self.unlimited, "\(ending): \(log)")
+                #expect(!contents(s.path("state")).contains("memory_limit"), "\(contents(s.path("state")))")
+                #expect(log.contains("memory.limit_in_bytes restored to \(Self.unlimited) on \(KernelLab.memoryMount)/\(cgroup) (was "), "\(log)")
+                let follows = log.components(separatedBy: "\n").filter { $0.contains("followed down to ") }
+                print("real kernel: memory_limit clamp \(clamp), \(follows.count) follow line(s), first: \(follows.first ?? "-"); usage/limit samples (MiB): \(samples.prefix(6).map { "\($0.usage >> 20)/\($0.limit >> 20)" }.joined(separator: " ")); ended by \(ending)")
+            }
+            #expect(oomKills(cgroup) == 0, "the lever must not OOM-kill the writers: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))")
+        }
+    }
+}
