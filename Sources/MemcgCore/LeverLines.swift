@@ -26,6 +26,12 @@ extension LogLines {
         "\(lever.file) followed down to \(value) on \(path) (was \(limit), \(writes) write\(writes == 1 ? "" : "s")) \(when)"
     }
 
+    /// The v1 lever let go during a reclaim (`MemoryLimitFollow`): the
+    /// original written back before the kernel would OOM-kill in the target.
+    public static func leverLetGo(_ lever: Lever, _ path: String, to original: Bytes, _ why: String) -> String {
+        "\(lever.file) let go on \(path), \(original) written back during the reclaim: \(why)"
+    }
+
     /// The lever not engaged; why.
     public static func leverNotSet(_ lever: Lever, _ path: String, _ why: String) -> String {
         "\(lever.file) not set on \(path): \(why)"
@@ -73,7 +79,7 @@ extension LogLines {
             case .leverOff(let lever): "hold or \(lever.settingName) is off for this run"
             case .targetChanged(let now): "the target is now \(now)"
             case .nearFloor(let unreclaimable, let limit):
-                "what the target cannot give back without swap, \(unreclaimable), is within \(Bytes(MemoryLimitLever.margin.value / 2)) of the limit \(limit): let go before the kernel would OOM-kill in it"
+                "what the target cannot give back without swap, \(unreclaimable), is within \(MemoryLimitLever.letGoRoom) of the limit \(limit): let go before the kernel would OOM-kill in it"
             }
         }
     }

@@ -10,8 +10,12 @@
 /// is never set below the target's usage (a write below waits, as
 /// force_empty does, on writeback: 16–23 s measured, docs/efficacy.md), and
 /// never below what the target cannot give back without swap + `margin`;
-/// and it is let go (restored) at a wake-up that finds that part within
-/// half the margin of the limit (`letsGo`). Pure; `LeverFile` writes it.
+/// and it is let go (restored) once that part is within half the margin of
+/// the limit (`letsGo`): every 50 ms while a reclaim runs
+/// (`MemoryLimitFollow`), and at every wake-up. Between wake-ups with no
+/// reclaim running nothing watches it: a session growing its anon by more
+/// than the margin then can be OOM-killed (docs/efficacy.md). Pure;
+/// `LeverFile` writes it.
 public enum MemoryLimitLever {
     /// Room above what the target cannot give back: the anon a session may
     /// add between two looks at it before the limit, not the reclaim,
@@ -23,7 +27,8 @@ public enum MemoryLimitLever {
     /// once, and the writers meet the limit within one step.
     public static let slack = Bytes.mib(16)
     /// Followed down only when the usage has fallen this far under the
-    /// limit: fewer writes, each still within one 50 ms poll's fall.
+    /// limit: fewer writes, each still within one 50 ms poll's fall. The C
+    /// follow thread applies `follow` and `letsGo` with these values.
     public static let followStep = Bytes.mib(80)
     /// How often the follow thread reads the usage during a reclaim.
     public static let followPollMilliseconds = 50
@@ -58,6 +63,10 @@ public enum MemoryLimitLever {
     /// to within half the margin of the limit: the next allocations would
     /// find nothing to reclaim, and v1 kills rather than slows.
     public static func letsGo(unreclaimable: Bytes, limit: Bytes) -> Bool {
-        unreclaimable + Bytes(margin.value / 2) >= limit
+        unreclaimable + letGoRoom >= limit
     }
+
+    /// Half the margin: the room left when the lever lets go (the C follow
+    /// thread computes it the same way, from `margin`).
+    public static var letGoRoom: Bytes { Bytes(margin.value / 2) }
 }

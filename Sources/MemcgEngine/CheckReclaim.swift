@@ -119,19 +119,11 @@ struct CheckReclaim {
     /// the lever is not engaged on this target, or the limit is no longer
     /// its own (someone else's stands and is not followed).
     private func startFollow(_ controller: some MemoryController) -> (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)? {
-        guard let lever, lever.lever.followsDown, lever.target == targetPath,
+        guard let lever, lever.lever.followsDown, lever.target == targetPath, case .bytes(let original) = lever.original,
               let file = controller.lever(targetPath: targetPath), file.lever == lever.lever else { return nil }
         do {
             guard case .bytes(let limit) = try file.read(), limit <= lever.written else { return nil }
-            let usage = try file.usage()
-            let stat = try file.stat()
-            let floor: Bytes
-            do {
-                floor = try MemoryLimitLever.floor(usage: usage, stat: stat)
-            } catch {
-                throw KernelError.malformed(path: "\(targetPath)/\(KernelFile.stat)", error)
-            }
-            return (try MemoryLimitFollow(file, limit: limit, floor: floor), file, limit)
+            return (try MemoryLimitFollow(file, limit: limit, original: original), file, limit)
         } catch {
             log.error("\(file.lever.file) not followed down on \(targetPath) during the reclaim: \(error)")
             return nil
@@ -140,12 +132,19 @@ struct CheckReclaim {
 
     private func stopFollow(_ running: (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)) {
         let result = running.follow.stop()
-        if result.writes > 0 {
-            log.info(LogLines.leverFollowed(running.file.lever, targetPath, to: result.limit, from: running.from, writes: result.writes,
+        let lever = running.file.lever
+        if let (unreclaimable, limit) = result.letGo {
+            // The record stays until the episode ends: its restore finds
+            // the original and says so; the lever is not engaged again
+            // meanwhile (the limit is not its own).
+            log.info(LogLines.leverLetGo(lever, targetPath, to: result.limit,
+                                         LogLines.LeverRestoreReason.nearFloor(unreclaimable: unreclaimable, limit: limit).words))
+        } else if result.writes > 0 {
+            log.info(LogLines.leverFollowed(lever, targetPath, to: result.limit, from: running.from, writes: result.writes,
                                             when: "during the reclaim"))
         }
         if let failure = result.failure {
-            log.error("\(running.file.lever.file) no longer followed down on \(targetPath) during the reclaim: \(failure)")
+            log.error("\(lever.file) no longer followed down on \(targetPath) during the reclaim: \(failure)")
         }
     }
 

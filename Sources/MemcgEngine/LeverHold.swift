@@ -162,7 +162,7 @@ extension CheckRun {
               available < line else { return }
         let lever = file.lever
         if let held = record.lever {
-            if held.lever.followsDown, held.target == target.path { followNow(file) }
+            if held.lever.followsDown, held.target == target.path { followNow(file, held) }
             return
         }
         guard LeverRecord.storable(target.path) else {
@@ -214,9 +214,11 @@ extension CheckRun {
     }
 
     /// The v1 lever lowered once behind the usage, between reclaims.
-    private func followNow(_ file: LeverFile) {
+    private func followNow(_ file: LeverFile, _ held: LeverRecord) {
         do {
-            guard case .bytes(let limit) = try file.read() else { return }
+            // Only a limit that is the lever's own: after a let-go it is
+            // the original again, and the episode does not clamp it anew.
+            guard case .bytes(let limit) = try file.read(), limit <= held.written else { return }
             let usage = try file.usage()
             let stat = try file.stat()
             let floor: Bytes
