@@ -238,6 +238,10 @@ class Lab:
         self.out = args.out
         self.rng = random.Random(args.seed)
         self.cg = Cgroups()
+        # The running cell's agent and sampler: started outside self.cg (in
+        # their own sessions), so an interrupted run stops them here.
+        self.cell_agent = None
+        self.cell_sampler = None
         self.tag = str(os.getpid())
         self.target_name = f"mon_memcg-test-lab-{self.tag}-target"
         self.work = args.work
@@ -326,6 +330,20 @@ class Lab:
         }
 
     # -- files -----------------------------------------------------------
+    def stop_cell(self):
+        """An interrupted run: the running cell's agent stopped as a cell's
+        end stops it (watch gets SIGTERM and puts back what it set), and its
+        sampler killed; both were started in their own sessions."""
+        if self.cell_sampler is not None and self.cell_sampler.poll() is None:
+            self.cell_sampler.kill()
+            self.cell_sampler.wait()
+        if self.cell_agent is not None:
+            try:
+                self.cell_agent.finish()
+            except (OSError, ChildProcessError):
+                pass
+        self.cell_agent = self.cell_sampler = None
+
     def make_files(self):
         """The pool scenario 1 reads, the bystanders' hot sets and the
         sources of scenario 3's dying cgroups, written with O_DIRECT so
@@ -429,6 +447,7 @@ class Lab:
         sampler = subprocess.Popen(LOAD + ["sample", cell.path("csv"), str(phase), str(fine),
                                            str(duration), MOUNT, self.target_name,
                                            str(pod_reader.pid), str(session_reader.pid)])
+        self.cell_agent, self.cell_sampler = agent, sampler
         epoch0 = time.time()
         # A daemon is already running when trouble starts. In scenario 3
         # every arm is started before the dying cgroups fill, inside the
@@ -452,6 +471,7 @@ class Lab:
         sampler.wait()
         load_end = os.getloadavg()[0]  # the machine is shared: each number says its load
         agent.finish()
+        self.cell_agent = self.cell_sampler = None
         # Tasks the kernel OOM-killed in the target (memory.oom_control's
         # oom_kill, kernels since 4.13): a limit on it (watch-limit) must
         # not cost the session its processes. None where it is not shown.
@@ -646,6 +666,7 @@ def main():
         print("efficacy lab: interrupted; removing its cgroups", file=sys.stderr)
         return 130
     finally:
+        lab.stop_cell()
         lab.cg.remove_all()
         shutil.rmtree(f"{lab.work}/writers", ignore_errors=True)
         for name in ("pool", "prefill", "burst"):
