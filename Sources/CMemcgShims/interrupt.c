@@ -121,12 +121,23 @@ memcg_guard *memcg_guard_arm(long long deadline_ms, int *error) {
     return g;
 }
 
+// memory.usage_in_bytes now, or -1 when it cannot be read.
+static long long read_usage(int fd) {
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *end = NULL;
+    long long v = strtoll(buf, &end, 10);
+    return end == buf ? -1 : v;
+}
+
 static void *watch_usage(void *arg) {
     memcg_guard *g = arg;
     pid_t pid = getpid();
     for (;;) {
         if (!g->reached) {
-            long long usage = memcg_read_counter(g->usage_fd);
+            long long usage = read_usage(g->usage_fd);
             if (usage >= 0 && usage <= g->level) g->reached = 1;
         }
         if (g->reached) syscall(SYS_tgkill, pid, g->tid, SIGALRM);

@@ -27,8 +27,7 @@ public enum MemoryLimitLever {
     /// once, and the writers meet the limit within one step.
     public static let slack = Bytes.mib(16)
     /// Followed down only when the usage has fallen this far under the
-    /// limit: fewer writes, each still within one 50 ms poll's fall. The C
-    /// follow thread applies `follow` and `letsGo` with these values.
+    /// limit: fewer writes, each still within one 50 ms poll's fall.
     public static let followStep = Bytes.mib(80)
     /// How often the follow thread reads the usage during a reclaim.
     public static let followPollMilliseconds = 50
@@ -66,7 +65,6 @@ public enum MemoryLimitLever {
         unreclaimable + letGoRoom >= limit
     }
 
-    /// Half the margin: the room left when the lever lets go (the C follow
-    /// thread computes it the same way, from `margin`).
+    /// Half the margin: the room left when the lever lets go.
     public static var letGoRoom: Bytes { Bytes(margin.value / 2) }
 }

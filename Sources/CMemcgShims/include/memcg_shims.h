@@ -8,8 +8,4 @@
 
 static inline int memcg_gettid(void) { return (int)syscall(SYS_gettid); }
 
-// A counter file (memory.usage_in_bytes) read from offset 0 of an open
-// descriptor, or -1 when it cannot be read: for the C threads that poll it.
-long long memcg_read_counter(int fd);
-
 #endif
