@@ -3,7 +3,7 @@
 /// allocating tasks' context and throttles their growth (what oomd/senpai
 /// and Kubernetes MemoryQoS use), between watch's wake-ups as well.
 /// memory.high never OOM-kills: above it, allocations are slowed, not
-/// refused. Pure: the floor, the value to write, and what to do at a restore.
+/// refused. Pure: the floor and the value to write (the restore is `Lever`'s).
 public enum MemoryHighLever {
     /// Room above what the kernel cannot reclaim without swap. A target at
     /// its floor has only this much for new anon memory and page cache
@@ -25,7 +25,7 @@ public enum MemoryHighLever {
     public static func engage(current: Bytes, stat: MemoryStat, shortfall: Bytes, now: CgroupLimit) throws(ParseError) -> LeverEngage {
         let floor = try floor(current: current, stat: stat)
         let wanted = current - shortfall.clampedAtZero
-        let value = aligned(max(wanted, floor))
+        let value = Lever.aligned(max(wanted, floor))
         guard value < current else {
             return .skip("the target's usage \(current) is within its floor \(floor) (anon and what cannot be reclaimed without swap + \(margin))")
         }
@@ -34,7 +34,4 @@ public enum MemoryHighLever {
         }
         return .write(value: value, floor: floor, atFloor: wanted <= floor)
     }
-
-    /// Up to the next multiple of `alignment`, so it never goes below the floor.
-    static func aligned(_ bytes: Bytes) -> Bytes { Lever.aligned(bytes) }
 }

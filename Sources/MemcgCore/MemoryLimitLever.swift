@@ -34,8 +34,11 @@ public enum MemoryLimitLever {
 
     /// Never below this: what cannot be given back without swap + `margin`.
     public static func floor(usage: Bytes, stat: MemoryStat) throws(ParseError) -> Bytes {
-        try Lever.memoryLimit.unreclaimable(usage: usage, stat: stat) + margin
+        floor(unreclaimable: try Lever.memoryLimit.unreclaimable(usage: usage, stat: stat))
     }
+
+    /// The floor from what the target cannot give back, as read already.
+    public static func floor(unreclaimable: Bytes) -> Bytes { unreclaimable + margin }
 
     /// The value at an episode's start: the usage + `slack`, or the floor
     /// when that is higher. Never raised: a limit already at or below it

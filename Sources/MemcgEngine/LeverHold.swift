@@ -143,8 +143,7 @@ extension CheckRun {
     /// (or when it cannot be read: the restore at recovery reads it again).
     private func nearFloor(_ held: LeverRecord) -> LogLines.LeverRestoreReason? {
         let file = LeverFile(held.lever, targetPath: held.target)
-        guard case .bytes(let limit)? = try? file.read(), let usage = try? file.usage(), let stat = try? file.stat(),
-              let unreclaimable = try? held.lever.unreclaimable(usage: usage, stat: stat),
+        guard case .bytes(let limit)? = try? file.read(), let (_, unreclaimable) = try? file.unreclaimable(),
               MemoryLimitLever.letsGo(unreclaimable: unreclaimable, limit: limit) else { return nil }
         return .nearFloor(unreclaimable: unreclaimable, limit: limit)
     }
@@ -219,15 +218,9 @@ extension CheckRun {
             // Only a limit that is the lever's own: after a let-go it is
             // the original again, and the episode does not clamp it anew.
             guard case .bytes(let limit) = try file.read(), limit <= held.written else { return }
-            let usage = try file.usage()
-            let stat = try file.stat()
-            let floor: Bytes
-            do {
-                floor = try MemoryLimitLever.floor(usage: usage, stat: stat)
-            } catch {
-                throw KernelError.malformed(path: "\(file.targetPath)/\(KernelFile.stat)", error)
-            }
-            guard let value = MemoryLimitLever.follow(usage: usage, floor: floor, limit: limit) else { return }
+            let (usage, unreclaimable) = try file.unreclaimable()
+            guard let value = MemoryLimitLever.follow(usage: usage, floor: MemoryLimitLever.floor(unreclaimable: unreclaimable),
+                                                      limit: limit) else { return }
             _ = try file.write(.bytes(value), deadlineMilliseconds: 5_000)
             log.info(LogLines.leverFollowed(file.lever, file.targetPath, to: value, from: limit, writes: 1, when: "at this wake-up"))
         } catch {

@@ -25,6 +25,18 @@ public struct LeverFile: Sendable {
         return try readParsed("\(targetPath)/\(file)") { text throws(ParseError) in try CounterFile.parse(text) }
     }
 
+    /// The usage and what the target cannot give back without swap
+    /// (`Lever.unreclaimable`), from one read of each file.
+    public func unreclaimable() throws(KernelError) -> (usage: Bytes, unreclaimable: Bytes) {
+        let usage = try usage()
+        let stat = try stat()
+        do {
+            return (usage, try lever.unreclaimable(usage: usage, stat: stat))
+        } catch {
+            throw .malformed(path: "\(targetPath)/\(KernelFile.stat)", error)
+        }
+    }
+
     /// The target's memory.stat (the fields `Lever.unreclaimable` reads).
     public func stat() throws(KernelError) -> MemoryStat {
         try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in try MemoryStat(parsing: text) }

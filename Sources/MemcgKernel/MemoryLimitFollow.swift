@@ -102,7 +102,7 @@ public final class MemoryLimitFollow: @unchecked Sendable {
                 result.failure = failure
                 return
             }
-            guard let value = MemoryLimitLever.follow(usage: now, floor: kept + MemoryLimitLever.margin, limit: limit) else { continue }
+            guard let value = MemoryLimitLever.follow(usage: now, floor: MemoryLimitLever.floor(unreclaimable: kept), limit: limit) else { continue }
             if let failure = write(value) {
                 // A usage that grew past the value between the read and the
                 // write makes the kernel reclaim first; it may refuse (EBUSY)
