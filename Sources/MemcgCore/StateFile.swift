@@ -97,6 +97,10 @@ public enum StateFile {
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw ParseError(line: index + 1, "expected \"key value\"") }
+            if let i = levers.firstIndex(where: { $0.names.contains(fields[0]) }) {
+                try levers[i].set(fields[0], fields[1], line: index + 1)
+                continue
+            }
             switch fields[0] {
             case "last":
                 guard state.last == nil else { throw ParseError(line: index + 1, "last appears twice") }
@@ -123,9 +127,6 @@ public enum StateFile {
                     throw ParseError(line: index + 1, "last_drop_caches_boottime_ms \"\(fields[1].prefix(40))\" is not milliseconds")
                 }
                 bootMilliseconds = (n, index + 1)
-            case let key where levers.contains(where: { $0.names.contains(key) }):
-                let i = levers.firstIndex(where: { $0.names.contains(key) })!
-                try levers[i].set(key, fields[1], line: index + 1)
             case let key where RunCounters.isStateKey(key):
                 try state.counters.set(stateKey: key, value: fields[1], line: index + 1, seen: &seenCounters)
             default:
