@@ -105,6 +105,10 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit frees at least the shortfall and at most shortfall + margin + overshoot tolerance; all empties the target")
     func deficitThenAll() throws {
+        // It fills and frees 1 GiB or more: the node's available moves by
+        // that much, under tests that set their line from it.
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
         let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -139,6 +143,10 @@ struct ReclaimAmountKernelTests {
 
     @Test("deficit with cold inactive cache in front of a hot set: the cold pages go, then the amount out of the working set, the rest of the hot set stays")
     func coldBeforeHot() throws {
+        // It fills and frees 1 GiB or more: the node's available moves by
+        // that much, under tests that set their line from it.
+        let lab = KernelLab.exclusive()
+        defer { withExtendedLifetime(lab) {} }
         let scratch = "/var/tmp/mon_memcg-test-deficit-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }

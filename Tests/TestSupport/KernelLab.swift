@@ -100,8 +100,11 @@ public enum KernelLab {
     }
 
     /// Serializes the real-kernel tests that must not overlap: the one that
-    /// drops the node's page cache, and those that need page cache to stay
-    /// busy (the timeout case). A file lock, so it holds across test
+    /// drops the node's page cache, those that need page cache to stay
+    /// busy (the timeout case), those that set a line from the node's
+    /// available memory, and those that move it by hundreds of MiB (a fill
+    /// and its reclaim: run beside them, a 1 GiB reclaim made a held
+    /// check's line, 16 MiB above available, find the node not short). A file lock, so it holds across test
     /// processes on one machine too. Keep the returned value alive for the
     /// test's duration.
     public static func exclusive() -> ExclusiveLab { ExclusiveLab() }
