@@ -144,9 +144,10 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "cannot give back without swap (rss, shmem, mapped files, kernel",
                 "memory) + 256M, and follows it down as the reclaim lowers the usage,",
                 "so the target's writers reclaim themselves instead of growing; let go",
-                "when that part nears the limit, and put back like memory_high. A hard",
-                "limit: a task that finds nothing to reclaim is OOM-killed, so it is",
-                "off by default (docs/efficacy.md has what it held). off = never."],
+                "when that part nears the limit (looked at every 50 ms), and put back",
+                "like memory_high. A hard limit: a task that finds nothing to reclaim",
+                "is OOM-killed, so it is off by default (docs/memory-limit.md has what",
+                "it held and where it can still kill). off = never."],
                 scope: "watch with hold on, cgroup v1 only")
         }
     }

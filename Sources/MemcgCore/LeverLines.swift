@@ -26,10 +26,11 @@ extension LogLines {
         "\(lever.file) followed down to \(value) on \(path) (was \(limit), \(writes) write\(writes == 1 ? "" : "s")) \(when)"
     }
 
-    /// The v1 lever let go during a reclaim (`MemoryLimitFollow`): the
-    /// original written back before the kernel would OOM-kill in the target.
-    public static func leverLetGo(_ lever: Lever, _ path: String, to original: Bytes, _ why: String) -> String {
-        "\(lever.file) let go on \(path), \(original) written back during the reclaim: \(why)"
+    /// The v1 lever let go by its thread (`MemoryLimitFollow`), during a
+    /// reclaim or between wake-ups: the original written back before the
+    /// kernel would OOM-kill in the target.
+    public static func leverLetGo(_ lever: Lever, _ path: String, to original: Bytes, when: String, _ why: String) -> String {
+        "\(lever.file) let go on \(path), \(original) written back \(when): \(why)"
     }
 
     /// The lever not engaged; why.

@@ -36,7 +36,7 @@ public enum LogPriorities {
         ("memory.high set to", .notice, "a held episode set the target's memory.high (memory_high = on)"),
         ("memory.high restored to", .notice, "the target's memory.high is what it was before the held episode again"),
         ("memory.limit_in_bytes set to", .notice, "a held episode clamped the target's memory.limit_in_bytes (memory_limit = on)"),
-        ("memory.limit_in_bytes let go on", .notice, "the target's anon neared the v1 limit during a reclaim: the original written back"),
+        ("memory.limit_in_bytes let go on", .notice, "the target's anon neared the v1 limit (during a reclaim, or between wake-ups): the original written back"),
         ("memory.limit_in_bytes restored to", .notice, "the target's memory.limit_in_bytes is what it was before the held episode again"),
     ]
 

@@ -11,11 +11,10 @@
 /// force_empty does, on writeback: 16–23 s measured, docs/efficacy.md), and
 /// never below what the target cannot give back without swap + `margin`;
 /// and it is let go (restored) once that part is within half the margin of
-/// the limit (`letsGo`): every 50 ms while a reclaim runs
-/// (`MemoryLimitFollow`), and at every wake-up. Between wake-ups with no
-/// reclaim running nothing watches it: a session growing its anon by more
-/// than the margin then can be OOM-killed (docs/efficacy.md). Pure;
-/// `LeverFile` writes it.
+/// the limit (`letsGo`): every 50 ms while a reclaim runs and between a
+/// watch's wake-ups (`MemoryLimitFollow`), and at every wake-up. A session
+/// growing its anon by more than that room within one 50 ms look can
+/// still be OOM-killed (docs/memory-limit.md). Pure; `LeverFile` writes it.
 public enum MemoryLimitLever {
     /// Room above what the target cannot give back: the anon a session may
     /// add between two looks at it before the limit, not the reclaim,

@@ -87,8 +87,9 @@ struct CheckReclaim {
         let plan = controller.plan(for: decision, amount: amount)
         if let line = plan.requestLine(file: file, decision: decision) { log.info(line) }
         let report: ReclaimReport<Controller.Plan>
-        let follow = startFollow(controller)
-        defer { if let follow { stopFollow(follow) } }
+        let follow = LimitWatch.start(lever, targetPath: targetPath, controller: controller, mode: .follow,
+                                      when: "during the reclaim", log: log)
+        defer { follow?.stop(log: log) }
         do {
             report = try controller.reclaim(plan, targetPath: targetPath, usageBefore: decision.current,
                                             deadlineMilliseconds: config.reclaimTimeoutMilliseconds) { step in
@@ -113,39 +114,6 @@ struct CheckReclaim {
         let end = ReclaimEnd(milliseconds: outcome.milliseconds, freed: outcome.freed, interruption: interruption, stop: outcome.stop)
         for line in report.plan.endLines(end, file: file) { log.info(line) }
         return outcome
-    }
-
-    /// The follow thread for the v1 lever while the reclaim runs; nil when
-    /// the lever is not engaged on this target, or the limit is no longer
-    /// its own (someone else's stands and is not followed).
-    private func startFollow(_ controller: some MemoryController) -> (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)? {
-        guard let lever, lever.lever.followsDown, lever.target == targetPath, case .bytes(let original) = lever.original,
-              let file = controller.lever(targetPath: targetPath), file.lever == lever.lever else { return nil }
-        do {
-            guard case .bytes(let limit) = try file.read(), limit <= lever.written else { return nil }
-            return (try MemoryLimitFollow(file, limit: limit, original: original), file, limit)
-        } catch {
-            log.error("\(file.lever.file) not followed down on \(targetPath) during the reclaim: \(error)")
-            return nil
-        }
-    }
-
-    private func stopFollow(_ running: (follow: MemoryLimitFollow, file: LeverFile, from: Bytes)) {
-        let result = running.follow.stop()
-        let lever = running.file.lever
-        if let (unreclaimable, limit) = result.letGo {
-            // The record stays until the episode ends: its restore finds
-            // the original and says so; the lever is not engaged again
-            // meanwhile (the limit is not its own).
-            log.info(LogLines.leverLetGo(lever, targetPath, to: result.limit,
-                                         LogLines.LeverRestoreReason.nearFloor(unreclaimable: unreclaimable, limit: limit).words))
-        } else if result.writes > 0 {
-            log.info(LogLines.leverFollowed(lever, targetPath, to: result.limit, from: running.from, writes: result.writes,
-                                            when: "during the reclaim"))
-        }
-        if let failure = result.failure {
-            log.error("\(lever.file) no longer followed down on \(targetPath) during the reclaim: \(failure)")
-        }
     }
 
     /// Why a reclaim ended: the amount, a stop signal, the deadline, or the

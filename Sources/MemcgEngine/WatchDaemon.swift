@@ -9,6 +9,10 @@ import MemcgKernel
 /// thread, where the reclaim deadline (a thread-directed SIGALRM) and the
 /// stop handler (`WatchSignals`) can interrupt its write. Each readiness
 /// source has its own handler; `WatchSchedule` decides when to check.
+/// The one other thread is the v1 lever's let-go watch between wake-ups
+/// (`LimitWatch`, memory_limit = on only): it reads the target's files and
+/// may write its limit's original back, blocks every signal, and is
+/// stopped before each check, reload and stop.
 public final class WatchDaemon {
     /// Read again on SIGHUP: the same file and overrides.
     private let settings: SettingsRequest
@@ -37,6 +41,12 @@ public final class WatchDaemon {
     /// episode its bounds ended goes on at the next
     /// wake-up while the node is short (`HoldEpisode.continues`).
     private var previousHold: HoldStop?
+    /// The v1 lever (memory_limit = on) as the last check that held the
+    /// run lock left it, and the thread that watches it for the let-go
+    /// until the next check (`LimitWatch`): v1 kills at its limit, and
+    /// between wake-ups this thread is asleep in poll(2).
+    private var engagedLever: LeverRecord?
+    private var limitWatch: LimitWatch?
 
     /// The whole command: its start (`RunStart`: settings, controller, root
     /// check), then the daemon until it stops.
@@ -91,6 +101,13 @@ public final class WatchDaemon {
             var sources = [Readiness(fd: signals.fd, events: Poll.readable) { [unowned self] in
                 self.handleSignals(signals, schedule: &schedule)
             }]
+            if let limitWatch {
+                // It stopped by itself (a let-go): logged when it happened.
+                sources.append(Readiness(fd: limitWatch.finished, events: Poll.readable) { [unowned self] in
+                    self.stopLimitWatch()
+                    return nil
+                })
+            }
             if let wake {
                 sources.append(Readiness(fd: wake.fd, events: wake.events) {
                     // Only when poll(2) reported it: a PSI trigger's event is
@@ -112,10 +129,17 @@ public final class WatchDaemon {
             // Alive right before a check, so the watchdog's limit only has
             // to cover one check (bounded by reclaim_timeout).
             service.ping(log: log)
+            // The check runs its own let-go test and, while it reclaims, its own thread.
+            stopLimitWatch()
             let outcome = check(signals)
             heartbeat.beat(config: config, log: log)
             let ended = MonotonicClock.nowMilliseconds()
             if let signo = StopRequest.signal { return stop(signo, interruptedReclaim: outcome.interruptedByStop) }
+            // A check that did not get the lock (another run holds it)
+            // leaves the record as the last one that did: that run may
+            // restore the limit meanwhile, which the thread then sees.
+            if outcome.record.locked { engagedLever = outcome.record.lever }
+            startLimitWatch()
             let node = arm(after: outcome.record, schedule: &schedule)
             measure(outcome.record, nodeAfter: node)
             if outcome.record.decision?.action == .reclaim || outcome.record.held?.ahead == true { reclaimsSinceStart += 1 }
@@ -153,6 +177,18 @@ public final class WatchDaemon {
         } else if let after = record.nodeAfter {
             fall.restart(available: after.node.available, atMilliseconds: after.at)
         }
+    }
+
+    /// The let-go watch between wake-ups, while the v1 lever is engaged.
+    private func startLimitWatch() {
+        guard let record = engagedLever, config.leverMode(record.lever) == .on, case .success(let controller) = controller else { return }
+        limitWatch = LimitWatch.start(record, targetPath: record.target, controller: controller, mode: .letGoOnly(record),
+                                      when: "between wake-ups", log: log)
+    }
+
+    private func stopLimitWatch() {
+        limitWatch?.stop(log: log)
+        limitWatch = nil
     }
 
     /// SIGHUP reloads and asks for a check; SIGTERM/SIGINT stop the daemon.
@@ -259,6 +295,8 @@ public final class WatchDaemon {
     private func reload() {
         // Undone under the settings that engaged it: the new ones may name
         // another target or state file, or turn the lever off.
+        stopLimitWatch()
+        engagedLever = nil
         LeverRestore.leftover(config: config, controller: controller, log: log, .reloading)
         do {
             let fresh = try Settings.load(settings)
@@ -278,6 +316,7 @@ public final class WatchDaemon {
         service.stopping(log: log)
         Interruption.quiet()
         wake = nil
+        stopLimitWatch()
         LeverRestore.leftover(config: config, controller: controller, log: log, .stopping(signal: StopSignal.name(signo)))
         log.info(LogLines.watchStopped(signal: StopSignal.name(signo), interruptedReclaim: interruptedReclaim))
         return .ok

@@ -4,19 +4,36 @@ import Glibc
 import CMemcgShims
 import MemcgCore
 
-/// The v1 limit lever followed down while a reclaim runs: a thread reads
-/// the target's memory.usage_in_bytes and memory.stat every 50 ms and
-/// applies `MemoryLimitLever`'s rules to them: it lowers
-/// memory.limit_in_bytes behind the usage (`follow`, never below what the
-/// target cannot give back + the margin, as read then), and lets go
-/// (writes the original back, and stops) once that part nears the limit
-/// (`letsGo`). A thread, because the reclaim is one blocking force_empty
-/// write (44 s in one lab cell): what it frees would otherwise be taken
-/// again by the writers, and a session's anon growing meanwhile would meet
-/// the limit, before the check could look. Started and stopped around one
-/// reclaim; every signal is blocked in it, so the write's SIGALRM and the
-/// stop signals reach the writing thread only.
+/// The v1 limit lever watched by a thread every 50 ms, which applies
+/// `MemoryLimitLever`'s rules to the target's memory.usage_in_bytes and
+/// memory.stat as read then. A thread, because v1's limit is hard: a
+/// session's anon growing past it is OOM-killed, and the daemon's own
+/// thread is either blocked in force_empty (44 s in one lab cell) or
+/// asleep until its next wake-up. Two modes:
+///
+/// - `follow`, while a reclaim runs (the check holds the run lock, so the
+///   limit is the lever's as read before): lowers memory.limit_in_bytes
+///   behind the usage (`follow`, never below what the target cannot give
+///   back + the margin), so what the reclaim frees is not taken again by
+///   the writers; and lets go (writes the original back, and stops) once
+///   that part nears the limit (`letsGo`).
+/// - `letGoOnly`, between a watch's wake-ups while the lever is engaged
+///   (no lock held: a oneshot check may restore the limit meanwhile): the
+///   let-go alone, on a limit read again at every poll and only while the
+///   record says it is the lever's own (`Lever.restore`). It never lowers
+///   the limit, so it never clamps what another run has put back.
+///
+/// Every signal is blocked in the thread, so the write's SIGALRM and the
+/// stop signals reach the daemon's thread only. `finished` is readable once
+/// the thread has stopped by itself (a let-go, a failed write): the daemon
+/// polls it, to log the let-go when it happens.
 public final class MemoryLimitFollow: @unchecked Sendable {
+    public enum Mode: Sendable {
+        case follow
+        /// `record`: the lever's, as the last check that held the run lock left it.
+        case letGoOnly(LeverRecord)
+    }
+
     /// What the thread did.
     public struct Result: Sendable {
         /// The limit as it last wrote it (the starting one when it wrote
@@ -35,6 +52,9 @@ public final class MemoryLimitFollow: @unchecked Sendable {
     private let limitFile: FileDescriptor
     /// An eventfd the thread polls on: written by `stop`.
     private let cancel: FileDescriptor
+    /// An eventfd the thread writes when it stops by itself.
+    private let done: FileDescriptor
+    private let mode: Mode
     private let path: String
     private let original: Bytes
     /// The thread's own until `stop` has joined it.
@@ -42,16 +62,16 @@ public final class MemoryLimitFollow: @unchecked Sendable {
     private var thread = pthread_t()
     private var running = false
 
-    /// Starts following `file`'s limit, `limit` now; a let-go writes `original`.
-    public init(_ file: LeverFile, limit: Bytes, original: Bytes) throws(SystemError) {
+    /// Starts watching `file`'s limit, `limit` now; a let-go writes `original`.
+    public init(_ file: LeverFile, limit: Bytes, original: Bytes, mode: Mode = .follow) throws(SystemError) {
         usage = try FileDescriptor(opening: "\(file.targetPath)/\(KernelFile.usageInBytes)", flags: O_RDONLY | O_CLOEXEC)
         stat = try FileDescriptor(opening: "\(file.targetPath)/\(KernelFile.stat)", flags: O_RDONLY | O_CLOEXEC)
-        limitFile = try FileDescriptor(opening: file.path, flags: O_WRONLY | O_CLOEXEC)
-        let fd = eventfd(0, Int32(EFD_CLOEXEC))
-        guard fd >= 0 else { throw SystemError("create the eventfd that stops the follow of", file.path, errno: errno) }
-        cancel = FileDescriptor(adopting: fd)
+        limitFile = try FileDescriptor(opening: file.path, flags: O_RDWR | O_CLOEXEC)
+        cancel = try Self.counter(file.path)
+        done = try Self.counter(file.path)
         path = file.path
         self.original = original
+        self.mode = mode
         result = Result(limit: limit, writes: 0)
 
         var all = sigset_t(), saved = sigset_t()
@@ -66,10 +86,20 @@ public final class MemoryLimitFollow: @unchecked Sendable {
         pthread_sigmask(SIG_SETMASK, &saved, nil)
         guard e == 0 else {
             Unmanaged<MemoryLimitFollow>.fromOpaque(context).release()
-            throw SystemError("start the thread that follows the usage down with", file.path, errno: e)
+            throw SystemError("start the thread that watches", file.path, errno: e)
         }
         running = true
     }
+
+    /// An eventfd: the two ways the daemon and the thread tell each other they are done.
+    private static func counter(_ path: String) throws(SystemError) -> FileDescriptor {
+        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard fd >= 0 else { throw SystemError("create an eventfd for the thread that watches", path, errno: errno) }
+        return FileDescriptor(adopting: fd)
+    }
+
+    /// Readable once the thread has stopped by itself; `stop` then returns at once.
+    public var finished: Int32 { done.raw }
 
     /// Stops and joins the thread; a second call says the same as the first.
     public func stop() -> Result {
@@ -84,9 +114,22 @@ public final class MemoryLimitFollow: @unchecked Sendable {
 
     /// The thread: every 50 ms until `stop`, or until a let-go or a failed write.
     private func loop() {
+        watch()
+        var one: UInt64 = 1
+        while Glibc.write(done.raw, &one, MemoryLayout<UInt64>.size) < 0 && errno == EINTR {}
+    }
+
+    private func watch() {
         while true {
             var poll = pollfd(fd: cancel.raw, events: Int16(POLLIN), revents: 0)
             if Glibc.poll(&poll, 1, Int32(MemoryLimitLever.followPollMilliseconds)) > 0 { return }
+            if case .letGoOnly(let record) = mode {
+                // Only a limit that is the lever's own: another run may have
+                // restored it, or someone set their own since.
+                guard let current = try? CgroupLimit(parsing: read(limitFile, limit: 64)),
+                      case .write = Lever.restore(record, now: current), case .bytes(let own) = current else { continue }
+                result.limit = own
+            }
             let limit = result.limit
             guard let now = try? CounterFile.parse(read(usage, limit: 64)),
                   let memoryStat = try? MemoryStat(parsing: read(stat, limit: 16_384)),
@@ -102,7 +145,8 @@ public final class MemoryLimitFollow: @unchecked Sendable {
                 result.failure = failure
                 return
             }
-            guard let value = MemoryLimitLever.follow(usage: now, floor: MemoryLimitLever.floor(unreclaimable: kept), limit: limit) else { continue }
+            guard case .follow = mode,
+                  let value = MemoryLimitLever.follow(usage: now, floor: MemoryLimitLever.floor(unreclaimable: kept), limit: limit) else { continue }
             if let failure = write(value) {
                 // A usage that grew past the value between the read and the
                 // write makes the kernel reclaim first; it may refuse (EBUSY)

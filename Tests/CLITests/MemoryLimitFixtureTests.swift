@@ -18,7 +18,7 @@ struct MemoryLimitFixtureTests {
     /// After the usage fell to 1e9: 1e9 + 16 MiB, aligned up.
     static let followed = "1016791040\n"
 
-    func tree(original: String = unlimited, lever: Bool = true) throws -> FixtureTree {
+    func tree(original: String = unlimited, lever: Bool = true, poll: String = "200ms") throws -> FixtureTree {
         let tree = try FixtureTree(memTotalKB: 1_048_576, rootUsage: 3_000_000_000, rootInactiveFile: 0,
                                    targetRSS: 100_000_000, targetCache: 2_900_000_000)
         try tree.write("cgroup/user.slice/memory.usage_in_bytes", "3000000000\n")
@@ -29,7 +29,7 @@ struct MemoryLimitFixtureTests {
             state_file = \(tree.stateFile)
             log_file = \(tree.logFile)
             kubelet_config = \(tree.path("kubelet/config.yaml"))
-            poll_interval = 200ms
+            poll_interval = \(poll)
             growth_threshold = 100M
             memory_limit = \(lever ? "on" : "off")
 
@@ -42,11 +42,26 @@ struct MemoryLimitFixtureTests {
     func state(_ tree: FixtureTree) -> String { tree.read("state/state") ?? "" }
     func watch(_ tree: FixtureTree) throws -> Daemon { try Daemon(["watch", "--config", tree.path("mon_memcg.conf")]) }
 
-    /// The target's memory.stat and usage replaced in one rename each, while the daemon runs.
-    func setTarget(_ tree: FixtureTree, rss: Int64, cache: Int64, usage: Int64) throws {
-        try FixtureTree.memoryStat(rss: rss, cache: cache, totalRSS: rss, totalCache: cache, totalInactiveFile: cache / 2)
-            .write(toFile: tree.path("cgroup/user.slice/memory.stat"), atomically: true, encoding: .utf8)
-        try "\(usage)\n".write(toFile: tree.path("cgroup/user.slice/memory.usage_in_bytes"), atomically: true, encoding: .utf8)
+    /// The target's memory.stat and usage replaced in one rename each, while
+    /// the daemon runs; `inPlace`: rewritten as a kernel file changes, for a
+    /// thread that holds them open.
+    func setTarget(_ tree: FixtureTree, rss: Int64, cache: Int64, usage: Int64, inPlace: Bool = false) throws {
+        let stat = FixtureTree.memoryStat(rss: rss, cache: cache, totalRSS: rss, totalCache: cache, totalInactiveFile: cache / 2)
+        guard inPlace else {
+            try stat.write(toFile: tree.path("cgroup/user.slice/memory.stat"), atomically: true, encoding: .utf8)
+            try "\(usage)\n".write(toFile: tree.path("cgroup/user.slice/memory.usage_in_bytes"), atomically: true, encoding: .utf8)
+            return
+        }
+        overwrite(tree, "cgroup/user.slice/memory.stat", stat)
+        overwrite(tree, "cgroup/user.slice/memory.usage_in_bytes", "\(usage)\n")
+    }
+
+    /// The file's text replaced through its inode (truncated, then written).
+    func overwrite(_ tree: FixtureTree, _ relative: String, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let fd = open(tree.path(relative), O_WRONLY | O_TRUNC | O_CLOEXEC)
+        let bytes = Array(text.utf8)
+        #expect(fd >= 0 && write(fd, bytes, bytes.count) == bytes.count, "\(relative)", sourceLocation: sourceLocation)
+        close(fd)
     }
 
     func engagedWatch(_ tree: FixtureTree, sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
@@ -102,6 +117,64 @@ struct MemoryLimitFixtureTests {
                 "\(log(tree))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
+    }
+
+    /// The run lock taken as a oneshot `check` would: the daemon's wake-ups
+    /// then do nothing, and only its thread between wake-ups looks at the
+    /// lever. `skipped`: after a wake-up found it held.
+    func holdRunLock(_ tree: FixtureTree, skipped: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) -> Int32 {
+        let fd = open(tree.stateFile + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0, sourceLocation: sourceLocation)
+        guard skipped else { return fd }
+        let skipped = log(tree).components(separatedBy: "this run does nothing").count
+        #expect(eventually(timeout: 10) { log(tree).components(separatedBy: "this run does nothing").count > skipped },
+                "no wake-up found the lock held: \(log(tree))", sourceLocation: sourceLocation)
+        return fd
+    }
+
+    @Test("between wake-ups (no check can run: the lock is held), the thread lets go when the target's anon nears the limit")
+    func letGoBetweenWakeUps() throws {
+        let tree = try tree()
+        let daemon = try engagedWatch(tree)
+        let lock = holdRunLock(tree)
+        defer { close(lock) }
+        try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
+        #expect(eventually(timeout: 2) { limit(tree) == Self.unlimited }, "\(log(tree))")
+        #expect(log(tree).contains("memory.limit_in_bytes let go on \(tree.cgroupRoot)/user.slice, 9223372036854771712 written back between wake-ups: what the target cannot give back without swap, 2900000000, is within 134217728 of the limit 3016818688: let go before the kernel would OOM-kill in it"),
+                "\(log(tree))")
+        #expect(state(tree).contains("memory_limit_written 3016818688\n"), "the record stays until the episode ends: \(state(tree))")
+        close(lock)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+        #expect(limit(tree) == Self.unlimited)
+        #expect(log(tree).contains("memory.limit_in_bytes restore: \(tree.cgroupRoot)/user.slice has 9223372036854771712, its value before the held episode, already (watch stopping on SIGTERM); nothing written"),
+                "\(log(tree))")
+    }
+
+    @Test("between wake-ups the thread never lowers the limit, and leaves one that is not the lever's own")
+    func betweenWakeUpsOnlyLetsGoOwnLimit() throws {
+        // Wake-ups 10 s apart: the limit is changed under one thread, which
+        // holds the file open (a wake-up starts the next one only on a
+        // limit that is the lever's own).
+        let tree = try tree(poll: "10s")
+        let daemon = try engagedWatch(tree)
+        let lock = holdRunLock(tree, skipped: false)
+        defer { close(lock) }
+        // The usage fell by far more than followStep: a reclaim's thread would follow it down.
+        try setTarget(tree, rss: 100_000_000, cache: 900_000_000, usage: 1_000_000_000, inPlace: true)
+        usleep(500_000)
+        #expect(limit(tree) == Self.clamp, "lowered between wake-ups: \(log(tree))")
+        // Someone sets their own limit, above the lever's, in place as in
+        // a kernel file; the anon then nears it.
+        overwrite(tree, "cgroup/user.slice/memory.limit_in_bytes", "5000000000\n")
+        try setTarget(tree, rss: 4_950_000_000, cache: 0, usage: 4_990_000_000, inPlace: true)
+        usleep(500_000)
+        #expect(limit(tree) == "5000000000\n", "someone else's limit written over: \(log(tree))")
+        #expect(!log(tree).contains("let go on"), "\(log(tree))")
+        close(lock)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+        #expect(limit(tree) == "5000000000\n", "\(log(tree))")
     }
 
     @Test("memory_limit off (the default): the limit is never written")

@@ -75,43 +75,88 @@ extension RealKernelWatchTests {
         }
     }
 
+    /// watch with memory_limit = on on `cgroup`, always short (1T), each
+    /// reclaim cut at 2 s; returns once the clamp is set.
+    func engagedLimitWatch(_ s: Scratch, _ cgroup: String) throws -> Daemon {
+        try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "0", hysteresis: "16M", extra: "memory_limit = on\n")
+        let conf = try String(contentsOfFile: s.path("conf"), encoding: .utf8)
+            .replacingOccurrences(of: "reclaim_timeout = 100ms", with: "reclaim_timeout = 2s")
+            .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
+        try conf.write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
+        let daemon = try Daemon(["watch", "--config", s.path("conf")])
+        #expect(eventually(timeout: 15) { contents(s.path("log")).contains("memory.limit_in_bytes set to") },
+                "\(contents(s.path("log")))\n\(daemon.stderr)")
+        return daemon
+    }
+
+    /// A session's process in `cgroup`: 32 MiB of anon (touched) every
+    /// 200 ms, to 1.5 GiB, past any clamp the ring writers (about 1 GiB)
+    /// give. The target's total_rss once it holds 1.4 GiB and still runs,
+    /// nil when it did not get there.
+    func growAnon(_ s: Scratch, _ cgroup: String) throws -> Int64? {
+        try """
+            import time
+            held = []
+            for _ in range(48):
+                held.append(bytes([120]) * (32 << 20))
+                time.sleep(0.2)
+            time.sleep(60)
+
+            """.write(toFile: s.path("grow.py"), atomically: true, encoding: .utf8)
+        let grower = try KernelLab.startInside(cgroup, "exec /usr/bin/python3 \(s.path("grow.py"))")
+        defer { KernelLab.killAndReap(grower) }
+        let grew = eventually(timeout: 30) { (KernelLab.stat(cgroup)["total_rss"] ?? 0) > 1_400 << 20 || !grower.isRunning }
+        let rss = KernelLab.stat(cgroup)["total_rss"] ?? 0
+        return grew && grower.isRunning ? rss : nil
+    }
+
     @Test("memory_limit = on while a session's anon grows past the clamp: the lever lets go, nothing is OOM-killed")
     func limitLetsGo() throws {
         try withRingWriters("watch-limit-anon") { cgroup in
             let s = try Scratch.onTmpfs()
-            try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "0", hysteresis: "16M", extra: "memory_limit = on\n")
-            let conf = try String(contentsOfFile: s.path("conf"), encoding: .utf8)
-                .replacingOccurrences(of: "reclaim_timeout = 100ms", with: "reclaim_timeout = 2s")
-                .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
-            try conf.write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
-            let daemon = try Daemon(["watch", "--config", s.path("conf")])
+            let daemon = try engagedLimitWatch(s, cgroup)
             defer { if daemon.waitForExit(timeout: 0) == nil { daemon.signal(SIGKILL); _ = daemon.waitForExit(timeout: 5) } }
-            #expect(eventually(timeout: 15) { contents(s.path("log")).contains("memory.limit_in_bytes set to") },
-                    "\(contents(s.path("log")))\n\(daemon.stderr)")
             let clamp = Int64(limit(cgroup)) ?? 0
-            // A session's process: 32 MiB of anon (touched) every 200 ms, to
-            // 1.5 GiB, past any clamp the ring writers (about 1 GiB) give.
-            try """
-                import time
-                held = []
-                for _ in range(48):
-                    held.append(bytes([120]) * (32 << 20))
-                    time.sleep(0.2)
-                time.sleep(60)
-
-                """.write(toFile: s.path("grow.py"), atomically: true, encoding: .utf8)
-            let grower = try KernelLab.startInside(cgroup, "exec /usr/bin/python3 \(s.path("grow.py"))")
-            defer { KernelLab.killAndReap(grower) }
-            let grew = eventually(timeout: 30) { (KernelLab.stat(cgroup)["total_rss"] ?? 0) > 1_400 << 20 || !grower.isRunning }
+            let grew = try growAnon(s, cgroup)
             let log = contents(s.path("log"))
-            #expect(grew && grower.isRunning, "the growing process did not reach 1.4 GiB of anon, or died: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
+            #expect(grew != nil, "the growing process did not reach 1.4 GiB of anon, or died: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
             #expect(oomKills(cgroup) == 0, "OOM-killed in the target: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
             #expect(log.contains("memory.limit_in_bytes let go on ") || log.contains("let go before the kernel would OOM-kill in it"), "\(log)")
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
             #expect(limit(cgroup) == Self.unlimited, "\(contents(s.path("log")))")
             let lines = contents(s.path("log")).components(separatedBy: "\n").filter { $0.contains("let go") }
-            print("real kernel: memory_limit clamp \(clamp), anon grown to \((KernelLab.stat(cgroup)["total_rss"] ?? 0) >> 20) MiB, oom_kill \(oomKills(cgroup).map(String.init) ?? "?"); \(lines.first ?? "no let-go line")")
+            print("real kernel: memory_limit clamp \(clamp), anon grown to \((grew ?? 0) >> 20) MiB, oom_kill \(oomKills(cgroup).map(String.init) ?? "?"); \(lines.first ?? "no let-go line")")
+        }
+    }
+
+    @Test("memory_limit = on between wake-ups (the run lock held, so no check runs): the watch's thread lets go as a session's anon grows, nothing is OOM-killed")
+    func limitLetsGoBetweenWakeUps() throws {
+        try withRingWriters("watch-limit-between") { cgroup in
+            let s = try Scratch.onTmpfs()
+            let daemon = try engagedLimitWatch(s, cgroup)
+            defer { if daemon.waitForExit(timeout: 0) == nil { daemon.signal(SIGKILL); _ = daemon.waitForExit(timeout: 5) } }
+            let clamp = Int64(limit(cgroup)) ?? 0
+            // As a oneshot `check` would: taken once the running check (a
+            // 2 s reclaim at most) lets go of it; the wake-ups then do nothing.
+            let lock = open(s.path("state") + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            defer { close(lock) }
+            #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+            let skipped = contents(s.path("log")).components(separatedBy: "this run does nothing").count
+            #expect(eventually(timeout: 10) { contents(s.path("log")).components(separatedBy: "this run does nothing").count > skipped },
+                    "no wake-up found the lock held: \(contents(s.path("log")))")
+            #expect(Int64(limit(cgroup)) ?? 0 < Int64(Self.unlimited)!, "the lever is not engaged any more: \(contents(s.path("log")))")
+            let grew = try growAnon(s, cgroup)
+            let log = contents(s.path("log"))
+            #expect(grew != nil, "the growing process did not reach 1.4 GiB of anon, or died: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
+            #expect(oomKills(cgroup) == 0, "OOM-killed in the target: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
+            #expect(log.contains("written back between wake-ups: what the target cannot give back without swap"), "\(log)")
+            close(lock)
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+            #expect(limit(cgroup) == Self.unlimited, "\(contents(s.path("log")))")
+            let line = contents(s.path("log")).components(separatedBy: "\n").first { $0.contains("let go on") }
+            print("real kernel: memory_limit clamp \(clamp), run lock held (no check), anon grown to \((grew ?? 0) >> 20) MiB, oom_kill \(oomKills(cgroup).map(String.init) ?? "?"); \(line ?? "no let-go line")")
         }
     }
 }
