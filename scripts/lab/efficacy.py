@@ -266,6 +266,10 @@ class Lab:
         self.hot_mib = {"pod": 512, "session": 256}
         self.dying = (self.args.dying, self.args.dying_mib)
         self.writers = (self.args.writers, self.args.writer_slots, self.args.writer_mib)
+        self.session_anon = None
+        if self.args.s3_session_anon:
+            start, rate, most = (float(x) for x in self.args.s3_session_anon.split(":"))
+            self.session_anon = (start, rate, most)
 
     def lines(self, available):
         """mon_memcg's global thresh --gap-gib below AVAILABLE, its
@@ -318,6 +322,8 @@ class Lab:
             "durations_s": self.durations, "pool_mib": self.pool_mib,
             "hot_mib": self.hot_mib, "dying": {"cgroups": self.dying[0], "mib_each": self.dying[1]},
             "writers": {"count": n, "slots": slots, "mib_per_file": mib, "rate": "unlimited"},
+            "s3_session_anon": (dict(zip(("start_s", "mib_s", "max_mib"), self.session_anon))
+                                if self.session_anon else None),
             "seed": self.args.seed, "reps": self.args.reps, "arms": self.args.arms,
             "scenarios": self.args.scenarios, "binary": self.binary,
             "flusher_interval_s": 20, "timer_interval_s": 20, "original_slow_spacing_s": [60, 80],
@@ -554,6 +560,18 @@ class Lab:
             live = self.cg.make(f"{self.target_name}/mon_memcg-test-live")
             for w in range(n):
                 self.cg.spawn(live, LOAD + ["writer", f"{self.work}/writers/{w}", str(slots), str(mib), "0"])
+            if self.session_anon:
+                self.cg.spawn(session, LOAD + ["anon", self.session_anon_plan()])
+
+    def session_anon_plan(self):
+        """--s3-session-anon START:MIB_S:MAX_MIB as load.py anon's plan: one
+        more 64 MiB block (load.py anon's unit) every 64/MIB_S s from
+        START s after the writers start, to MAX_MIB, then held: a session's
+        process growing while the node is short, which a v1 limit on the
+        target (watch-limit) must let go of rather than OOM-kill."""
+        start, rate, most = self.session_anon
+        steps = [f"{start + i * 64 / rate:.2f}:{(i + 1) * 64 / 1024:.4f}" for i in range(int(most // 64))]
+        return ",".join(steps)
 
     # -- the whole run ---------------------------------------------------
     def cells(self):
@@ -625,6 +643,9 @@ def main():
     ap.add_argument("--s3-seconds", type=float, default=60)
     ap.add_argument("--dying", type=int, default=6)
     ap.add_argument("--dying-mib", type=int, default=512)
+    ap.add_argument("--s3-session-anon", metavar="START:MIB_S:MAX_MIB", default=None,
+                    help="scenario 3: also a session process growing anon (64 MiB steps) from START s after "
+                         "the writers start, at MIB_S, to MAX_MIB, held to the cell's end")
     ap.add_argument("--writers", type=int, default=32)
     ap.add_argument("--writer-slots", type=int, default=24)
     ap.add_argument("--writer-mib", type=int, default=8)
