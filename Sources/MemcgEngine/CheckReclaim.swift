@@ -88,7 +88,7 @@ struct CheckReclaim {
         if let line = plan.requestLine(file: file, decision: decision) { log.info(line) }
         let report: ReclaimReport<Controller.Plan>
         let follow = LimitWatch.start(lever, targetPath: targetPath, controller: controller, mode: .follow,
-                                      when: "during the reclaim", log: log)
+                                      when: "during the reclaim", since: "into it", log: log)
         defer { follow?.stop(log: log) }
         do {
             report = try controller.reclaim(plan, targetPath: targetPath, usageBefore: decision.current,

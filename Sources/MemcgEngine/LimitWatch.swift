@@ -14,6 +14,10 @@ struct LimitWatch {
     let from: Bytes
     /// When the lines say it happened: "during the reclaim", "between wake-ups".
     let when: String
+    /// What the let-go's time is counted from: "into it", "after the last
+    /// check". A reclaim's line is written when the reclaim ends (up to
+    /// reclaim_timeout later), so the line says when the let-go was.
+    let since: String
 
     /// Started on `record`'s target when the lever there is the v1 limit
     /// and the file still holds a value the record says is its own; nil
@@ -21,14 +25,14 @@ struct LimitWatch {
     /// or when it cannot start (logged: the lever stays as it is, and the
     /// next wake-up's let-go test still runs).
     static func start(_ record: LeverRecord?, targetPath: String, controller: some MemoryController, mode: MemoryLimitFollow.Mode,
-                      when: String, log: EventLog) -> LimitWatch? {
+                      when: String, since: String, log: EventLog) -> LimitWatch? {
         guard let record, record.lever.followsDown, record.target == targetPath, case .bytes(let original) = record.original,
               let file = controller.lever(targetPath: targetPath), file.lever == record.lever else { return nil }
         do {
             let now = try file.read()
             guard case .write = Lever.restore(record, now: now), case .bytes(let limit) = now else { return nil }
             return LimitWatch(thread: try MemoryLimitFollow(file, limit: limit, original: original, mode: mode), file: file, from: limit,
-                              when: when)
+                              when: when, since: since)
         } catch {
             log.error("\(record.lever.file) not watched on \(targetPath) \(when): \(error)")
             return nil
@@ -42,11 +46,11 @@ struct LimitWatch {
     func stop(log: EventLog) {
         let result = thread.stop()
         let lever = file.lever
-        if let (unreclaimable, limit) = result.letGo {
+        if let (unreclaimable, limit, after) = result.letGo {
             // The record stays until the episode ends: its restore finds
             // the original and says so; the lever is not engaged again
             // meanwhile (the limit is not its own).
-            log.info(LogLines.leverLetGo(lever, file.targetPath, to: result.limit, when: when,
+            log.info(LogLines.leverLetGo(lever, file.targetPath, to: result.limit, when: "\(when) (\(seconds(after)) s \(since))",
                                          LogLines.LeverRestoreReason.nearFloor(unreclaimable: unreclaimable, limit: limit).words))
         } else if result.writes > 0 {
             log.info(LogLines.leverFollowed(lever, file.targetPath, to: result.limit, from: from, writes: result.writes, when: when))

@@ -183,7 +183,7 @@ public final class WatchDaemon {
     private func startLimitWatch() {
         guard let record = engagedLever, config.leverMode(record.lever) == .on, case .success(let controller) = controller else { return }
         limitWatch = LimitWatch.start(record, targetPath: record.target, controller: controller, mode: .letGoOnly(record),
-                                      when: "between wake-ups", log: log)
+                                      when: "between wake-ups", since: "after the last check", log: log)
     }
 
     private func stopLimitWatch() {

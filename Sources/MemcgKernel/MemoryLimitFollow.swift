@@ -40,9 +40,10 @@ public final class MemoryLimitFollow: @unchecked Sendable {
         /// none, the original after a let-go).
         public var limit: Bytes
         public var writes: Int
-        /// What the target could not give back when the thread let go, and
-        /// the lever's limit it replaced; nil when it did not.
-        public var letGo: (unreclaimable: Bytes, limit: Bytes)?
+        /// What the target could not give back when the thread let go, the
+        /// lever's limit it replaced, and how long after the thread started;
+        /// nil when it did not.
+        public var letGo: (unreclaimable: Bytes, limit: Bytes, afterMilliseconds: Int64)?
         /// Why it stopped following early, when a write failed.
         public var failure: SystemError?
     }
@@ -55,6 +56,7 @@ public final class MemoryLimitFollow: @unchecked Sendable {
     /// An eventfd the thread writes when it stops by itself.
     private let done: FileDescriptor
     private let mode: Mode
+    private let started = MonotonicClock.nowMilliseconds()
     private let path: String
     private let original: Bytes
     /// The thread's own until `stop` has joined it.
@@ -136,7 +138,7 @@ public final class MemoryLimitFollow: @unchecked Sendable {
                   let kept = try? Lever.memoryLimit.unreclaimable(usage: now, stat: memoryStat) else { continue }
             if MemoryLimitLever.letsGo(unreclaimable: kept, limit: limit) {
                 guard let failure = write(original) else {
-                    result.letGo = (kept, limit)
+                    result.letGo = (kept, limit, MonotonicClock.nowMilliseconds() - started)
                     result.limit = original
                     result.writes += 1
                     return
