@@ -64,9 +64,13 @@ struct MemoryLimitFixtureTests {
         close(fd)
     }
 
+    /// Returns once the first check has clamped the limit and ended its
+    /// episode: a test that changes the target's files earlier races the
+    /// check's own reading after its reclaim (which then records the
+    /// changed usage as `last`, and the next wake-ups skip the reclaim).
     func engagedWatch(_ tree: FixtureTree, sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
         let daemon = try watch(tree)
-        #expect(eventually(timeout: 10) { limit(tree) == Self.clamp && log(tree).contains("memory.limit_in_bytes set to") },
+        #expect(eventually(timeout: 10) { limit(tree) == Self.clamp && log(tree).contains("memory.limit_in_bytes set to") && log(tree).contains("hold ended after") },
                 "\(log(tree))\n\(daemon.stderr)", sourceLocation: sourceLocation)
         return daemon
     }
@@ -100,7 +104,8 @@ struct MemoryLimitFixtureTests {
         // MemTotal 1 GiB: a root working set of 100 MB leaves available above 256 MiB + min_free_kbytes.
         try tree.write("proc/meminfo", FixtureTree.meminfo(totalKB: 24_000_000))
         #expect(eventually(timeout: 10) { limit(tree) == Self.unlimited }, "\(log(tree))")
-        #expect(log(tree).contains("memory.limit_in_bytes restored to 9223372036854771712 on \(tree.cgroupRoot)/user.slice (was 3016818688, set by a held episode): available "),
+        // The line follows the write.
+        #expect(eventually(timeout: 5) { log(tree).contains("memory.limit_in_bytes restored to 9223372036854771712 on \(tree.cgroupRoot)/user.slice (was 3016818688, set by a held episode): available ") },
                 "\(log(tree))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
@@ -110,10 +115,12 @@ struct MemoryLimitFixtureTests {
     func letGo() throws {
         let tree = try tree()
         let daemon = try engagedWatch(tree)
-        // The target's anon grew to 2.9e9 under a 3,016,818,688 limit.
+        // The target's anon grew to 2.9e9 under a 3,016,818,688 limit. A
+        // wake-up's let-go test or the thread between wake-ups, whichever
+        // looks first, writes the original back; the line follows the write.
         try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
         #expect(eventually(timeout: 10) { limit(tree) == Self.unlimited }, "\(log(tree))")
-        #expect(log(tree).contains("what the target cannot give back without swap, 2900000000, is within 134217728 of the limit 3016818688: let go before the kernel would OOM-kill in it"),
+        #expect(eventually(timeout: 5) { log(tree).contains("what the target cannot give back without swap, 2900000000, is within 134217728 of the limit 3016818688: let go before the kernel would OOM-kill in it") },
                 "\(log(tree))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0)
@@ -140,6 +147,8 @@ struct MemoryLimitFixtureTests {
         defer { close(lock) }
         try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
         #expect(eventually(timeout: 2) { limit(tree) == Self.unlimited }, "\(log(tree))")
+        // Logged by the daemon once it has joined the thread, just after the write.
+        #expect(eventually(timeout: 5) { log(tree).contains("let go on") }, "\(log(tree))")
         let line = log(tree).split(separator: "\n").first { $0.contains("let go on") }.map(String.init) ?? ""
         #expect(line.contains("memory.limit_in_bytes let go on \(tree.cgroupRoot)/user.slice, 9223372036854771712 written back between wake-ups ("),
                 "\(log(tree))")
