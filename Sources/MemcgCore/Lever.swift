@@ -88,6 +88,14 @@ public enum Lever: String, CaseIterable, Equatable, Sendable {
         if record.lever.followsDown, case .bytes(let value) = now, value <= record.written { return .write(record.original) }
         return .changedByOthers(now)
     }
+
+    /// The file's value when it is the lever's own by `restore`'s rule
+    /// (what a restore would undo); nil when it is the original or someone
+    /// else's. What the v1 lever's follow, and its let-go watch, may act on.
+    public static func own(_ record: LeverRecord, now: CgroupLimit) -> Bytes? {
+        guard case .write = restore(record, now: now), case .bytes(let value) = now else { return nil }
+        return value
+    }
 }
 
 /// `memory_high`, `memory_limit`: whether a held episode also sets the

@@ -217,7 +217,7 @@ extension CheckRun {
         do {
             // Only a limit that is the lever's own: after a let-go it is
             // the original again, and the episode does not clamp it anew.
-            guard case .bytes(let limit) = try file.read(), limit <= held.written else { return }
+            guard let limit = Lever.own(held, now: try file.read()) else { return }
             let (usage, unreclaimable) = try file.unreclaimable()
             guard let value = MemoryLimitLever.follow(usage: usage, floor: MemoryLimitLever.floor(unreclaimable: unreclaimable),
                                                       limit: limit) else { return }

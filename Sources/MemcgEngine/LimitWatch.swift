@@ -29,8 +29,7 @@ struct LimitWatch {
         guard let record, record.lever.followsDown, record.target == targetPath, case .bytes(let original) = record.original,
               let file = controller.lever(targetPath: targetPath), file.lever == record.lever else { return nil }
         do {
-            let now = try file.read()
-            guard case .write = Lever.restore(record, now: now), case .bytes(let limit) = now else { return nil }
+            guard let limit = Lever.own(record, now: try file.read()) else { return nil }
             return LimitWatch(thread: try MemoryLimitFollow(file, limit: limit, original: original, mode: mode), file: file, from: limit,
                               when: when, since: since)
         } catch {

@@ -129,7 +129,7 @@ public final class MemoryLimitFollow: @unchecked Sendable {
                 // Only a limit that is the lever's own: another run may have
                 // restored it, or someone set their own since.
                 guard let current = try? CgroupLimit(parsing: read(limitFile, limit: 64)),
-                      case .write = Lever.restore(record, now: current), case .bytes(let own) = current else { continue }
+                      let own = Lever.own(record, now: current) else { continue }
                 result.limit = own
             }
             let limit = result.limit

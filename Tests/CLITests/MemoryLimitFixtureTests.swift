@@ -126,24 +126,11 @@ struct MemoryLimitFixtureTests {
         #expect(daemon.waitForExit(timeout: 5) == 0)
     }
 
-    /// The run lock taken as a oneshot `check` would: the daemon's wake-ups
-    /// then do nothing, and only its thread between wake-ups looks at the
-    /// lever. `skipped`: after a wake-up found it held.
-    func holdRunLock(_ tree: FixtureTree, skipped: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) -> Int32 {
-        let fd = open(tree.stateFile + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0, sourceLocation: sourceLocation)
-        guard skipped else { return fd }
-        let skipped = log(tree).components(separatedBy: "this run does nothing").count
-        #expect(eventually(timeout: 10) { log(tree).components(separatedBy: "this run does nothing").count > skipped },
-                "no wake-up found the lock held: \(log(tree))", sourceLocation: sourceLocation)
-        return fd
-    }
-
     @Test("between wake-ups (no check can run: the lock is held), the thread lets go when the target's anon nears the limit")
     func letGoBetweenWakeUps() throws {
         let tree = try tree()
         let daemon = try engagedWatch(tree)
-        let lock = holdRunLock(tree)
+        let lock = holdRunLock(tree.stateFile + ".lock") { log(tree) }
         defer { close(lock) }
         try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
         #expect(eventually(timeout: 2) { limit(tree) == Self.unlimited }, "\(log(tree))")
@@ -170,7 +157,7 @@ struct MemoryLimitFixtureTests {
         // limit that is the lever's own).
         let tree = try tree(poll: "10s")
         let daemon = try engagedWatch(tree)
-        let lock = holdRunLock(tree, skipped: false)
+        let lock = holdRunLock(tree.stateFile + ".lock", skipped: false) { log(tree) }
         defer { close(lock) }
         // The usage fell by far more than followStep: a reclaim's thread would follow it down.
         try setTarget(tree, rss: 100_000_000, cache: 900_000_000, usage: 1_000_000_000, inPlace: true)

@@ -31,15 +31,7 @@ extension RealKernelWatchTests {
                 // Unlimited again, the writers refill: a clamp well above the floor, to follow down.
                 #expect(eventually(timeout: 30) { KernelLab.usage(cgroup) > 768 << 20 }, "the writers did not refill to 768 MiB")
                 let s = try Scratch.onTmpfs()
-                try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "0", hysteresis: "16M",
-                               extra: "memory_limit = on\n")
-                let conf = try String(contentsOfFile: s.path("conf"), encoding: .utf8)
-                    .replacingOccurrences(of: "reclaim_timeout = 100ms", with: "reclaim_timeout = 2s")
-                    .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
-                try conf.write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
-                let daemon = try Daemon(["watch", "--config", s.path("conf")])
-                #expect(eventually(timeout: 15) { contents(s.path("log")).contains("memory.limit_in_bytes set to") },
-                        "\(contents(s.path("log")))\n\(daemon.stderr)")
+                let daemon = try engagedLimitWatch(s, cgroup)
                 // While engaged: the usage never above the limit, the limit under the clamp once followed.
                 var samples: [(usage: Int64, limit: Int64)] = []
                 for _ in 0..<20 {
@@ -75,13 +67,13 @@ extension RealKernelWatchTests {
         }
     }
 
-    /// watch with memory_limit = on on `cgroup`, always short (1T), each
-    /// reclaim cut at 2 s; returns once the clamp is set.
+    /// watch with memory_limit = on on `cgroup`, always short (1T), polled
+    /// every 1 s (heldConfig's), each reclaim cut at 2 s; returns once the
+    /// clamp is set.
     func engagedLimitWatch(_ s: Scratch, _ cgroup: String) throws -> Daemon {
         try heldConfig(s, target: cgroup, availableThreshold: 1 << 40, growth: "0", hysteresis: "16M", extra: "memory_limit = on\n")
         let conf = try String(contentsOfFile: s.path("conf"), encoding: .utf8)
             .replacingOccurrences(of: "reclaim_timeout = 100ms", with: "reclaim_timeout = 2s")
-            .replacingOccurrences(of: "poll_interval = 10m", with: "poll_interval = 1s")
         try conf.write(toFile: s.path("conf"), atomically: true, encoding: .utf8)
         let daemon = try Daemon(["watch", "--config", s.path("conf")])
         #expect(eventually(timeout: 15) { contents(s.path("log")).contains("memory.limit_in_bytes set to") },
@@ -137,14 +129,9 @@ extension RealKernelWatchTests {
             let daemon = try engagedLimitWatch(s, cgroup)
             defer { if daemon.waitForExit(timeout: 0) == nil { daemon.signal(SIGKILL); _ = daemon.waitForExit(timeout: 5) } }
             let clamp = Int64(limit(cgroup)) ?? 0
-            // As a oneshot `check` would: taken once the running check (a
-            // 2 s reclaim at most) lets go of it; the wake-ups then do nothing.
-            let lock = open(s.path("state") + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            // Taken once the running check (a 2 s reclaim at most) lets go of it.
+            let lock = holdRunLock(s.path("state") + ".lock") { contents(s.path("log")) }
             defer { close(lock) }
-            #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
-            let skipped = contents(s.path("log")).components(separatedBy: "this run does nothing").count
-            #expect(eventually(timeout: 10) { contents(s.path("log")).components(separatedBy: "this run does nothing").count > skipped },
-                    "no wake-up found the lock held: \(contents(s.path("log")))")
             #expect(Int64(limit(cgroup)) ?? 0 < Int64(Self.unlimited)!, "the lever is not engaged any more: \(contents(s.path("log")))")
             let grew = try growAnon(s, cgroup)
             let log = contents(s.path("log"))

@@ -122,6 +122,12 @@ struct MemoryLimitLeverTests {
         var high = record
         high.lever = .memoryHigh
         #expect(Lever.restore(high, now: .bytes(Bytes(1016 * Self.mib))) == .changedByOthers(.bytes(Bytes(1016 * Self.mib))))
+        // own: the value the follow and the let-go watch may act on, by the same rule.
+        #expect(Lever.own(record, now: .bytes(Bytes(1016 * Self.mib))) == Bytes(1016 * Self.mib))
+        #expect(Lever.own(record, now: .bytes(Bytes(3016 * Self.mib))) == Bytes(3016 * Self.mib))
+        #expect(Lever.own(record, now: Self.unlimited) == nil)
+        #expect(Lever.own(record, now: .bytes(Bytes(5000 * Self.mib))) == nil)
+        #expect(Lever.own(high, now: .bytes(Bytes(1016 * Self.mib))) == nil)
     }
 
     @Test("the state file: memory_limit_* keys, v1's unlimited as bytes; one lever's record at most")
