@@ -42,10 +42,12 @@ GIB = 1 << 30
 POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
-ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit", "flusher"]
-# watch-limit: memory_limit = on (v1's memory.limit_in_bytes lever, off by default).
-WATCH_ARMS = ("watch", "watch-deficit", "watch-limit")
-OPT_IN_ARMS = ("watch-deficit", "watch-limit")
+ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
+        "watch-limit-deficit", "flusher"]
+# watch-limit: memory_limit = on (v1's memory.limit_in_bytes lever, off by default);
+# watch-limit-deficit: the lever and reclaim_amount = deficit together.
+WATCH_ARMS = ("watch", "watch-deficit", "watch-limit", "watch-limit-deficit")
+OPT_IN_ARMS = ("watch-deficit", "watch-limit", "watch-limit-deficit")
 SCENARIOS = ["s1", "s2", "s3", "s4"]
 TITLES = {
     "s1": "continuous reclaimable growth",
@@ -397,8 +399,8 @@ class Lab:
                     f"cgroup_root = {MOUNT}\n"
                     f"state_file = {cell.path('state')}\n"
                     f"log_file = {cell.log}\n"
-                    + ("reclaim_amount = deficit\n" if cell.arm == "watch-deficit" else "")
-                    + ("memory_limit = on\n" if cell.arm == "watch-limit" else ""))
+                    + ("reclaim_amount = deficit\n" if cell.arm in ("watch-deficit", "watch-limit-deficit") else "")
+                    + ("memory_limit = on\n" if cell.arm in ("watch-limit", "watch-limit-deficit") else ""))
         os.chmod(cell.config, 0o644)
 
     def run_cell(self, cell):

@@ -30,7 +30,8 @@ import metrics
 
 GIB = 1 << 30
 MIB = 1 << 20
-ARM_ORDER = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit", "flusher"]
+ARM_ORDER = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
+             "watch-limit-deficit", "flusher"]
 ARM_WORDS = {
     "none": "none (no agent)",
     "original-20s": "original, every 20 s",
@@ -39,6 +40,7 @@ ARM_WORDS = {
     "watch": "mon_memcg watch",
     "watch-deficit": "mon_memcg watch, reclaim_amount = deficit",
     "watch-limit": "mon_memcg watch, memory_limit = on",
+    "watch-limit-deficit": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit",
     "flusher": "flusher (drop_caches every 20 s)",
 }
 TITLES = {
@@ -49,6 +51,7 @@ TITLES = {
 }
 ARM_SHORT = {"none": "none", "original-20s": "original\n20 s", "original-70s": "original\n60-80 s",
              "timer": "check\n20 s", "watch": "watch", "watch-deficit": "watch\ndeficit", "watch-limit": "watch\nlimit",
+             "watch-limit-deficit": "watch\nlimit+deficit",
              "flusher": "flusher\n20 s"}
 THRESHOLD_WORDS = {
     "tight": "tight thresholds (eviction 1 GiB below global thresh)",
