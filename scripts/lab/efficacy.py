@@ -233,6 +233,23 @@ class Cell:
         return os.path.join(self.dir, f"{self.name}.{suffix}")
 
 
+def session_anon_steps(path):
+    """The session's anon steps as load.py anon printed them: [seconds
+    after its start, bytes held] per step done, so a cell says how fast it
+    really grew (and how far, when the kernel killed it)."""
+    steps = []
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                # "anon PLANNED s: BYTES bytes at DONE s"
+                if len(words) >= 8 and words[0] == "anon" and words[5] == "at":
+                    steps.append([float(words[6]), int(words[3])])
+    except OSError:
+        pass
+    return steps
+
+
 class Lab:
     def __init__(self, args):
         self.args = args
@@ -473,6 +490,7 @@ class Lab:
             self.cg.spawn(session, LOAD + ["burst", cell.path("burst"), str(self.args.burst_prefill_rate),
                                            str(at)] + prefill + ["--"] + bursting)
         else:
+            self.anon_log = cell.path("anon")
             self.start_load(cell.scenario, session, target, available_start)
         if not early:
             agent.start(t0)
@@ -502,6 +520,8 @@ class Lab:
                   "params": self.params()}
         if dying_made is not None:
             record["dying_made_s"] = dying_made
+        if cell.scenario == "s3" and self.session_anon:
+            record["session_anon"] = session_anon_steps(cell.path("anon"))
         if cell.scenario == "s4":
             record["burst"] = self.burst_record(cell.path("burst"), t0, prefill_mib, burst_mib)
         with open(cell.path("json"), "w") as f:
@@ -563,7 +583,8 @@ class Lab:
             for w in range(n):
                 self.cg.spawn(live, LOAD + ["writer", f"{self.work}/writers/{w}", str(slots), str(mib), "0"])
             if self.session_anon:
-                self.cg.spawn(session, LOAD + ["anon", self.session_anon_plan()])
+                with open(self.anon_log, "w") as out:
+                    self.cg.spawn(session, LOAD + ["anon", self.session_anon_plan()], stdout=out)
 
     def session_anon_plan(self):
         """--s3-session-anon START:MIB_S:MAX_MIB as load.py anon's plan: one
