@@ -44,10 +44,15 @@ SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
 ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
         "watch-limit-deficit", "flusher"]
-# watch-limit: memory_limit = on (v1's memory.limit_in_bytes lever, off by default);
-# watch-limit-deficit: the lever and reclaim_amount = deficit together.
-WATCH_ARMS = ("watch", "watch-deficit", "watch-limit", "watch-limit-deficit")
-OPT_IN_ARMS = ("watch-deficit", "watch-limit", "watch-limit-deficit")
+# The opt-in watch arms: watch as shipped plus these settings (memory_limit:
+# v1's memory.limit_in_bytes lever, off by default). Not run unless --arms names them.
+OPT_IN_SETTINGS = {
+    "watch-deficit": ["reclaim_amount = deficit"],
+    "watch-limit": ["memory_limit = on"],
+    "watch-limit-deficit": ["reclaim_amount = deficit", "memory_limit = on"],
+}
+OPT_IN_ARMS = tuple(OPT_IN_SETTINGS)
+WATCH_ARMS = ("watch",) + OPT_IN_ARMS
 SCENARIOS = ["s1", "s2", "s3", "s4"]
 TITLES = {
     "s1": "continuous reclaimable growth",
@@ -416,8 +421,7 @@ class Lab:
                     f"cgroup_root = {MOUNT}\n"
                     f"state_file = {cell.path('state')}\n"
                     f"log_file = {cell.log}\n"
-                    + ("reclaim_amount = deficit\n" if cell.arm in ("watch-deficit", "watch-limit-deficit") else "")
-                    + ("memory_limit = on\n" if cell.arm in ("watch-limit", "watch-limit-deficit") else ""))
+                    + "".join(f"{line}\n" for line in OPT_IN_SETTINGS.get(cell.arm, [])))
         os.chmod(cell.config, 0o644)
 
     def run_cell(self, cell):
@@ -490,8 +494,7 @@ class Lab:
             self.cg.spawn(session, LOAD + ["burst", cell.path("burst"), str(self.args.burst_prefill_rate),
                                            str(at)] + prefill + ["--"] + bursting)
         else:
-            self.anon_log = cell.path("anon")
-            self.start_load(cell.scenario, session, target, available_start)
+            self.start_load(cell, session, target, available_start)
         if not early:
             agent.start(t0)
         sampler.wait()
@@ -562,10 +565,10 @@ class Lab:
                 except OSError:
                     time.sleep(0.05)
 
-    def start_load(self, scenario, session, target, available_start):
-        if scenario == "s1":
+    def start_load(self, cell, session, target, available_start):
+        if cell.scenario == "s1":
             self.cg.spawn(session, LOAD + ["readtwice", str(self.rate)] + self.pool)
-        elif scenario == "s2":
+        elif cell.scenario == "s2":
             # Just above global thresh, then past it (between it and the
             # eviction threshold), a little more (a skip: change too small),
             # then released (mem usage decline).
@@ -577,13 +580,13 @@ class Lab:
             d = self.durations["s2"]
             plan = f"0:{a:.3f},{d * 0.22:.1f}:{b:.3f},{d * 0.45:.1f}:{c:.3f},{d * 0.7:.1f}:0"
             self.cg.spawn(session, LOAD + ["anon", plan])
-        elif scenario == "s3":
+        elif cell.scenario == "s3":
             n, slots, mib = self.writers
             live = self.cg.make(f"{self.target_name}/mon_memcg-test-live")
             for w in range(n):
                 self.cg.spawn(live, LOAD + ["writer", f"{self.work}/writers/{w}", str(slots), str(mib), "0"])
             if self.session_anon:
-                with open(self.anon_log, "w") as out:
+                with open(cell.path("anon"), "w") as out:
                     self.cg.spawn(session, LOAD + ["anon", self.session_anon_plan()], stdout=out)
 
     def session_anon_plan(self):

@@ -26,12 +26,12 @@ import os
 import shutil
 import sys
 
+import efficacy
 import metrics
 
 GIB = 1 << 30
 MIB = 1 << 20
-ARM_ORDER = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
-             "watch-limit-deficit", "flusher"]
+ARM_ORDER = efficacy.ARMS
 ARM_WORDS = {
     "none": "none (no agent)",
     "original-20s": "original, every 20 s",
