@@ -116,10 +116,13 @@ struct RobustnessTests {
         var generator = SystemRandomNumberGenerator()
         var stored: Int64 = 2_000_000_000
         try tree.writeState(last: stored)
-        // Kill points spread over twice the time an unkilled run takes on
-        // this machine now, so that both outcomes occur however loaded it
-        // is (a fixed window of 40 ms killed every run of a debug build on a
-        // busy CI host, and then proved nothing).
+        // The kill point follows how long a run takes now: a run that ended
+        // before it shrinks the window, a killed one widens it, so kills and
+        // completed runs stay mixed however the load changes. A window fixed
+        // from runs timed up front failed both ways: 40 ms killed every run
+        // of a debug build on a busy CI host, and twice the time of three
+        // runs timed while the parallel suites were busy (~220 ms) let all
+        // 150 fast runs of the release binary finish first.
         let timing = try FixtureTree(targetRSS: 0, targetCache: 1)
         var took: [UInt64] = []
         for n in 0..<3 {
@@ -128,7 +131,7 @@ struct RobustnessTests {
             _ = try Binary.run(["check"] + timing.arguments)
             took.append((DispatchTime.now().uptimeNanoseconds - start) / 1000)
         }
-        let window = UInt32(clamping: 2 * took.sorted()[1])
+        var window = Double(2 * took.sorted()[1])
         var killed = 0
         var advanced = 0
         for i in 0..<150 {
@@ -140,9 +143,17 @@ struct RobustnessTests {
             p.arguments = ["check"] + tree.arguments
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32.random(in: 0...window, using: &generator))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
+            usleep(UInt32.random(in: 0...UInt32(clamping: Int(window)), using: &generator))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
+            // Counted by how the run ended, not by isRunning: that flag can
+            // lag the exit, and a signal to a finished run kills nothing.
+            if p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL {
+                killed += 1
+                window = min(window * 1.1, 5_000_000)
+            } else {
+                window = max(window * 0.9, 100)
+            }
             let text = try #require(tree.read("state/state"), "state vanished after run \(i)")
             if text == "mon_memcg-state 1\nlast \(next)\n" {
                 stored = next
@@ -152,7 +163,7 @@ struct RobustnessTests {
                 if text != "mon_memcg-state 1\nlast \(stored)\n" { break }
             }
         }
-        print("kill -9: \(killed) of 150 runs killed mid-run (kill points within \(window) µs), the state advanced \(advanced) times")
+        print("kill -9: \(killed) of 150 runs killed mid-run (kill points within \(Int(window)) µs at the end), the state advanced \(advanced) times")
         // The delays must cover both outcomes, or the test proves nothing.
         #expect(killed > 0 && advanced > 0)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: tree.path("state")).filter { $0.contains(".tmp.") }
