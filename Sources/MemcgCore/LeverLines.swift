@@ -58,12 +58,6 @@ extension LogLines {
         "\(lever.file) left at \(now) on \(path): it is not the \(written) a held episode wrote, so someone else set it since; not restored to \(original) (\(why))"
     }
 
-    /// Recovered, but the v1 clamp kept (`MemoryLimitLever.pressing`).
-    public static func leverKept(_ lever: Lever, _ path: String, limit: Bytes, usage: Bytes, failcntRise: Int64,
-                                 available: Bytes, line: Bytes, windowMilliseconds: Int) -> String {
-        "\(lever.file) kept at \(limit) on \(path): available \(available) >= global thresh + hold_hysteresis \(line), but the target presses the limit (usage \(usage), memory.failcnt +\(failcntRise) in \(windowMilliseconds) ms); restored once it stops"
-    }
-
     /// Why a restore ran.
     public enum LeverRestoreReason: Sendable {
         case recovered(available: Bytes, line: Bytes)

@@ -60,22 +60,6 @@ public enum MemoryLimitLever {
         return value + followStep <= limit ? value : nil
     }
 
-    /// How long the recovery test (`pressing`) watches memory.failcnt.
-    public static let pressWindowMilliseconds = 50
-
-    /// At recovery (available back above global thresh + hold_hysteresis)
-    /// the clamp is kept while the target still presses it: its usage
-    /// within `followStep` of the limit and memory.failcnt rising within
-    /// `pressWindowMilliseconds`, i.e. its writers are meeting the limit
-    /// now. Restored then, they would take back what the episode freed
-    /// within a second (below the line in 5 of 5 lab cells with
-    /// reclaim_amount = deficit, docs/efficacy.md). Cache that merely
-    /// stays near the limit does not raise failcnt: once the writers stop,
-    /// the next wake-up restores it.
-    public static func pressing(usage: Bytes, limit: Bytes, failcntRise: Int64) -> Bool {
-        usage + followStep > limit && failcntRise > 0
-    }
-
     /// The lever is let go once what the target cannot give back has grown
     /// to within half the margin of the limit: the next allocations would
     /// find nothing to reclaim, and v1 kills rather than slows.

@@ -133,29 +133,10 @@ extension CheckRun {
         if held.target != targetPath {
             restoreLever(.targetChanged(targetPath), store: store, loaded: loaded, &record)
         } else if available >= line {
-            if held.lever == .memoryLimit, let press = pressing(held) {
-                log.info(LogLines.leverKept(held.lever, held.target, limit: press.limit, usage: press.usage, failcntRise: press.rise,
-                                            available: available, line: line,
-                                            windowMilliseconds: MemoryLimitLever.pressWindowMilliseconds))
-            } else {
-                restoreLever(.recovered(available: available, line: line), store: store, loaded: loaded, &record)
-            }
+            restoreLever(.recovered(available: available, line: line), store: store, loaded: loaded, &record)
         } else if held.lever == .memoryLimit, let near = nearFloor(held) {
             restoreLever(near, store: store, loaded: loaded, &record)
         }
-    }
-
-    /// The v1 clamp at recovery, when the target still presses it
-    /// (`MemoryLimitLever.pressing`); nil to restore it, and when a file
-    /// cannot be read (the restore reads the limit again and says why).
-    private func pressing(_ held: LeverRecord) -> (limit: Bytes, usage: Bytes, rise: Int64)? {
-        let file = LeverFile(held.lever, targetPath: held.target)
-        guard let limit = try? Lever.own(held, now: file.read()), let usage = try? file.usage(),
-              usage + MemoryLimitLever.followStep > limit, let before = try? file.failcnt() else { return nil }
-        usleep(UInt32(MemoryLimitLever.pressWindowMilliseconds * 1_000))
-        guard let after = try? file.failcnt(), let usageNow = try? file.usage(),
-              MemoryLimitLever.pressing(usage: usageNow, limit: limit, failcntRise: after - before) else { return nil }
-        return (limit, usageNow, after - before)
     }
 
     /// The v1 lever's let-go test on the file as it is now; nil to keep it

@@ -19,8 +19,6 @@ public enum KernelFile {
     public static let forceEmpty = "memory.force_empty"
     /// The target's hard limit, set by a held episode (`MemoryLimitLever`).
     public static let limitInBytes = Lever.memoryLimit.file
-    /// v1: how many times a charge met the limit (never reset by mon_memcg).
-    public static let failcnt = "memory.failcnt"
     // In a cgroup v2 directory (memory.stat is shared with v1, other fields).
     public static let controllers = "cgroup.controllers"
     public static let memoryCurrent = "memory.current"

@@ -37,12 +37,6 @@ public struct LeverFile: Sendable {
         }
     }
 
-    /// v1's memory.failcnt: how many charges met the limit since the
-    /// cgroup was made; it rises while the target's writers press it.
-    public func failcnt() throws(KernelError) -> Int64 {
-        try readParsed("\(targetPath)/\(KernelFile.failcnt)") { text throws(ParseError) in try CounterFile.parse(text).value }
-    }
-
     /// The target's memory.stat (the fields `Lever.unreclaimable` reads).
     public func stat() throws(KernelError) -> MemoryStat {
         try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in try MemoryStat(parsing: text) }
