@@ -118,11 +118,12 @@ struct RobustnessTests {
         try tree.writeState(last: stored)
         // The kill point follows how long a run takes now: a run that ended
         // before it shrinks the window, a killed one widens it, so kills and
-        // completed runs stay mixed however the load changes. A window fixed
-        // from runs timed up front failed both ways: 40 ms killed every run
-        // of a debug build on a busy CI host, and twice the time of three
-        // runs timed while the parallel suites were busy (~220 ms) let all
-        // 150 fast runs of the release binary finish first.
+        // completed runs stay mixed however the load changes. A fixed window
+        // failed both ways: 40 ms killed every run of a debug build on a
+        // busy CI host, and twice the time of the three runs below, timed
+        // while the parallel suites were busy (~220 ms), let all 150 fast
+        // runs of the release binary finish first. Those three runs now
+        // only give the window its start.
         let timing = try FixtureTree(targetRSS: 0, targetCache: 1)
         var took: [UInt64] = []
         for n in 0..<3 {
