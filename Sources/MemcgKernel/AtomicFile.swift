@@ -2,17 +2,24 @@
 import Glibc
 #endif
 
-/// Replacing a file so that a reader, or a crash, sees the old content or
-/// the new, never a mix: a temp file in the same directory, written, then
-/// rename(2)d over the path. The state file and the metrics file differ
-/// only in the options.
+/// Replacing a file so that a reader, or a run killed at any point (kill
+/// -9, a watchdog's SIGABRT), sees the old content or the new, never a mix:
+/// a temp file in the same directory, written, then rename(2)d over the
+/// path; the page cache a killed run wrote outlives it. The state file and
+/// the metrics file differ only in the options.
+///
+/// No fsync, for any of them: it would add only durability across a power
+/// loss, and what these files hold does not outlive the boot. The state's
+/// `last` and lever record describe cgroups a reboot removes; losing the
+/// last change of its drop_caches stamp and counters costs one drop_caches
+/// sooner after the reboot and a counter reset, and a file the power cut
+/// left empty is read as unusable, logged and replaced, as any damaged one.
+/// Under busy writers on the same disk an fsync waits on the journal behind
+/// their data: 0.1–0.6 s each, 25 s of a 60 s lab cell in which a held
+/// episode saved the state at every step, all of it while the node was
+/// short (docs/benchmarks.md, "The state file's fsync").
 public enum AtomicFile {
     public struct Options: Sendable {
-        /// fsync the file before the rename and the directory after it: the
-        /// state must survive a power loss. The metrics file is rewritten at
-        /// every check, so it skips both rather than push the disk every
-        /// poll_interval.
-        public var durable: Bool
         /// `.NAME.tmp.PID` instead of `NAME.tmp.PID`: node_exporter's
         /// textfile collector reads every `*.prom`, and a hidden name is
         /// not one.
@@ -23,10 +30,10 @@ public enum AtomicFile {
         /// What to suggest when the directory is missing.
         public var missingDirectoryFix: String?
 
-        public static let state = Options(durable: true, hiddenTemp: false, mode: 0o644)
+        public static let state = Options(hiddenTemp: false, mode: 0o644)
 
         public static func published(missingDirectoryFix: String) -> Options {
-            Options(durable: false, hiddenTemp: true, mode: 0o644, missingDirectoryFix: missingDirectoryFix)
+            Options(hiddenTemp: true, mode: 0o644, missingDirectoryFix: missingDirectoryFix)
         }
     }
 
@@ -41,7 +48,6 @@ public enum AtomicFile {
                                         operation: "create", fix: { $0 == ENOENT ? options.missingDirectoryFix : nil })
             if fchmod(fd.raw, options.mode) != 0 { throw SystemError("chmod", temp, errno: lastErrno()) }
             try fd.writeAll(text, path: temp)
-            if options.durable, fsync(fd.raw) != 0 { throw SystemError("fsync", temp, errno: lastErrno()) }
         } catch {
             unlink(temp)
             throw error
@@ -50,9 +56,6 @@ public enum AtomicFile {
             let e = lastErrno()
             unlink(temp)
             throw SystemError("rename \(temp) to", path, errno: e, fix: e == EISDIR ? "a directory is in the way; remove it" : nil)
-        }
-        if options.durable, let dirFD = try? FileDescriptor(opening: dir, flags: O_RDONLY | O_DIRECTORY) {
-            fsync(dirFD.raw)
         }
     }
 

@@ -6,12 +6,11 @@ import MemcgCore
 /// The heartbeat file (`Heartbeat`): written by `watch` after every check,
 /// read by `mon_memcg alive`.
 public enum HeartbeatFile {
-    /// Replaced by rename, so a reader never sees half a line. Not
-    /// durable, unlike the state file: it is rewritten every few seconds
-    /// and a heartbeat lost in a crash only needs the next check.
+    /// Replaced by rename, so a reader never sees half a line; rewritten
+    /// every few seconds.
     public static func write(_ path: String, _ beat: Heartbeat) throws(SystemError) {
         try AtomicFile.replace(path, with: beat.text, options: AtomicFile.Options(
-            durable: false, hiddenTemp: false, mode: 0o644,
+            hiddenTemp: false, mode: 0o644,
             missingDirectoryFix: "create the state_file's directory \(FileIO.directoryName(of: path))"))
     }
 
