@@ -15,14 +15,13 @@ extension FakeRoot {
 
     /// Where fixture trees (and the real-kernel tests' daemon scratch)
     /// live: /dev/shm (tmpfs) where it is a writable directory, the temp
-    /// directory otherwise. The daemons under test
-    /// write their state durably (fsync of the file and its directory); on
-    /// a disk-backed /tmp that fsync can wait on the journal, which the
-    /// real-kernel suites running beside them fill with gigabytes of new
-    /// page cache (CI step 25: a `watch` on a fixture tree logged nothing
-    /// after its start line for over 15 s, most likely in that fsync).
-    /// tmpfs makes the fsync free, so a fixture test times the daemon, not
-    /// the disk.
+    /// directory otherwise. The daemons under test replace their state,
+    /// log and heartbeat files there; on a disk-backed /tmp each create and
+    /// rename can wait on the journal, which the real-kernel suites running
+    /// beside them fill with gigabytes of new page cache (CI step 25: a
+    /// `watch` on a fixture tree logged nothing after its start line for
+    /// over 15 s, when the state file was still fsynced). tmpfs has no
+    /// journal, so a fixture test times the daemon, not the disk.
     public static var fixtureParent: URL {
         access("/dev/shm", W_OK | X_OK) == 0
             ? URL(fileURLWithPath: "/dev/shm", isDirectory: true)
