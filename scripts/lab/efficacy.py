@@ -43,13 +43,18 @@ POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
 ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
-        "watch-limit-deficit", "flusher"]
+        "watch-limit-deficit", "watch-limit-deficit-1g", "flusher"]
 # The opt-in watch arms: watch as shipped plus these settings (memory_limit:
 # v1's memory.limit_in_bytes lever, off by default). Not run unless --arms names them.
 OPT_IN_SETTINGS = {
     "watch-deficit": ["reclaim_amount = deficit"],
     "watch-limit": ["memory_limit = on"],
     "watch-limit-deficit": ["reclaim_amount = deficit", "memory_limit = on"],
+    # reclaim_margin = growth_threshold (the lab's 1 GiB): each reclaim lifts
+    # available memory growth_threshold clear of global thresh, so the
+    # target has grown that much again by the next crossing and the
+    # original's growth rule does not skip it (v2's auto is sized the same way).
+    "watch-limit-deficit-1g": ["reclaim_amount = deficit", "memory_limit = on", "reclaim_margin = 1G"],
 }
 OPT_IN_ARMS = tuple(OPT_IN_SETTINGS)
 WATCH_ARMS = ("watch",) + OPT_IN_ARMS
