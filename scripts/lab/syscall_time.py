@@ -17,25 +17,28 @@ OPEN = re.compile(r'openat\([^,]+, "([^"]+)".*= (\d+)')
 
 def summary(path):
     """{name: [seconds]} for one trace. A write is named after the file
-    its descriptor was last opened on when that is a reclaim file."""
-    files = {}  # (pid, fd) -> path, from the openat lines
+    its descriptor was last opened on when that is a reclaim file. The
+    agent is one process, so descriptors are keyed alone; a write another
+    thread's call interrupted in the trace (`<unfinished ...>`, then
+    `<... write resumed>`) takes its descriptor from the unfinished line."""
+    files = {}    # fd -> path, from the openat lines
+    pending = {}  # thread id -> fd of its unfinished write
     times = {}
     for line in open(path):
+        tid = line.split(None, 1)[0]
         opened = OPEN.search(line)
-        pid = line.split(None, 1)[0]
         if opened:
-            files[(pid, opened.group(2))] = opened.group(1)
-        call, took = CALL.match(line), TOOK.search(line)
+            files[opened.group(2)] = opened.group(1)
+        call, took, fd = CALL.match(line), TOOK.search(line), FD.match(line)
+        if call and call.group(1) == "write" and fd and line.rstrip().endswith("<unfinished ...>"):
+            pending[tid] = fd.group(1)
         if not call or not took:
             continue
         name = call.group(1)
-        fd = FD.match(line)
-        if name == "write" and fd and "resumed" not in line:
-            target = files.get((pid, fd.group(1)), "")
+        if name == "write":
+            target = files.get(pending.pop(tid, "") if "resumed" in line else (fd.group(1) if fd else ""), "")
             if target.endswith(("memory.force_empty", "memory.limit_in_bytes", "memory.reclaim")):
                 name = "write " + target.rsplit("/", 1)[1]
-        elif name == "write" and "resumed" in line:
-            name = "write (resumed: a reclaim interrupted or ended)"
         times.setdefault(name, []).append(float(took.group(1)))
     return times
 
