@@ -30,7 +30,8 @@
 #     rotated (logrotate's create mode, then SIGHUP) every 5 min, or at half
 #     time in runs shorter than 10 min.
 # The report: crossings vs the reclaims that answered them (a crossing is
-# missed when no check decided "reclaim" while the node was short), open
+# missed when no check decided "reclaim" while the node was short and no
+# reclaim decided earlier was still running when it began), open
 # fds and RSS after warm-up (the first crossing and reload) and at the end,
 # CPU seconds per hour, the metrics counters, and every error line.
 # Exit 1 on any fd growth, any missed crossing, or RSS growth over 1 MiB.
@@ -249,18 +250,26 @@ try:
     # Reclaim decisions, from the daemon's trace (CLOCK_MONOTONIC ms).
     err.seek(0)
     trace = err.read()
-    # A decision counts from the wake-up that led to it: a check that
-    # decided "reclaim" and was still in force_empty when the crossing
-    # ended (session churn keeps it going) answered that crossing too.
-    reclaims, woke = [], None
+    # A decision counts from the wake-up that led to it to the end of its
+    # reclaim: a check that decided "reclaim" and was still in force_empty
+    # when the crossing ended answered that crossing, and so did one
+    # already in force_empty when the crossing began. Session churn can
+    # keep a v1 force_empty going until reclaim_timeout (45 s, longer than
+    # CROSS_EVERY): the daemon is then reclaiming the target the whole
+    # time, and no check can start until that write returns.
+    reclaims, woke = [], None   # (woke, checked)
     for m in re.finditer(r"^trace (\d+) (wake|checked) (\S+)", trace, re.M):
+        t = float(m.group(1)) / 1000
         if m.group(2) == "wake":
-            woke = float(m.group(1)) / 1000
+            woke = t
         elif m.group(3) == "reclaim":
-            reclaims.append(woke if woke is not None else float(m.group(1)) / 1000)
+            reclaims.append((woke if woke is not None else t, t))
             woke = None
     real = [c for c in crossings if c[2]]
-    missed = [c for c in real if not any(c[0] <= r <= c[1] + 1.0 for r in reclaims)]
+    decided_in = lambda c: any(c[0] <= w <= c[1] + 1.0 for w, _ in reclaims)
+    running_at = lambda c: any(w < c[0] < done for w, done in reclaims)
+    missed = [c for c in real if not decided_in(c) and not running_at(c)]
+    by_running = [c for c in real if not decided_in(c) and running_at(c)]
     logs = sorted(p for p in os.listdir(work) if p.startswith("mon_memcg.log"))
     text = "".join(open(f"{work}/{p}").read() for p in logs)
     errors = [l for l in text.splitlines() if "error:" in l]
@@ -276,7 +285,8 @@ try:
     print(f"  scale: {SESSIONS_PER_SECOND:g} sessions/s asked, threshold {MARGIN >> 20} MiB below available, "
           f"crossings {BELOW >> 20} MiB below it")
     print(f"  sessions created and removed: {sessions[0]} ({sessions[0] / elapsed:.1f}/s)")
-    print(f"  crossings made: {len(real)}; answered by a reclaim: {len(real) - len(missed)}; missed: {len(missed)}"
+    print(f"  crossings made: {len(real)}; answered by a reclaim: {len(real) - len(missed)}"
+          f" ({len(by_running)} by one already running when it began); missed: {len(missed)}"
           f" (not counted: {already_short} attempts where the node was already short, {no_cross} where it did not cross)")
     print(f"  reclaims decided: {len(reclaims)}; SIGHUPs: {hups}; log rotations: {rotations}; watch exit status: {status}")
     if warm and end_numbers:
