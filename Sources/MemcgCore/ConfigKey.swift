@@ -118,9 +118,12 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "re-reading the node after each, until it is back above that line,",
                 "the kernel can take no more, or reclaim_timeout has passed since the",
                 "first; an episode ended by reclaim_timeout goes on at the next",
-                "wake-up while the node stays short, past the growth rule; and",
-                "reclaim ahead when the measured fall rate reaches global thresh",
-                "within one step. off = one reclaim per wake-up, as a check does."],
+                "wake-up while the node stays short, past the growth rule, and so",
+                "does one that recovered by amount (memory.reclaim, or",
+                "reclaim_amount = deficit) once the target refills and the node is",
+                "short again; and reclaim ahead when the measured fall rate reaches",
+                "global thresh within one step. off = one reclaim per wake-up, as a",
+                "check does."],
                 scope: "watch only")
         case .holdHysteresis:
             SettingDescriptor(self, "hold_hysteresis", { $0.holdHysteresis }, { $0.holdHysteresis = $1 }, .size, meaning: [

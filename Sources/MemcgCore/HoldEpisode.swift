@@ -36,6 +36,24 @@ public enum HoldStop: Equatable, Sendable {
     case stepLimit
 }
 
+/// What `watch` remembers of its last held episode between checks
+/// (`HoldEpisode.remembered`), for `HoldEpisode.continues`.
+public struct HoldMemory: Equatable, Sendable {
+    public var stop: HoldStop
+    /// Its last step asked for an amount (cgroup v2's memory.reclaim,
+    /// v1's reclaim_amount = deficit) instead of all the target holds: an
+    /// episode that recovered so left the target its page cache on purpose.
+    public var byAmount: Bool
+
+    public init(stop: HoldStop, byAmount: Bool) {
+        (self.stop, self.byAmount) = (stop, byAmount)
+    }
+
+    /// It recovered by amount: what the target charges from there is a
+    /// refill of what the episode chose to leave (`HoldEpisode.continues`).
+    public var leftTargetOnPurpose: Bool { stop == .recovered && byAmount }
+}
+
 /// What one step of a held episode did, as the engine measured it.
 public struct HoldStepResult: Equatable, Sendable {
     /// The amount the step asked for; nil when it took all it could
@@ -116,6 +134,8 @@ public struct HoldEpisode: Equatable, Sendable {
     /// How long the last step took (at least `minimumStepMilliseconds`).
     public private(set) var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
     public private(set) var stop: HoldStop?
+    /// The last recorded step asked for an amount (`HoldMemory.byAmount`).
+    public private(set) var byAmount = false
 
     public init(globalThreshold: Bytes, setting: HoldSetting) {
         self.globalThreshold = globalThreshold
@@ -128,6 +148,7 @@ public struct HoldEpisode: Equatable, Sendable {
     /// Records a step's outcome (the check's own reclaim is the first).
     public mutating func record(_ step: HoldStepResult) {
         steps += 1
+        byAmount = step.asked != nil
         stepMilliseconds = max(Self.minimumStepMilliseconds, step.milliseconds)
         if step.freed <= .zero, step.ranOut {
             stop = .nothingFreed(freed: step.freed)
@@ -161,30 +182,53 @@ public struct HoldEpisode: Equatable, Sendable {
     }
 
     /// True when the node is short, the original's growth rule would skip,
-    /// and this process's last episode was ended by its own bounds (time
-    /// or steps) while the target still gave: that episode goes on. After
-    /// any other ending (recovered, nothing freed, no gain) the growth
-    /// rule decides, as in the original.
-    public static func continues(_ decision: Decision, after previous: HoldStop?) -> Bool {
-        decision.action == .skipGrowthBelowThreshold && endedOnBound(previous)
+    /// and this process's last episode left the target giving:
+    ///
+    /// - it was ended by its own bounds (time or steps) while the target
+    ///   still gave: that episode goes on;
+    /// - it recovered with steps by amount and the target has grown since
+    ///   (a positive change): the growth is the refill of what the episode
+    ///   left on purpose. The original's force_empty empties the target,
+    ///   so its `last` is what the target cannot give and growth_threshold
+    ///   of growth since is new memory to reclaim; a step by amount stops
+    ///   hold_hysteresis above global thresh with the rest still there, so
+    ///   the writers take the node short again long before the target grew
+    ///   by growth_threshold, and the rule would leave it short until then
+    ///   (the v1 lab, scenario 3 with memory_limit and reclaim_amount =
+    ///   deficit: 14–22 skips a cell, kubelet's number below the eviction
+    ///   threshold in 4 of 10 cells, docs/efficacy.md).
+    ///
+    /// After any other ending (nothing freed, no gain, or recovered by
+    /// taking all it could) the growth rule decides, as in the original.
+    public static func continues(_ decision: Decision, after previous: HoldMemory?) -> Bool {
+        guard decision.action == .skipGrowthBelowThreshold, let previous else { return false }
+        return endedOnBound(previous.stop) || (previous.leftTargetOnPurpose && decision.change > .zero)
     }
 
     /// What `watch` remembers of the last episode after a check (what
     /// `continues` reads at the next one). A check that held an episode
-    /// replaces it. A check that found available at or above the episode's
-    /// line (global thresh + hold_hysteresis) forgets it: the node
-    /// recovered, and the growth rule decides again. A check that did
-    /// nothing between global thresh and that line, or skipped, keeps it:
-    /// an episode cut by its bounds often leaves available just above
-    /// global thresh, the next wake-up finds nothing to do, and the one
-    /// after that, back below with the writers still refilling, must still
-    /// go on (the cgroup v2 lab, 2026-12-05: forgetting it there let kubelet's
+    /// replaces it; a reclaim without one (it failed) or a check that
+    /// decided nothing (it failed before) forgets it.
+    ///
+    /// An episode cut by its bounds is forgotten by a check that found
+    /// available at or above its line (global thresh + hold_hysteresis):
+    /// the node recovered, and the growth rule decides again. A check
+    /// that did nothing between global thresh and that line, or skipped,
+    /// keeps it: such an episode often leaves available just above global
+    /// thresh, the next wake-up finds nothing to do, and the one after
+    /// that, back below with the writers still refilling, must still go on
+    /// (the cgroup v2 lab, 2026-12-05: forgetting it there let kubelet's
     /// number sit below the eviction threshold for 4.5 s).
-    public static func remembered(previous: HoldStop?, held: HoldStop?, decision: Decision?, hysteresis: Bytes) -> HoldStop? {
+    ///
+    /// An episode that recovered by amount ended above its line, so
+    /// available says nothing of it: it is forgotten when the target
+    /// shrank below last by itself (the original's "mem usage decline",
+    /// which lowers last): the target is no longer refilling.
+    public static func remembered(previous: HoldMemory?, held: HoldMemory?, decision: Decision?, hysteresis: Bytes) -> HoldMemory? {
         if let held { return held }
-        guard let decision, decision.action != .reclaim,
-              decision.available < decision.globalThreshold + hysteresis else { return nil }
-        return previous
+        guard let decision, decision.action != .reclaim, let previous else { return nil }
+        if previous.leftTargetOnPurpose { return decision.action == .lowerLast ? nil : previous }
+        return decision.available < decision.globalThreshold + hysteresis ? previous : nil
     }
 
     /// The episode was ended by its own bounds (time or steps), not by the

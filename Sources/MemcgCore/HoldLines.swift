@@ -10,12 +10,16 @@ extension LogLines {
         "hold: available \(available) falls at \(fallPerSecond) bytes/s and will be below global thresh \(globalThreshold) within \(seconds(leadMilliseconds)) s (one reclaim step): reclaiming ahead"
     }
 
-    /// The node is still short after an episode its bounds ended
-    /// (`HoldEpisode.continues`): this wake-up reclaims although the
-    /// original's growth rule would skip.
-    public static func holdContinues(after previous: HoldStop, decision: Decision, hysteresis: Bytes) -> String {
-        let bound = previous == .stepLimit ? "\(HoldEpisode.maximumSteps) steps" : "reclaim_timeout"
-        return "hold continues: the last episode ended on its bound (\(bound)) with available still below global thresh + hold_hysteresis \(hysteresis); the change \(decision.change) is below growth threshold \(decision.growthThreshold), reclaiming anyway while the node stays short"
+    /// The node is short again after an episode that left the target
+    /// giving (`HoldEpisode.continues`): this wake-up reclaims although
+    /// the original's growth rule would skip.
+    public static func holdContinues(after previous: HoldMemory, decision: Decision, hysteresis: Bytes) -> String {
+        let tail = "the change \(decision.change) is below growth threshold \(decision.growthThreshold), reclaiming anyway while the node stays short"
+        if previous.leftTargetOnPurpose {
+            return "hold continues: the last episode stopped its reclaim by amount once available was back above global thresh + hold_hysteresis \(hysteresis), leaving the target's page cache; it has refilled since last \(decision.last): \(tail)"
+        }
+        let bound = previous.stop == .stepLimit ? "\(HoldEpisode.maximumSteps) steps" : "reclaim_timeout"
+        return "hold continues: the last episode ended on its bound (\(bound)) with available still below global thresh + hold_hysteresis \(hysteresis); \(tail)"
     }
 
     /// Step `number` (the check's own reclaim was step 1).

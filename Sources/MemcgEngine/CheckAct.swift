@@ -39,7 +39,7 @@ extension CheckRun {
             // A held episode bounded by reclaim_timeout in its first step
             // (force_empty against busy writers): `watch` goes on at the
             // next wake-up while the node stays short (`HoldEpisode.continues`).
-            if holds, outcome.stop == .deadline { record.held = HeldEpisode(steps: 1, stop: .timeLimit, ahead: false) }
+            if holds, outcome.stop == .deadline { record.held = HeldEpisode(steps: 1, stop: .timeLimit, ahead: false, byAmount: outcome.asked != nil) }
             throw Failure(status: .reclaimInterrupted,
                           message: "reclaim of \(reclaim.file) interrupted after \(seconds(outcome.milliseconds)) s (\(reclaim.cause(outcome.stop, detailed: false))); the usage after it was recorded")
         }

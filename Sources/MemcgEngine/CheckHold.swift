@@ -8,11 +8,11 @@ public struct HoldContext: Sendable {
     public var fall: FallRate
     /// The last reclaim's duration, within `HoldEpisode.lead(afterStepOf:)`'s bounds.
     public var leadMilliseconds: Int64
-    /// How the last wake-up's episode ended; nil when it held none.
-    /// `HoldEpisode.continues` reads it.
-    public var previous: HoldStop?
+    /// How the last episode ended, as `HoldEpisode.remembered` keeps it;
+    /// nil when there is none to remember. `HoldEpisode.continues` reads it.
+    public var previous: HoldMemory?
 
-    public init(fall: FallRate, leadMilliseconds: Int64, previous: HoldStop? = nil) {
+    public init(fall: FallRate, leadMilliseconds: Int64, previous: HoldMemory? = nil) {
         self.fall = fall
         self.leadMilliseconds = HoldEpisode.lead(afterStepOf: leadMilliseconds)
         self.previous = previous
@@ -26,6 +26,15 @@ public struct HeldEpisode: Equatable, Sendable {
     public var stop: HoldStop
     /// It began ahead of the line (available still above global thresh).
     public var ahead: Bool
+    /// Its last step asked for an amount (`HoldMemory.byAmount`).
+    public var byAmount: Bool
+
+    public init(steps: Int, stop: HoldStop, ahead: Bool, byAmount: Bool) {
+        (self.steps, self.stop, self.ahead, self.byAmount) = (steps, stop, ahead, byAmount)
+    }
+
+    /// What `watch` keeps of it for the next check.
+    public var memory: HoldMemory { HoldMemory(stop: stop, byAmount: byAmount) }
 }
 
 extension CheckRun {
@@ -33,7 +42,8 @@ extension CheckRun {
     var holds: Bool { hold != nil && config.hold == .on && !dryRun }
 
     /// The decision this check acts on: the original's, except that a node
-    /// still short after an episode its bounds cut short goes on holding
+    /// short again after an episode that left the target giving (cut short
+    /// by its bounds, or recovered by amount) goes on holding
     /// (`HoldEpisode.continues`); `announceContinued` says so.
     func holding(_ decision: Decision) -> Decision {
         guard holds, HoldEpisode.continues(decision, after: hold?.previous) else { return decision }
@@ -97,7 +107,7 @@ extension CheckRun {
             switch episode.next(available: node.available, elapsedMilliseconds: elapsed, fall: hold.fall) {
             case .stop(let why):
                 log.info(LogLines.holdEnded(why, steps: episode.steps, milliseconds: elapsed, available: node.available, episode: episode))
-                record.held = HeldEpisode(steps: episode.steps, stop: why, ahead: ahead)
+                record.held = HeldEpisode(steps: episode.steps, stop: why, ahead: ahead, byAmount: episode.byAmount)
                 return
             case .step(let margin, let growth):
                 guard StopRequest.signal == nil else { return }

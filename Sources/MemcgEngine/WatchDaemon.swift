@@ -40,7 +40,7 @@ public final class WatchDaemon {
     /// How the last wake-up's held episode ended (nil: it held none): an
     /// episode its bounds ended goes on at the next
     /// wake-up while the node is short (`HoldEpisode.continues`).
-    private var previousHold: HoldStop?
+    private var previousHold: HoldMemory?
     /// The v1 lever (memory_limit = on) as the last check that held the
     /// run lock left it, and the thread that watches it for the let-go
     /// until the next check (`LimitWatch`): v1 kills at its limit, and
@@ -157,7 +157,7 @@ public final class WatchDaemon {
             // one starts after the shortest poll, not poll_interval later.
             // (A first reclaim cut by reclaim_timeout fails the check, exit
             // 6, and is such an episode: CheckRun.act records it.)
-            previousHold = HoldEpisode.remembered(previous: previousHold, held: outcome.record.held?.stop,
+            previousHold = HoldEpisode.remembered(previous: previousHold, held: outcome.record.held?.memory,
                                                   decision: outcome.record.decision, hysteresis: config.holdHysteresis)
             if HoldEpisode.endedOnBound(outcome.record.held?.stop) { delay = min(delay, WatchArming.minimumPollMilliseconds) }
             schedule.checked(reason, endedAt: ended, pollDelayMilliseconds: delay, pollIntervalMilliseconds: config.pollIntervalMilliseconds)

@@ -108,55 +108,99 @@ struct HoldEpisodeTests {
         #expect(HoldEpisode.lead(afterStepOf: row.1) == row.2, "\(row.0)")
     }
 
-    @Test("a wake-up still short after an episode goes on holding only after one its bounds ended", arguments: [
-        ("reclaim_timeout ended it, the growth rule would skip: go on", Decision.Action.skipGrowthBelowThreshold, HoldStop?.some(.timeLimit), true),
-        ("the step limit ended it: go on", .skipGrowthBelowThreshold, .some(.stepLimit), true),
-        ("no episode last time: the growth rule", .skipGrowthBelowThreshold, nil, false),
-        ("it recovered, and the node is short again: the growth rule", .skipGrowthBelowThreshold, .some(.recovered), false),
-        ("the kernel had nothing left: the growth rule", .skipGrowthBelowThreshold, .some(.nothingFreed(freed: .zero)), false),
-        ("force_empty to the end lifted nothing: the growth rule", .skipGrowthBelowThreshold, .some(.noGain(gained: .zero)), false),
-        ("the original reclaims anyway: nothing to override", .reclaim, .some(.timeLimit), false),
-        ("not short: nothing to continue", .nothing, .some(.timeLimit), false),
+    struct ContinuesRow: NamedRow {
+        var name: String
+        var action: Decision.Action = .skipGrowthBelowThreshold
+        var previous: HoldMemory?
+        /// current - last
+        var change: Int64 = 100
+        var expected: Bool
+    }
+
+    static func memory(_ stop: HoldStop, byAmount: Bool = false) -> HoldMemory { HoldMemory(stop: stop, byAmount: byAmount) }
+
+    @Test("a wake-up short again goes on holding after an episode its bounds ended, or one that recovered by amount with the target refilled since", arguments: [
+        ContinuesRow(name: "reclaim_timeout ended it, the growth rule would skip: go on", previous: memory(.timeLimit), expected: true),
+        ContinuesRow(name: "the step limit ended it: go on", previous: memory(.stepLimit), expected: true),
+        ContinuesRow(name: "reclaim_timeout ended steps by amount: go on", previous: memory(.timeLimit, byAmount: true), expected: true),
+        ContinuesRow(name: "no episode last time: the growth rule", previous: nil, expected: false),
+        ContinuesRow(name: "it recovered taking all it could (force_empty to the end): the growth rule", previous: memory(.recovered), expected: false),
+        ContinuesRow(name: "it recovered by amount and the target refilled: go on", previous: memory(.recovered, byAmount: true), expected: true),
+        ContinuesRow(name: "it recovered by amount, the target has not grown since: the growth rule", previous: memory(.recovered, byAmount: true),
+                     change: 0, expected: false),
+        ContinuesRow(name: "it recovered by amount, the target shrank since: the growth rule", previous: memory(.recovered, byAmount: true),
+                     change: -4096, expected: false),
+        ContinuesRow(name: "the kernel had nothing left: the growth rule", previous: memory(.nothingFreed(freed: .zero), byAmount: true), expected: false),
+        ContinuesRow(name: "force_empty to the end lifted nothing: the growth rule", previous: memory(.noGain(gained: .zero)), expected: false),
+        ContinuesRow(name: "the original reclaims anyway: nothing to override", action: .reclaim, previous: memory(.timeLimit), expected: false),
+        ContinuesRow(name: "not short: nothing to continue", action: .nothing, previous: memory(.recovered, byAmount: true), expected: false),
     ])
-    func continues(row: (String, Decision.Action, HoldStop?, Bool)) {
-        let decision = Decision(action: row.1, available: Self.gt - 1, globalThreshold: Self.gt, growthThreshold: .gib(1),
-                                current: 10_000_000_100, last: 10_000_000_000)
-        #expect(HoldEpisode.continues(decision, after: row.2) == row.3, "\(row.0)")
-        #expect(HoldEpisode.endedOnBound(row.2) == (row.2 == .timeLimit || row.2 == .stepLimit), "\(row.0)")
+    func continues(row: ContinuesRow) {
+        let decision = Decision(action: row.action, available: Self.gt - 1, globalThreshold: Self.gt, growthThreshold: .gib(1),
+                                current: Bytes(10_000_000_000 + row.change), last: 10_000_000_000)
+        #expect(HoldEpisode.continues(decision, after: row.previous) == row.expected, "\(row.name)")
+        let stop = row.previous?.stop
+        #expect(HoldEpisode.endedOnBound(stop) == (stop == .timeLimit || stop == .stepLimit), "\(row.name)")
+    }
+
+    @Test("an episode remembers whether its last step asked for an amount")
+    func byAmount() {
+        var episode = HoldEpisode(globalThreshold: Self.gt, setting: Self.setting)
+        #expect(!episode.byAmount)
+        episode.record(HoldStepResult(asked: .mib(300), freed: .mib(300), availableBefore: Self.gt - 1, availableAfter: Self.gt + .mib(1),
+                                      milliseconds: 50, ranOut: false))
+        #expect(episode.byAmount)
+        episode.record(HoldStepResult(asked: nil, freed: .mib(300), availableBefore: Self.gt, availableAfter: Self.gt + .mib(300),
+                                      milliseconds: 50, ranOut: true))
+        #expect(!episode.byAmount, "force_empty to the end took all it could")
     }
 
     struct RememberedRow: NamedRow {
         var name: String
-        var previous: HoldStop?
-        var held: HoldStop?
-        var reclaimed = false
+        var previous: HoldMemory?
+        var held: HoldMemory?
+        var action: Decision.Action = .nothing
         /// available at the check, relative to the line (global thresh + 256 MiB); nil: no decision
         var belowLine: Int64?
-        var expected: HoldStop?
+        var expected: HoldMemory?
     }
 
     @Test("what watch remembers of the last episode after each check", arguments: [
-        RememberedRow(name: "an episode held now replaces the last one", previous: .timeLimit, held: .recovered, reclaimed: true,
-                      belowLine: 300 << 20, expected: .recovered),
-        RememberedRow(name: "an episode cut by its bound is remembered", previous: nil, held: .timeLimit, reclaimed: true,
-                      belowLine: 300 << 20, expected: .timeLimit),
+        RememberedRow(name: "an episode held now replaces the last one", previous: memory(.timeLimit), held: memory(.recovered),
+                      action: .reclaim, belowLine: 300 << 20, expected: memory(.recovered)),
+        RememberedRow(name: "an episode cut by its bound is remembered", previous: nil, held: memory(.timeLimit), action: .reclaim,
+                      belowLine: 300 << 20, expected: memory(.timeLimit)),
         RememberedRow(name: "nothing to do just above global thresh, below the line: kept (the v2 lab's 4.5 s)",
-                      previous: .timeLimit, held: nil, belowLine: 100 << 20, expected: .timeLimit),
-        RememberedRow(name: "a skip keeps it", previous: .stepLimit, held: nil, belowLine: 500 << 20, expected: .stepLimit),
-        RememberedRow(name: "back at the line by itself: forgotten, the growth rule decides", previous: .timeLimit, held: nil,
+                      previous: memory(.timeLimit), held: nil, belowLine: 100 << 20, expected: memory(.timeLimit)),
+        RememberedRow(name: "a skip keeps it", previous: memory(.stepLimit), held: nil, action: .skipGrowthBelowThreshold,
+                      belowLine: 500 << 20, expected: memory(.stepLimit)),
+        RememberedRow(name: "back at the line by itself: forgotten, the growth rule decides", previous: memory(.timeLimit), held: nil,
                       belowLine: 0, expected: nil),
-        RememberedRow(name: "a reclaim without an episode (it failed): forgotten", previous: .timeLimit, held: nil, reclaimed: true,
+        RememberedRow(name: "a reclaim without an episode (it failed): forgotten", previous: memory(.timeLimit), held: nil, action: .reclaim,
                       belowLine: 300 << 20, expected: nil),
-        RememberedRow(name: "a check that decided nothing (it failed before): forgotten", previous: .timeLimit, held: nil,
+        RememberedRow(name: "a check that decided nothing (it failed before): forgotten", previous: memory(.timeLimit), held: nil,
+                      belowLine: nil, expected: nil),
+        RememberedRow(name: "recovered taking all: forgotten above the line as any", previous: memory(.recovered), held: nil,
+                      belowLine: -(1 << 30), expected: nil),
+        RememberedRow(name: "recovered by amount: kept above the line (it ended there)", previous: memory(.recovered, byAmount: true), held: nil,
+                      belowLine: -(1 << 30), expected: memory(.recovered, byAmount: true)),
+        RememberedRow(name: "recovered by amount: kept by a skip", previous: memory(.recovered, byAmount: true), held: nil,
+                      action: .skipGrowthBelowThreshold, belowLine: 500 << 20, expected: memory(.recovered, byAmount: true)),
+        RememberedRow(name: "recovered by amount: forgotten once the target shrank by itself (mem usage decline)",
+                      previous: memory(.recovered, byAmount: true), held: nil, action: .lowerLast, belowLine: -(1 << 30), expected: nil),
+        RememberedRow(name: "recovered by amount: forgotten by a failed reclaim", previous: memory(.recovered, byAmount: true), held: nil,
+                      action: .reclaim, belowLine: 300 << 20, expected: nil),
+        RememberedRow(name: "recovered by amount: forgotten by a failed check", previous: memory(.recovered, byAmount: true), held: nil,
                       belowLine: nil, expected: nil),
     ])
     func remembered(row: RememberedRow) {
         let line = Self.gt + .mib(256)
         let decision = row.belowLine.map {
-            Decision(action: row.reclaimed ? .reclaim : .nothing, available: line - Bytes($0), globalThreshold: Self.gt,
+            Decision(action: row.action, available: line - Bytes($0), globalThreshold: Self.gt,
                      growthThreshold: .gib(1), current: 10_000_000_100, last: 10_000_000_000)
         }
-        #expect(HoldEpisode.remembered(previous: row.previous, held: row.held, decision: decision, hysteresis: .mib(256)) == row.expected)
+        #expect(HoldEpisode.remembered(previous: row.previous, held: row.held, decision: decision, hysteresis: .mib(256)) == row.expected,
+                "\(row.name)")
     }
 
     struct AheadRow: NamedRow {

@@ -37,6 +37,9 @@ final class SimulatedNode: @unchecked Sendable {
         }
     }
 
+    /// A writer between checks: `bytes` more of what kubelet counts.
+    func charge(_ bytes: Int64) { lock.withLock { active += bytes } }
+
     /// Reclaims like the kernel's LRU: inactive file first, then the rest;
     /// nil takes everything (force_empty). The writer charges meanwhile.
     /// Returns what the kernel reclaimed (not the usage's drop: the writer
@@ -185,7 +188,7 @@ struct HoldLoopTests {
         let run = try Self.check(Simulated.v1(node: held, root: dir2.path), dir: dir2, hold: Self.watching)
         #expect(run.failure == nil)
         #expect(held.available >= Self.globalThresh + 256 * Self.mib, "\(run.log)")
-        #expect(run.record.held == HeldEpisode(steps: 2, stop: .recovered, ahead: false), "\(run.log)")
+        #expect(run.record.held == HeldEpisode(steps: 2, stop: .recovered, ahead: false, byAmount: false), "\(run.log)")
         #expect(held.writes == [nil, nil])
         // The original's lines once, then the step, then why it ended.
         #expect(run.log.components(separatedBy: "need reclaim").count == 2, "\(run.log)")
@@ -250,12 +253,13 @@ struct HoldLoopTests {
         let node = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 5 * Self.gib, inactive: 0, growthPerFreed: 1.1)
         let controller = Simulated.v2(node: node, root: dir.path)
         let first = try Self.check(controller, dir: dir, hold: Self.watching)
-        let ended = try #require(first.record.held?.stop, "\(first.log)")
-        #expect(ended == .stepLimit)
+        let ended = try #require(first.record.held?.memory, "\(first.log)")
+        #expect(ended.stop == .stepLimit)
         #expect(node.available < Self.globalThresh, "still short: \(node.available)")
 
-        // What the original does next: last is the usage the episode left, the change is small.
-        let skipped = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100, previous: .recovered))
+        // What the original does next: last is the usage the episode left, the change is small
+        // (after an episode that recovered taking all it could).
+        let skipped = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100, previous: HoldMemory(stop: .recovered, byAmount: false)))
         #expect(skipped.record.decision?.action == .skipGrowthBelowThreshold, "\(skipped.log)")
         #expect(skipped.log.dropFirst(first.log.count).contains("change is too small (less than 1073741824 ), so skip reclaim"), "\(skipped.log)")
         let writes = node.writes.count
@@ -269,6 +273,42 @@ struct HoldLoopTests {
         #expect(lines[continued - 1].contains("mem usage: CURRENT"), "under the original's usage line:\n\(lines.joined(separator: "\n"))")
         #expect(!lines.contains { $0.contains("change is too small") }, "the growth rule's skip is not said when it is overridden")
         #expect(going.record.held != nil)
+    }
+
+    @Test("short again after an episode that recovered by amount, the target refilled by less than growth_threshold: it goes on holding; after one that took all it could, the growth rule skips")
+    func continuesAfterRecoveredByAmount() throws {
+        let dir = try Self.directory()
+        defer { dir.remove() }
+        // available 3.5 GiB: 576 MiB short of global thresh; deficit asks that + 300 MiB
+        let node = SimulatedNode(other: 16 * Self.gib + Self.gib / 2, active: 4 * Self.gib, inactive: 0)
+        let controller = Simulated.v2(node: node, root: dir.path)
+        let values: [ConfigKey: String] = [.reclaimAmount: "deficit", .reclaimMargin: "300M"]
+        let first = try Self.check(controller, dir: dir, hold: Self.watching, values)
+        #expect(first.failure == nil, "\(first.failure?.message ?? "")")
+        let memory = try #require(first.record.held?.memory, "\(first.log)")
+        #expect(memory == HoldMemory(stop: .recovered, byAmount: true), "\(first.log)")
+        #expect(node.available == Self.globalThresh + 300 * Self.mib, "\(first.log)")
+
+        // The writers refill 400 MiB: short by 100 MiB, the change 400 MiB < 1 GiB.
+        node.charge(400 * Self.mib)
+        let skipped = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100,
+                                                                              previous: HoldMemory(stop: .recovered, byAmount: false)), values)
+        #expect(skipped.record.decision?.action == .skipGrowthBelowThreshold, "\(skipped.log)")
+        #expect(skipped.log.dropFirst(first.log.count).contains("change is too small (less than 1073741824 ), so skip reclaim"), "\(skipped.log)")
+        let writes = node.writes.count
+
+        let going = try Self.check(controller, dir: dir, hold: HoldContext(fall: FallRate(), leadMilliseconds: 100, previous: memory), values)
+        #expect(going.failure == nil, "\(going.failure?.message ?? "")")
+        #expect(going.record.decision?.action == .reclaim)
+        #expect(node.writes.count > writes, "it reclaimed")
+        #expect(node.available >= Self.globalThresh + 256 * Self.mib, "\(going.log)")
+        let lines = String(going.log.dropFirst(skipped.log.count)).components(separatedBy: "\n")
+        let continued = try #require(lines.firstIndex {
+            $0.contains("hold continues: the last episode stopped its reclaim by amount once available was back above global thresh + hold_hysteresis 268435456, leaving the target's page cache; it has refilled since last \(4 * Self.gib - 876 * Self.mib): the change \(400 * Self.mib) is below growth threshold 1073741824")
+        }, "\(going.log)")
+        #expect(lines[continued - 1].contains("mem usage: CURRENT"), "under the original's usage line:\n\(lines.joined(separator: "\n"))")
+        #expect(!lines.contains { $0.contains("change is too small") }, "the growth rule's skip is not said when it is overridden")
+        #expect(going.record.held?.memory == HoldMemory(stop: .recovered, byAmount: true), "\(going.log)")
     }
 
     @Test("hold = off: watch's check reclaims once, as the oneshot does")
@@ -294,7 +334,7 @@ struct HoldLoopTests {
         #expect(run.failure == nil)
         #expect(run.log.contains("and will be below global thresh \(Self.globalThresh) within 1.000 s (one reclaim step): reclaiming ahead"), "\(run.log)")
         #expect(!run.log.contains("need reclaim"), "not short: the original's line would be false")
-        #expect(run.record.held == HeldEpisode(steps: 1, stop: .recovered, ahead: true), "\(run.log)")
+        #expect(run.record.held == HeldEpisode(steps: 1, stop: .recovered, ahead: true, byAmount: false), "\(run.log)")
         #expect(node.writes == [nil])
 
         // A slow fall: nothing ahead, the original's "nothing to do".
