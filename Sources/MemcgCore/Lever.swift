@@ -115,8 +115,9 @@ public struct LeverRecord: Equatable, Sendable {
     /// The file as it was before the lever: what a restore writes.
     public var original: CgroupLimit
     /// The value the lever wrote (a multiple of `Lever.alignment`, so the
-    /// kernel reads it back unchanged); for the v1 lever, the highest of
-    /// the values it wrote.
+    /// kernel reads it back unchanged); for the v1 lever, the highest value
+    /// it may write: `MemoryLimitLever.ceiling`, recorded before its first
+    /// write, which is at or below it.
     public var written: Bytes
 
     public init(lever: Lever = .memoryHigh, target: String, original: CgroupLimit, written: Bytes) {

@@ -55,7 +55,14 @@ extension LogLines {
 
     /// Someone else changed it after the lever: theirs stands.
     public static func leverLeft(_ lever: Lever, _ path: String, now: CgroupLimit, written: Bytes, original: CgroupLimit, _ why: String) -> String {
-        "\(lever.file) left at \(now) on \(path): it is not the \(written) a held episode wrote, so someone else set it since; not restored to \(original) (\(why))"
+        let ours = lever.followsDown ? "above the \(written) a held episode recorded as the most it writes" : "not the \(written) a held episode wrote"
+        return "\(lever.file) left at \(now) on \(path): it is \(ours), so someone else set it since; not restored to \(original) (\(why))"
+    }
+
+    /// v1: the usage grew past the recorded ceiling while the record was
+    /// saved, so the clamp is below the usage and the write reclaimed.
+    public static func leverOutgrewHeadroom(_ lever: Lever, _ path: String, usage: Bytes, firstUsage: Bytes, ceiling: Bytes) -> String {
+        "\(lever.file) on \(path): the usage grew from \(firstUsage) to \(usage) while the state file was saved, past \(ceiling), the most the record allows (\(MemoryLimitLever.saveHeadroom) above the first clamp); set to that, so the kernel reclaimed the rest inside the write"
     }
 
     /// Why a restore ran.

@@ -30,6 +30,15 @@ public enum MemoryLimitLever {
     public static let followStep = Bytes.mib(80)
     /// How often the follow thread reads the usage during a reclaim.
     public static let followPollMilliseconds = 50
+    /// Recorded above the clamp: the state file is saved between the
+    /// episode's first reading of the usage and the write, and a save
+    /// behind busy writers' data waits while they grow the target (a
+    /// rename: about 100 ms at the median under scenario 3's 32 writers,
+    /// docs/benchmarks.md). The clamp is sized from the usage read again
+    /// after the save, up to this much above the first reading, so that
+    /// the write is not below the usage: the kernel would reclaim down to
+    /// it inside the write, racing the writers (7 s in one lab cell).
+    public static let saveHeadroom = Bytes.gib(1)
 
     /// Never below this: what cannot be given back without swap + `margin`.
     public static func floor(usage: Bytes, stat: MemoryStat) throws(ParseError) -> Bytes {
@@ -51,6 +60,26 @@ public enum MemoryLimitLever {
             return .skip("memory.limit_in_bytes is \(set) already, at or below \(value)")
         }
         return .write(value: value, floor: floor, atFloor: wanted <= floor)
+    }
+
+    /// What the record holds as the highest value the episode writes
+    /// (`LeverRecord.written`), saved before the write: `value` +
+    /// `saveHeadroom`, or `value` alone when a limit that is set already is
+    /// not above that (every value up to the recorded one counts as the
+    /// lever's own at a restore, `Lever.followsDown`; someone else's limit
+    /// must stay above it).
+    public static func ceiling(value: Bytes, now: CgroupLimit) -> Bytes {
+        let high = Lever.aligned(value + saveHeadroom)
+        if case .bytes(let set) = now, set <= high { return value }
+        return high
+    }
+
+    /// The value written once the record is saved: the usage as read
+    /// after the save + `slack`, never below `floor`, never above
+    /// `ceiling` (the record's). Only when the writers outgrew the
+    /// headroom during the save is it below the usage.
+    public static func clamp(usage: Bytes, floor: Bytes, ceiling: Bytes) -> Bytes {
+        min(ceiling, Lever.aligned(max(usage + slack, floor)))
     }
 
     /// A lower value once the usage has fallen `followStep` under the

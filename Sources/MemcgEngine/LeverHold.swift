@@ -190,14 +190,23 @@ extension CheckRun {
             log.error("\(lever.file) not set on \(target.path): \(error)")
             return
         }
-        guard case .write(let value, let floor, let atFloor) = engage, let saved = engage.record(lever, target: target.path, original: now) else {
+        guard case .write(var value, let floor, var atFloor) = engage, var saved = engage.record(lever, target: target.path, original: now) else {
             if case .skip(let why) = engage { log.info(LogLines.leverNotSet(lever, target.path, why)) }
             return
         }
+        if lever.followsDown { saved.written = MemoryLimitLever.ceiling(value: value, now: now) }
         record.lever = saved
         var state = record.saved ?? record.loadedState ?? RunState(last: record.last)
         state.lever = saved
         try save(StateStore(path: config.stateFile), state, &record)
+        // v1: the writers grew the target while the record was saved; a
+        // limit below its usage now would make the write itself reclaim.
+        var sizedFrom = usage
+        if lever.followsDown, let again = try? file.usage() {
+            sizedFrom = again
+            value = MemoryLimitLever.clamp(usage: again, floor: floor, ceiling: saved.written)
+            atFloor = again + MemoryLimitLever.slack <= floor
+        }
         let budget = max(HoldEpisode.minimumBudgetMilliseconds,
                          config.reclaimTimeoutMilliseconds - (MonotonicClock.nowMilliseconds() - runStarted))
         do {
@@ -208,8 +217,11 @@ extension CheckRun {
             return
         }
         record.wrote = true
-        log.info(LogLines.leverSet(lever, target.path, value: value, was: now, usage: usage, shortfall: line - available,
+        log.info(LogLines.leverSet(lever, target.path, value: value, was: now, usage: sizedFrom, shortfall: line - available,
                                    floor: floor, atFloor: atFloor))
+        if lever.followsDown, value < Lever.aligned(max(sizedFrom + MemoryLimitLever.slack, floor)) {
+            log.info(LogLines.leverOutgrewHeadroom(lever, target.path, usage: sizedFrom, firstUsage: usage, ceiling: saved.written))
+        }
     }
 
     /// The v1 lever lowered once behind the usage, between reclaims.

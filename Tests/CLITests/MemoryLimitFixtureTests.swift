@@ -80,7 +80,7 @@ struct MemoryLimitFixtureTests {
         let tree = try tree()
         let daemon = try engagedWatch(tree)
         let path = "\(tree.cgroupRoot)/user.slice"
-        #expect(state(tree).contains("memory_limit_target \(path)\nmemory_limit_original 9223372036854771712\nmemory_limit_written 3016818688\n"),
+        #expect(state(tree).contains("memory_limit_target \(path)\nmemory_limit_original 9223372036854771712\nmemory_limit_written 4090560512\n"),
                 "\(state(tree))")
         #expect(log(tree).contains("memory.limit_in_bytes set to 3016818688 on \(path) (was 9223372036854771712): its usage 3000000000 + 16777216, so it stops growing while it is reclaimed (floor 368435456)"),
                 "\(log(tree))")
@@ -88,7 +88,7 @@ struct MemoryLimitFixtureTests {
         try setTarget(tree, rss: 100_000_000, cache: 3_100_000_000, usage: 1_000_000_000)
         #expect(eventually(timeout: 10) { limit(tree) == Self.followed }, "\(log(tree))")
         #expect(log(tree).contains("memory.limit_in_bytes followed down to 1016791040 on \(path) (was 3016818688, 1 write) at this wake-up"), "\(log(tree))")
-        #expect(state(tree).contains("memory_limit_written 3016818688\n"), "the record keeps the highest value: \(state(tree))")
+        #expect(state(tree).contains("memory_limit_written 4090560512\n"), "the record keeps its ceiling (the clamp + 1 GiB), not the value followed down to: \(state(tree))")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(limit(tree) == Self.unlimited)
@@ -141,7 +141,7 @@ struct MemoryLimitFixtureTests {
                 "\(log(tree))")
         #expect(line.hasSuffix(" s after the last check): what the target cannot give back without swap, 2900000000, is within 134217728 of the limit 3016818688: let go before the kernel would OOM-kill in it"),
                 "\(line)")
-        #expect(state(tree).contains("memory_limit_written 3016818688\n"), "the record stays until the episode ends: \(state(tree))")
+        #expect(state(tree).contains("memory_limit_written 4090560512\n"), "the record stays until the episode ends: \(state(tree))")
         close(lock)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")

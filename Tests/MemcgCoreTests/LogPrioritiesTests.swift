@@ -50,6 +50,8 @@ struct LogPrioritiesTests {
         Row(name: "memory.limit_in_bytes left to someone else", line: LogLines.leverLeft(.memoryLimit, "/sys/fs/cgroup/memory/user.slice",
                                                                                           now: .bytes(5), written: 2, original: .bytes(9), "recovered"),
             priority: .warning),
+        Row(name: "memory.limit_in_bytes outgrew the record's headroom", line: LogLines.leverOutgrewHeadroom(.memoryLimit, "/sys/fs/cgroup/memory/user.slice",
+                                                                                                     usage: 5, firstUsage: 1, ceiling: 4), priority: .info),
         Row(name: "memory.limit_in_bytes let go", line: LogLines.leverLetGo(.memoryLimit, "/sys/fs/cgroup/memory/user.slice", to: 9, when: "between wake-ups", "why"),
             priority: .notice),
         Row(name: "memory.limit_in_bytes followed", line: LogLines.leverFollowed(.memoryLimit, "/sys/fs/cgroup/memory/user.slice", to: 2, from: 3,

@@ -79,6 +79,33 @@ struct MemoryLimitLeverTests {
         }
     }
 
+    @Test("the record's ceiling: 1 GiB above the clamp, or the clamp itself under someone's limit that is not above that", arguments: [
+        ("unlimited", CgroupLimit.bytes(Bytes(9_223_372_036_854_771_712)), Bytes(3016 * mib + 1024 * mib)),
+        ("someone's 8000 MiB", .bytes(Bytes(8000 * mib)), Bytes(3016 * mib + 1024 * mib)),
+        ("someone's limit exactly at clamp + 1 GiB", .bytes(Bytes(4040 * Self.mib)), Bytes(3016 * Self.mib)),
+        ("someone's 3500 MiB, between the clamp and the headroom", .bytes(Bytes(3500 * mib)), Bytes(3016 * Self.mib)),
+    ])
+    func ceiling(row: (String, CgroupLimit, Bytes)) {
+        let got = MemoryLimitLever.ceiling(value: Bytes(3016 * Self.mib), now: row.1)
+        #expect(got == row.2, "\(row.0)")
+        #expect(got.value % Lever.alignment == 0)
+        if case .bytes(let set) = row.1 { #expect(got < set, "\(row.0): someone's limit must stay above the record, or a restore takes it for ours") }
+    }
+
+    @Test("the clamp written after the save: the usage read again + 16 MiB, within the floor and the record's ceiling", arguments: [
+        ("grew 300 MiB during the save: clamped above the new usage", Int64(3300) * mib, Int64(3316) * mib),
+        ("fell during the save: lower than the first value", 2000 * mib, 2016 * mib),
+        ("fell under the floor: the floor", 100 * mib, 456 * mib),
+        ("outgrew the headroom: the ceiling, below the usage", 4100 * mib, 4040 * mib),
+    ])
+    func clamp(row: (String, Int64, Int64)) {
+        let got = MemoryLimitLever.clamp(usage: Bytes(row.1), floor: Bytes(456 * Self.mib), ceiling: Bytes(4040 * Self.mib))
+        #expect(got == Bytes(row.2), "\(row.0)")
+        // Whatever it writes counts as its own at a restore (at or below the record).
+        let record = LeverRecord(lever: .memoryLimit, target: "/t", original: .bytes(Bytes(9_223_372_036_854_771_712)), written: Bytes(4040 * Self.mib))
+        #expect(Lever.own(record, now: .bytes(got)) == got, "\(row.0)")
+    }
+
     struct FollowRow: NamedRow {
         var name: String
         var usage: Int64
