@@ -87,9 +87,14 @@ extension CheckRun {
         log.info(LogLines.holdAhead(available: decision.available, globalThreshold: decision.globalThreshold,
                                     fallPerSecond: hold.fall.perSecond, leadMilliseconds: hold.leadMilliseconds))
         var episode = HoldEpisode(globalThreshold: decision.globalThreshold, setting: config.holdSetting)
-        try engageLever(available: decision.available, line: episode.line, controller: controller, target: target,
-                        runStarted: runStarted, &record)
         let growth = hold.fall.fall(inMilliseconds: hold.leadMilliseconds)
+        // The lever is engaged on what available will be when the step
+        // ends, below global thresh (or this wake-up would not reclaim
+        // ahead): without it the step's reclaim runs while the writers
+        // grow the target, as in a short node (the v1 lab: a 10.5 s
+        // unclamped force_empty, 4.3 s below the eviction threshold).
+        try engageLever(available: decision.available - growth, line: episode.line, controller: controller, target: target,
+                        runStarted: runStarted, &record)
         let result = try step(1, margin: config.holdHysteresis + growth, decision: decision, controller: controller,
                               target: target, runStarted: runStarted, &record)
         episode.record(result.step)

@@ -68,6 +68,26 @@ struct MemoryHighEpisodeTests {
         #expect(dir.read("state/state")?.contains("memory_high") == false, "\(dir.read("state/state") ?? "")")
     }
 
+    @Test("an episode that reclaims ahead engages the lever too, on the shortfall the fall makes within one step")
+    func aheadEngages() throws {
+        // HoldLoopTests.ahead's node: available = global thresh + 500 MiB, at 1 GiB/s a 1 s step crosses it
+        let usage = 24 * Self.gib - 16 * Self.gib - (HoldLoopTests.globalThresh + 500 * Self.mib)
+        let dir = try Self.directory(anon: Self.gib / 4, file: usage - Self.gib / 4)
+        defer { dir.remove() }
+        let node = SimulatedNode(other: 16 * Self.gib, active: usage, inactive: 0)
+        let run = try HoldLoopTests.check(SimulatedV2Lever(node: node, root: dir.path), dir: dir,
+                                          hold: HoldContext(fall: FallRate(), leadMilliseconds: 1_000), [.memoryHigh: "on"])
+        #expect(run.failure == nil, "\(run.failure?.message ?? "")")
+        #expect(run.record.held?.ahead == true, "\(run.log)")
+        let ahead = try #require(run.log.range(of: "reclaiming ahead"), "\(run.log)")
+        // line (global thresh + 256 MiB) - (available - 1 GiB) = 780 MiB
+        let set = try #require(run.log.range(of: "memory.high set to "), "no lever in an episode ahead:\n\(run.log)")
+        #expect(run.log.contains("its usage \(usage) minus the shortfall \(780 * Self.mib) below global thresh + hold_hysteresis"), "\(run.log)")
+        let restored = try #require(run.log.range(of: "memory.high restored to max on \(dir.path)/user.slice"), "\(run.log)")
+        #expect(ahead.lowerBound < set.lowerBound && set.lowerBound < restored.lowerBound)
+        #expect(dir.read("user.slice/memory.high") == "max\n")
+    }
+
     @Test("engaged and still short at the end of the check: kept, then a read that fails restores it")
     func failedReadRestores() throws {
         var (dir, controller) = try Self.stuckShort()
