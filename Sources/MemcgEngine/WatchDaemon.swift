@@ -37,9 +37,10 @@ public final class WatchDaemon {
     /// How long the last reclaim took: the poll wakes this much before the
     /// line, and a held wake-up reclaims ahead within it.
     private var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
-    /// How the last wake-up's held episode ended (nil: it held none): an
-    /// episode its bounds ended goes on at the next
-    /// wake-up while the node is short (`HoldEpisode.continues`).
+    /// The last held episode as `HoldEpisode.remembered` keeps it (nil:
+    /// none to remember): one its bounds ended, or one that recovered by
+    /// amount, goes on at a later wake-up that finds the node short where
+    /// the growth rule would skip (`HoldEpisode.continues`).
     private var previousHold: HoldMemory?
     /// The v1 lever (memory_limit = on) as the last check that held the
     /// run lock left it, and the thread that watches it for the let-go
