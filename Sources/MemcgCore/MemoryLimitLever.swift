@@ -54,12 +54,17 @@ public enum MemoryLimitLever {
     /// left as it is.
     public static func engage(usage: Bytes, stat: MemoryStat, now: CgroupLimit) throws(ParseError) -> LeverEngage {
         let floor = try floor(usage: usage, stat: stat)
-        let wanted = usage + slack
-        let value = Lever.aligned(max(wanted, floor))
+        let value = sized(usage: usage, floor: floor)
         if case .bytes(let set) = now, set <= value {
             return .skip("memory.limit_in_bytes is \(set) already, at or below \(value)")
         }
-        return .write(value: value, floor: floor, atFloor: wanted <= floor)
+        return .write(value: value, floor: floor, atFloor: usage + slack <= floor)
+    }
+
+    /// The limit a usage asks for, at the clamp, at a follow and after the
+    /// save: usage + `slack`, never below `floor`, aligned up.
+    public static func sized(usage: Bytes, floor: Bytes) -> Bytes {
+        Lever.aligned(max(usage + slack, floor))
     }
 
     /// What the record holds as the highest value the episode writes
@@ -79,13 +84,13 @@ public enum MemoryLimitLever {
     /// `ceiling` (the record's). Only when the writers outgrew the
     /// headroom during the save is it below the usage.
     public static func clamp(usage: Bytes, floor: Bytes, ceiling: Bytes) -> Bytes {
-        min(ceiling, Lever.aligned(max(usage + slack, floor)))
+        min(ceiling, sized(usage: usage, floor: floor))
     }
 
     /// A lower value once the usage has fallen `followStep` under the
     /// limit: usage + `slack`, never below `floor`; nil to leave it.
     public static func follow(usage: Bytes, floor: Bytes, limit: Bytes) -> Bytes? {
-        let value = Lever.aligned(max(usage + slack, floor))
+        let value = sized(usage: usage, floor: floor)
         return value + followStep <= limit ? value : nil
     }
 

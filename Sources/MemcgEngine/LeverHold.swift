@@ -201,6 +201,7 @@ extension CheckRun {
         try save(StateStore(path: config.stateFile), state, &record)
         // v1: the writers grew the target while the record was saved; a
         // limit below its usage now would make the write itself reclaim.
+        // A failed read leaves the clamp sized from the first one.
         var sizedFrom = usage
         if lever.followsDown, let again = try? file.usage() {
             sizedFrom = again
@@ -219,7 +220,7 @@ extension CheckRun {
         record.wrote = true
         log.info(LogLines.leverSet(lever, target.path, value: value, was: now, usage: sizedFrom, shortfall: line - available,
                                    floor: floor, atFloor: atFloor))
-        if lever.followsDown, value < Lever.aligned(max(sizedFrom + MemoryLimitLever.slack, floor)) {
+        if lever.followsDown, value < MemoryLimitLever.sized(usage: sizedFrom, floor: floor) {
             log.info(LogLines.leverOutgrewHeadroom(lever, target.path, usage: sizedFrom, firstUsage: usage, ceiling: saved.written))
         }
     }
