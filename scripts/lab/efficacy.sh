@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The efficacy lab: would-be pod evictions, on the real kernel, in the
-# original design's three test scenarios and a burst, under up to nine
+# original design's three test scenarios and a burst, under up to eleven
 # arms (no agent; the original script every 20 s and every 60-80 s;
 # mon_memcg check every 20 s; mon_memcg watch, as shipped, with
-# reclaim_amount = deficit, with memory_limit = on, and with both; a
-# drop_caches flusher every 20 s). See
+# reclaim_amount = deficit, with memory_limit = on, with both, with both
+# and reclaim_margin = 1G, and with both and its state file on a tmpfs the
+# lab mounts; a drop_caches flusher every 20 s). See
 # docs/efficacy.md.
 #
 #   scripts/lab/efficacy.sh            the first full lab (about 50 min): scenarios

@@ -42,6 +42,7 @@ ARM_WORDS = {
     "watch-limit": "mon_memcg watch, memory_limit = on",
     "watch-limit-deficit": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit",
     "watch-limit-deficit-1g": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, reclaim_margin = 1G",
+    "watch-limit-deficit-tmpfs": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, state_file on tmpfs",
     "flusher": "flusher (drop_caches every 20 s)",
 }
 TITLES = {
@@ -53,6 +54,7 @@ TITLES = {
 ARM_SHORT = {"none": "none", "original-20s": "original\n20 s", "original-70s": "original\n60-80 s",
              "timer": "check\n20 s", "watch": "watch", "watch-deficit": "watch\ndeficit", "watch-limit": "watch\nlimit",
              "watch-limit-deficit": "watch\nlimit+deficit", "watch-limit-deficit-1g": "watch\nlimit+deficit\nmargin 1G",
+             "watch-limit-deficit-tmpfs": "watch\nlimit+deficit\nstate on tmpfs",
              "flusher": "flusher\n20 s"}
 THRESHOLD_WORDS = {
     "tight": "tight thresholds (eviction 1 GiB below global thresh)",
