@@ -309,6 +309,15 @@ try:
         print(f"    {l}")
     if missed:
         fail.append(f"{len(missed)} crossings missed")
+        # What the daemon did around each: its trace from 5 s before the
+        # crossing to 2 s after it, in seconds from the soak's start, so a
+        # failed run says why without its work directory (removed below).
+        for c0, c1, _, _ in missed:
+            print(f"  missed crossing {c0 - start:.1f}-{c1 - start:.1f} s; watch's trace then:")
+            for m in re.finditer(r"^trace (\d+) (.*)$", trace, re.M):
+                t = float(m.group(1)) / 1000
+                if c0 - 5.0 <= t <= c1 + 2.0:
+                    print(f"    {t - start:8.3f} {m.group(2)}")
     if not real:
         fail.append("no crossing was made")
     if status != 0:

@@ -49,7 +49,7 @@ if scripts/soak.sh 120 "$bin" > "$work/soak.log" 2>&1; then
     sed 's/^/   /' "$work/soak.log"
     ok "2-minute soak: fd delta 0, RSS within 1 MiB, no crossing missed"
 else
-    cat "$work/soak.log"
+    sed 's/^/   /' "$work/soak.log"
     fail "2-minute soak"
 fi
 
