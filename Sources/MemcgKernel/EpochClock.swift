@@ -14,5 +14,5 @@ public enum EpochClock {
 
     private static let override: Int64? = getenv(overrideVariable).flatMap { Int64(String(cString: $0)) }
 
-    public static func nowSeconds() -> Int64 { override ?? Int64(time(nil)) }
+    public static func nowSeconds() -> Int64 { override ?? WallClock.nowSeconds() }
 }

@@ -30,8 +30,20 @@ public enum MonotonicClock {
 /// e.g. `Sat Sep 14 02:48:45 CST 2024`, in the local time zone. strftime
 /// instead of Foundation's formatters, which pull in ICU.
 public enum WallClock {
+    /// CLOCK_REALTIME's seconds, as date(1) reads them. Not time(2): glibc
+    /// serves that from the seconds the kernel last stored at a tick, which
+    /// trail the clock (by up to 7.7 ms on a loaded 250 Hz machine), so a
+    /// stamp taken just after a second begins could read the second
+    /// before: earlier than a clock_gettime another process made before it,
+    /// which is how the tests check the drop_caches stamp.
+    public static func nowSeconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec)
+    }
+
     public static func originalTimestamp(epochSeconds: Int? = nil) -> String {
-        var t = time_t(epochSeconds ?? time(nil))
+        var t = time_t(epochSeconds ?? Int(nowSeconds()))
         var parts = tm()
         localtime_r(&t, &parts)
         var buffer = [CChar](repeating: 0, count: 64)

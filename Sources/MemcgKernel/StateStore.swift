@@ -63,7 +63,7 @@ public struct StateStore: Sendable {
     private func moveAsideIfDirectory() throws(SystemError) {
         var st = stat()
         guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return }
-        let aside = "\(path).unusable.\(time(nil))"
+        let aside = "\(path).unusable.\(WallClock.nowSeconds())"
         guard rename(path, aside) == 0 else {
             throw SystemError("move aside the directory at", path, errno: lastErrno(), fix: "remove the directory \(path)")
         }

@@ -148,3 +148,33 @@ struct LogFormatTests {
                 == "Sat Sep 14 02:48:45 CST 2024     Before reclaim:\n")
     }
 }
+
+struct WallClockTests {
+    /// Across a second's start, the wall clock's seconds never read less
+    /// than a precise reading of CLOCK_REALTIME taken before them. time(2)
+    /// failed this: it trails the clock by up to a tick, so for a few
+    /// milliseconds after each second begins it still gives the second
+    /// before. (Not against Foundation's Date: its Double rounds a reading
+    /// within a microsecond of a second's start up to that second.)
+    /// At most about 1.05 s.
+    @Test("WallClock.nowSeconds is never behind a clock reading taken before it, across a second's start")
+    func notBehind() {
+        func precise() -> (seconds: Int64, nanoseconds: Int) {
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            return (Int64(ts.tv_sec), ts.tv_nsec)
+        }
+        let boundary = precise().seconds + 1
+        var behind = 0
+        var reads = 0
+        while true {
+            let before = precise()
+            let now = WallClock.nowSeconds()
+            reads += 1
+            if now < before.seconds { behind += 1 }
+            // The window after a second's start is a few milliseconds.
+            if before.seconds > boundary || (before.seconds == boundary && before.nanoseconds > 50_000_000) { break }
+        }
+        #expect(behind == 0, "\(behind) of \(reads) readings were behind the one taken before them")
+    }
+}
