@@ -451,8 +451,11 @@ class Lab:
 
     def unmount_tmpfs(self):
         if self.tmpfs is not None:
-            subprocess.run(["umount", self.tmpfs], check=False)
-            os.rmdir(self.tmpfs)
+            if subprocess.run(["umount", self.tmpfs], check=False).returncode == 0:
+                os.rmdir(self.tmpfs)
+            else:
+                print(f"efficacy lab: could not unmount the state tmpfs {self.tmpfs}; "
+                      f"unmount it with 'umount {self.tmpfs}' once no agent uses it", file=sys.stderr)
             self.tmpfs = None
 
     def run_cell(self, cell):
