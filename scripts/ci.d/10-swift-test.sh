@@ -69,7 +69,7 @@ summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' "$work/test.log" | tail 
 skips=$(grep -E '^[^ ]+ Test ".*" skipped' "$work/test.log" || true)
 nskips=$(grep -c . <<<"$skips" || true)
 if [ "$status" != 0 ] || [ -z "$summary" ] || ! grep -q ' passed after ' <<<"$summary"; then
-    grep -E -A6 '✘|error:|Fatal' "$work/test.log" | head -80  # a failed expectation's message goes on below its ✘ line
+    swift_test_failures "$work/test.log"
     check_failed "swift test" "exit $status; ${summary:-no test summary}; failures above"
 else
     ok "swift test: $(sed -E "s/^[^ ]* //; s/\.$//" <<<"$summary"); $nskips skipped"

@@ -30,7 +30,7 @@ set -e
 summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' "$log" | tail -n 1 || true)
 skips=$(grep -E '^[^ ]+ (Suite|Test) ".*" skipped: ' "$log" || true)
 if [ "$status" != 0 ] || ! grep -q ' passed after ' <<<"$summary"; then
-    grep -E -A6 '✘|error:|Fatal' "$log" | head -80  # a failed expectation's message goes on below its ✘ line
+    swift_test_failures "$log"
     check_failed "swift test as uid 65534" "exit $status; ${summary:-no test summary}; failures above"
 else
     ok "swift test as uid 65534: $(sed -E "s/^[^ ]* //; s/\.$//" <<<"$summary")"

@@ -34,7 +34,7 @@ summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' "$log" | tail -n 1 || tr
 if [ "$status" = 0 ] && grep -q ' passed after ' <<<"$summary"; then
     ok "CLITests against $bin: $(sed -E "s/^[^ ]* //; s/\.$//" <<<"$summary")"
 else
-    grep -E -A6 '✘|error:' "$log" | head -60  # a failed expectation's message goes on below its ✘ line
+    swift_test_failures "$log"
     check_failed "CLITests against the release binary" "exit $status; ${summary:-no test summary}"
 fi
 while IFS= read -r line; do

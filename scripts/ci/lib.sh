@@ -76,6 +76,13 @@ no_compiler_warnings() {
     fi
 }
 
+# swift_test_failures LOG: what a failed `swift test` run says, for the
+# line above a step's FAIL: each ✘, error or fatal line and the six after it,
+# where a failed expectation's message (a state file, a log) goes on.
+swift_test_failures() {
+    grep -E -A6 '✘|error:|Fatal' "$1" | head -80
+}
+
 # tap_results PREFIX LOG: each `ok - X` / `not ok - X` line of a test
 # script's LOG as this contract's ok / FAIL line, the check named PREFIX X
 # (the output was shown above it); their number in tap_checks.
