@@ -36,7 +36,7 @@ to_deb_path() {
 # /usr/share/doc/mon-memcg/copyright, which names /usr/share/common-licenses);
 # %ghost files, which mon_memcg and systemd-tmpfiles create at run time (dpkg
 # has no ghost files; postrm purge removes them).
-rpm_only='^/usr/lib/\.build-id(/|$)|^/usr/share/licenses/|^/usr/share/doc/mon_memcg-[^/]*$|^/var/lib/mon_memcg/state(\.lock|\.alive)?$|^/var/log/mon_memcg\.log$'
+rpm_only='^/usr/lib/\.build-id(/|$)|^/usr/share/licenses/|^/usr/share/doc/mon_memcg-[^/]*$|^/run/mon_memcg(/state(\.lock|\.alive)?)?$|^/var/log/mon_memcg\.log$'
 # In the .deb only: Debian's copyright and changelog, lintian's overrides.
 deb_only='^/usr/share/doc/mon-memcg/(copyright|changelog\.Debian\.gz)$|^/usr/share/lintian/overrides/mon-memcg$'
 

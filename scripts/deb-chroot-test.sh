@@ -55,37 +55,44 @@ state=$(systemctl is-enabled $units 2>/dev/null | tr '\n' ' ')
 # An operator's edit and a run's state and log.
 echo "reclaim_timeout = 30s" >> /etc/mon_memcg.conf
 conf_sum=$(md5sum < /etc/mon_memcg.conf)
+# A state file where builds before the move to /run kept it: the upgrade
+# carries it to /run/mon_memcg and removes the old directory.
+mkdir -p /var/lib/mon_memcg
 printf 'version 1\nlast 123456789\n' > /var/lib/mon_memcg/state
+: > /var/lib/mon_memcg/state.lock
 echo "Fri Dec  4 16:00:00 UTC 2026     change is too small (less than 1073741824 ), so skip reclaim" >> /var/log/mon_memcg.log
 
 dpkgi /debs/new.deb && ok "upgrade: dpkg -i the new version (no prompt)" || not_ok "upgrade failed"
 [ "$(md5sum < /etc/mon_memcg.conf)" = "$conf_sum" ] && ok "upgrade kept the edited /etc/mon_memcg.conf" || not_ok "upgrade changed the edited /etc/mon_memcg.conf"
 ls /etc/mon_memcg.conf.dpkg-* >/dev/null 2>&1 && not_ok "upgrade left $(ls /etc/mon_memcg.conf.dpkg-*)" || ok "no .dpkg-new/.dpkg-dist beside it (the shipped default did not change)"
-grep -q '^last 123456789$' /var/lib/mon_memcg/state && ok "upgrade kept the state file" || not_ok "upgrade lost the state file"
+grep -q '^last 123456789$' /run/mon_memcg/state && ok "upgrade carried the state file from /var/lib/mon_memcg to /run/mon_memcg" || not_ok "upgrade lost the state file"
+[ ! -e /var/lib/mon_memcg ] && ok "upgrade removed the old /var/lib/mon_memcg" || not_ok "upgrade left $(ls -A /var/lib/mon_memcg | tr '\n' ' ') in /var/lib/mon_memcg"
 grep -q 'skip reclaim' /var/log/mon_memcg.log && ok "upgrade kept the log" || not_ok "upgrade lost the log"
 state=$(systemctl is-enabled $units 2>/dev/null | tr '\n' ' ')
 [ "$state" = "static disabled disabled " ] && ok "upgrade enables nothing" || not_ok "after upgrade: '$state'"
 
 dpkgi /debs/prev.deb && grep -q 'downgrading' /tmp/dpkg.log && ok "downgrade: dpkg -i the previous version (dpkg warns 'downgrading')" || not_ok "downgrade failed"
-[ "$(md5sum < /etc/mon_memcg.conf)" = "$conf_sum" ] && grep -q '^last 123456789$' /var/lib/mon_memcg/state \
+[ "$(md5sum < /etc/mon_memcg.conf)" = "$conf_sum" ] && grep -q '^last 123456789$' /run/mon_memcg/state \
     && ok "downgrade kept the edited config and the state file" || not_ok "downgrade lost the config edit or the state"
 dpkgi /debs/new.deb && ok "upgrade again" || not_ok "upgrade again failed"
 
 dpkg -r mon-memcg > /tmp/dpkg.log 2>&1 && ok "dpkg -r (remove, not purge)" || not_ok "dpkg -r failed"
-[ -f /etc/mon_memcg.conf ] && grep -q '^last 123456789$' /var/lib/mon_memcg/state && [ -f /var/log/mon_memcg.log ] \
+[ -f /etc/mon_memcg.conf ] && grep -q '^last 123456789$' /run/mon_memcg/state && [ -f /var/log/mon_memcg.log ] \
     && ok "remove keeps the config, the state and the log" || not_ok "remove deleted the config, the state or the log"
 dpkgi /debs/new.deb && ok "reinstall after remove" || not_ok "reinstall after remove failed"
 [ "$(md5sum < /etc/mon_memcg.conf)" = "$conf_sum" ] && ok "reinstall kept the edited config" || not_ok "reinstall lost the edited config"
 
 # An operator's enablement and a rotated log, then purge: deb-systemd-helper
-# removes the links, postrm the state and every log.
+# removes the links, postrm the state (and an old /var/lib/mon_memcg) and
+# every log.
 touch /var/log/mon_memcg.log.1 /var/log/mon_memcg.log.2.gz
+mkdir -p /var/lib/mon_memcg && : > /var/lib/mon_memcg/state
 systemctl enable mon_memcg.timer > /dev/null 2>&1
 [ -L /etc/systemd/system/timers.target.wants/mon_memcg.timer ] || not_ok "systemctl enable mon_memcg.timer made no link"
 dpkg --purge mon-memcg > /tmp/dpkg.log 2>&1 || { sed 's/^/   | /' /tmp/dpkg.log; not_ok "dpkg --purge failed"; }
 [ ! -e /etc/systemd/system/timers.target.wants/mon_memcg.timer ] && [ ! -L /etc/systemd/system/timers.target.wants/mon_memcg.timer ] \
     && ok "purge removed the timer's enablement link an operator made" || not_ok "purge left the timer's enablement link"
-[ ! -e /var/lib/mon_memcg ] && [ ! -e /etc/mon_memcg.conf ] && ! ls /var/log/mon_memcg.log* >/dev/null 2>&1 \
+[ ! -e /run/mon_memcg ] && [ ! -e /var/lib/mon_memcg ] && [ ! -e /etc/mon_memcg.conf ] && ! ls /var/log/mon_memcg.log* >/dev/null 2>&1 \
     && ok "purge removed the edited config, the state and the log with its rotations" || not_ok "purge left the config, the state or the log"
 dpkgi /debs/new.deb && ok "install after purge (for install-run-purge)" || not_ok "install after purge failed"
 exit $failed

@@ -17,9 +17,9 @@
 #   ReadWritePaths=-/proc/sys/vm/drop_caches, -/sys/kernel/mm/memcg_reaper/reap
 #       the dying-cgroup knobs stay writable (each bind-mounted onto itself,
 #       where it exists);
-#   StateDirectory=mon_memcg
-#       WORKDIR/state is bind-mounted writable at /var/lib/mon_memcg (over a
-#       tmpfs on /var/lib, so the host's /var/lib is neither used nor changed);
+#   RuntimeDirectory=mon_memcg (RuntimeDirectoryPreserve=yes)
+#       WORKDIR/state is bind-mounted writable at /run/mon_memcg (over a
+#       tmpfs on /run, so the host's /run is neither used nor changed);
 #   ReadWritePaths=-/var/log/mon_memcg.log
 #       WORKDIR/mon_memcg.log is bind-mounted writable there (same, /var/log);
 #   PrivateNetwork=yes
@@ -46,9 +46,9 @@ if [ "${1:-}" = "--inside" ]; then
     shift
     unit=$1 work=$2
     shift 3  # UNIT WORKDIR --
-    mount -t tmpfs -o mode=0755 mon_memcg-sandbox /var/lib
-    mkdir -m 0755 /var/lib/mon_memcg
-    mount --bind "$work/state" /var/lib/mon_memcg
+    mount -t tmpfs -o mode=0755 mon_memcg-sandbox /run
+    mkdir -m 0755 /run/mon_memcg
+    mount --bind "$work/state" /run/mon_memcg
     mount -t tmpfs -o mode=0755 mon_memcg-sandbox /var/log
     : > /var/log/mon_memcg.log
     mount --bind "$work/mon_memcg.log" /var/log/mon_memcg.log
@@ -60,7 +60,7 @@ if [ "${1:-}" = "--inside" ]; then
         knobs+=("$knob")
     done
 
-    writable=(/sys/fs/cgroup/memory /var/lib/mon_memcg /var/log/mon_memcg.log "${knobs[@]}")
+    writable=(/sys/fs/cgroup/memory /run/mon_memcg /var/log/mon_memcg.log "${knobs[@]}")
     failed=()
     while read -r target; do
         case "$target" in
@@ -99,8 +99,8 @@ done
 /usr/bin/python3 -c 'import seccomp' 2>/dev/null || die "python3 seccomp module missing (Debian: apt-get install -y python3-seccomp)"
 
 # The writable set this script emulates, checked against the unit.
-rw=$(sed -n 's/^ReadWritePaths=//p; s/^StateDirectory=/state:/p' "$unit" | sort | tr '\n' ' ')
-expected="-/proc/sys/vm/drop_caches -/sys/fs/cgroup/memory -/sys/fs/cgroup/user.slice/memory.reclaim -/sys/kernel/mm/memcg_reaper/reap -/var/log/mon_memcg.log state:mon_memcg "
+rw=$(sed -n 's/^ReadWritePaths=//p; s/^StateDirectory=/state:/p; s/^RuntimeDirectory=/runtime:/p; s/^RuntimeDirectoryPreserve=/runtime-preserve:/p' "$unit" | LC_ALL=C sort | tr '\n' ' ')
+expected="-/proc/sys/vm/drop_caches -/sys/fs/cgroup/memory -/sys/fs/cgroup/user.slice/memory.reclaim -/sys/kernel/mm/memcg_reaper/reap -/var/log/mon_memcg.log runtime-preserve:yes runtime:mon_memcg "
 [ "$rw" = "$expected" ] || die "$unit declares writable paths \"$rw\"; this script emulates \"$expected\": update it with the unit"
 grep -qx 'ProtectSystem=strict' "$unit" || die "$unit no longer has ProtectSystem=strict: update this script"
 grep -qx 'ProtectControlGroups=yes' "$unit" || die "$unit no longer has ProtectControlGroups=yes (this script makes every cgroup mount but the listed ones read-only): update this script"

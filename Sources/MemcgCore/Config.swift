@@ -28,7 +28,11 @@ public struct Config: Equatable, Sendable {
     public var cgroupRootIsSet = false
     /// Where procfs is mounted. Every /proc path derives from it.
     public var procRoot = "/proc"
-    public var stateFile = "/var/lib/mon_memcg/state"
+    /// On /run (tmpfs): a write never waits behind the node's dirty page
+    /// cache, which the held episode's lever record and every check's `last`
+    /// did on /var/lib (docs/efficacy.md, "The lever's state file on tmpfs").
+    /// What it holds is about this boot's cgroups, so a reboot may drop it.
+    public var stateFile = "/run/mon_memcg/state"
     public var logFile = "/var/log/mon_memcg.log"
     /// A reclaim that has not returned by then is interrupted. Below the
     /// service's `TimeoutStartSec=1min` so systemd's kill never ends a run.

@@ -49,8 +49,8 @@ public enum ConfigKey: CaseIterable, Sendable {
                 "Mount point of procfs (meminfo, sys/vm/min_free_kbytes)."])
         case .stateFile:
             SettingDescriptor(self, "state_file", { $0.stateFile }, { $0.stateFile = $1 }, .path(isFile: true), meaning: [
-                "Where the last recorded usage survives between runs; the run lock",
-                "is this path plus \".lock\"."])
+                "Where the last recorded usage survives between runs (until a",
+                "reboot: /run is memory); the run lock is this path plus \".lock\"."])
         case .logFile:
             SettingDescriptor(self, "log_file", { $0.logFile }, { $0.logFile = $1 }, .path(isFile: true, literal: "-"), meaning: [
                 "Where each event is appended, one line each, in the original script's format;",

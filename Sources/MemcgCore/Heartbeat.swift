@@ -33,7 +33,7 @@ public struct Heartbeat: Equatable, Sendable {
 
 extension Config {
     /// Next to the state file, so it lives in the directory the daemon may
-    /// already write (StateDirectory=, the DaemonSet's state hostPath).
+    /// already write (RuntimeDirectory=, the DaemonSet's state hostPath).
     public var heartbeatFile: String { stateFile + Self.heartbeatSuffix }
     /// What `heartbeatFile` adds to the state file's path (StateStore
     /// removes killed writers' temp files of both).

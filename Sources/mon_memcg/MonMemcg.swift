@@ -30,7 +30,7 @@ struct MonMemcg: ParsableCommand {
         FILES
           /etc/mon_memcg.conf        settings (key = value); missing means all defaults
           /var/log/mon_memcg.log     the event log, one line per event
-          /var/lib/mon_memcg/state   last usage and counters (with state.lock: one run)
+          /run/mon_memcg/state       last usage and counters (with state.lock: one run)
 
         EXIT STATUS
         \(ExitStatus.helpTable)

@@ -35,7 +35,7 @@ struct UsageErrorTests {
         #expect(r.status == 0)
         let options = ConfigKey.allCases.map { "--" + $0.optionName }
         for word in ["SUBCOMMANDS:", "status", "watch", "alive", "FILES", "/etc/mon_memcg.conf",
-                     "/var/log/mon_memcg.log", "/var/lib/mon_memcg/state", "EXIT STATUS", "--defaults"] + options {
+                     "/var/log/mon_memcg.log", "/run/mon_memcg/state", "EXIT STATUS", "--defaults"] + options {
             #expect(r.stdout.contains(word), "\(word) missing from --help")
         }
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)

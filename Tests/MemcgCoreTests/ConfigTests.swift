@@ -10,7 +10,7 @@ struct ConfigTests {
         #expect(c.target == "user.slice")
         #expect(c.cgroupRoot == "/sys/fs/cgroup/memory")
         #expect(c.procRoot == "/proc")
-        #expect(c.stateFile == "/var/lib/mon_memcg/state")
+        #expect(c.stateFile == "/run/mon_memcg/state")
         #expect(c.logFile == "/var/log/mon_memcg.log")
         #expect(c.reclaimTimeoutMilliseconds == 45_000)
         #expect(c.pollIntervalMilliseconds == 5_000)

@@ -50,7 +50,7 @@ struct HeartbeatTests {
 
     @Test("only a fresh heartbeat is alive; the messages name the file and the ages")
     func messages() {
-        let path = "/var/lib/mon_memcg/state.alive"
+        let path = "/run/mon_memcg/state.alive"
         #expect(Liveness.fresh(ageMilliseconds: 1_500, pid: 1).isAlive)
         #expect(!Liveness.stale(ageMilliseconds: 61_000, pid: 1).isAlive)
         #expect(!Liveness.missing.isAlive)
@@ -64,8 +64,8 @@ struct HeartbeatTests {
     @Test("the heartbeat lives next to the state file")
     func path() throws {
         var config = Config()
-        try config.set(.stateFile, to: "/host/var/lib/mon_memcg/state")
-        #expect(config.heartbeatFile == "/host/var/lib/mon_memcg/state.alive")
+        try config.set(.stateFile, to: "/host/run/mon_memcg/state")
+        #expect(config.heartbeatFile == "/host/run/mon_memcg/state.alive")
     }
 
     @Test("log_file = - is standard output; other relative values are still refused")

@@ -17,7 +17,7 @@ struct LogPrioritiesTests {
     static let rows: [Row] = [
         Row(name: "a failure", line: LogLines.error("write memory.force_empty: EBUSY"), priority: .err),
         Row(name: "watch cannot start", line: LogLines.watchCannotStart("no cgroup"), priority: .err),
-        Row(name: "reclaim skipped: lock held", line: LogLines.lockHeld("/var/lib/mon_memcg/state.lock"), priority: .warning),
+        Row(name: "reclaim skipped: lock held", line: LogLines.lockHeld("/run/mon_memcg/state.lock"), priority: .warning),
         Row(name: "state file unusable", line: LogLines.stateUnusable("bad number"), priority: .warning),
         Row(name: "reload refused", line: LogLines.watchReloadRefused("bad key"), priority: .warning),
         Row(name: "memory unlocked", line: LogLines.memoryLockRefused("EPERM"), priority: .warning),

@@ -22,7 +22,7 @@ struct EventLogJournalTests {
     static func run(journal: Bool, in dir: TempDirectory) -> (JournalConsole, String) {
         let console = JournalConsole(journal: journal)
         let log = EventLog(path: dir.path("mon_memcg.log"), console: console)
-        log.info(LogLines.lockHeld("/var/lib/mon_memcg/state.lock"))
+        log.info(LogLines.lockHeld("/run/mon_memcg/state.lock"))
         log.info(LogLines.needReclaim(available: 1, globalThreshold: 2, targetPath: "/sys/fs/cgroup/memory//user.slice"))
         log.info(LogLines.beforeReclaim)
         log.error("write memory.force_empty: EBUSY")
@@ -46,7 +46,7 @@ struct EventLogJournalTests {
         #expect(without.stdout == "", "off the journal, stdout gets nothing (as before)")
         #expect(without.stderr == "mon_memcg: write memory.force_empty: EBUSY\n")
         #expect(with.stdout == """
-            <4>another mon_memcg run holds /var/lib/mon_memcg/state.lock; this run does nothing
+            <4>another mon_memcg run holds /run/mon_memcg/state.lock; this run does nothing
             <5>avalible_mem 1 is less global thresh 2, need reclaim /sys/fs/cgroup/memory//user.slice !!
             <6>Before reclaim:
 

@@ -25,7 +25,7 @@ ok "swift build --build-tests"
 no_compiler_warnings "no compiler warnings in Sources/ and Tests/" "$work/build.log"
 
 # The package's own paths: a test run must never fall back to them.
-defaults=(/var/log/mon_memcg.log /var/lib/mon_memcg /etc/mon_memcg.conf)
+defaults=(/var/log/mon_memcg.log /run/mon_memcg /var/lib/mon_memcg /etc/mon_memcg.conf)
 defaults_before=$(for p in "${defaults[@]}"; do [ -e "$p" ] && stat -c '%n %s %Y' "$p"; done; true)
 
 knobs=(/proc/sys/vm/drop_caches)

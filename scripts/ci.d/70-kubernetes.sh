@@ -369,7 +369,7 @@ fi
 echo "   the bundle, derived from the rendered DaemonSet:"
 /usr/bin/python3 scripts/k8s-pod-to-oci.py bundle "$work/v1.yaml" --image-config "$work/image-config.json" \
     --bundle "$bundle" --cgroups-path "/$id" \
-    --host-path "/var/lib/mon_memcg=$work/state" \
+    --host-path "/run/mon_memcg=$work/state" \
     --host-path "/var/lib/node_exporter/textfile_collector=$work/textfile" \
     --set "target=${target##*/}" --set "available_threshold=$threshold" --set "growth_threshold=64M" \
     "${no_oom[@]}" | sed 's/^/   /'
@@ -407,9 +407,9 @@ else
     fail "runc: the daemon's capabilities or no_new_privs are not what the DaemonSet asks"
 fi
 # The mounts as the daemon sees them (field 5: mount point, 6: options).
-mounts=$(awk '$5 == "/" || $5 ~ /^\/host\// || $5 ~ /^\/etc\/mon_memcg$/ || $5 ~ /^\/var\/lib\// {split($6, o, ","); print $5 " " o[1]}' "/proc/$cpid/mountinfo" | sort)
+mounts=$(awk '$5 == "/" || $5 ~ /^\/host\// || $5 ~ /^\/etc\/mon_memcg$/ || $5 == "/run/mon_memcg" || $5 ~ /^\/var\/lib\// {split($6, o, ","); print $5 " " o[1]}' "/proc/$cpid/mountinfo" | sort)
 echo "$mounts" | sed 's/^/   mount in the container: /'
-if [ "$(tr '\n' ' ' <<< "$mounts")" = "/ ro /etc/mon_memcg ro /host/cgroup rw /host/proc ro /var/lib/mon_memcg rw /var/lib/node_exporter/textfile_collector rw " ]; then
+if [ "$(tr '\n' ' ' <<< "$mounts")" = "/ ro /etc/mon_memcg ro /host/cgroup rw /host/proc ro /run/mon_memcg rw /var/lib/node_exporter/textfile_collector rw " ]; then
     ok "runc: root, config and host /proc read-only; cgroup, state and textfile read-write"
 else
     fail "runc: the container's mounts are not the DaemonSet's"

@@ -23,10 +23,10 @@ k8s_phase() {
     echo "MMVMSD phase k8s (deploy/kubernetes/cgroup-v2 under runc) on cgroup $hierarchy"
     sed 's/^/  bundle: /' /mmvm/k8s/derived.txt
     # kubelet makes the DirectoryOrCreate hostPaths before it starts the pod.
-    mkdir -p /var/lib/mon_memcg /var/lib/node_exporter/textfile_collector
+    mkdir -p /run/mon_memcg /var/lib/node_exporter/textfile_collector
     (cd "$k8s_bundle" && exec runc --root /run/runc run --no-pivot "$k8s_id") > "$k8s_log" 2>&1 &
     local runc_pid=$! cpid started status mounts host1 host2 ctr d1 d2 tol before peak after runs
-    started() { [ -s /var/lib/mon_memcg/state.alive ] && grep -q 'watch started (pid 1)' "$k8s_log"; }
+    started() { [ -s /run/mon_memcg/state.alive ] && grep -q 'watch started (pid 1)' "$k8s_log"; }
     check "runc started the DaemonSet's container; watch completed its first check" wait_for 30 started
     sed 's/^/  container log: /' "$k8s_log"
     cpid=$(k8s_pid_of)
@@ -34,10 +34,10 @@ k8s_phase() {
     echo "  /proc/$cpid/status: $status"
     check "the container runs with no capability, no_new_privs and a seccomp filter" \
         grep -q 'CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2' <<<"$status"
-    mounts=$(awk '$5 == "/" || $5 ~ /^\/host\// || $5 == "/etc/mon_memcg" || $5 ~ /^\/var\/lib\// {split($6, o, ","); print $5 " " o[1]}' "/proc/$cpid/mountinfo" | sort | tr '\n' ' ')
+    mounts=$(awk '$5 == "/" || $5 ~ /^\/host\// || $5 == "/etc/mon_memcg" || $5 == "/run/mon_memcg" || $5 ~ /^\/var\/lib\// {split($6, o, ","); print $5 " " o[1]}' "/proc/$cpid/mountinfo" | sort | tr '\n' ' ')
     echo "  mounts in the container: $mounts"
     check "root, config and /host/proc read-only; /host/cgroup (the unified hierarchy), state and textfile read-write" \
-        [ "$mounts" = "/ ro /etc/mon_memcg ro /host/cgroup rw /host/proc ro /var/lib/mon_memcg rw /var/lib/node_exporter/textfile_collector rw " ]
+        [ "$mounts" = "/ ro /etc/mon_memcg ro /host/cgroup rw /host/proc ro /run/mon_memcg rw /var/lib/node_exporter/textfile_collector rw " ]
 
     # (a) status as kubectl exec runs it, between two runs on this host.
     host1=$(/mmvm/k8s/mon_memcg status --json --state-file /tmp/k8s-host-state 2>&1)

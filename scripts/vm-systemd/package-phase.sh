@@ -41,7 +41,7 @@ package_phase() {
     fi
     echo "  user.slice $usage_file after: $(target_usage)"
     check "$f: user.slice is below 16 MiB after the service's reclaim" [ "$(target_usage)" -lt $((16 * 1048576)) ]
-    check "$f: the state file holds last" grep -q '^last ' /var/lib/mon_memcg/state
+    check "$f: the state file holds last" grep -q '^last ' /run/mon_memcg/state
     show_log 8
 
     # --- the journal: one line per event, with its priority (LogPriorities) ---
@@ -51,8 +51,8 @@ package_phase() {
     jsvc() { journalctl -u "$1" -p "$2" -o cat --no-pager 2>/dev/null; }
     check "$f: journalctl -u mon_memcg.service -p info shows the reclaim (reclaim took …)" eval 'jsvc mon_memcg.service info | grep -q "^reclaim took "'
     check "$f: journalctl -p notice leaves out the info lines (Before reclaim:)" eval '! jsvc mon_memcg.service notice | grep -q "^Before reclaim:"'
-    flock -n /var/lib/mon_memcg/state.lock systemctl start mon_memcg.service
-    lock_warned() { jsvc mon_memcg.service warning | grep -q "^another mon_memcg run holds /var/lib/mon_memcg/state.lock"; }
+    flock -n /run/mon_memcg/state.lock systemctl start mon_memcg.service
+    lock_warned() { jsvc mon_memcg.service warning | grep -q "^another mon_memcg run holds /run/mon_memcg/state.lock"; }
     check "$f: journalctl -u mon_memcg.service -p warning shows the reclaim skipped for the run lock" wait_for 10 lock_warned
     check "$f: the log file's lines carry no priority prefix" eval '! grep -q "<[0-7]>" /var/log/mon_memcg.log'
     journalctl -u mon_memcg.service -p warning -o short-precise --no-pager | tail -n 3 | sed 's/^/  journal -p warning: /'
@@ -160,7 +160,7 @@ package_phase() {
     [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
     check "$f: removal stopped the timer" [ "$(systemctl is-active mon_memcg.timer 2>&1)" != active ]
     check "$f: the package database no longer has mon_memcg" pkg_not_installed
-    left=$(for p in $owned /var/lib/mon_memcg /var/log/mon_memcg.log; do [ ! -e "$p" ] || echo "$p"; done
+    left=$(for p in $owned /run/mon_memcg /var/lib/mon_memcg /var/log/mon_memcg.log; do [ ! -e "$p" ] || echo "$p"; done
            find /etc/systemd /run/systemd/system -name 'mon_memcg*' 2>/dev/null
            find /sys/fs/cgroup -name 'mon_memcg*' 2>/dev/null
            pgrep -a -x mon_memcg

@@ -177,10 +177,10 @@ if [[ " $hierarchies " == *" v2 "* ]]; then
     umoci unpack --image "$out/image/oci:$version" "$bundle" > /dev/null
     /usr/bin/python3 "$repo/scripts/k8s-pod-to-oci.py" bundle "$out/k8s-v2.yaml" --image-config "$out/k8s-image-config.json" \
         --bundle "$bundle" --cgroups-path /mon-memcg-k8s \
-        --host-path "/var/lib/mon_memcg=$k8s/var/lib/mon_memcg" \
+        --host-path "/run/mon_memcg=$k8s/run/mon_memcg" \
         --host-path "/var/lib/node_exporter/textfile_collector=$k8s/var/lib/node_exporter/textfile_collector" \
         --set available_threshold=64G --set growth_threshold=1M > "$k8s/mmvm/k8s/derived.txt"
-    rm -r "$k8s/var"
+    rm -r "$k8s/var" "$k8s/run"
     # The staging root's paths become the guest's; what kubectl exec runs:
     # the probe's process with status --json instead of alive.
     /usr/bin/python3 - "$bundle" "$k8s" <<'PY'

@@ -22,7 +22,7 @@ run() {
 }
 json_field() { sed -n "s/.*\"$1\":\(-*[0-9]*\).*/\1/p"; }
 
-mkdir -p /var/lib /var/log
+mkdir -p /run /var/lib /var/log
 mkdir $T || exit 1
 mark has-memory.reclaim $([ -e $T/memory.reclaim ] && echo yes || echo no)
 
@@ -71,19 +71,19 @@ after=$(cat $T/memory.current)
 mark check1-current-before $before
 mark check1-current-after $after
 mark check1-dropped $((before - after))
-run state1 cat /var/lib/mon_memcg/state
+run state1 cat /run/mon_memcg/state
 
 # 3. memory is still short for the default 4G threshold, but the target did
 #    not grow by growth_threshold since the reclaim: the original script's skip.
 run check2 mon_memcg check --growth-threshold 1G
-run state2 cat /var/lib/mon_memcg/state
+run state2 cat /run/mon_memcg/state
 
 # 4. dry run: says what it would write to memory.reclaim, writes nothing.
 before=$(cat $T/memory.current)
-run dryrun mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+run dryrun mon_memcg check --dry-run --state-file /run/mon_memcg/state-dry --growth-threshold 0
 mark dryrun-current-before $before
 mark dryrun-current-after $(cat $T/memory.current)
-mark dryrun-state-exists $([ -e /var/lib/mon_memcg/state-dry ] && echo yes || echo no)
+mark dryrun-state-exists $([ -e /run/mon_memcg/state-dry ] && echo yes || echo no)
 
 # 5. more asked than the target can give: anonymous memory held by a
 #    process in the target cannot be reclaimed without swap, so the kernel
@@ -99,11 +99,11 @@ done
 mark eagain-target-anon $(stat_of $T anon)
 before=$(cat $T/memory.current)
 t0=$(cut -d' ' -f1 /proc/uptime)
-run check3 mon_memcg check --state-file /var/lib/mon_memcg/state-eagain --growth-threshold 0 --reclaim-timeout 30s
+run check3 mon_memcg check --state-file /run/mon_memcg/state-eagain --growth-threshold 0 --reclaim-timeout 30s
 mark check3-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
 mark check3-current-before $before
 mark check3-current-after $(cat $T/memory.current)
-run state3 cat /var/lib/mon_memcg/state-eagain
+run state3 cat /run/mon_memcg/state-eagain
 
 # 5b. with free swap, the request bound counts the target's anon only as far
 #     as swap can take it: all of it with memory.swap.max "max", none with
@@ -114,9 +114,9 @@ if mkswap /dev/ram1 >/dev/null 2>&1 && swapon /dev/ram1; then
     mark swap-target-anon $(stat_of $T anon)
     mark swap-target-shmem $(stat_of $T shmem)
     echo max > $T/memory.swap.max
-    run dryswapmax mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+    run dryswapmax mon_memcg check --dry-run --state-file /run/mon_memcg/state-dry --growth-threshold 0
     echo 0 > $T/memory.swap.max
-    run dryswap0 mon_memcg check --dry-run --state-file /var/lib/mon_memcg/state-dry --growth-threshold 0
+    run dryswap0 mon_memcg check --dry-run --state-file /run/mon_memcg/state-dry --growth-threshold 0
     echo max > $T/memory.swap.max
     swapoff /dev/ram1
 else
@@ -128,7 +128,7 @@ kill $holder 2>/dev/null
 #    thresholds), checks, and stops on SIGTERM. Threshold 0: nothing to reclaim.
 mark has-pressure-memory $([ -e /proc/pressure/memory ] && echo yes || echo no)
 mon_memcg watch --available-threshold 0 --poll-interval 500ms \
-    --state-file /var/lib/mon_memcg/state-watch --log-file /var/log/watch.log 2>/tmp/watch.err &
+    --state-file /run/mon_memcg/state-watch --log-file /var/log/watch.log 2>/tmp/watch.err &
 watcher=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
     grep -q "pressure events" /var/log/watch.log 2>/dev/null && break
@@ -161,7 +161,7 @@ wm=$(echo "$json" | json_field watermark_bytes)
 thr=$((avail - wm + 24 * MiB))
 mark hold-threshold $thr
 mon_memcg watch --available-threshold $thr --growth-threshold 16M --hold-hysteresis 4M --poll-interval 500ms \
-    --state-file /var/lib/mon_memcg/state-hold --log-file /var/log/hold.log 2>/tmp/hold.err &
+    --state-file /run/mon_memcg/state-hold --log-file /var/log/hold.log 2>/tmp/hold.err &
 holder=$!
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     grep -q "hold ended" /var/log/hold.log 2>/dev/null && break
@@ -220,7 +220,7 @@ for kind in kill kill kill kill kill kill term kill kill term; do
     if [ $((round % 2)) = 1 ]; then original=max; else original=503316480; fi
     echo $original > $T/memory.high
     cache_above_floor
-    S=/var/lib/mon_memcg/state-lever-$round
+    S=/run/mon_memcg/state-lever-$round
     L=/var/log/lever-$round.log
     mon_memcg watch --memory-high on --available-threshold $thr --growth-threshold 16M --hold-hysteresis 4M \
         --poll-interval 300ms --state-file $S --log-file $L 2>>/tmp/lever.err &
