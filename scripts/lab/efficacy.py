@@ -44,7 +44,7 @@ POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
 ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
-        "watch-limit-deficit", "watch-limit-deficit-1g", "watch-limit-deficit-tmpfs", "flusher"]
+        "watch-limit-deficit", "watch-limit-deficit-1g", "watch-state-disk", "watch-limit-deficit-state-disk", "flusher"]
 # The opt-in watch arms: watch as shipped plus these settings (memory_limit:
 # v1's memory.limit_in_bytes lever, off by default). Not run unless --arms names them.
 OPT_IN_SETTINGS = {
@@ -56,14 +56,18 @@ OPT_IN_SETTINGS = {
     # target has grown that much again by the next crossing and the
     # original's growth rule does not skip it (v2's auto is sized the same way).
     "watch-limit-deficit-1g": ["reclaim_amount = deficit", "memory_limit = on", "reclaim_margin = 1G"],
-    # The same settings as watch-limit-deficit with state_file (and so the
-    # heartbeat and the run lock beside it) on a tmpfs the lab mounts: what
-    # moving the state to /run would save. Under the writers a rename on the
-    # lab's ext4 waits about 100 ms (docs/efficacy.md), and a held episode
-    # saves the state before it clamps.
-    "watch-limit-deficit-tmpfs": ["reclaim_amount = deficit", "memory_limit = on"],
+    # watch and watch-limit-deficit with state_file (and so the heartbeat
+    # and the run lock beside it) on the lab's disk, where the packages kept
+    # it (/var/lib/mon_memcg) before it moved to /run/mon_memcg: under the
+    # writers a rename there waits about 100 ms (docs/efficacy.md), and a
+    # held episode saves the state before it clamps. (The run of 2026-12-07
+    # named the lever arm on tmpfs watch-limit-deficit-tmpfs.)
+    "watch-state-disk": [],
+    "watch-limit-deficit-state-disk": ["reclaim_amount = deficit", "memory_limit = on"],
 }
-STATE_ON_TMPFS = {"watch-limit-deficit-tmpfs"}
+# Every other mon_memcg arm keeps its state on a tmpfs the lab mounts for
+# the run, as the shipped state_file is on /run (tmpfs).
+STATE_ON_DISK = {"watch-state-disk", "watch-limit-deficit-state-disk"}
 OPT_IN_ARMS = tuple(OPT_IN_SETTINGS)
 WATCH_ARMS = ("watch",) + OPT_IN_ARMS
 SCENARIOS = ["s1", "s2", "s3", "s4"]
@@ -439,9 +443,9 @@ class Lab:
         os.chmod(cell.config, 0o644)
 
     def state_path(self, cell):
-        """The cell's state_file: beside its log, or for the arms in
-        STATE_ON_TMPFS on a tmpfs mounted for the run (unmounted at its end)."""
-        if cell.arm not in STATE_ON_TMPFS:
+        """The cell's state_file: on a tmpfs mounted for the run (unmounted
+        at its end), or for the arms in STATE_ON_DISK beside its log."""
+        if cell.arm in STATE_ON_DISK:
             return cell.path("state")
         if self.tmpfs is None:
             path = tempfile.mkdtemp(prefix="mon_memcg-lab-state.", dir="/var/tmp")

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The efficacy lab: would-be pod evictions, on the real kernel, in the
-# original design's three test scenarios and a burst, under up to eleven
+# original design's three test scenarios and a burst, under up to twelve
 # arms (no agent; the original script every 20 s and every 60-80 s;
 # mon_memcg check every 20 s; mon_memcg watch, as shipped, with
 # reclaim_amount = deficit, with memory_limit = on, with both, with both
-# and reclaim_margin = 1G, and with both and its state file on a tmpfs the
-# lab mounts; a drop_caches flusher every 20 s). See
+# and reclaim_margin = 1G, and as shipped and with both with its state file
+# on the lab's disk instead of a tmpfs; a drop_caches flusher every 20 s). See
 # docs/efficacy.md.
 #
 #   scripts/lab/efficacy.sh            the first full lab (about 50 min): scenarios

@@ -43,6 +43,8 @@ ARM_WORDS = {
     "watch-limit-deficit": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit",
     "watch-limit-deficit-1g": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, reclaim_margin = 1G",
     "watch-limit-deficit-tmpfs": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, state_file on tmpfs",
+    "watch-state-disk": "mon_memcg watch, state_file on disk",
+    "watch-limit-deficit-state-disk": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, state_file on disk",
     "flusher": "flusher (drop_caches every 20 s)",
 }
 TITLES = {
@@ -55,6 +57,8 @@ ARM_SHORT = {"none": "none", "original-20s": "original\n20 s", "original-70s": "
              "timer": "check\n20 s", "watch": "watch", "watch-deficit": "watch\ndeficit", "watch-limit": "watch\nlimit",
              "watch-limit-deficit": "watch\nlimit+deficit", "watch-limit-deficit-1g": "watch\nlimit+deficit\nmargin 1G",
              "watch-limit-deficit-tmpfs": "watch\nlimit+deficit\nstate on tmpfs",
+             "watch-state-disk": "watch\nstate on disk",
+             "watch-limit-deficit-state-disk": "watch\nlimit+deficit\nstate on disk",
              "flusher": "flusher\n20 s"}
 THRESHOLD_WORDS = {
     "tight": "tight thresholds (eviction 1 GiB below global thresh)",
