@@ -34,7 +34,7 @@ public final class Daemon {
     }
 
     public var pid: Int32 { process.processIdentifier }
-    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { readFile(stderrPath) ?? "" }
 
     public func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
@@ -58,7 +58,7 @@ public func eventually(timeout: Double, every: useconds_t = 20_000, _ condition:
     return condition()
 }
 
-/// A file's text, or "" when missing.
+/// A file's text, or "" when missing (`readFile`).
 public func contents(_ path: String) -> String {
-    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    readFile(path) ?? ""
 }

@@ -44,7 +44,7 @@ extension FakeRoot {
     }
 
     public func read(_ relative: String) -> String? {
-        try? String(contentsOfFile: path(relative), encoding: .utf8)
+        readFile(path(relative))
     }
 
     public func remove(_ relative: String) throws {
