@@ -9,6 +9,7 @@ pkg_install() { dpkg -i /mmvm/mon-memcg.deb 2>&1; }
 # would; an upgrade keeps it without asking (docs/packaging.md).
 pkg_upgrade() { dpkg -i --force-confold /mmvm/mon-memcg-upgrade.deb 2>&1; }
 pkg_is_upgrade() { [ "$(dpkg-query -W -f '${Version}' mon-memcg)" = "$(cat /mmvm/deb-upgrade-version)" ]; }
+pkg_reinstall() { dpkg -i --force-confold /mmvm/mon-memcg-upgrade.deb 2>&1; }
 pkg_version() { dpkg-query -W -f '${Package} ${Version}\n' mon-memcg; }
 # dpkg -L lists the directories too (and /lib, a link to one on a merged
 # /usr): the phase checks the files.

@@ -122,6 +122,23 @@ package_phase() {
     check "$f: the edited /etc/mon_memcg.conf is kept, no .rpmnew/.dpkg-new (default unchanged)" \
         test "$(tail -n 1 /etc/mon_memcg.conf)" = "growth_threshold = 1M" -a ! -e /etc/mon_memcg.conf.rpmnew -a ! -e /etc/mon_memcg.conf.dpkg-new
 
+    # The state's move from /var/lib/mon_memcg to /run/mon_memcg: with no
+    # state in /run, the package's scriptlet (the RPM's %post, the .deb's
+    # postinst) carries an old /var/lib/mon_memcg/state over. The daemon's
+    # own state is put back afterwards (the watchdog part restarts it).
+    systemctl stop mon_memcg-watch.service
+    rm -f /tmp/mmvm-state.keep
+    [ ! -e /run/mon_memcg/state ] || mv /run/mon_memcg/state /tmp/mmvm-state.keep
+    mkdir -p /var/lib/mon_memcg
+    printf 'mon_memcg-state 1\nlast 4242424242\n' > /var/lib/mon_memcg/state
+    out=$(pkg_reinstall)
+    check "$f: reinstalling runs its scriptlets without error" [ $? = 0 ]
+    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    check "$f: with no state in /run, the scriptlet carried /var/lib/mon_memcg/state to /run/mon_memcg/state" \
+        grep -qx 'last 4242424242' /run/mon_memcg/state
+    rm -rf /var/lib/mon_memcg
+    if [ -e /tmp/mmvm-state.keep ]; then mv /tmp/mmvm-state.keep /run/mon_memcg/state; else rm -f /run/mon_memcg/state; fi
+
     # The watchdog, shortened by a runtime drop-in: a stopped (hung) daemon is
     # killed and restarted by systemd.
     mkdir -p /run/systemd/system/mon_memcg-watch.service.d

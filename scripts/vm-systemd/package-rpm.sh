@@ -7,6 +7,8 @@
 #   pkg_install              install the first build; its output on stdout
 #   pkg_upgrade              install the second build over the first
 #   pkg_is_upgrade           true when the second build is what is installed
+#   pkg_reinstall            install the second build again over itself (its
+#                            scriptlets run as in an upgrade)
 #   pkg_version              the installed version, for the log
 #   pkg_files                every path the package owns, one a line
 #   pkg_remove               remove it as an operator would
@@ -21,6 +23,7 @@ rpm_quiet() { grep -v -e 'use Alien' -e 'know what you are doing' || true; }
 pkg_install() { rpm -i --nodeps /mmvm/mon_memcg.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
 pkg_upgrade() { rpm -U --nodeps /mmvm/mon_memcg-upgrade.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
 pkg_is_upgrade() { [ "$(rpm -q --qf '%{RELEASE}' mon_memcg)" = 1.mmvm2 ]; }
+pkg_reinstall() { rpm -U --replacepkgs --nodeps /mmvm/mon_memcg-upgrade.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
 pkg_version() { rpm -q mon_memcg; }
 pkg_files() { rpm -ql mon_memcg; }
 # On EL the systemd package's file trigger reloads systemd after a package
