@@ -1,4 +1,5 @@
 import Foundation
+import MemcgKernel
 import Testing
 
 /// A new directory PARENT/PREFIX-<uuid> for one test, removed by the test
@@ -47,29 +48,16 @@ public func readToEndAndClose(_ fd: Int32) -> String {
     return text
 }
 
-/// PATH's text, read with open(2)/read(2) and retried on EINTR: in the one
-/// test process a signal meant for something else (a child's SIGCHLD, a
-/// write's SIGALRM) must not turn into a missing file. nil when it cannot
-/// be read; with `reporting`, any reason but ENOENT is also recorded as an
-/// issue with its errno (for files a test made and expects to find).
+/// PATH's text, read as the product reads its files (`FileIO.read`:
+/// read(2) retried on EINTR), not with Foundation's reader, which gives
+/// no reason when it fails. nil when it cannot be read; with `reporting`,
+/// any reason but ENOENT is also recorded as an issue with its errno (for
+/// files a test made and expects to find).
 public func readFile(_ path: String, reporting: Bool = false) -> String? {
-    func failed(_ what: String, _ e: Int32) -> String? {
-        if reporting && e != ENOENT { Issue.record("cannot \(what) \(path): errno \(e) (\(String(cString: strerror(e))))") }
+    do {
+        return try FileIO.read(path, limit: .max)
+    } catch {
+        if reporting && error.errno != ENOENT { Issue.record("\(error)") }
         return nil
     }
-    var fd: Int32
-    repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-    guard fd >= 0 else { return failed("open", errno) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = read(fd, &buffer, buffer.count)
-        if n > 0 { bytes += buffer[..<n]; continue }
-        if n == 0 { break }
-        let e = errno
-        if e == EINTR { continue }
-        return failed("read", e)
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
