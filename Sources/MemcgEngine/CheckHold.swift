@@ -2,11 +2,11 @@ import MemcgCore
 import MemcgKernel
 
 /// What `watch` hands a check so it can hold the line (`HoldEpisode`): the
-/// fall rate measured between wake-ups and how long a reclaim step took
-/// last. The oneshot check has none and never holds.
+/// fall rate measured between wake-ups and how long a reclaim step takes
+/// (`StepLengths.lead`). The oneshot check has none and never holds.
 public struct HoldContext: Sendable {
     public var fall: FallRate
-    /// The last reclaim's duration, within `HoldEpisode.lead(afterStepOf:)`'s bounds.
+    /// The median of the recent reclaims' lengths (`StepLengths.lead`), within `HoldEpisode.lead(afterStepOf:)`'s bounds.
     public var leadMilliseconds: Int64
     /// How the last episode ended, as `HoldEpisode.remembered` keeps it;
     /// nil when there is none to remember. `HoldEpisode.continues` reads it.

@@ -34,9 +34,10 @@ public final class WatchDaemon {
     /// How fast available falls between wake-ups (`FallRate`): the
     /// near-threshold poll and a held episode's steps are sized with it.
     private var fall = FallRate()
-    /// How long the last reclaim took: the poll wakes this much before the
-    /// line, and a held wake-up reclaims ahead within it.
-    private var stepMilliseconds = HoldEpisode.minimumStepMilliseconds
+    /// How long the recent reclaims took (`StepLengths`): the poll wakes
+    /// their median before the line, and a held wake-up reclaims ahead
+    /// within it.
+    private var stepLengths = StepLengths()
     /// The last held episode as `HoldEpisode.remembered` keeps it (nil:
     /// none to remember): one its bounds ended, or one that recovered by
     /// amount, goes on at a later wake-up that finds the node short where
@@ -152,7 +153,7 @@ public final class WatchDaemon {
             if trace.adaptivePoll, let node {
                 delay = WatchArming.pollDelayMilliseconds(node: node, policy: config.policy, pollIntervalMilliseconds: delay,
                                                           fallPerSecond: fall.perSecond,
-                                                          leadMilliseconds: config.hold == .on ? stepMilliseconds : 0)
+                                                          leadMilliseconds: config.hold == .on ? stepLengths.lead : 0)
             }
             // An episode its bounds ended left the node short: the next
             // one starts after the shortest poll, not poll_interval later.
@@ -170,9 +171,9 @@ public final class WatchDaemon {
     /// the measurement instead of counting as a negative fall.
     private func measure(_ record: CheckRecord, nodeAfter: NodeObservation?) {
         if let snapshot = record.snapshot { fall.observe(available: snapshot.node.available, atMilliseconds: snapshot.takenAt) }
-        defer { trace("fall \(fall.perSecond) bytes/s step \(stepMilliseconds) ms") }
+        defer { trace("fall \(fall.perSecond) bytes/s lead \(stepLengths.lead) ms") }
         guard record.wrote else { return }
-        if let ms = record.lastReclaimMilliseconds { stepMilliseconds = HoldEpisode.lead(afterStepOf: ms) }
+        if let ms = record.lastReclaimMilliseconds { stepLengths.record(ms) }
         if let node = nodeAfter {
             fall.restart(available: node.available, atMilliseconds: MonotonicClock.nowMilliseconds())
         } else if let after = record.nodeAfter {
@@ -221,7 +222,7 @@ public final class WatchDaemon {
     /// The oneshot's check, with SIGTERM/SIGINT allowed to interrupt it.
     private func check(_ signals: WatchSignals) -> (record: CheckRecord, interruptedByStop: Bool, failed: Bool) {
         let run = CheckRun(config: config, dryRun: false, log: log, controller: detectedController(),
-                           hold: HoldContext(fall: fall, leadMilliseconds: stepMilliseconds, previous: previousHold))
+                           hold: HoldContext(fall: fall, leadMilliseconds: stepLengths.lead, previous: previousHold))
         var metricsFailed = false
         signals.allowStop()
         let (record, failure) = run.runAndPublish(wakeups: wakeups) { problem in
