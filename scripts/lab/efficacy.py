@@ -44,7 +44,8 @@ POOL_FILE_MIB = 256
 SERVICE_TIMEOUT = 60.0  # mon_memcg.service's TimeoutStartSec=1min
 
 ARMS = ["none", "original-20s", "original-70s", "timer", "watch", "watch-deficit", "watch-limit",
-        "watch-limit-deficit", "watch-limit-deficit-1g", "watch-state-disk", "watch-limit-deficit-state-disk", "flusher"]
+        "watch-limit-deficit", "watch-limit-deficit-1g", "watch-state-disk", "watch-limit-deficit-state-disk",
+        "watch-base", "watch-limit-deficit-base", "flusher"]
 # The opt-in watch arms: watch as shipped plus these settings (memory_limit:
 # v1's memory.limit_in_bytes lever, off by default). Not run unless --arms names them.
 OPT_IN_SETTINGS = {
@@ -64,7 +65,13 @@ OPT_IN_SETTINGS = {
     # named the lever arm on tmpfs watch-limit-deficit-tmpfs.)
     "watch-state-disk": [],
     "watch-limit-deficit-state-disk": ["reclaim_amount = deficit", "memory_limit = on"],
+    # watch and watch-limit-deficit run by --base-binary (an earlier build):
+    # a change measured against its baseline in one run, the arms'
+    # order randomized together, instead of two runs an hour apart.
+    "watch-base": [],
+    "watch-limit-deficit-base": ["reclaim_amount = deficit", "memory_limit = on"],
 }
+BASE_ARMS = {"watch-base", "watch-limit-deficit-base"}
 # Every other mon_memcg arm keeps its state on a tmpfs the lab mounts for
 # the run, as the shipped state_file is on /run (tmpfs).
 STATE_ON_DISK = {"watch-state-disk", "watch-limit-deficit-state-disk"}
@@ -178,7 +185,8 @@ class Agent:
         if self.arm == "none":
             return
         if self.arm in WATCH_ARMS:
-            self.watch = subprocess.Popen([self.lab.binary, "watch", "--config", self.cell.config],
+            binary = self.lab.base_binary if self.arm in BASE_ARMS else self.lab.binary
+            self.watch = subprocess.Popen([binary, "watch", "--config", self.cell.config],
                                           env=self.env(), stdout=subprocess.DEVNULL,
                                           stderr=open(self.cell.path("stderr"), "w"),
                                           preexec_fn=os.setsid)
@@ -276,6 +284,7 @@ class Lab:
     def __init__(self, args):
         self.args = args
         self.binary = args.binary
+        self.base_binary = args.base_binary
         self.out = args.out
         self.rng = random.Random(args.seed)
         self.cg = Cgroups()
@@ -367,7 +376,7 @@ class Lab:
             "s3_session_anon": (dict(zip(("start_s", "mib_s", "max_mib"), self.session_anon))
                                 if self.session_anon else None),
             "seed": self.args.seed, "reps": self.args.reps, "arms": self.args.arms,
-            "scenarios": self.args.scenarios, "binary": self.binary,
+            "scenarios": self.args.scenarios, "binary": self.binary, "base_binary": self.base_binary,
             "flusher_interval_s": 20, "timer_interval_s": 20, "original_slow_spacing_s": [60, 80],
             "kubelet_period_s": 10, "fine_period_s": self.args.fine,
             "thresholds": self.args.thresholds, "eviction_thresholds": self.evictions,
@@ -690,6 +699,8 @@ class Lab:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", required=True)
+    ap.add_argument("--base-binary", default=None,
+                    help=f"the build the arms {', '.join(sorted(BASE_ARMS))} run (a baseline for --binary)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--work", required=True, help="a directory on a disk-backed file system")
     ap.add_argument("--reps", type=int, default=3)
@@ -737,6 +748,10 @@ def main():
     for a in args.arms:
         if a not in ARMS:
             ap.error(f"unknown arm {a!r}: one of {', '.join(ARMS)}")
+        if a in BASE_ARMS and not args.base_binary:
+            ap.error(f"arm {a!r} runs the baseline build: give it with --base-binary PATH")
+    if args.base_binary and not os.access(args.base_binary, os.X_OK):
+        ap.error(f"--base-binary {args.base_binary}: not an executable file")
     for s in args.scenarios:
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s!r}: one of {', '.join(SCENARIOS)}")

@@ -26,6 +26,9 @@
 # /sys/fs/cgroup/memory, Debian's python3-matplotlib, and a machine whose
 # memory fits the scenarios (it refuses, saying why, where they do not).
 # MON_MEMCG_BINARY names the binary; by default it builds the release one.
+# A change against its baseline in one run: the arms watch-base and
+# watch-limit-deficit-base run the build given after the "--" as
+# --base-binary PATH, interleaved with the others.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
