@@ -77,5 +77,16 @@ if $quick; then
     $py scripts/lab/report.py "$raw" --check-quick
     exit $?
 fi
-$py scripts/lab/efficacy.py --binary "$bin" --out "$raw" --work "$work" "${extra[@]+"${extra[@]}"}"
-$py scripts/lab/report.py "$raw" "$out"
+# A run takes up to hours: whatever stops it or its report keeps what it
+# measured, beside the output, to report again.
+keep_raw() {
+    mkdir -p "$out"
+    rm -rf "$out/raw-unreported"
+    cp -a "$raw" "$out/raw-unreported"
+    echo "efficacy lab: $1; the cells measured are kept in $out/raw-unreported" \
+         "(scripts/lab/report.py $out/raw-unreported $out reports them)" >&2
+    exit 1
+}
+$py scripts/lab/efficacy.py --binary "$bin" --out "$raw" --work "$work" "${extra[@]+"${extra[@]}"}" \
+    || keep_raw "the run stopped (exit $?)"
+$py scripts/lab/report.py "$raw" "$out" || keep_raw "the report failed (exit $?)"

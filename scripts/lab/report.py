@@ -45,6 +45,8 @@ ARM_WORDS = {
     "watch-limit-deficit-tmpfs": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, state_file on tmpfs",
     "watch-state-disk": "mon_memcg watch, state_file on disk",
     "watch-limit-deficit-state-disk": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, state_file on disk",
+    "watch-base": "mon_memcg watch, the --base-binary build",
+    "watch-limit-deficit-base": "mon_memcg watch, memory_limit = on, reclaim_amount = deficit, the --base-binary build",
     "flusher": "flusher (drop_caches every 20 s)",
 }
 TITLES = {

@@ -58,5 +58,13 @@ class CheckQuickTests(unittest.TestCase):
                     self.assertIn(want, line)
 
 
+class ArmWordsTests(unittest.TestCase):
+    def test_every_arm_has_its_words(self):
+        # A run's table names each arm in words; an arm without them
+        # stopped the report after a 45 min run (2026-12-07).
+        missing = [a for a in report.ARM_ORDER if a not in report.ARM_WORDS]
+        self.assertEqual(missing, [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,6 +10,7 @@
 set -u
 . /mmvm/guest-lib.sh
 . /mmvm/package-phase.sh
+. /mmvm/old-upgrade-phase.sh
 finish() {
     echo "MMVMSD-DONE passed=$passed failed=$failed"
     systemctl poweroff --no-block
@@ -28,6 +29,12 @@ check "ext4 on /dev/ram0 for the sessions' files" ram_disk
 
 for format in $(cat /mmvm/formats); do
     package_phase "$format"
+done
+# The upgrade from a real earlier build, for each format run.sh put one of
+# in /mmvm/old (MMSD_OLD_REV).
+for format in $(cat /mmvm/formats); do
+    case $format in rpm) old=/mmvm/old/mon_memcg.rpm ;; *) old=/mmvm/old/mon-memcg.$format ;; esac
+    [ ! -f "$old" ] || old_upgrade_phase "$format"
 done
 # The DaemonSet's v2 variant under runc (run.sh adds /mmvm/k8s to the v2 VM only).
 if [ -d /mmvm/k8s ]; then

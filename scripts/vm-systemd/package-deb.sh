@@ -5,6 +5,7 @@
 # package repacked as version …+mmvm2 for the upgrade.
 pkg_format=deb
 pkg_install() { dpkg -i /mmvm/mon-memcg.deb 2>&1; }
+pkg_install_old() { dpkg -i /mmvm/old/mon-memcg.deb 2>&1; }
 # --force-confold: the test edited /etc/mon_memcg.conf, as an operator
 # would; an upgrade keeps it without asking (docs/packaging.md).
 pkg_upgrade() { dpkg -i --force-confold /mmvm/mon-memcg-upgrade.deb 2>&1; }

@@ -5,6 +5,7 @@
 # A format file defines (a .deb would add package-deb.sh with the same names):
 #   pkg_format               the word in the check names
 #   pkg_install              install the first build; its output on stdout
+#   pkg_install_old          install the earlier build in /mmvm/old (old-upgrade-phase.sh)
 #   pkg_upgrade              install the second build over the first
 #   pkg_is_upgrade           true when the second build is what is installed
 #   pkg_reinstall            install the second build again over itself (its
@@ -21,6 +22,7 @@ pkg_format=rpm
 # stderr that alien is the usual way, which is not shown.)
 rpm_quiet() { grep -v -e 'use Alien' -e 'know what you are doing' || true; }
 pkg_install() { rpm -i --nodeps /mmvm/mon_memcg.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
+pkg_install_old() { rpm -i --nodeps /mmvm/old/mon_memcg.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
 pkg_upgrade() { rpm -U --nodeps /mmvm/mon_memcg-upgrade.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }
 pkg_is_upgrade() { [ "$(rpm -q --qf '%{RELEASE}' mon_memcg)" = 1.mmvm2 ]; }
 pkg_reinstall() { rpm -U --replacepkgs --nodeps /mmvm/mon_memcg-upgrade.rpm 2>&1 | rpm_quiet; return "${PIPESTATUS[0]}"; }

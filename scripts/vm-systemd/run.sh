@@ -27,6 +27,12 @@
 # MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores),
 # MMSD_SOAK_WRAPPER (a script the v2 VM's soak phase runs instead of the
 # binary, to see it fail: soak-phase.sh).
+# The upgrade from a real earlier build (old-upgrade-phase.sh; not in CI's
+# run, since it builds the earlier tree's packages too):
+# MMSD_OLD_REV=COMMIT builds that commit's RPM and .deb with its own
+# scripts/build-rpm.sh and scripts/build-deb.sh (a git worktree), or
+# MMSD_OLD_RPM=FILE / MMSD_OLD_DEB=FILE give them; each VM then upgrades
+# from them to this tree's build after the package phases.
 # Exit status: 0 all passed, 1 a failure, 77 skipped (the reason is
 # printed: not x86_64, not root, nothing installable).
 set -euo pipefail
@@ -149,6 +155,26 @@ if [ "$with_deb" != 0 ]; then
     dpkg-deb -b "$out/deb-upgrade" "$out/deb-upgrade.deb" > /dev/null
 fi
 
+# The earlier build for old-upgrade-phase.sh: given, or built from
+# MMSD_OLD_REV by that tree's own scripts.
+old_rpm=${MMSD_OLD_RPM:-}
+old_deb=${MMSD_OLD_DEB:-}
+if [ -n "${MMSD_OLD_REV:-}" ]; then
+    echo "== the earlier build: $MMSD_OLD_REV's scripts/build-rpm.sh and scripts/build-deb.sh"
+    t1=$(date +%s)
+    git -C "$repo" worktree add --detach "$out/old-src" "$MMSD_OLD_REV" > "$out/old-build.log" 2>&1 \
+        || { tail -n 20 "$out/old-build.log"; exit 1; }
+    old_built() {
+        (cd "$out/old-src" && scripts/build-rpm.sh "$out/old-dist" && { [ "$with_deb" = 0 ] || scripts/build-deb.sh "$out/old-dist-deb"; })
+    }
+    old_built >> "$out/old-build.log" 2>&1 || { git -C "$repo" worktree remove --force "$out/old-src"; tail -n 40 "$out/old-build.log"; exit 1; }
+    git -C "$repo" worktree remove --force "$out/old-src"
+    old_rpm=$(find "$out/old-dist" -name '*.rpm' ! -name '*.src.rpm' | head -n 1)
+    [ "$with_deb" = 0 ] || old_deb=$(find "$out/old-dist-deb" -name 'mon-memcg_*.deb' | head -n 1)
+    echo "   $(basename "$old_rpm") ${old_deb:+and $(basename "$old_deb") }built in $(( $(date +%s) - t1 )) s"
+fi
+for f in $old_rpm $old_deb; do [ -f "$f" ] || { echo "no earlier build at '$f'" >&2; exit 1; }; done
+
 # The DaemonSet's v2 variant for the v2 VM (k8s-phase.sh): the image as CI's
 # step 70 builds it (scripts/build-image.sh from the static release binary),
 # the manifest rendered with kubectl kustomize, and the runc bundle made from
@@ -243,7 +269,11 @@ fi
 kver=${kernel#/boot/vmlinuz-}
 "$repo/scripts/vm/copy-modules.sh" "$kver" "$root/mmvm/modules" brd crc16 mbcache jbd2 crc32c_generic ext4
 install -D -m 0755 "$here/guest-test.sh" "$root/mmvm/guest-test.sh"
-install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$here/package-deb.sh" "$root/mmvm/"
+install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$here/package-deb.sh" \
+    "$here/old-upgrade-phase.sh" "$root/mmvm/"
+# The earlier build, for the upgrade from it (old-upgrade-phase.sh).
+[ -z "$old_rpm" ] || install -D -m 0644 "$old_rpm" "$root/mmvm/old/mon_memcg.rpm"
+[ -z "$old_deb" ] || [ -z "$deb_file" ] || install -D -m 0644 "$old_deb" "$root/mmvm/old/mon-memcg.deb"
 # The package formats the guest installs, one phase each, in this order
 # (a format adds its package-FORMAT.sh and its files in /mmvm).
 echo "$formats" > "$root/mmvm/formats"

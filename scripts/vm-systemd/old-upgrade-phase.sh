@@ -1,0 +1,97 @@
+# old_upgrade_phase FORMAT: the upgrade an existing node makes, from a real
+# earlier build (one that kept its state in /var/lib/mon_memcg) to this one
+# (state in /run/mon_memcg). Sourced by guest-test.sh after package-phase.sh
+# and /mmvm/package-FORMAT.sh; runs when run.sh put the earlier build in
+# /mmvm/old (MMSD_OLD_REV or MMSD_OLD_RPM/MMSD_OLD_DEB). package_phase's own
+# carry-over check reinstalls this build over a hand-written old state;
+# this one lets the earlier build's own binary and units write it:
+#   1. the timer's case: the earlier oneshot ran, no daemon; the upgrade
+#      must carry its state file over byte for byte and remove the old
+#      directory, and this build's oneshot must then run on it;
+#   2. the daemon's case: the earlier daemon runs through the upgrade; the
+#      package restarts it on this build, with its state in /run, and the
+#      old directory is gone.
+# A race the second case cannot show: a save by the earlier daemon between
+# the scriptlet's copy and its restart is lost (docs/packaging.md).
+# Starts and ends with no mon_memcg on the host.
+
+old_upgrade_phase() {
+    # shellcheck source=/dev/null
+    . "/mmvm/package-$1.sh" || { not_ok "$1: /mmvm/package-$1.sh"; return; }
+    local f="$pkg_format from the earlier build" out pid
+    echo "MMVMSD phase $f on cgroup $hierarchy"
+
+    # --- 1. no daemon: the earlier oneshot's state, carried by the upgrade --------
+    old_install_configured || return
+    check "$f: user.slice holds 64 MiB of page cache (a session's dd)" fill_user_slice mmvm-session 64
+    systemctl start mon_memcg.service
+    check "$f: the earlier build's oneshot ran: Result=success, status 0" \
+        [ "$(prop mon_memcg.service Result)/$(prop mon_memcg.service ExecMainStatus)" = success/0 ]
+    check "$f: the earlier build kept its state in /var/lib/mon_memcg/state, with last" grep -q '^last ' /var/lib/mon_memcg/state
+    cp /var/lib/mon_memcg/state /tmp/mmvm-old-state 2>/dev/null
+    sed 's/^/  earlier state: /' /tmp/mmvm-old-state 2>/dev/null
+    out=$(pkg_upgrade)
+    check "$f: the upgrade runs its scriptlets without error" [ $? = 0 ]
+    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    check "$f: this build is installed" pkg_is_upgrade
+    check "$f: the upgrade carried the state to /run/mon_memcg/state byte for byte" cmp -s /tmp/mmvm-old-state /run/mon_memcg/state
+    check "$f: the upgrade removed /var/lib/mon_memcg" [ ! -e /var/lib/mon_memcg ]
+    check "$f: user.slice holds 64 MiB of page cache again" fill_user_slice mmvm-session2 64
+    systemctl start mon_memcg.service
+    check "$f: this build's oneshot ran on the carried state: Result=success, status 0" \
+        [ "$(prop mon_memcg.service Result)/$(prop mon_memcg.service ExecMainStatus)" = success/0 ]
+    check "$f: this build's oneshot replaced the carried state" eval '! cmp -s /tmp/mmvm-old-state /run/mon_memcg/state'
+    show_log 6
+    old_remove
+
+    # --- 2. the earlier daemon running through the upgrade ----------------------
+    old_install_configured || return
+    check "$f: user.slice holds 64 MiB of page cache (a session's dd)" fill_user_slice mmvm-session 64
+    systemctl start mon_memcg-watch.service
+    old_saved() { grep -q '^last ' /var/lib/mon_memcg/state 2>/dev/null; }
+    check "$f: the earlier daemon runs and saved its state in /var/lib/mon_memcg" wait_for 60 old_saved
+    pid=$(prop mon_memcg-watch.service MainPID)
+    out=$(pkg_upgrade)
+    check "$f: the upgrade under the running daemon runs its scriptlets without error" [ $? = 0 ]
+    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    restarted() { [ "$(prop mon_memcg-watch.service MainPID)" != "$pid" ] && [ "$(systemctl is-active mon_memcg-watch.service)" = active ]; }
+    check "$f: the upgrade restarted the daemon on this build" wait_for 30 restarted
+    new_saved() { grep -q '^last ' /run/mon_memcg/state 2>/dev/null; }
+    check "$f: the restarted daemon has its state in /run/mon_memcg/state" wait_for 30 new_saved
+    check "$f: the upgrade removed /var/lib/mon_memcg, and the daemon made nothing there" [ ! -e /var/lib/mon_memcg ]
+    check "$f: mon_memcg status reads the daemon's state (exit 0)" eval 'mon_memcg status > /tmp/mmvm-status 2>&1'
+    sed 's/^/  status: /' /tmp/mmvm-status | head -n 8
+    check "$f: the restarted daemon logged no error" eval '[ -z "$(journalctl -u mon_memcg-watch.service -p err -o cat --no-pager _PID=$(prop mon_memcg-watch.service MainPID))" ]'
+    show_log 6
+    systemctl stop mon_memcg-watch.service
+    old_remove
+}
+
+# Installs the earlier build with memory short for this small VM, as
+# package_phase does. Fails the phase when the earlier build will not install.
+old_install_configured() {
+    local out
+    out=$(pkg_install_old)
+    check "$f: the earlier build installs" [ $? = 0 ] || { echo "$out" | sed "s/^/  $f: /"; return 1; }
+    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    check "$f: it is the earlier build (no RuntimeDirectory=mon_memcg in its units)" \
+        eval '! grep -q "^RuntimeDirectory=mon_memcg" "$(systemctl show -p FragmentPath --value mon_memcg.service)"'
+    printf '\n# mmvm test\navailable_threshold = 64G\ngrowth_threshold = 1M\n' >> /etc/mon_memcg.conf
+}
+
+# Removes what the phase installed and made, then checks nothing is left.
+old_remove() {
+    local out left
+    out=$(pkg_remove)
+    check "$f: removal runs its scriptlets without error" [ $? = 0 ]
+    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    # The edited configuration kept by removal, and the new default the
+    # upgrade set beside it (%config(noreplace): mon_memcg.conf.rpmnew).
+    rm -f /etc/mon_memcg.conf.rpmsave /etc/mon_memcg.conf.rpmnew /etc/mon_memcg.conf.dpkg-old /etc/mon_memcg.conf.dpkg-dist
+    systemctl stop mmvm-session.service mmvm-session2.service 2>/dev/null
+    rm -f /srv/disk/mmvm-session /srv/disk/mmvm-session2 /tmp/mmvm-old-state /tmp/mmvm-status
+    left=$(for p in /usr/sbin/mon_memcg /usr/bin/mon_memcg /run/mon_memcg /var/lib/mon_memcg /var/log/mon_memcg.log /etc/mon_memcg.conf; do [ ! -e "$p" ] || echo "$p"; done
+           pgrep -a -x mon_memcg)
+    [ -z "$left" ] || echo "$left" | sed 's/^/  left behind: /'
+    check "$f: nothing left behind after removal" [ -z "$left" ]
+}
