@@ -61,6 +61,8 @@ ARM_SHORT = {"none": "none", "original-20s": "original\n20 s", "original-70s": "
              "watch-limit-deficit-tmpfs": "watch\nlimit+deficit\nstate on tmpfs",
              "watch-state-disk": "watch\nstate on disk",
              "watch-limit-deficit-state-disk": "watch\nlimit+deficit\nstate on disk",
+             "watch-base": "watch\nbase build",
+             "watch-limit-deficit-base": "watch\nlimit+deficit\nbase build",
              "flusher": "flusher\n20 s"}
 THRESHOLD_WORDS = {
     "tight": "tight thresholds (eviction 1 GiB below global thresh)",
