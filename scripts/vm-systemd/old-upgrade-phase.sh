@@ -56,9 +56,17 @@ old_upgrade_phase() {
     [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
     restarted() { [ "$(prop mon_memcg-watch.service MainPID)" != "$pid" ] && [ "$(systemctl is-active mon_memcg-watch.service)" = active ]; }
     check "$f: the upgrade restarted the daemon on this build" wait_for 30 restarted
-    new_saved() { grep -q '^last ' /run/mon_memcg/state 2>/dev/null; }
-    check "$f: the restarted daemon has its state in /run/mon_memcg/state" wait_for 30 new_saved
+    echo "  after the upgrade: $(systemctl show -p NeedDaemonReload -p FragmentPath mon_memcg-watch.service | tr '\n' ' ')"
+    check "$f: systemd runs the daemon from this build's unit (NeedDaemonReload=no)" \
+        [ "$(prop mon_memcg-watch.service NeedDaemonReload)" = no ]
+    # The %post's copy is in /run already: the daemon must save there
+    # itself, which its unit allows only when systemd read this build's.
+    cp /run/mon_memcg/state /tmp/mmvm-carried-state 2>/dev/null
+    fill_user_slice mmvm-session2 64
+    new_saved() { ! cmp -s /tmp/mmvm-carried-state /run/mon_memcg/state && grep -q '^last ' /run/mon_memcg/state; }
+    check "$f: the restarted daemon reclaims and saves its state in /run/mon_memcg/state" wait_for 60 new_saved
     check "$f: the upgrade removed /var/lib/mon_memcg, and the daemon made nothing there" [ ! -e /var/lib/mon_memcg ]
+    [ ! -e /var/lib/mon_memcg ] || ls -la --time-style=+%T /var/lib/mon_memcg | sed 's/^/  \/var\/lib\/mon_memcg: /'
     check "$f: mon_memcg status reads the daemon's state (exit 0)" eval 'mon_memcg status > /tmp/mmvm-status 2>&1'
     sed 's/^/  status: /' /tmp/mmvm-status | head -n 8
     check "$f: the restarted daemon logged no error" eval '[ -z "$(journalctl -u mon_memcg-watch.service -p err -o cat --no-pager _PID=$(prop mon_memcg-watch.service MainPID))" ]'
@@ -89,7 +97,7 @@ old_remove() {
     # upgrade set beside it (%config(noreplace): mon_memcg.conf.rpmnew).
     rm -f /etc/mon_memcg.conf.rpmsave /etc/mon_memcg.conf.rpmnew /etc/mon_memcg.conf.dpkg-old /etc/mon_memcg.conf.dpkg-dist
     systemctl stop mmvm-session.service mmvm-session2.service 2>/dev/null
-    rm -f /srv/disk/mmvm-session /srv/disk/mmvm-session2 /tmp/mmvm-old-state /tmp/mmvm-status
+    rm -f /srv/disk/mmvm-session /srv/disk/mmvm-session2 /tmp/mmvm-old-state /tmp/mmvm-carried-state /tmp/mmvm-status
     left=$(for p in /usr/sbin/mon_memcg /usr/bin/mon_memcg /run/mon_memcg /var/lib/mon_memcg /var/log/mon_memcg.log /etc/mon_memcg.conf; do [ ! -e "$p" ] || echo "$p"; done
            pgrep -a -x mon_memcg)
     [ -z "$left" ] || echo "$left" | sed 's/^/  left behind: /'
