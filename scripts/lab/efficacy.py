@@ -65,13 +65,13 @@ OPT_IN_SETTINGS = {
     # named the lever arm on tmpfs watch-limit-deficit-tmpfs.)
     "watch-state-disk": [],
     "watch-limit-deficit-state-disk": ["reclaim_amount = deficit", "memory_limit = on"],
-    # watch and watch-limit-deficit run by --base-binary (an earlier build):
-    # a change measured against its baseline in one run, the arms'
-    # order randomized together, instead of two runs an hour apart.
-    "watch-base": [],
-    "watch-limit-deficit-base": ["reclaim_amount = deficit", "memory_limit = on"],
 }
-BASE_ARMS = {"watch-base", "watch-limit-deficit-base"}
+# watch and watch-limit-deficit run by --base-binary (an earlier build),
+# with the settings of the arm each is the base of: a change measured
+# against its baseline in one run, the arms' order randomized together,
+# instead of two runs an hour apart.
+BASE_ARMS = {"watch-base": "watch", "watch-limit-deficit-base": "watch-limit-deficit"}
+OPT_IN_SETTINGS.update({base: OPT_IN_SETTINGS.get(arm, []) for base, arm in BASE_ARMS.items()})
 # Every other mon_memcg arm keeps its state on a tmpfs the lab mounts for
 # the run, as the shipped state_file is on /run (tmpfs).
 STATE_ON_DISK = {"watch-state-disk", "watch-limit-deficit-state-disk"}
