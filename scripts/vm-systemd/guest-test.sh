@@ -32,9 +32,8 @@ for format in $(cat /mmvm/formats); do
 done
 # The upgrade from a real earlier build, for each format run.sh put one of
 # in /mmvm/old (MMSD_OLD_REV).
-for format in $(cat /mmvm/formats); do
-    case $format in rpm) old=/mmvm/old/mon_memcg.rpm ;; *) old=/mmvm/old/mon-memcg.$format ;; esac
-    [ ! -f "$old" ] || old_upgrade_phase "$format"
+for format in $(cat /mmvm/old/formats 2>/dev/null); do
+    old_upgrade_phase "$format"
 done
 # The DaemonSet's v2 variant under runc (run.sh adds /mmvm/k8s to the v2 VM only).
 if [ -d /mmvm/k8s ]; then

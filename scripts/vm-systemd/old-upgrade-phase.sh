@@ -87,19 +87,11 @@ old_install_configured() {
     printf '\n# mmvm test\navailable_threshold = 64G\ngrowth_threshold = 1M\n' >> /etc/mon_memcg.conf
 }
 
-# Removes what the phase installed and made, then checks nothing is left.
+# Removes the package with package_phase's checks (remove_and_check), and
+# what this phase made beside it: the new default the upgrade set beside
+# the edited configuration (mon_memcg.conf.rpmnew, .dpkg-dist) and its files.
 old_remove() {
-    local out left
-    out=$(pkg_remove)
-    check "$f: removal runs its scriptlets without error" [ $? = 0 ]
-    [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
-    # The edited configuration kept by removal, and the new default the
-    # upgrade set beside it (%config(noreplace): mon_memcg.conf.rpmnew).
-    rm -f /etc/mon_memcg.conf.rpmsave /etc/mon_memcg.conf.rpmnew /etc/mon_memcg.conf.dpkg-old /etc/mon_memcg.conf.dpkg-dist
-    systemctl stop mmvm-session.service mmvm-session2.service 2>/dev/null
-    rm -f /srv/disk/mmvm-session /srv/disk/mmvm-session2 /tmp/mmvm-old-state /tmp/mmvm-carried-state /tmp/mmvm-status
-    left=$(for p in /usr/sbin/mon_memcg /usr/bin/mon_memcg /run/mon_memcg /var/lib/mon_memcg /var/log/mon_memcg.log /etc/mon_memcg.conf; do [ ! -e "$p" ] || echo "$p"; done
-           pgrep -a -x mon_memcg)
-    [ -z "$left" ] || echo "$left" | sed 's/^/  left behind: /'
-    check "$f: nothing left behind after removal" [ -z "$left" ]
+    remove_and_check
+    rm -f /etc/mon_memcg.conf.rpmnew /etc/mon_memcg.conf.dpkg-old /etc/mon_memcg.conf.dpkg-dist \
+        /tmp/mmvm-old-state /tmp/mmvm-carried-state /tmp/mmvm-status
 }

@@ -168,10 +168,19 @@ package_phase() {
     done
 
     # --- removal: nothing left behind ----------------------------------------------
-    local owned kept left
+    systemctl start mon_memcg.timer
+    remove_and_check
+}
+
+# Removes the package as an operator would and checks that nothing of it is
+# left: no file it owned, state, log, unit link, cgroup, process or loaded
+# unit, the timer stopped, and the edited configuration kept where the
+# format keeps it. Then stops the test's sessions. Uses $f for the check
+# names (package_phase, old_upgrade_phase).
+remove_and_check() {
+    local out owned kept left
     owned=$(pkg_files)
     kept=$(pkg_kept_config)
-    systemctl start mon_memcg.timer
     out=$(pkg_remove)
     check "$f: removal runs its scriptlets without error" [ $? = 0 ]
     [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"

@@ -272,8 +272,9 @@ install -D -m 0755 "$here/guest-test.sh" "$root/mmvm/guest-test.sh"
 install -m 0644 "$here/guest-lib.sh" "$here/package-phase.sh" "$here/package-rpm.sh" "$here/package-deb.sh" \
     "$here/old-upgrade-phase.sh" "$root/mmvm/"
 # The earlier build, for the upgrade from it (old-upgrade-phase.sh).
-[ -z "$old_rpm" ] || install -D -m 0644 "$old_rpm" "$root/mmvm/old/mon_memcg.rpm"
-[ -z "$old_deb" ] || [ -z "$deb_file" ] || install -D -m 0644 "$old_deb" "$root/mmvm/old/mon-memcg.deb"
+# /mmvm/old/formats lists the formats it has, for guest-test.sh.
+[ -z "$old_rpm" ] || { install -D -m 0644 "$old_rpm" "$root/mmvm/old/mon_memcg.rpm" && echo rpm >> "$root/mmvm/old/formats"; }
+[ -z "$old_deb" ] || [ -z "$deb_file" ] || { install -D -m 0644 "$old_deb" "$root/mmvm/old/mon-memcg.deb" && echo deb >> "$root/mmvm/old/formats"; }
 # The package formats the guest installs, one phase each, in this order
 # (a format adds its package-FORMAT.sh and its files in /mmvm).
 echo "$formats" > "$root/mmvm/formats"
