@@ -7,7 +7,8 @@
 # v2), the timer's schedule and 20 s cadence, Type=notify, the daemon's
 # sandbox and its answer to a crossing, reload, the watchdog, nothing left
 # after rpm -e; then the same for the .deb (dpkg -i, an upgrade that
-# restarts the running daemon and keeps the edited conffile, purge). In the v2 VM then, the DaemonSet's cgroup-v2 variant under
+# restarts the running daemon and keeps the edited conffile, purge), and the
+# upgrade of both from a real earlier build (5f52752, below). In the v2 VM then, the DaemonSet's cgroup-v2 variant under
 # runc (scripts/vm-systemd/k8s-phase.sh): status against the host's, a
 # crossing answered through memory.reclaim. Last in the v2 VM, step 55's
 # kill -9 loop (scripts/kill-nine.sh, 40 kills, half inside memory.reclaim)
@@ -31,5 +32,16 @@ if deb=$(kept_package "mon-memcg_*.deb"); then
     echo "-- the .deb 21-deb built from this commit: $deb"
     export MMVM_DEB=$deb
 fi
+# The upgrade from a real earlier build (old-upgrade-phase.sh): 5f52752 is
+# the last commit whose packages kept the state in /var/lib/mon_memcg (the
+# next, e4646fa, moved it to /run), the layout change the scriptlets carry
+# over; its RPM's upgrade lost the daemon's unit (no daemon-reload before the
+# old %postun's restart) until 265b170. Its packages build with its own
+# scripts while mmdebstrap runs. MMSD_OLD_REV= (empty) leaves the phase out.
+old_rev=${MMSD_OLD_REV-5f52752}
+if [ -n "$old_rev" ] && ! git cat-file -e "$old_rev^{commit}" 2>/dev/null; then
+    fail "the earlier build $old_rev" "this clone has no commit $old_rev (a shallow clone?): git fetch --unshallow, or MMSD_OLD_REV= to leave the upgrade from it out"
+fi
+export MMSD_OLD_REV=$old_rev
 run_tap "systemd VM" scripts/vm-systemd/run.sh
 finish

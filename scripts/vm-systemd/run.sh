@@ -27,8 +27,8 @@
 # MMSD_SMP (vCPUs per guest, default 1: two VMs fill the two cores),
 # MMSD_SOAK_WRAPPER (a script the v2 VM's soak phase runs instead of the
 # binary, to see it fail: soak-phase.sh).
-# The upgrade from a real earlier build (old-upgrade-phase.sh; not in CI's
-# run, since it builds the earlier tree's packages too):
+# The upgrade from a real earlier build (old-upgrade-phase.sh; CI's step 50
+# sets MMSD_OLD_REV=5f52752):
 # MMSD_OLD_REV=COMMIT builds that commit's RPM and .deb with its own
 # scripts/build-rpm.sh and scripts/build-deb.sh (a git worktree), or
 # MMSD_OLD_RPM=FILE / MMSD_OLD_DEB=FILE give them; each VM then upgrades
