@@ -14,8 +14,10 @@
 # kill -9 loop (scripts/kill-nine.sh, 40 kills, half inside memory.reclaim)
 # and 2-minute soak (scripts/soak.sh 120, 5 sessions/s) on cgroup v2
 # (scripts/vm-systemd/soak-phase.sh); either failing fails the step.
-# 696 s in one run on a loaded host (mmdebstrap 237 s; the v1 VM 189 s, the
-# v2 VM 455 s, side by side); 205 s before the soak phase (docs/development.md).
+# 761 s run alone from a clean clone with the earlier build's phase
+# (mmdebstrap 255 s, beside this tree's and the earlier tree's package
+# builds; the v1 VM 338 s, the v2 VM 505 s, side by side); in a full run
+# the packages come from steps 20 and 21 (docs/development.md).
 # Where QEMU, mmdebstrap or root cannot be had the step is
 # skipped with the reason (exit 77), which fails CI unless .ci/run's
 # ALLOWED_SKIPS lists it.
