@@ -130,8 +130,10 @@ struct MemoryLimitFixtureTests {
     func letGoBetweenWakeUps() throws {
         let tree = try tree()
         let daemon = try engagedWatch(tree)
-        let lock = holdRunLock(tree.stateFile + ".lock") { log(tree) }
-        defer { close(lock) }
+        var lock = holdRunLock(tree.stateFile + ".lock") { log(tree) }
+        // Closed once: the test lets go of it early, and a second close would
+        // close whatever descriptor another test opened under that number since.
+        defer { if lock >= 0 { close(lock) } }
         try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
         #expect(eventually(timeout: 2) { limit(tree) == Self.unlimited }, "\(log(tree))")
         // Logged by the daemon once it has joined the thread, just after the write.
@@ -143,6 +145,7 @@ struct MemoryLimitFixtureTests {
                 "\(line)")
         #expect(state(tree).contains("memory_limit_written 4090560512\n"), "the record stays until the episode ends: \(state(tree))")
         close(lock)
+        lock = -1
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(limit(tree) == Self.unlimited)
@@ -157,8 +160,10 @@ struct MemoryLimitFixtureTests {
         // limit that is the lever's own).
         let tree = try tree(poll: "10s")
         let daemon = try engagedWatch(tree)
-        let lock = holdRunLock(tree.stateFile + ".lock", skipped: false) { log(tree) }
-        defer { close(lock) }
+        var lock = holdRunLock(tree.stateFile + ".lock", skipped: false) { log(tree) }
+        // Closed once: the test lets go of it early, and a second close would
+        // close whatever descriptor another test opened under that number since.
+        defer { if lock >= 0 { close(lock) } }
         // The usage fell by far more than followStep: a reclaim's thread would follow it down.
         try setTarget(tree, rss: 100_000_000, cache: 900_000_000, usage: 1_000_000_000, inPlace: true)
         usleep(500_000)
@@ -171,6 +176,7 @@ struct MemoryLimitFixtureTests {
         #expect(limit(tree) == "5000000000\n", "someone else's limit written over: \(log(tree))")
         #expect(!log(tree).contains("let go on"), "\(log(tree))")
         close(lock)
+        lock = -1
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(limit(tree) == "5000000000\n", "\(log(tree))")

@@ -27,9 +27,9 @@ public final class NotifyListener {
         let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (abstract ? 0 : 1))
         let bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         guard bound == 0 else {
-            let e = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+            // Not closed here: every stored property is set, so deinit runs
+            // and closes it; a close here too would close it twice.
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
     }
 
