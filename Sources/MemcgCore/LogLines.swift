@@ -132,6 +132,16 @@ public enum LogLines {
         "reclaim interrupted after \(seconds(ms)) s, current \(current), freed \(freed) bytes (\(cause))"
     }
 
+    /// After a reclaim reclaim_timeout interrupted: what of the target was
+    /// not on disk yet. Worded so that no "reclaim took/interrupted … freed"
+    /// reader counts it as a reclaim of its own.
+    public static func unwrittenAtTimeout(_ unwritten: Unwritten, hierarchy: CgroupHierarchy) -> String {
+        let (dirty, writeback) = Unwritten.fields(hierarchy)
+        return "at reclaim_timeout the target held \(dirty.rawValue) \(unwritten.dirty) and \(writeback.rawValue) "
+            + "\(unwritten.writeback) bytes: page cache no reclaim frees before it is written "
+            + "(gigabytes here: the writers outpace the disk; docs/troubleshooting.md, section 8)"
+    }
+
     /// What a reclaim by amount left undone, when it stopped short.
     public static func reclaimStoppedShort(_ plan: ReclaimAmountPlan, file: String) -> String? {
         let name = fileName(file)

@@ -51,4 +51,7 @@ public enum StatField: String, Sendable {
     case shmem, fileMapped = "file_mapped"
     // cgroup v2, for what memory.reclaim can take (ReclaimableMemory).
     case slabReclaimable = "slab_reclaimable"
+    // Not on disk yet, v1 and v2 (Unwritten).
+    case totalDirty = "total_dirty", totalWriteback = "total_writeback"
+    case fileDirty = "file_dirty", fileWriteback = "file_writeback"
 }

@@ -113,6 +113,11 @@ struct CheckReclaim {
             : nil
         let end = ReclaimEnd(milliseconds: outcome.milliseconds, freed: outcome.freed, interruption: interruption, stop: outcome.stop)
         for line in report.plan.endLines(end, file: file) { log.info(line) }
+        // Why the deadline came first, when it was the writers: best effort,
+        // a memory.stat that cannot be read here changes nothing of the run.
+        if outcome.stop == .deadline, let unwritten = try? controller.unwritten(at: targetPath) {
+            log.info(LogLines.unwrittenAtTimeout(unwritten, hierarchy: controller.hierarchy))
+        }
         return outcome
     }
 

@@ -68,6 +68,14 @@ extension MemoryController {
 
     public func reclaimable(at targetPath: String) throws(KernelError) -> Bytes? { nil }
 
+    /// The target's page cache not on disk yet (`Unwritten`), from its
+    /// memory.stat: both hierarchies count it there.
+    public func unwritten(at targetPath: String) throws(KernelError) -> Unwritten {
+        try readParsed("\(targetPath)/\(KernelFile.stat)") { text throws(ParseError) in
+            try Unwritten(stat: MemoryStat(parsing: text), hierarchy: hierarchy)
+        }
+    }
+
     public func procPath(_ file: String) -> String { "\(procRoot)/\(file)" }
     public func cgroupPath(_ cgroup: String) -> String { cgroup.isEmpty ? cgroupRoot : "\(cgroupRoot)/\(cgroup)" }
 
