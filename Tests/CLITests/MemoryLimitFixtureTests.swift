@@ -130,10 +130,7 @@ struct MemoryLimitFixtureTests {
     func letGoBetweenWakeUps() throws {
         let tree = try tree()
         let daemon = try engagedWatch(tree)
-        var lock = holdRunLock(tree.stateFile + ".lock") { log(tree) }
-        // Closed once: the test lets go of it early, and a second close would
-        // close whatever descriptor another test opened under that number since.
-        defer { if lock >= 0 { close(lock) } }
+        let lock = holdRunLock(tree.stateFile + ".lock") { log(tree) }
         try setTarget(tree, rss: 2_900_000_000, cache: 100_000_000, usage: 3_000_000_000)
         #expect(eventually(timeout: 2) { limit(tree) == Self.unlimited }, "\(log(tree))")
         // Logged by the daemon once it has joined the thread, just after the write.
@@ -144,8 +141,7 @@ struct MemoryLimitFixtureTests {
         #expect(line.hasSuffix(" s after the last check): what the target cannot give back without swap, 2900000000, is within 134217728 of the limit 3016818688: let go before the kernel would OOM-kill in it"),
                 "\(line)")
         #expect(state(tree).contains("memory_limit_written 4090560512\n"), "the record stays until the episode ends: \(state(tree))")
-        close(lock)
-        lock = -1
+        lock.release()
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(limit(tree) == Self.unlimited)
@@ -160,10 +156,7 @@ struct MemoryLimitFixtureTests {
         // limit that is the lever's own).
         let tree = try tree(poll: "10s")
         let daemon = try engagedWatch(tree)
-        var lock = holdRunLock(tree.stateFile + ".lock", skipped: false) { log(tree) }
-        // Closed once: the test lets go of it early, and a second close would
-        // close whatever descriptor another test opened under that number since.
-        defer { if lock >= 0 { close(lock) } }
+        let lock = holdRunLock(tree.stateFile + ".lock", skipped: false) { log(tree) }
         // The usage fell by far more than followStep: a reclaim's thread would follow it down.
         try setTarget(tree, rss: 100_000_000, cache: 900_000_000, usage: 1_000_000_000, inPlace: true)
         usleep(500_000)
@@ -175,8 +168,7 @@ struct MemoryLimitFixtureTests {
         usleep(500_000)
         #expect(limit(tree) == "5000000000\n", "someone else's limit written over: \(log(tree))")
         #expect(!log(tree).contains("let go on"), "\(log(tree))")
-        close(lock)
-        lock = -1
+        lock.release()
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
         #expect(limit(tree) == "5000000000\n", "\(log(tree))")

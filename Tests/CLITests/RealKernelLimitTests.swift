@@ -138,10 +138,7 @@ extension RealKernelWatchTests {
             defer { if daemon.waitForExit(timeout: 0) == nil { daemon.signal(SIGKILL); _ = daemon.waitForExit(timeout: 5) } }
             let clamp = Int64(limit(cgroup)) ?? 0
             // Taken once the running check (a 2 s reclaim at most) lets go of it.
-            var lock = holdRunLock(s.path("state") + ".lock") { contents(s.path("log")) }
-            // Closed once: the test lets go of it early, and a second close would
-            // close whatever descriptor another test opened under that number since.
-            defer { if lock >= 0 { close(lock) } }
+            let lock = holdRunLock(s.path("state") + ".lock") { contents(s.path("log")) }
             #expect(Int64(limit(cgroup)) ?? 0 < Int64(Self.unlimited)!, "the lever is not engaged any more: \(contents(s.path("log")))")
             var progress = ""
             let grew = try growAnon(s, cgroup, progress: &progress)
@@ -149,8 +146,7 @@ extension RealKernelWatchTests {
             #expect(grew != nil, "the growing process did not reach 1.4 GiB of anon, or died (\(progress)): \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
             #expect(oomKills(cgroup) == 0, "OOM-killed in the target: \(contents("\(KernelLab.memoryMount)/\(cgroup)/memory.oom_control"))\n\(log)")
             #expect(log.contains("written back between wake-ups (") && log.contains(" s after the last check): what the target cannot give back without swap"), "\(log)")
-            close(lock)
-            lock = -1
+            lock.release()
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
             #expect(limit(cgroup) == Self.unlimited, "\(contents(s.path("log")))")
