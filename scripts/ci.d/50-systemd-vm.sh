@@ -38,8 +38,9 @@ fi
 # the last commit whose packages kept the state in /var/lib/mon_memcg (the
 # next, e4646fa, moved it to /run), the layout change the scriptlets carry
 # over. Upgrading from it, the RPM restarted the daemon under the old unit
-# (no daemon-reload before the old %postun's restart) until 265b170. Its packages build with its own
-# scripts while mmdebstrap runs. MMSD_OLD_REV= (empty) leaves the phase out.
+# (no daemon-reload before the old %postun's restart) until 265b170. Its
+# packages build with its own scripts while mmdebstrap runs.
+# MMSD_OLD_REV= (empty) leaves the phase out.
 old_rev=${MMSD_OLD_REV-5f52752}
 if [ -n "$old_rev" ] && ! git cat-file -e "$old_rev^{commit}" 2>/dev/null; then
     fail "the earlier build $old_rev" "this clone has no commit $old_rev (a shallow clone?): git fetch --unshallow, or MMSD_OLD_REV= to leave the upgrade from it out"
