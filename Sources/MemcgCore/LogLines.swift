@@ -139,7 +139,7 @@ public enum LogLines {
         let (dirty, writeback) = Unwritten.fields(hierarchy)
         return "at reclaim_timeout the target held \(dirty.rawValue) \(unwritten.dirty) and \(writeback.rawValue) "
             + "\(unwritten.writeback) bytes: page cache no reclaim frees before it is written "
-            + "(gigabytes here: the writers outpace the disk; docs/troubleshooting.md, section 8)"
+            + "(gigabytes of it mean the writers outpace the disk: docs/troubleshooting.md, section 8)"
     }
 
     /// What a reclaim by amount left undone, when it stopped short.

@@ -107,7 +107,7 @@ struct CheckBothHierarchiesTests {
           arguments: hierarchies)
     func unwrittenAtTimeout(_ h: Hierarchy) throws {
         let line = "at reclaim_timeout the target held \(h.dirtyField) 150000000 and \(h.writebackField) 20000000 bytes: "
-            + "page cache no reclaim frees before it is written (gigabytes here: the writers outpace the disk; "
+            + "page cache no reclaim frees before it is written (gigabytes of it mean the writers outpace the disk: "
             + "docs/troubleshooting.md, section 8)"
         let stuck = try withUnwritten(h, dirty: 150_000_000, writeback: 20_000_000)
         // A FIFO nobody reads: opening it for writing blocks, as a reclaim stuck behind writeback would.

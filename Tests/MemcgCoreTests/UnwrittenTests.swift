@@ -39,7 +39,7 @@ struct UnwrittenTests {
     func line() {
         let v1 = LogLines.unwrittenAtTimeout(Unwritten(dirty: 3_221_225_472, writeback: 268_435_456), hierarchy: .v1)
         #expect(v1 == "at reclaim_timeout the target held total_dirty 3221225472 and total_writeback 268435456 bytes: "
-            + "page cache no reclaim frees before it is written (gigabytes here: the writers outpace the disk; "
+            + "page cache no reclaim frees before it is written (gigabytes of it mean the writers outpace the disk: "
             + "docs/troubleshooting.md, section 8)")
         let v2 = LogLines.unwrittenAtTimeout(Unwritten(dirty: 0, writeback: 0), hierarchy: .v2)
         #expect(v2.hasPrefix("at reclaim_timeout the target held file_dirty 0 and file_writeback 0 bytes: "))
