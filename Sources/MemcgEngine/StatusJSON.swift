@@ -32,6 +32,7 @@ extension StatusReport {
         j.add("reclaim_amount", config.reclaimAmount.rawValue)
         j.add("reclaim_margin_bytes", config.reclaimMargin)
         j.add("reclaim_request_bytes", reclaimRequest)
+        addUnwritten(to: &j)
         j.add("dying_cgroups", dyingCount)
         j.add("dying_bytes", dying?.bytes)
         j.add("dying_scope", dying?.scope.rawValue ?? (dyingCountOnly != nil ? DyingCgroups.Scope.hierarchy.rawValue : nil))

@@ -26,6 +26,10 @@ public struct StatusReport {
     var now = BootClock.now(bootID: nil)
     /// kubelet's eviction threshold, as its file says.
     var kubelet = StatusKubelet(eviction: .failure(KubeletFileProblem(path: "", reason: "not read")))
+    /// The target's page cache not on disk yet (nil: no target to read),
+    /// and the node's, with the kernel's limits (StatusUnwritten.swift).
+    var unwritten: Result<Unwritten, KernelError>?
+    var nodeDirty: Result<NodeDirty, KernelError>?
 
     public static func gather(config: Config) throws(Failure) -> StatusReport {
         let controller: any MemoryController
@@ -44,6 +48,7 @@ public struct StatusReport {
             loaded: loaded, decision: nil)
         report.now = BootClock.now(bootID: try? BootClock.bootID(procRoot: config.procRoot))
         report.kubelet = StatusKubelet.read(config)
+        report.nodeDirty = Result { () throws(KernelError) in try controller.nodeDirty() }
         switch snapshot.target {
         case .success(let target):
             report.current = target.usage
@@ -52,6 +57,7 @@ public struct StatusReport {
             // by the usage alone here; a check fails on it and says why.
             if decision.action == .reclaim { decision.reclaimable = try? controller.reclaimable(at: target.path) }
             report.decision = decision
+            report.unwritten = Result { () throws(KernelError) in try controller.unwritten(at: target.path) }
             report.gatherDying(targetPath: target.path)
         case .failure(let error):
             report.targetProblem = error.description

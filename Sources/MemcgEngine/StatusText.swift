@@ -51,6 +51,11 @@ extension StatusReport {
         }
         section("Target \(targetPath)", after: decisionText)
 
+        for figure in unwrittenFigures {
+            if let value = figure.value { row(figure.name, value, figure.note) } else { row(figure.name, text: "unknown", figure.note) }
+        }
+        section(unwrittenTitle, after: unwrittenAfter)
+
         if let dyingCount {
             row("dying cgroups", text: String(dyingCount), words.dyingCountScope)
         } else {

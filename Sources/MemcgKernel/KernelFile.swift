@@ -6,6 +6,13 @@ public enum KernelFile {
     // Below proc_root.
     public static let meminfo = "meminfo"
     public static let minFreeKbytes = "sys/vm/min_free_kbytes"
+    /// The node's dirty pages and the kernel's limits on them (`NodeDirty`,
+    /// shown by `status`): counters in pages, and the sysctls they follow.
+    public static let vmstat = "vmstat"
+    public static let dirtyRatio = "sys/vm/dirty_ratio"
+    public static let dirtyBytes = "sys/vm/dirty_bytes"
+    public static let dirtyBackgroundRatio = "sys/vm/dirty_background_ratio"
+    public static let dirtyBackgroundBytes = "sys/vm/dirty_background_bytes"
     public static let cgroups = "cgroups"
     public static let mountinfo = "self/mountinfo"
     /// PSI: node-wide memory pressure, with triggers (`mon_memcg watch` on v2).

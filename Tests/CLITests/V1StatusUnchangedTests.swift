@@ -9,7 +9,10 @@ import TestSupport
 /// notes no longer drift with the width of the size in parentheses), and
 /// `none`/`unknown` with the reason where JSON says null; and kubelet's own
 /// threshold was added as the node section's last row (issue "the
-/// operator's second day"), unknown here as the fixture has no kubelet file.
+/// operator's second day"), unknown here as the fixture has no kubelet file;
+/// and the page cache not on disk yet, the target's and the node's with the
+/// kernel's dirty limits, as a section of its own (issue 23: what a reclaim
+/// interrupted by reclaim_timeout waited on).
 struct V1StatusUnchangedTests {
     static let golden = """
         mon_memcg status: cgroup v1, ROOT/cgroup (read-only: nothing was changed)
@@ -34,6 +37,15 @@ struct V1StatusUnchangedTests {
 
         Decision: none
           available 23076000000 >= global threshold 4362076160 and the target (300000000) is not below last 0: nothing to do
+
+        Page cache not on disk yet (no reclaim frees it before it is written)
+          target total_dirty                     0  (0 B)        ROOT/cgroup/user.slice/memory.stat
+          target total_writeback                 0  (0 B)        ROOT/cgroup/user.slice/memory.stat
+          node dirty                      10485760  (10.0 MiB)   ROOT/proc/vmstat nr_dirty
+          node writeback                         0  (0 B)        ROOT/proc/vmstat nr_writeback
+          dirty threshold               1073741824  (1.0 GiB)    writers wait above it: vm.dirty_ratio 20 % (nr_dirty_threshold)
+          background threshold           536870912  (512.0 MiB)  the flushers start writing: vm.dirty_background_ratio 10 % (nr_dirty_background_threshold)
+          gigabytes in the target make a reclaim wait for the disk: docs/troubleshooting.md, section 8
 
         Dying cgroups (dying_reclaim auto)
           dying cgroups                          0               whole memory hierarchy: /proc/cgroups num_cgroups - live directories

@@ -37,6 +37,29 @@ extension FakeRoot {
 
     public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// The node's dirty pages and the kernel's limits on them, as
+    /// `status` reads them: `proc/vmstat` (pages, with fields around them
+    /// as a real one has) and `proc/sys/vm/dirty_*`. The defaults are
+    /// the kernel's ratios, with thresholds of 1 GiB and 512 MiB in pages.
+    public func writeNodeDirty(dirtyPages: Int64 = 2560, writebackPages: Int64 = 0,
+                               thresholdPages: Int64 = 262_144, backgroundPages: Int64 = 131_072,
+                               ratio: Int64 = 20, bytes: Int64 = 0, backgroundRatio: Int64 = 10, backgroundBytes: Int64 = 0) throws {
+        try write("proc/vmstat", """
+            nr_free_pages 3000000
+            nr_inactive_file 120000
+            nr_dirty \(dirtyPages)
+            nr_writeback \(writebackPages)
+            nr_dirty_threshold \(thresholdPages)
+            nr_dirty_background_threshold \(backgroundPages)
+            workingset_refault_file 0
+
+            """)
+        try write("proc/sys/vm/dirty_ratio", "\(ratio)\n")
+        try write("proc/sys/vm/dirty_bytes", "\(bytes)\n")
+        try write("proc/sys/vm/dirty_background_ratio", "\(backgroundRatio)\n")
+        try write("proc/sys/vm/dirty_background_bytes", "\(backgroundBytes)\n")
+    }
+
     public func write(_ relative: String, _ text: String) throws {
         let url = root.appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -26,6 +26,7 @@ public final class FixtureTree: FakeRoot {
         root = try Self.makeRoot(prefix: "mon_memcg-fixture")
         try write("proc/meminfo", Self.meminfo(totalKB: memTotalKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        try writeNodeDirty()
         // Every real kernel has one; the drop_caches rate limit reads it.
         try write("proc/sys/kernel/random/boot_id", FixtureTree.bootID + "\n")
         // The root and the target: no dying cgroups.
@@ -109,6 +110,8 @@ public final class FixtureTree: FakeRoot {
         total_active_anon \(totalRSS)
         total_inactive_file \(totalInactiveFile)
         total_active_file \(max(0, totalCache - totalInactiveFile))
+        total_dirty 0
+        total_writeback 0
 
         """
     }

@@ -25,6 +25,7 @@ public final class FixtureTreeV2: FakeRoot {
         root = try Self.makeRoot(prefix: "mon_memcg-fixture-v2")
         try write("proc/meminfo", FixtureTree.meminfo(totalKB: memTotalKB, swapFreeKB: swapFreeKB))
         try write("proc/sys/vm/min_free_kbytes", "\(minFreeKbytes)\n")
+        try writeNodeDirty()
         // Every real kernel has one; the drop_caches rate limit reads it.
         try write("proc/sys/kernel/random/boot_id", FixtureTree.bootID + "\n")
         try write("proc/self/mountinfo", Self.mountinfo(cgroup2At: cgroupRoot))

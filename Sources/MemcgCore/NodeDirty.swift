@@ -1,0 +1,65 @@
+/// The node's page cache not on disk yet and the kernel's limits on it:
+/// writers are made to wait once the node's dirty pages pass
+/// `nr_dirty_threshold`, and the flushers start writing at
+/// `nr_dirty_background_threshold` (`/proc/vmstat`, in pages). With the
+/// kernel's defaults (20 and 10 % of the memory that can hold dirty pages) a
+/// node may keep gigabytes dirty, which no reclaim frees before they are
+/// written: what the shipped `watch` waited on in the lab's busy-writer
+/// scenario (docs/troubleshooting.md, section 8). mon_memcg never sets these
+/// limits; `status` shows them beside the target's share (`Unwritten`).
+public struct NodeDirty: Equatable, Sendable {
+    public var dirty: Bytes
+    public var writeback: Bytes
+    public var threshold: Bytes
+    public var backgroundThreshold: Bytes
+    /// The sysctls the two thresholds follow.
+    public var sysctls: DirtySysctls
+
+    public init(dirty: Bytes, writeback: Bytes, threshold: Bytes, backgroundThreshold: Bytes, sysctls: DirtySysctls) {
+        self.dirty = dirty
+        self.writeback = writeback
+        self.threshold = threshold
+        self.backgroundThreshold = backgroundThreshold
+        self.sysctls = sysctls
+    }
+
+    /// `/proc/vmstat` counts pages; a missing field is an error that names it.
+    public init(vmstat: MemoryStat, pageSize: Int64, sysctls: DirtySysctls) throws(ParseError) {
+        func bytes(_ name: String) throws(ParseError) -> Bytes {
+            guard let pages = vmstat.values[name] else { throw ParseError("no \(name) field") }
+            let (product, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+            guard !overflow else { throw ParseError("\(name) \(pages) pages is too large") }
+            return Bytes(product)
+        }
+        self.init(dirty: try bytes("nr_dirty"), writeback: try bytes("nr_writeback"),
+                  threshold: try bytes("nr_dirty_threshold"), backgroundThreshold: try bytes("nr_dirty_background_threshold"),
+                  sysctls: sysctls)
+    }
+}
+
+/// `vm.dirty_ratio`/`vm.dirty_bytes` and their background pair. The kernel
+/// keeps one of each pair non-zero (writing one zeroes the other) and uses
+/// the bytes when they are set.
+public struct DirtySysctls: Equatable, Sendable {
+    public var ratio: Int64
+    public var bytes: Int64
+    public var backgroundRatio: Int64
+    public var backgroundBytes: Int64
+
+    public init(ratio: Int64, bytes: Int64, backgroundRatio: Int64, backgroundBytes: Int64) {
+        self.ratio = ratio
+        self.bytes = bytes
+        self.backgroundRatio = backgroundRatio
+        self.backgroundBytes = backgroundBytes
+    }
+
+    /// The setting `nr_dirty_threshold` follows, as `sysctl` names it.
+    public var threshold: String {
+        bytes > 0 ? "vm.dirty_bytes \(bytes)" : "vm.dirty_ratio \(ratio) %"
+    }
+
+    /// The setting `nr_dirty_background_threshold` follows.
+    public var background: String {
+        backgroundBytes > 0 ? "vm.dirty_background_bytes \(backgroundBytes)" : "vm.dirty_background_ratio \(backgroundRatio) %"
+    }
+}
