@@ -259,5 +259,30 @@ run lever-stderr cat /tmp/lever.err
 kill $reader 2>/dev/null
 echo max > $T/memory.high
 
+# 9. reclaim_timeout interrupts memory.reclaim while a writer in the target
+#    keeps its page cache dirty: the run exits 6 and its log says how much
+#    of the target was dirty or under writeback at that moment
+#    (file_dirty/file_writeback, docs/troubleshooting.md section 8). The
+#    writer rewrites one 48 MiB file on the RAM disk's ext2 without sync,
+#    so dirty pages wait for the flusher; the threshold is 1 GiB above what
+#    is available, so the run asks for all the target's page cache, and
+#    100 ms (the shortest reclaim_timeout) is less than memory.reclaim
+#    takes for that under QEMU's emulation.
+sh -c "echo \$\$ > $T/cgroup.procs && while :; do dd if=/dev/zero of=/mnt/dirty bs=1M count=48 conv=notrunc 2>/dev/null; done" &
+writer=$!
+sleep 3
+mark timeout-target-file $(stat_of $T file)
+mark timeout-target-before "$(stat_of $T file_dirty) $(stat_of $T file_writeback)"
+json=$(mon_memcg status --json)
+avail=$(echo "$json" | json_field available_bytes)
+wm=$(echo "$json" | json_field watermark_bytes)
+thr=$((avail - wm + 1024 * MiB))
+run check-timeout mon_memcg check --available-threshold $thr --growth-threshold 0 --reclaim-timeout 100ms \
+    --state-file /run/mon_memcg/state-timeout --log-file /var/log/timeout.log
+mark timeout-target-after "$(stat_of $T file_dirty) $(stat_of $T file_writeback)"
+kill $writer 2>/dev/null
+run timeout-log cat /var/log/timeout.log
+rm -f /mnt/dirty
+
 run log cat /var/log/mon_memcg.log
 exit 0

@@ -100,6 +100,9 @@ check "status names cgroup v2 and its root" has "$status_text" "cgroup v2, /sys/
 check "status shows the v2 working-set inputs" has "$status_text" "root anon + file"
 status_json=$(block status-json)
 check "status --json says hierarchy v2" has "$status_json" '"hierarchy":"v2"'
+check "status shows the target's page cache not on disk yet in v2 words (file_dirty)" has "$status_text" "target file_dirty "
+check "status reads the kernel's dirty threshold from the guest's /proc/vmstat" \
+    eval 'grep -Eq "\"dirty_threshold_bytes\":[1-9]" <<<"$status_json"'
 echo "$status_text" | sed 's/^/    | /'
 
 log=$(block log)
@@ -199,6 +202,24 @@ echo "---- guest lever log (round 1) ----"
 block lever-log-1 | sed 's/^/    | /'
 echo "---- guest lever stderr ----"
 block lever-stderr | sed 's/^/    | /'
+
+# reclaim_timeout with a writer in the target (guest-test.sh 9): the run
+# is interrupted, exits 6, and says what of the target was not on disk.
+timeout_log=$(block timeout-log)
+unwritten=$(grep "at reclaim_timeout the target held" <<<"$timeout_log" | head -n 1)
+u_dirty=$(sed -n 's/.* file_dirty \([0-9]*\) and file_writeback \([0-9]*\) bytes.*/\1/p' <<<"$unwritten")
+u_writeback=$(sed -n 's/.* file_dirty \([0-9]*\) and file_writeback \([0-9]*\) bytes.*/\2/p' <<<"$unwritten")
+echo "reclaim_timeout: target file $(mark timeout-target-file); file_dirty/file_writeback before the check $(mark timeout-target-before), after it $(mark timeout-target-after)"
+check "check with reclaim_timeout 100ms is interrupted and exits 6 (exit $(rc check-timeout))" [ "$(rc check-timeout)" = 6 ]
+check "it logs the interruption by reclaim_timeout" has "$timeout_log" "(reclaim_timeout 0.100 s"
+check "then what of the target was dirty or under writeback, in v2 words (file_dirty ${u_dirty:-none}, file_writeback ${u_writeback:-none})" \
+    [ -n "$u_dirty" ] && [ -n "$u_writeback" ]
+# The writer keeps MiB dirty (the guest's nr_dirty_background_threshold is
+# about 25 MiB; 6-14 MiB were seen): a line that read nothing says 0 and 0.
+check "and the numbers are the writer's page cache: file_dirty + file_writeback > 0" \
+    [ $(( ${u_dirty:-0} + ${u_writeback:-0} )) -gt 0 ]
+echo "---- guest reclaim_timeout log ----"
+echo "$timeout_log" | sed 's/^/    | /'
 
 echo "---- guest log file ----"
 echo "$log" | sed 's/^/    | /'
