@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 
+import dirty_limits
 import metrics
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -300,6 +301,7 @@ class Lab:
         self.rate = args.rate
         self.durations = {"s1": args.s1_seconds, "s2": args.s2_seconds, "s3": args.s3_seconds,
                           "s4": args.s4_seconds}
+        self.dirty = dirty_limits.DirtyLimits()
 
     # -- the machine's numbers -------------------------------------------
     def calibrate(self):
@@ -384,6 +386,8 @@ class Lab:
                       "prefill_rate_mib_s": self.args.burst_prefill_rate,
                       "pause_s": self.args.burst_pause, "fine_period_s": self.args.burst_fine,
                       "kind": self.args.burst_kind},
+            # The four sysctls during the run, and what --dirty-bytes replaced.
+            "dirty_sysctls": self.dirty.read(), "dirty_sysctls_before": self.dirty.saved,
         }
 
     # -- files -----------------------------------------------------------
@@ -662,6 +666,10 @@ class Lab:
 
     def run(self):
         os.makedirs(self.out, exist_ok=True)
+        if self.args.dirty_bytes:
+            # Before calibrating: the lines are measured as the cells run.
+            self.dirty.set(*self.args.dirty_bytes)
+            log(f"dirty limits set for this run: {self.dirty.read()} (were {self.dirty.saved})")
         self.calibrate()
         problem = self.fits()
         if problem:
@@ -738,7 +746,17 @@ def main():
     ap.add_argument("--burst-kind", choices=["read", "write"], default="read",
                     help="scenario 4: read new files twice (clean cache, at the disk's speed) or write new "
                          "data and read it back twice (dirty cache, at the page cache's speed)")
+    ap.add_argument("--dirty-bytes", metavar="LIMIT:BACKGROUND", default=None,
+                    help="set the node's vm.dirty_bytes and vm.dirty_background_bytes for the run (e.g. 256M:64M) "
+                         "and put back what was there when it ends (done, an error, Ctrl-C or SIGTERM; not kill -9); "
+                         "every run records the four "
+                         "dirty sysctls in params.json (docs/efficacy.md, \"The kernel's dirty limits\")")
     args = ap.parse_args()
+    if args.dirty_bytes:
+        try:
+            args.dirty_bytes = dirty_limits.parse_pair(args.dirty_bytes)
+        except ValueError as e:
+            ap.error(f"--dirty-bytes {e}")
     args.arms = [a for a in args.arms.split(",") if a]
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     args.thresholds = [t for t in args.thresholds.split(",") if t]
@@ -767,6 +785,9 @@ def main():
         return 130
     finally:
         lab.stop_cell()
+        restored = lab.dirty.restore()
+        if restored:
+            log(f"dirty limits put back: {restored}")
         lab.cg.remove_all()
         lab.unmount_tmpfs()
         shutil.rmtree(f"{lab.work}/writers", ignore_errors=True)

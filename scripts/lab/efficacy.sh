@@ -18,6 +18,8 @@
 #   scripts/lab/efficacy.sh [--out DIR] [-- EFFICACY.PY OPTIONS]
 #                                      e.g. -- --scenarios s4 --thresholds tight,shipped
 #                                      --arms none,watch,watch-deficit --reps 10
+#                                      or -- --dirty-bytes 256M:64M: the node's dirty
+#                                      limits for the run, put back at its end
 #
 # It changes the node: memory pressure, and /proc/sys/vm/drop_caches (the
 # flusher arm and mon_memcg's dying-cgroup escalation drop the page cache of

@@ -120,6 +120,21 @@ def groups(rows):
                   key=lambda g: (g[0], ["tight", "shipped"].index(g[1])))
 
 
+def dirty_words(p):
+    """The node's dirty limits during the run, as params.json recorded
+    them (runs before --dirty-bytes existed recorded none)."""
+    d = p.get("dirty_sysctls")
+    if not d:
+        return ""
+    def pair(v, ratio, size):
+        return f"vm.{size} {v[size]}" if v[size] else f"vm.{ratio} {v[ratio]} %"
+    def both(v):
+        return f"{pair(v, 'dirty_ratio', 'dirty_bytes')}, {pair(v, 'dirty_background_ratio', 'dirty_background_bytes')}"
+    before = p.get("dirty_sysctls_before")
+    how = f"set for this run by --dirty-bytes; the node's were {both(before)}" if before else "the node's own"
+    return f" Dirty limits: {both(d)} ({how})."
+
+
 def tables(rows, params):
     table = metrics.aggregate([(r, m) for r, _, m in rows])
     out = []
@@ -133,7 +148,7 @@ def tables(rows, params):
                + (f", with the shipped thresholds {p['eviction_thresholds']['shipped'] / GIB:.2f} GiB "
                   f"(`memory.available<{p['eviction_thresholds']['shipped'] // MIB}Mi`)"
                   if "shipped" in p.get("thresholds", []) else "")
-               + f"; {p['reps']} repetitions, seed {p['seed']}.")
+               + f"; {p['reps']} repetitions, seed {p['seed']}." + dirty_words(p))
     per_cell = sorted({r["global_thresh"] for r, _, _ in rows if "global_thresh" in r})
     if len(per_cell) > 1:
         out.append("")
@@ -394,6 +409,9 @@ def recount(directory):
 
 
 def main(argv):
+    if len(argv) < 3 or argv[1] in ("-h", "--help"):
+        print(__doc__.strip(), file=sys.stdout if len(argv) > 1 and argv[1] in ("-h", "--help") else sys.stderr)
+        return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 64
     if argv[1] == "--recount":
         return recount(argv[2])
     raw = argv[1]

@@ -68,5 +68,24 @@ class ArmWordsTests(unittest.TestCase):
                 self.assertEqual([a for a in report.ARM_ORDER if a not in words], [])
 
 
+
+
+class DirtyWordsTests(unittest.TestCase):
+    def test_rows(self):
+        defaults = {"dirty_ratio": 20, "dirty_bytes": 0, "dirty_background_ratio": 10, "dirty_background_bytes": 0}
+        low = {"dirty_ratio": 0, "dirty_bytes": 268435456, "dirty_background_ratio": 0, "dirty_background_bytes": 67108864}
+        rows = [
+            ("a run from before the option: nothing said", {}, ""),
+            ("the node's own", {"dirty_sysctls": defaults, "dirty_sysctls_before": None},
+             " Dirty limits: vm.dirty_ratio 20 %, vm.dirty_background_ratio 10 % (the node's own)."),
+            ("set by the run", {"dirty_sysctls": low, "dirty_sysctls_before": defaults},
+             " Dirty limits: vm.dirty_bytes 268435456, vm.dirty_background_bytes 67108864 (set for this run by "
+             "--dirty-bytes; the node's were vm.dirty_ratio 20 %, vm.dirty_background_ratio 10 %)."),
+        ]
+        for name, params, want in rows:
+            with self.subTest(name):
+                self.assertEqual(report.dirty_words(params), want)
+
+
 if __name__ == "__main__":
     unittest.main()
