@@ -23,10 +23,28 @@ public struct NodeDirty: Equatable, Sendable {
         self.sysctls = sysctls
     }
 
-    /// `/proc/vmstat` counts pages; a missing field is an error that names it.
-    public init(vmstat: MemoryStat, pageSize: Int64, sysctls: DirtySysctls) throws(ParseError) {
+    /// The four fields read from `/proc/vmstat`.
+    static let fields = ["nr_dirty", "nr_writeback", "nr_dirty_threshold", "nr_dirty_background_threshold"]
+
+    /// `/proc/vmstat` counts pages; a missing field is an error that names
+    /// it. Only the lines of the four fields are parsed: the file has some
+    /// 180, and parsing them all as a `MemoryStat` took about 0.5 ms of a
+    /// 6 ms `status` here.
+    public init(vmstat text: String, pageSize: Int64, sysctls: DirtySysctls) throws(ParseError) {
+        var values: [String: Int64] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.hasPrefix("nr_dirty") || line.hasPrefix("nr_writeback") {
+            let parts = line.split(separator: " ")
+            let name = parts.first.map(String.init) ?? ""
+            guard Self.fields.contains(name) else { continue }
+            guard parts.count == 2, let n = Units.parseCounter(parts[1]) else {
+                throw ParseError(line: index + 1, "expected \"\(name) pages\", got \"\(line.prefix(80))\"")
+            }
+            guard values[name] == nil else { throw ParseError(line: index + 1, "\(name) appears twice") }
+            values[name] = n
+        }
         func bytes(_ name: String) throws(ParseError) -> Bytes {
-            guard let pages = vmstat.values[name] else { throw ParseError("no \(name) field") }
+            guard let pages = values[name] else { throw ParseError("no \(name) field") }
             let (product, overflow) = pages.multipliedReportingOverflow(by: pageSize)
             guard !overflow else { throw ParseError("\(name) \(pages) pages is too large") }
             return Bytes(product)

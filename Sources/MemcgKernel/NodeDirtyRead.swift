@@ -12,9 +12,8 @@ extension MemoryController {
         let sysctls = DirtySysctls(ratio: try sysctl(KernelFile.dirtyRatio), bytes: try sysctl(KernelFile.dirtyBytes),
                                    backgroundRatio: try sysctl(KernelFile.dirtyBackgroundRatio),
                                    backgroundBytes: try sysctl(KernelFile.dirtyBackgroundBytes))
-        // /proc/vmstat has memory.stat's "name value" lines.
         return try readParsed(procPath(KernelFile.vmstat)) { text throws(ParseError) in
-            try NodeDirty(vmstat: MemoryStat(parsing: text), pageSize: Int64(sysconf(Int32(_SC_PAGESIZE))), sysctls: sysctls)
+            try NodeDirty(vmstat: text, pageSize: Int64(sysconf(Int32(_SC_PAGESIZE))), sysctls: sysctls)
         }
     }
 }
