@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# What lower dirty limits cost writers whose data must all reach the disk
+# (docs/efficacy.md, "The kernel's dirty limits"): WRITERS dd processes
+# each write GIB GiB of new data to files of their own on the lab's disk
+# (/var/tmp), with the node's dirty limits as they are ("node") and with
+# LIMIT:BACKGROUND in vm.dirty_bytes/vm.dirty_background_bytes ("set"),
+# blocks alternating node, set, node, set, ... REPS times each. Per run:
+# seconds until every writer's last write() returned, then until `sync`
+# returned (everything on disk), MiB/s of each, and the node's peak
+# nr_dirty + nr_writeback (sampled every 0.2 s).
+#
+#   scripts/lab/dirty-writers.sh [--writers 4] [--gib 4] [--reps 3] [--limits 256M:64M]
+#
+# Root. It changes the node: its dirty limits during the "set" runs (put
+# back after each, and on exit, failure or ^C), and WRITERS x GIB GiB on
+# /var/tmp's disk during each run (removed after it). Needs the machine to
+# itself: other writers share the disk and the limits.
+set -euo pipefail
+writers=4 gib=4 reps=3 limits=256M:64M
+while [ $# -gt 0 ]; do
+    case $1 in
+        --writers) writers=$2; shift ;;
+        --gib) gib=$2; shift ;;
+        --reps) reps=$2; shift ;;
+        --limits) limits=$2; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "dirty-writers.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
+    esac
+    shift
+done
+[ "$(id -u)" = 0 ] || { echo "dirty-writers.sh: needs root (it sets vm.dirty_bytes)" >&2; exit 77; }
+bytes() { numfmt --from=iec "${1%iB}"; }
+limit=$(bytes "${limits%%:*}") background=$(bytes "${limits#*:}")
+[ "$background" -gt 0 ] && [ "$background" -lt "$limit" ] || {
+    echo "dirty-writers.sh: --limits $limits: the background limit must be above 0 and below the limit" >&2; exit 64; }
+need=$(( writers * gib * 1024 * 1024 ))  # KiB
+free=$(df -Pk /var/tmp | awk 'NR == 2 { print $4 }')
+[ "$free" -gt $(( need * 2 )) ] || {
+    echo "dirty-writers.sh: /var/tmp has $((free / 1024)) MiB free; the runs write $((need / 1024)) MiB each: fewer --writers or --gib" >&2; exit 1; }
+
+vm=/proc/sys/vm
+saved=$(for n in dirty_ratio dirty_bytes dirty_background_ratio dirty_background_bytes; do printf '%s=%s ' $n "$(cat $vm/$n)"; done)
+get() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$saved"; }
+# The kernel keeps one of each pair non-zero: write back the one that was in force.
+restore() {
+    if [ "$(get dirty_bytes)" != 0 ]; then echo "$(get dirty_bytes)" > $vm/dirty_bytes; else echo "$(get dirty_ratio)" > $vm/dirty_ratio; fi
+    if [ "$(get dirty_background_bytes)" != 0 ]; then echo "$(get dirty_background_bytes)" > $vm/dirty_background_bytes
+    else echo "$(get dirty_background_ratio)" > $vm/dirty_background_ratio; fi
+}
+work=$(mktemp -d /var/tmp/mon_memcg-lab-dirty.XXXXXX)
+cleanup() { pkill -P $$ dd 2>/dev/null || true; restore; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+unwritten_pages() { awk '$1 == "nr_dirty" || $1 == "nr_writeback" { s += $2 } END { print s }' /proc/vmstat; }
+page=$(getconf PAGESIZE)
+echo "node's dirty limits: $saved; set runs: vm.dirty_bytes $limit, vm.dirty_background_bytes $background"
+echo "$writers writers x $gib GiB each, $reps reps of each setting, alternating; kernel $(uname -r), $(nproc) cores"
+run() {  # run SETTING REP
+    local t0 t1 t2 peak=0 p pids=() i sampler
+    sync
+    [ "$1" = set ] && { echo "$limit" > $vm/dirty_bytes; echo "$background" > $vm/dirty_background_bytes; }
+    ( while :; do unwritten_pages; sleep 0.2; done ) > "$work/samples" &
+    sampler=$!
+    t0=$(now)
+    for ((i = 0; i < writers; i++)); do
+        dd if=/dev/zero of="$work/w$i" bs=1M count=$((gib * 1024)) status=none &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    t1=$(now)
+    sync
+    t2=$(now)
+    kill $sampler; wait $sampler 2>/dev/null || true
+    peak=$(sort -n "$work/samples" | tail -n 1)
+    [ "$1" = set ] && restore
+    rm -f "$work"/w*
+    awk -v s="$1" -v r="$2" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v mib=$((writers * gib * 1024)) -v peak="$peak" -v page="$page" 'BEGIN {
+        printf "%-4s rep %d: writes returned after %6.2f s (%5.0f MiB/s), on disk after %6.2f s (%5.0f MiB/s); peak dirty + writeback %5.0f MiB\n",
+            s, r, t1 - t0, mib / (t1 - t0), t2 - t0, mib / (t2 - t0), peak * page / 1048576 }'
+}
+for ((r = 1; r <= reps; r++)); do
+    run node "$r"
+    run set "$r"
+done
