@@ -9,10 +9,10 @@
 #      must carry its state file over byte for byte and remove the old
 #      directory, and this build's oneshot must then run on it;
 #   2. the daemon's case: the earlier daemon runs through the upgrade; the
+#      scriptlet stops it before it copies the state (so that no save of it
+#      lands in the old file after the copy) and starts it again, the
 #      package restarts it on this build, with its state in /run, and the
 #      old directory is gone.
-# A race the second case cannot show: a save by the earlier daemon between
-# the scriptlet's copy and its restart is lost (docs/packaging.md).
 # Starts and ends with no mon_memcg on the host.
 
 old_upgrade_phase() {
@@ -54,6 +54,10 @@ old_upgrade_phase() {
     out=$(pkg_upgrade)
     check "$f: the upgrade under the running daemon runs its scriptlets without error" [ $? = 0 ]
     [ -z "$out" ] || echo "$out" | sed "s/^/  $f: /"
+    check "$f: the scriptlet stopped the earlier daemon before it copied the state, and started it again" \
+        eval 'grep -qF "stopped mon_memcg-watch.service to carry its state from /var/lib/mon_memcg to /run/mon_memcg, and started it again" <<<"$out"'
+    check "$f: the earlier daemon stopped on SIGTERM (its lever put back), not killed" \
+        eval 'sed -n "/watch started (pid $pid)/,\$p" /var/log/mon_memcg.log | grep -q "watch stopped on SIGTERM"'
     restarted() { [ "$(prop mon_memcg-watch.service MainPID)" != "$pid" ] && [ "$(systemctl is-active mon_memcg-watch.service)" = active ]; }
     check "$f: the upgrade restarted the daemon on this build" wait_for 30 restarted
     echo "  after the upgrade: $(systemctl show -p NeedDaemonReload -p FragmentPath mon_memcg-watch.service | tr '\n' ' ')"
