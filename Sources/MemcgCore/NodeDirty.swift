@@ -28,8 +28,8 @@ public struct NodeDirty: Equatable, Sendable {
 
     /// `/proc/vmstat` counts pages; a missing field is an error that names
     /// it. Only the lines of the four fields are parsed: the file has some
-    /// 180, and parsing them all as a `MemoryStat` took about 0.5 ms of a
-    /// 6 ms `status` here.
+    /// 180, and a first version that parsed them all as a `MemoryStat`
+    /// made `status` about 0.4 ms slower (docs/benchmarks.md).
     public init(vmstat text: String, pageSize: Int64, sysctls: DirtySysctls) throws(ParseError) {
         var values: [String: Int64] = [:]
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
