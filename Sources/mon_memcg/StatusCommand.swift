@@ -9,8 +9,9 @@ struct Status: ParsableCommand {
         commandName: "status",
         abstract: "Show what kubelet sees and what a check would do now; changes nothing.",
         discussion: """
-        Reads the same files as a check, takes no lock and writes nothing. A missing target \
-        cgroup is reported (a check would exit 4) but the node figures are still shown.
+        Reads the files a check reads, and for its section on page cache not on disk yet \
+        /proc/vmstat and /proc/sys/vm/dirty_*; takes no lock and writes nothing. A missing \
+        target cgroup is reported (a check would exit 4) but the node figures are still shown.
         """)
 
     @OptionGroup var options: SharedOptions
