@@ -12,6 +12,9 @@ public struct MetricsSnapshot: Equatable, Sendable {
     public var targetCurrent: Bytes?
     /// The value stored as last after the check.
     public var targetLast: Bytes?
+    /// The target's page cache not on disk yet at the end of the check
+    /// (`Unwritten`): what a reclaim of it waits on.
+    public var targetUnwritten: Unwritten?
     public var counters: RunCounters
     /// The check ended without a failure (an interrupted reclaim is a failure).
     public var success: Bool
@@ -70,6 +73,10 @@ public enum Metrics {
         gauge("global_threshold_bytes", "available_threshold + vm.min_free_kbytes: a check reclaims below this.", s.globalThreshold)
         gauge("target_current_bytes", "Target cgroup total_rss + total_cache read by the last check, before any reclaim.", s.targetCurrent)
         gauge("target_last_bytes", "Target usage stored as last after the last check.", s.targetLast)
+        gauge("target_dirty_bytes", "Target page cache dirty at the end of the last check (total_dirty on v1, file_dirty on v2): no reclaim frees it before it is written.",
+              s.targetUnwritten?.dirty)
+        gauge("target_writeback_bytes", "Target page cache under writeback at the end of the last check (total_writeback on v1, file_writeback on v2).",
+              s.targetUnwritten?.writeback)
         counter("reclaims_total", "Writes to memory.force_empty started, interrupted ones included.", s.counters.reclaims)
         counter("skips_total", "Checks that found memory short but the target grew by less than growth_threshold since last.", s.counters.skips)
         counter("interruptions_total", "Reclaims interrupted by reclaim_timeout or by a stop signal.", s.counters.interruptions)

@@ -38,6 +38,9 @@ public struct CheckRecord: Sendable {
     var saved: RunState?
     /// `v1` or `v2` once the memory controller was found, for build_info.
     var hierarchy: String?
+    /// The target's page cache not on disk yet, read as the check ends
+    /// (only while metrics_file is set).
+    var unwritten: Unwritten?
     /// The check got as far as observing (a failure before that leaves
     /// `last` out of the metrics unless the state file holds one).
     var stateLoaded = false
@@ -104,6 +107,7 @@ public struct CheckRecord: Sendable {
         s.globalThreshold = globalThreshold
         s.targetCurrent = current
         s.targetLast = last ?? (stateLoaded ? .zero : nil)  // the original script starts from 0
+        s.targetUnwritten = unwritten
         s.dyingCgroups = dying?.count
         s.dyingBytes = dying?.bytes
         s.escalations = counters.escalations

@@ -95,6 +95,9 @@ public struct CheckRun {
         } catch {
             throw Failure(status: error.exitStatus, message: error.description)
         }
+        // For the metrics: read as the check ends, so no reclaim waits on it;
+        // unreadable, the two gauges are left out.
+        defer { if record.counting { record.unwritten = try? controller.unwritten(at: target.path) } }
         let node = snapshot.node
         let current = target.usage
         record.observed(snapshot, current: current, globalThreshold: config.policy.globalThreshold(watermark: node.watermark))

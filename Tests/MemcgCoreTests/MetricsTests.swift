@@ -18,6 +18,7 @@ struct MetricsTests {
         s.globalThreshold = 4_362_076_160
         s.targetCurrent = 526_179_893_248
         s.targetLast = 2_005_598_208
+        s.targetUnwritten = Unwritten(dirty: 3_221_225_472, writeback: 268_435_456)
         s.dyingCgroups = 1234
         s.dyingBytes = 9_000_000
         s.escalations = 2
@@ -35,6 +36,8 @@ struct MetricsTests {
             "mon_memcg_global_threshold_bytes 4362076160",
             "mon_memcg_target_current_bytes 526179893248",
             "mon_memcg_target_last_bytes 2005598208",
+            "mon_memcg_target_dirty_bytes 3221225472",
+            "mon_memcg_target_writeback_bytes 268435456",
             "mon_memcg_reclaims_total 2",
             "mon_memcg_skips_total 1",
             "mon_memcg_interruptions_total 1",
@@ -86,6 +89,7 @@ struct MetricsTests {
         #expect(!text.contains("dying"))
         #expect(!text.contains("last_reclaim_duration"))
         #expect(!text.contains("wakeups"))
+        #expect(!text.contains("target_dirty") && !text.contains("target_writeback"))
         #expect(text.contains("mon_memcg_reclaims_total 0\n"))
         #expect(text.contains("mon_memcg_last_run_success 0\n"))
     }
