@@ -10,19 +10,11 @@ struct MetricsUnwrittenTests {
         text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int64($0.dropFirst(name.count + 1)) }
     }
 
-    /// Sets one field of the target's memory.stat, which the fixture writes as 0.
-    static func setStat(_ tree: some FakeRoot, _ field: String, _ value: Int64) throws {
-        let file = "cgroup/user.slice/memory.stat"
-        let stat = try #require(tree.read(file))
-        #expect(stat.contains("\n\(field) 0\n"), "the fixture's memory.stat has no \(field) 0")
-        try tree.write(file, stat.replacingOccurrences(of: "\n\(field) 0\n", with: "\n\(field) \(value)\n"))
-    }
-
     @Test("v1: a check that reclaims publishes total_dirty and total_writeback")
     func v1() throws {
         let tree = try FixtureTree.short(targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
-        try Self.setStat(tree, "total_dirty", 150_000_000)
-        try Self.setStat(tree, "total_writeback", 20_000_000)
+        try tree.setTargetStat("total_dirty", 150_000_000)
+        try tree.setTargetStat("total_writeback", 20_000_000)
         let r = try Binary.run(["check", "--metrics-file", tree.path("metrics.prom")] + tree.arguments)
         #expect(r.status == 0, "\(r.stderr)")
         let text = try #require(tree.read("metrics.prom"))
@@ -35,8 +27,8 @@ struct MetricsUnwrittenTests {
     @Test("v2: file_dirty and file_writeback, also from a check that did nothing")
     func v2() throws {
         let tree = try FixtureTreeV2()
-        try Self.setStat(tree, "file_dirty", 12_288)
-        try Self.setStat(tree, "file_writeback", 4_096)
+        try tree.setTargetStat("file_dirty", 12_288)
+        try tree.setTargetStat("file_writeback", 4_096)
         let r = try Binary.run(["check", "--available-threshold", "0", "--metrics-file", tree.path("metrics.prom")] + tree.arguments)
         #expect(r.status == 0, "\(r.stderr)")
         let text = try #require(tree.read("metrics.prom"))

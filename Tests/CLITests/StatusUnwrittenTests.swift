@@ -20,19 +20,11 @@ struct StatusUnwrittenTests {
             .map { $0.split(separator: " ").joined(separator: " ") }
     }
 
-    /// Sets one field of the target's memory.stat, which the fixture writes as 0.
-    static func setStat(_ tree: some FakeRoot, _ field: String, _ value: Int64) throws {
-        let file = "cgroup/user.slice/memory.stat"
-        let stat = try #require(tree.read(file))
-        #expect(stat.contains("\n\(field) 0\n"), "the fixture's memory.stat has no \(field) 0")
-        try tree.write(file, stat.replacingOccurrences(of: "\n\(field) 0\n", with: "\n\(field) \(value)\n"))
-    }
-
     @Test("v1: the target's total_dirty and total_writeback, the node's pages in bytes, and vm.dirty_bytes when it is set")
     func v1() throws {
         let tree = try FixtureTree()
-        try Self.setStat(tree, "total_dirty", 3_221_225_472)
-        try Self.setStat(tree, "total_writeback", 268_435_456)
+        try tree.setTargetStat("total_dirty", 3_221_225_472)
+        try tree.setTargetStat("total_writeback", 268_435_456)
         // vm.dirty_bytes 256 MiB, background 64 MiB: the kernel zeroes the ratios.
         try tree.writeNodeDirty(dirtyPages: 60_000, writebackPages: 1_000, thresholdPages: 65_536, backgroundPages: 16_384,
                                 ratio: 0, bytes: 268_435_456, backgroundRatio: 0, backgroundBytes: 67_108_864)
@@ -60,8 +52,8 @@ struct StatusUnwrittenTests {
     @Test("v2: the target's file_dirty and file_writeback, in v2's words")
     func v2() throws {
         let tree = try FixtureTreeV2()
-        try Self.setStat(tree, "file_dirty", 150_000_000)
-        try Self.setStat(tree, "file_writeback", 20_000_000)
+        try tree.setTargetStat("file_dirty", 150_000_000)
+        try tree.setTargetStat("file_writeback", 20_000_000)
         let text = try Binary.run(["status"] + tree.arguments)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("  target file_dirty"), "\(text.stdout)")

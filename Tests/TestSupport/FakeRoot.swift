@@ -37,6 +37,16 @@ extension FakeRoot {
 
     public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// Sets one field of `cgroup/TARGET/memory.stat`, which both fixture
+    /// trees write with that field at 0; throws when it is not there.
+    public func setTargetStat(_ field: String, _ value: Int64, target: String = "user.slice") throws {
+        let file = "cgroup/\(target)/memory.stat"
+        guard let stat = read(file), stat.contains("\n\(field) 0\n") else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path(file), "field": field])
+        }
+        try write(file, stat.replacingOccurrences(of: "\n\(field) 0\n", with: "\n\(field) \(value)\n"))
+    }
+
     /// The node's dirty pages and the kernel's limits on them, as
     /// `status` reads them: `proc/vmstat` (pages, with fields around them
     /// as a real one has) and `proc/sys/vm/dirty_*`. The defaults are
