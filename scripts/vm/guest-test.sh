@@ -266,8 +266,9 @@ echo max > $T/memory.high
 #    writer rewrites one 48 MiB file on the RAM disk's ext2 without sync,
 #    so dirty pages wait for the flusher; the threshold is 1 GiB above what
 #    is available, so the run asks for all the target's page cache, and
-#    100 ms (the shortest reclaim_timeout) is less than memory.reclaim
-#    takes for that under QEMU's emulation.
+#    100 ms (the shortest reclaim_timeout) is less than its memory.reclaim
+#    steps take for that under QEMU's emulation (two runs: the first step
+#    took 0.11 s, and the deadline stopped the second).
 sh -c "echo \$\$ > $T/cgroup.procs && while :; do dd if=/dev/zero of=/mnt/dirty bs=1M count=48 conv=notrunc 2>/dev/null; done" &
 writer=$!
 sleep 3
