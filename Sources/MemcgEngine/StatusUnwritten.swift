@@ -22,15 +22,9 @@ extension StatusReport {
     var unwrittenFigures: [UnwrittenFigure] {
         let fields = Unwritten.fields(controller.hierarchy)
         let stat = "\(targetPath)/\(KernelFile.stat)"
-        var figures: [UnwrittenFigure]
-        switch unwritten {
-        case .success(let u)?:
-            figures = [UnwrittenFigure(name: "target \(fields.dirty.rawValue)", value: u.dirty, note: stat),
-                       UnwrittenFigure(name: "target \(fields.writeback.rawValue)", value: u.writeback, note: stat)]
-        case .failure(let error)?:
-            figures = [fields.dirty, fields.writeback].map { UnwrittenFigure(name: "target \($0.rawValue)", value: nil, note: error.description) }
-        case nil:
-            figures = [fields.dirty, fields.writeback].map { UnwrittenFigure(name: "target \($0.rawValue)", value: nil, note: "not read: the target is missing") }
+        let u = try? unwritten?.get()
+        var figures = [(fields.dirty, u?.dirty), (fields.writeback, u?.writeback)].map { field, value in
+            UnwrittenFigure(name: "target \(field.rawValue)", value: value, note: unwrittenProblem ?? stat)
         }
         let vmstat = "\(config.procRoot)/\(KernelFile.vmstat)"
         switch nodeDirty {
@@ -53,6 +47,7 @@ extension StatusReport {
         return figures
     }
 
+    /// Why the target's two figures are unknown, when they are.
     var unwrittenProblem: String? {
         switch unwritten {
         case .success?: nil
@@ -61,6 +56,7 @@ extension StatusReport {
         }
     }
 
+    /// Why the node's four figures are unknown, when they are.
     var nodeDirtyProblem: String? {
         if case .failure(let error)? = nodeDirty { return error.description }
         return nil

@@ -6,10 +6,6 @@ import TestSupport
 /// the target's page cache not on disk yet as a check ends, from its
 /// memory.stat, in each hierarchy's fields; left out when unreadable.
 struct MetricsUnwrittenTests {
-    static func sample(_ text: String, _ name: String) -> Int64? {
-        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int64($0.dropFirst(name.count + 1)) }
-    }
-
     @Test("v1: a check that reclaims publishes total_dirty and total_writeback")
     func v1() throws {
         let tree = try FixtureTree.short(targetRSS: 1_000_000_000, targetCache: 2_000_000_000)
@@ -18,9 +14,9 @@ struct MetricsUnwrittenTests {
         let r = try Binary.run(["check", "--metrics-file", tree.path("metrics.prom")] + tree.arguments)
         #expect(r.status == 0, "\(r.stderr)")
         let text = try #require(tree.read("metrics.prom"))
-        #expect(Self.sample(text, "mon_memcg_target_dirty_bytes") == 150_000_000, "\(text)")
-        #expect(Self.sample(text, "mon_memcg_target_writeback_bytes") == 20_000_000, "\(text)")
-        #expect(Self.sample(text, "mon_memcg_reclaims_total") == 1, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_target_dirty_bytes") == 150_000_000, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_target_writeback_bytes") == 20_000_000, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_reclaims_total") == 1, "\(text)")
         try PromText.validate(text)
     }
 
@@ -32,8 +28,8 @@ struct MetricsUnwrittenTests {
         let r = try Binary.run(["check", "--available-threshold", "0", "--metrics-file", tree.path("metrics.prom")] + tree.arguments)
         #expect(r.status == 0, "\(r.stderr)")
         let text = try #require(tree.read("metrics.prom"))
-        #expect(Self.sample(text, "mon_memcg_target_dirty_bytes") == 12_288, "\(text)")
-        #expect(Self.sample(text, "mon_memcg_target_writeback_bytes") == 4_096, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_target_dirty_bytes") == 12_288, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_target_writeback_bytes") == 4_096, "\(text)")
     }
 
     @Test("a memory.stat without the fields: the two gauges are left out, the check and its metrics go on")
@@ -45,6 +41,6 @@ struct MetricsUnwrittenTests {
         #expect(r.status == 0, "\(r.stderr)")
         let text = try #require(tree.read("metrics.prom"))
         #expect(!text.contains("mon_memcg_target_dirty_bytes") && !text.contains("mon_memcg_target_writeback_bytes"), "\(text)")
-        #expect(Self.sample(text, "mon_memcg_reclaims_total") == 1, "\(text)")
+        #expect(PromText.sample(text, "mon_memcg_reclaims_total") == 1, "\(text)")
     }
 }

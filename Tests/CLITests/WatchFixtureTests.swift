@@ -26,12 +26,7 @@ struct WatchFixtureTests {
     func metrics(_ tree: FixtureTree) -> String { tree.read("metrics/mon_memcg.prom") ?? "" }
 
     /// The value of one sample in the metrics file.
-    func sample(_ text: String, _ name: String) -> Int64? {
-        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Int64(line.dropFirst(name.count + 1))
-        }
-        return nil
-    }
+    func sample(_ text: String, _ name: String) -> Int64? { PromText.sample(text, name) }
 
     @Test("watch polls, reclaims when memory turns short, reloads on SIGHUP, refuses a bad reload, stops on SIGTERM")
     func lifecycle() throws {

@@ -12,6 +12,15 @@ public enum PromText {
         public var description: String { "line \(line): \(reason)" }
     }
 
+    /// The value of the sample `name` (with its labels, if any) in a
+    /// metrics file, or nil when it is not there.
+    public static func sample(_ text: String, _ name: String) -> Int64? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Int64(line.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+
     public static func validate(_ text: String) throws {
         guard text.isEmpty || text.hasSuffix("\n") else { throw Invalid(line: 0, reason: "no final newline") }
         var types: [String: String] = [:]
