@@ -29,38 +29,31 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$(id -u)" = 0 ] || { echo "dirty-writers.sh: needs root (it sets vm.dirty_bytes)" >&2; exit 77; }
-bytes() { numfmt --from=iec "${1%iB}"; }
-limit=$(bytes "${limits%%:*}") background=$(bytes "${limits#*:}")
-[ "$background" -gt 0 ] && [ "$background" -lt "$limit" ] || {
-    echo "dirty-writers.sh: --limits $limits: the background limit must be above 0 and below the limit" >&2; exit 64; }
+# Parsing, saving, setting and putting back the limits: dirty_limits.py,
+# the lab's one copy of the kernel's rules for them (and its tests).
+dl() { /usr/bin/python3 "$(dirname "$0")/dirty_limits.py" "$@"; }
+read -r limit background < <(dl parse "$limits") || exit 64
 need=$(( writers * gib * 1024 * 1024 ))  # KiB
 free=$(df -Pk /var/tmp | awk 'NR == 2 { print $4 }')
 [ "$free" -gt $(( need * 2 )) ] || {
     echo "dirty-writers.sh: /var/tmp has $((free / 1024)) MiB free; the runs write $((need / 1024)) MiB each: fewer --writers or --gib" >&2; exit 1; }
 
-vm=/proc/sys/vm
-saved=$(for n in dirty_ratio dirty_bytes dirty_background_ratio dirty_background_bytes; do printf '%s=%s ' $n "$(cat $vm/$n)"; done)
-get() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$saved"; }
-# The kernel keeps one of each pair non-zero: write back the one that was in force.
-restore() {
-    if [ "$(get dirty_bytes)" != 0 ]; then echo "$(get dirty_bytes)" > $vm/dirty_bytes; else echo "$(get dirty_ratio)" > $vm/dirty_ratio; fi
-    if [ "$(get dirty_background_bytes)" != 0 ]; then echo "$(get dirty_background_bytes)" > $vm/dirty_background_bytes
-    else echo "$(get dirty_background_ratio)" > $vm/dirty_background_ratio; fi
-}
 work=$(mktemp -d /var/tmp/mon_memcg-lab-dirty.XXXXXX)
+restore() { [ ! -s "$work/saved.json" ] || dl restore "$work/saved.json"; }
 cleanup() { pkill -P $$ dd 2>/dev/null || true; restore; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+dl save "$work/saved.json"
 
 now() { date +%s.%N; }
 unwritten_pages() { awk '$1 == "nr_dirty" || $1 == "nr_writeback" { s += $2 } END { print s }' /proc/vmstat; }
 page=$(getconf PAGESIZE)
-echo "node's dirty limits: $saved; set runs: vm.dirty_bytes $limit, vm.dirty_background_bytes $background"
+echo "node's dirty limits: $(cat "$work/saved.json"); set runs: vm.dirty_bytes $limit, vm.dirty_background_bytes $background"
 echo "$writers writers x $gib GiB each, $reps reps of each setting, alternating; kernel $(uname -r), $(nproc) cores"
 run() {  # run SETTING REP
     local t0 t1 t2 peak=0 p pids=() i sampler
     sync
-    [ "$1" = set ] && { echo "$limit" > $vm/dirty_bytes; echo "$background" > $vm/dirty_background_bytes; }
+    [ "$1" = set ] && dl set "$limits"
     ( while :; do unwritten_pages; sleep 0.2; done ) > "$work/samples" &
     sampler=$!
     t0=$(now)

@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 
+import dirty_limits
 import efficacy
 import metrics
 
@@ -126,13 +127,9 @@ def dirty_words(p):
     d = p.get("dirty_sysctls")
     if not d:
         return ""
-    def pair(v, ratio, size):
-        return f"vm.{size} {v[size]}" if v[size] else f"vm.{ratio} {v[ratio]} %"
-    def both(v):
-        return f"{pair(v, 'dirty_ratio', 'dirty_bytes')}, {pair(v, 'dirty_background_ratio', 'dirty_background_bytes')}"
     before = p.get("dirty_sysctls_before")
-    how = f"set for this run by --dirty-bytes; the node's were {both(before)}" if before else "the node's own"
-    return f" Dirty limits: {both(d)} ({how})."
+    how = f"set for this run by --dirty-bytes; the node's were {dirty_limits.describe(before)}" if before else "the node's own"
+    return f" Dirty limits: {dirty_limits.describe(d)} ({how})."
 
 
 def tables(rows, params):

@@ -1,6 +1,8 @@
 """Tables for dirty_limits.py, on a fake /proc/sys/vm that behaves as the
 kernel's (writing one of a pair zeroes the other):
   /usr/bin/python3 -m unittest discover -s scripts/lab -p 'test_*.py'"""
+import contextlib
+import io
 import os
 import tempfile
 import unittest
@@ -63,6 +65,19 @@ class DirtyLimitsTests(unittest.TestCase):
         for bad in ["256M", "64M:256M", "256M:0", "512K:256K", "x:1M", "256M:"]:
             with self.subTest(bad), self.assertRaises(ValueError):
                 dirty_limits.parse_pair(bad)
+
+    def test_command_parse(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(dirty_limits.main(["dirty_limits.py", "parse", "1G:256M"]), 0)
+            self.assertEqual(dirty_limits.main(["dirty_limits.py", "parse", "64M:256M"]), 64)
+            self.assertEqual(dirty_limits.main(["dirty_limits.py", "frobnicate", "x"]), 64)
+        self.assertEqual(out.getvalue(), f"{1 << 30} {256 << 20}\n")
+
+    def test_describe(self):
+        self.assertEqual(dirty_limits.describe({"dirty_ratio": 20, "dirty_bytes": 0, "dirty_background_ratio": 0,
+                                                "dirty_background_bytes": 67108864}),
+                         "vm.dirty_ratio 20 %, vm.dirty_background_bytes 67108864")
 
 
 if __name__ == "__main__":
