@@ -279,10 +279,11 @@ avail=$(echo "$json" | json_field available_bytes)
 wm=$(echo "$json" | json_field watermark_bytes)
 thr=$((avail - wm + 1024 * MiB))
 run check-timeout mon_memcg check --available-threshold $thr --growth-threshold 0 --reclaim-timeout 100ms \
-    --state-file /run/mon_memcg/state-timeout --log-file /var/log/timeout.log
+    --state-file /run/mon_memcg/state-timeout --log-file /var/log/timeout.log --metrics-file /run/mon_memcg/timeout.prom
 mark timeout-target-after "$(stat_of $T file_dirty) $(stat_of $T file_writeback)"
 kill $writer 2>/dev/null
 run timeout-log cat /var/log/timeout.log
+run timeout-metrics grep -E '^mon_memcg_(target_dirty|target_writeback|interruptions)' /run/mon_memcg/timeout.prom
 rm -f /mnt/dirty
 
 run log cat /var/log/mon_memcg.log

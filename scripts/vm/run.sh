@@ -218,6 +218,10 @@ check "then what of the target was dirty or under writeback, in v2 words (file_d
 # about 25 MiB; 6-14 MiB were seen): a line that read nothing says 0 and 0.
 check "and the numbers are the writer's page cache: file_dirty + file_writeback > 0" \
     [ $(( ${u_dirty:-0} + ${u_writeback:-0} )) -gt 0 ]
+timeout_metrics=$(block timeout-metrics)
+check "its metrics publish the target's file_dirty and file_writeback as gauges, and the interruption" \
+    eval 'grep -Eq "^mon_memcg_target_dirty_bytes [0-9]+$" <<<"$timeout_metrics" && grep -Eq "^mon_memcg_target_writeback_bytes [0-9]+$" <<<"$timeout_metrics" && grep -qx "mon_memcg_interruptions_total 1" <<<"$timeout_metrics"'
+echo "$timeout_metrics" | sed 's/^/    metrics: /'
 echo "---- guest reclaim_timeout log ----"
 echo "$timeout_log" | sed 's/^/    | /'
 
