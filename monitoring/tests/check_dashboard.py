@@ -24,6 +24,7 @@ REQUIRED = {
     "dying cgroups": "mon_memcg_dying_bytes",
     "escalations": "mon_memcg_escalations_total",
     "watch wake-ups by reason": "mon_memcg_watch_wakeups_total",
+    "the target's page cache not on disk yet": "mon_memcg_target_dirty_bytes",
     "last-run age": "mon_memcg_last_run_timestamp_seconds",
     "fleet: fraction of nodes below threshold": "job:mon_memcg_nodes_below_threshold:ratio",
     "fleet: reclaims per hour": "job:mon_memcg_reclaims:increase1h",
