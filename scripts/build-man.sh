@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds mon_memcg.8 and mon_memcg.conf.5 from packaging/man/*.in and what the
 # built binary itself says, so the pages cannot disagree with it:
-#   OPTIONS        the OPTIONS blocks of `mon_memcg {check,status,config,watch,alive} --help`
+#   OPTIONS        the OPTIONS blocks of `mon_memcg {check,status,config,watch,alive,restore} --help`
 #   CONFIGURATION  `mon_memcg config --defaults` (every key, its default, its meaning)
 #   EXIT STATUS    the EXIT STATUS block of `mon_memcg --help`
 #
@@ -59,7 +59,7 @@ awk '
 
 # --- OPTIONS: every subcommand's, once; those not every subcommand takes
 # are marked with the subcommands that do.
-commands="check status config watch alive"
+commands="check status config watch alive restore"
 for c in $commands; do
     "$bin" "$c" --help > "$work/help-$c" || die "$bin $c --help failed"
     awk -v cmd="$c" '

@@ -40,7 +40,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .configError: "bad configuration file or option value; the message names the line or option"
         case .kernelError: "a kernel file is missing, unreadable or malformed (no memory controller where cgroup_root points?)"
         case .targetMissing: "the target cgroup does not exist or resolves outside cgroup_root"
-        case .reclaimFailed: "writing memory.force_empty (v1) or memory.reclaim (v2) failed, or the kernel has no memory.reclaim; the message says which"
+        case .reclaimFailed: "writing memory.force_empty (v1) or memory.reclaim (v2) failed, or the kernel has no memory.reclaim, or restore could not write back memory.high or memory.limit_in_bytes; the message says which"
         case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
         case .stateError: "the state file or its lock could not be written"
         case .notRoot: "check must run as root (use status or check --dry-run as another user)"

@@ -16,6 +16,18 @@ struct LeverRestore {
     /// The mount the record's target must be under: a state file is not
     /// trusted to name any other path.
     let cgroupRoot: String
+    /// `mon_memcg restore` at a terminal: what it logs is printed too, so
+    /// the person who ran it reads what happened (under systemd the log's
+    /// lines reach the journal anyway).
+    var echo = false
+
+    private func say(_ line: String) { Self.say(line, to: log, echo: echo) }
+
+    /// A line for the log, and for stdout when `echo` asks.
+    static func say(_ line: String, to log: EventLog, echo: Bool) {
+        log.info(line)
+        if echo && !log.console.outIsJournal { log.console.out(line + "\n") }
+    }
 
     /// Restores `record` when the file still holds what the lever wrote.
     /// True when the record is done with (restored, already original,
@@ -33,7 +45,7 @@ struct LeverRestore {
             now = try file.read()
         } catch {
             if case .unreadable(let e) = error, e.errno == ENOENT, !FileIO.isDirectory(record.target) {
-                log.info(LogLines.leverNotRestored(lever, record.target, "the cgroup is gone (\(why.words))"))
+                say(LogLines.leverNotRestored(lever, record.target, "the cgroup is gone (\(why.words))"))
                 return true
             }
             log.error("cannot restore \(lever.file) of \(record.target) to \(record.original): \(error); kept in the state file for the next try")
@@ -48,11 +60,11 @@ struct LeverRestore {
                 log.error("cannot restore \(lever.file) of \(record.target) to \(original): \(error); kept in the state file for the next try")
                 return false
             }
-            log.info(LogLines.leverRestored(lever, record.target, to: original, from: now, why.words))
+            say(LogLines.leverRestored(lever, record.target, to: original, from: now, why.words))
         case .alreadyOriginal:
-            log.info(LogLines.leverAlreadyOriginal(lever, record.target, record.original, why.words))
+            say(LogLines.leverAlreadyOriginal(lever, record.target, record.original, why.words))
         case .changedByOthers(let value):
-            log.info(LogLines.leverLeft(lever, record.target, now: value, written: record.written, original: record.original, why.words))
+            say(LogLines.leverLeft(lever, record.target, now: value, written: record.written, original: record.original, why.words))
         }
         return true
     }
@@ -61,34 +73,65 @@ struct LeverRestore {
         FileIO.isUnder(path, cgroupRoot) && !path.split(separator: "/").contains("..")
     }
 
-    /// Outside a check (watch's start, stop and reload): under the run
-    /// lock, the state file's record restored and cleared. A run holding
-    /// the lock is a check, which restores a leftover at its own start.
+    /// What `leftover` found and did.
+    enum Leftover: Equatable {
+        /// No state file, or one without a lever record.
+        case nothingRecorded
+        /// The state file cannot be trusted (`StateStore.load`'s reason);
+        /// the next check reports and replaces it.
+        case unusableState(String)
+        /// Restored, or found original, someone else's or gone (logged),
+        /// and the record cleared.
+        case done
+        /// Done with, but the state file could not be saved without the
+        /// record (logged); the next start finds it done and says so.
+        case doneNotSaved
+        /// Another run holds the lock: it restores the record at its start.
+        case lockHeld
+        /// The lever's file or the lock could not be read or written
+        /// (logged); the record is kept for the next try.
+        case kept
+    }
+
+    /// Outside a check (watch's start, stop and reload; `mon_memcg
+    /// restore`): under the run lock, the state file's record restored and
+    /// cleared. A run holding the lock is a check, which restores a
+    /// leftover at its own start.
+    @discardableResult
     static func leftover(config: Config, controller: DetectedController, log: EventLog,
-                         _ why: LogLines.LeverRestoreReason) {
+                         _ why: LogLines.LeverRestoreReason, echo: Bool = false) -> Leftover {
         let store = StateStore(path: config.stateFile)
-        guard case .valid(var state) = store.load(), let record = state.lever else { return }
+        let record: LeverRecord
+        switch store.load() {
+        case .missing: return .nothingRecorded
+        case .unusable(let why): return .unusableState(why)
+        case .valid(let state):
+            guard let lever = state.lever else { return .nothingRecorded }
+            record = lever
+        }
         let lock = RunLock(path: config.lockFile)
         do {
             guard try lock.tryLock() else {
-                log.info(LogLines.leverNotRestored(record.lever, record.target, "another mon_memcg run holds \(config.lockFile); it restores it at its start"))
-                return
+                say(LogLines.leverNotRestored(record.lever, record.target, "another mon_memcg run holds \(config.lockFile); it restores it at its start"),
+                    to: log, echo: echo)
+                return .lockHeld
             }
         } catch {
             log.error("cannot restore \(record.lever.file) of \(record.target): \(error)")
-            return
+            return .kept
         }
         // Loaded again under the lock: a check may have changed it since.
-        guard case .valid(let locked) = store.load(), let held = locked.lever else { return }
-        state = locked
+        guard case .valid(var state) = store.load(), let held = state.lever else { return .nothingRecorded }
         let root = (try? controller.get().cgroupRoot) ?? config.cgroupRoot
-        guard LeverRestore(log: log, cgroupRoot: root).restore(held, why) else { return }
+        guard LeverRestore(log: log, cgroupRoot: root, echo: echo).restore(held, why) else { return .kept }
         state.lever = nil
         do {
             try store.save(state)
         } catch {
             log.error("\(held.lever.file) restored, but the state file still records it: \(error) (the next start finds it restored and says so)")
+            return .doneNotSaved
         }
+        return .done
     }
 }
 

@@ -21,6 +21,8 @@ public enum RootCheck {
             reclaimFile = controller.reclaimFile(targetPath: target)
         }
         guard files.contains(where: { !FileIO.mayWrite($0) }) else { return nil }
-        return Failure(status: .notRoot, message: "mon_memcg \(command) must run as root (it writes \(reclaimFile), and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
+        // restore writes back the lever's file, never the reclaim file.
+        let writes = command == "restore" ? "the target's memory.high or memory.limit_in_bytes" : reclaimFile
+        return Failure(status: .notRoot, message: "mon_memcg \(command) must run as root (it writes \(writes), and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
     }
 }

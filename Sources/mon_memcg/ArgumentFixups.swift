@@ -3,7 +3,7 @@ import MemcgCore
 /// What the argument parser gets wrong for people, put right before it
 /// runs. None changes what a valid command line means.
 enum ArgumentFixups {
-    static let commands = ["check", "status", "config", "watch", "alive", "help"]
+    static let commands = ["check", "status", "config", "watch", "alive", "restore", "help"]
 
     /// The options that take a value: every setting's, and `--config`
     /// (PlainCheck's list, which it reads in order).

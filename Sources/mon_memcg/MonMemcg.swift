@@ -36,7 +36,7 @@ struct MonMemcg: ParsableCommand {
         \(ExitStatus.helpTable)
         """,
         version: MemcgVersion.current,
-        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self, Alive.self],
+        subcommands: [Check.self, Status.self, ConfigCommand.self, Watch.self, Alive.self, Restore.self],
         defaultSubcommand: Check.self)
 
     /// The units run `/usr/sbin/mon_memcg` with no arguments (and people

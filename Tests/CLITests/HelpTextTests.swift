@@ -6,7 +6,7 @@ import TestSupport
 /// What `--help` says of each option, and what the man page makes of it:
 /// both come from the setting descriptors, and each states a default once.
 struct HelpTextTests {
-    static let commands = ["", "check", "status", "config", "watch", "alive"]
+    static let commands = ["", "check", "status", "config", "watch", "alive", "restore"]
 
     /// The OPTIONS entries of `--help`: the option (names and <value>) and
     /// its help, wrapped lines joined.

@@ -34,7 +34,7 @@ struct UsageErrorTests {
         let r = try Binary.run(["--help"])
         #expect(r.status == 0)
         let options = ConfigKey.allCases.map { "--" + $0.optionName }
-        for word in ["SUBCOMMANDS:", "status", "watch", "alive", "FILES", "/etc/mon_memcg.conf",
+        for word in ["SUBCOMMANDS:", "status", "watch", "alive", "restore", "FILES", "/etc/mon_memcg.conf",
                      "/var/log/mon_memcg.log", "/run/mon_memcg/state", "EXIT STATUS", "--defaults"] + options {
             #expect(r.stdout.contains(word), "\(word) missing from --help")
         }

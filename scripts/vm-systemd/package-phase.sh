@@ -153,6 +153,8 @@ package_phase() {
     echo "  pid $pid -> $(prop mon_memcg-watch.service MainPID), NRestarts $(prop mon_memcg-watch.service NRestarts)"
     rm -r /run/systemd/system/mon_memcg-watch.service.d
     systemctl daemon-reload
+    lever_killed
+
     systemctl stop mon_memcg-watch.service
     check "$f: systemctl stop: the daemon logs its stop and exits 0" \
         [ "$(tail -n 1 /var/log/mon_memcg.log | sed 's/.*     //')/$(prop mon_memcg-watch.service ExecMainStatus)" = "watch stopped on SIGTERM/0" ]
@@ -255,4 +257,55 @@ timer_cadence() {
             for (i = 2; i <= 4; i++) { d = t[i] - t[i-1]; if (d < 19.5 || d > 22.5) exit 1 } }'
     check "$f: a later run skips: the original script's \"change is too small\"" log_has "change is too small"
     show_log 4
+}
+
+# lever_killed: kill -9 of the daemon while a held episode's lever is on
+# user.slice (memory_limit = on on v1; memory_high = on on v2, which also
+# needs the target's memory.high in a drop-in, as docs/cgroup-v2.md says).
+# The unit's ExecStopPost= (mon_memcg restore) puts the original back as soon
+# as systemd sees the daemon gone, before its restart (RestartSec=5s). Then
+# the lever is turned off again and the daemon restarted (its SIGTERM puts
+# back what the restarted one set).
+lever_killed() {
+    local key file original pid restarts t0 ms at_restore d=/run/systemd/system/mon_memcg-watch.service.d
+    if [ "$hierarchy" = v1 ]; then key=memory_limit file=memory.limit_in_bytes; else key=memory_high file=memory.high; fi
+    original=$(cat "$target/$file")
+    echo "$key = on" >> /etc/mon_memcg.conf
+    mkdir -p "$d"
+    [ "$hierarchy" = v1 ] || printf '[Service]\nReadWritePaths=-%s/memory.high\n' "$target" > "$d/mmvm-lever.conf"
+    systemctl daemon-reload
+    systemctl restart mon_memcg-watch.service
+    # Growth, so the next check reclaims; its held episode sets the lever
+    # (the node stays short: available_threshold = 64G).
+    fill_user_slice mmvm-session3 32
+    engaged() { [ "$(cat "$target/$file")" != "$original" ] && grep -q "^${key}_written " /run/mon_memcg/state; }
+    check "$f: $key = on: a held episode set user.slice's $file (was $original)" wait_for 30 engaged
+    echo "  $file $(cat "$target/$file"); state: $(grep "^${key}_" /run/mon_memcg/state | tr '\n' ' ')"
+    pid=$(prop mon_memcg-watch.service MainPID)
+    restarts=$(prop mon_memcg-watch.service NRestarts)
+    t0=$(date +%s%N)
+    kill -KILL "$pid"
+    restored() { [ "$(cat "$target/$file")" = "$original" ]; }
+    wait_for 10 restored
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    at_restore=$(prop mon_memcg-watch.service NRestarts)
+    echo "  kill -9 of $pid: $file $(cat "$target/$file") within $ms ms (polled every 200 ms), NRestarts $restarts -> $at_restore"
+    check "$f: kill -9 of the daemon: ExecStopPost= (mon_memcg restore) put $file back to $original, before the restart" \
+        [ "$(cat "$target/$file")/$at_restore" = "$original/$restarts" ]
+    check "$f: the log says so (mon_memcg restore, after the run that set it ended)" \
+        log_has "$file restored to $original on $target (was .*, set by a held episode): mon_memcg restore, after the run that set it ended"
+    check "$f: so does journalctl -u mon_memcg-watch.service" \
+        eval 'journalctl -u mon_memcg-watch.service -o cat --no-pager | grep -q "^$file restored to $original .*: mon_memcg restore, after the run"'
+    check "$f: the state file no longer records the lever" eval '! grep -q "^${key}_" /run/mon_memcg/state'
+    restarted() { [ "$(prop mon_memcg-watch.service NRestarts)" -gt "$restarts" ] && [ "$(systemctl is-active mon_memcg-watch.service)" = active ]; }
+    check "$f: systemd restarted the daemon after it (Restart=on-failure)" wait_for 30 restarted
+    show_log 6
+    sed -i "/^$key = on\$/d" /etc/mon_memcg.conf
+    rm -f "$d/mmvm-lever.conf"
+    rmdir "$d" 2>/dev/null
+    systemctl daemon-reload
+    systemctl restart mon_memcg-watch.service
+    check "$f: with $key off again and the daemon restarted, $file is $original" restored
+    systemctl stop mmvm-session3.service
+    rm -f /srv/disk/mmvm-session3
 }
