@@ -267,20 +267,29 @@ timer_cadence() {
 # the lever is turned off again and the daemon restarted (its SIGTERM puts
 # back what the restarted one set).
 lever_killed() {
-    local key file original pid restarts t0 ms at_restore d=/run/systemd/system/mon_memcg-watch.service.d
+    local key file original pid restarts t0 ms at_restore was d=/run/systemd/system/mon_memcg-watch.service.d
     if [ "$hierarchy" = v1 ]; then key=memory_limit file=memory.limit_in_bytes; else key=memory_high file=memory.high; fi
     original=$(cat "$target/$file")
+    # 192 MiB of page cache in user.slice while no daemon runs: the first
+    # check of the one started below reclaims it (the node stays short:
+    # available_threshold = 64G), and its held episode sets the lever first.
+    # v2's memory.high is never set below anon + kernel memory + 128 MiB,
+    # so the target must hold more than that. The earlier sessions' files
+    # make room on the RAM disk.
+    systemctl stop mon_memcg-watch.service
+    rm -f /srv/disk/mmvm-session /srv/disk/mmvm-session2
+    check "$f: user.slice holds 192 MiB of page cache (a third session's dd)" fill_user_slice mmvm-session3 192
     echo "$key = on" >> /etc/mon_memcg.conf
     mkdir -p "$d"
     [ "$hierarchy" = v1 ] || printf '[Service]\nReadWritePaths=-%s/memory.high\n' "$target" > "$d/mmvm-lever.conf"
     systemctl daemon-reload
-    systemctl restart mon_memcg-watch.service
-    # Growth, so the next check reclaims; its held episode sets the lever
-    # (the node stays short: available_threshold = 64G).
-    fill_user_slice mmvm-session3 32
+    systemctl start mon_memcg-watch.service
     engaged() { [ "$(cat "$target/$file")" != "$original" ] && grep -q "^${key}_written " /run/mon_memcg/state; }
     check "$f: $key = on: a held episode set user.slice's $file (was $original)" wait_for 30 engaged
+    was=no
+    engaged && was=yes
     echo "  $file $(cat "$target/$file"); state: $(grep "^${key}_" /run/mon_memcg/state | tr '\n' ' ')"
+    grep -F "$file" /var/log/mon_memcg.log | tail -n 3 | sed 's/^/  watch log: /'
     pid=$(prop mon_memcg-watch.service MainPID)
     restarts=$(prop mon_memcg-watch.service NRestarts)
     t0=$(date +%s%N)
@@ -290,8 +299,8 @@ lever_killed() {
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     at_restore=$(prop mon_memcg-watch.service NRestarts)
     echo "  kill -9 of $pid: $file $(cat "$target/$file") within $ms ms (polled every 200 ms), NRestarts $restarts -> $at_restore"
-    check "$f: kill -9 of the daemon: ExecStopPost= (mon_memcg restore) put $file back to $original, before the restart" \
-        [ "$(cat "$target/$file")/$at_restore" = "$original/$restarts" ]
+    check "$f: kill -9 of the daemon with the lever set: ExecStopPost= (mon_memcg restore) put $file back to $original, before the restart" \
+        [ "$was/$(cat "$target/$file")/$at_restore" = "yes/$original/$restarts" ]
     check "$f: the log says so (mon_memcg restore, after the run that set it ended)" \
         log_has "$file restored to $original on $target (was .*, set by a held episode): mon_memcg restore, after the run that set it ended"
     check "$f: so does journalctl -u mon_memcg-watch.service" \
