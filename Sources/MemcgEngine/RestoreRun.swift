@@ -18,7 +18,11 @@ public enum RestoreRun {
             let log = EventLog(path: config.logFile, console: console)
             switch LeverRestore.leftover(config: config, controller: controller, log: log, .restoreCommand, echo: true) {
             case .nothingRecorded:
-                console.out("mon_memcg: \(config.stateFile) records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore\n")
+                // Every stop of the unit runs this after a daemon that
+                // restored its own lever: no line in the journal for that.
+                if !console.outIsJournal {
+                    console.out("mon_memcg: \(config.stateFile) records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore\n")
+                }
                 return .ok
             case .unusableState(let why):
                 console.err("mon_memcg: restore: the state file \(config.stateFile) cannot be used (\(why)); the next check reports and replaces it. Compare the target's memory.high or memory.limit_in_bytes with what you expect by hand\n")
