@@ -43,7 +43,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .reclaimFailed: "writing memory.force_empty (v1) or memory.reclaim (v2) failed, or the kernel has no memory.reclaim, or restore could not write back memory.high or memory.limit_in_bytes; the message says which"
         case .reclaimInterrupted: "the reclaim ran past reclaim_timeout and was interrupted; state was saved"
         case .stateError: "the state file or its lock could not be written"
-        case .notRoot: "check must run as root (use status or check --dry-run as another user)"
+        case .notRoot: "check, watch and restore must run as root (use status or check --dry-run as another user)"
         case .notAlive: "alive: watch has not completed a check within --max-age, or never did (its heartbeat file is stale, missing or unreadable)"
         case .usage: "command-line usage error"
         }
