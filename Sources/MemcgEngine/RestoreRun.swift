@@ -11,29 +11,56 @@ import MemcgKernel
 /// once the daemon has ended, however it ended.
 public enum RestoreRun {
     public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
-        switch RunStart.begin(request, command: "restore", writes: true, console: console) {
-        case .refused(let status):
-            return status
-        case .ready(let config, let controller):
-            let log = EventLog(path: config.logFile, console: console)
-            switch LeverRestore.leftover(config: config, controller: controller, log: log, .restoreCommand, echo: true) {
-            case .nothingRecorded:
-                // Every stop of the unit runs this after a daemon that
-                // restored its own lever: no line in the journal for that.
-                if !console.outIsJournal {
-                    console.out("mon_memcg: \(config.stateFile) records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore\n")
-                }
-                return .ok
-            case .unusableState(let why):
-                console.err("mon_memcg: restore: the state file \(config.stateFile) cannot be used (\(why)); the next check reports and replaces it. Compare the target's memory.high or memory.limit_in_bytes with what you expect by hand\n")
-                return .stateError
-            case .done, .lockHeld:
-                return .ok
-            case .doneNotSaved:
-                return .stateError
-            case .kept:
-                return .reclaimFailed
+        guard let (config, fileProblem) = settings(request, console: console) else { return .configError }
+        let controller = MemoryControllers.detected(config: config)
+        if let refusal = RootCheck.refusal(config, command: "restore", controller: controller) {
+            return refusal.report(to: console)
+        }
+        let status = restore(config: config, controller: controller, console: console)
+        // A configuration that cannot be read is still an error to fix,
+        // after the restore it did not stop.
+        return status == .ok && fileProblem != nil ? .configError : status
+    }
+
+    /// The settings, or, when only the configuration file is at fault (an
+    /// edit with a typo, a file removed), the defaults with the command
+    /// line's options: what the file sets cannot be trusted, and putting
+    /// back a limit must not wait for the file to be mended (the daemon
+    /// would not start with it either). nil when the options themselves are
+    /// wrong (reported).
+    static func settings(_ request: SettingsRequest, console: any Console) -> (Config, Failure?)? {
+        do {
+            return (try Settings.load(request), nil)
+        } catch {
+            guard error.status == .configError,
+                  let config = try? Settings.withoutFile(request) else {
+                _ = error.report(to: console)
+                return nil
             }
+            console.err("mon_memcg: \(error.message)\nmon_memcg: restore goes on without the configuration file: the defaults and the options, so the state file \(config.stateFile)\n")
+            return (config, error)
+        }
+    }
+
+    static func restore(config: Config, controller: DetectedController, console: any Console) -> ExitStatus {
+        let log = EventLog(path: config.logFile, console: console)
+        switch LeverRestore.leftover(config: config, controller: controller, log: log, .restoreCommand, echo: true) {
+        case .nothingRecorded:
+            // Every stop of the unit runs this after a daemon that
+            // restored its own lever: no line in the journal for that.
+            if !console.outIsJournal {
+                console.out("mon_memcg: \(config.stateFile) records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore\n")
+            }
+            return .ok
+        case .unusableState(let why):
+            console.err("mon_memcg: restore: the state file \(config.stateFile) cannot be used (\(why)); the next check reports and replaces it. Compare the target's memory.high or memory.limit_in_bytes with what you expect by hand\n")
+            return .stateError
+        case .done, .lockHeld:
+            return .ok
+        case .doneNotSaved:
+            return .stateError
+        case .kept:
+            return .reclaimFailed
         }
     }
 }

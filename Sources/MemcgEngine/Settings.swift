@@ -20,7 +20,18 @@ public enum Settings {
                 throw Failure(status: .configError, message: "\(path): \(error)")
             }
         }
-        for override in request.overrides {
+        return try applying(request.overrides, to: config)
+    }
+
+    /// The defaults with the command line's options and no file at all:
+    /// `restore`'s way on when the file cannot be read (RestoreRun).
+    public static func withoutFile(_ request: SettingsRequest) throws(Failure) -> Config {
+        try applying(request.overrides, to: Config())
+    }
+
+    private static func applying(_ overrides: [SettingsRequest.Override], to start: Config) throws(Failure) -> Config {
+        var config = start
+        for override in overrides {
             do {
                 try config.set(override.key, to: override.value)
             } catch {

@@ -17,10 +17,12 @@ struct Restore: ParsableCommand {
         writes the saved value back only while the file still holds what the lever wrote; a value \
         someone else set since stands. It takes the run lock, so it never runs beside a check: when \
         another run holds the lock, it leaves the record to that run, which restores it at its start. \
-        What it did goes to the log (and to stdout at a terminal). Exit status 0 when there was \
-        nothing to restore or it was done (or left to the run holding the lock), 5 when the file \
-        could not be read or written back (the record is kept for the next try), 7 when the state \
-        file cannot be used or saved.
+        What it did goes to the log (and to stdout at a terminal). A configuration file that cannot \
+        be read does not stop it: it says so and restores from the defaults and the options (the \
+        default state file, unless --state-file names another), then exits 2. Exit status 0 when \
+        there was nothing to restore or it was done (or left to the run holding the lock), 2 for a \
+        bad option or configuration file, 5 when the limit could not be read or written back (the \
+        record is kept for the next try), 7 when the state file cannot be used or saved.
         """)
 
     @OptionGroup var options: SharedOptions

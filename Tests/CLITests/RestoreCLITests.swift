@@ -109,3 +109,29 @@ struct RestoreCLITests {
         #expect(v1.limit(tree) == MemoryLimitFixtureTests.unlimited)
     }
 }
+
+extension RestoreCLITests {
+    @Test("a configuration file that cannot be read: the limit is put back all the same (the defaults and the options), then exit 2 with the file's error")
+    func brokenConfiguration() throws {
+        let tree = try killedV1()
+        let conf = tree.path("mon_memcg.conf")
+        try tree.write("mon_memcg.conf", (tree.read("mon_memcg.conf") ?? "") + "bogus_key = 1\n")
+        let r = try Binary.run(["restore", "--config", conf, "--cgroup-root", tree.cgroupRoot, "--proc-root", tree.procRoot,
+                                "--state-file", tree.stateFile, "--log-file", tree.logFile])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("unknown key \"bogus_key\""), "\(r.stderr)")
+        #expect(r.stderr.contains("restore goes on without the configuration file: the defaults and the options, so the state file \(tree.stateFile)"), "\(r.stderr)")
+        #expect(v1.limit(tree) == MemoryLimitFixtureTests.unlimited)
+        #expect(!v1.state(tree).contains("memory_limit"), "\(v1.state(tree))")
+    }
+
+    @Test("a bad option is the user's to fix: exit 2, nothing restored")
+    func badOption() throws {
+        let tree = try killedV1()
+        let r = try Binary.run(["restore", "--config", tree.path("mon_memcg.conf"), "--poll-interval", "soon"])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("--poll-interval"), "\(r.stderr)")
+        #expect(!r.stderr.contains("restore goes on"), "\(r.stderr)")
+        #expect(v1.limit(tree) == MemoryLimitFixtureTests.clamp)
+    }
+}
