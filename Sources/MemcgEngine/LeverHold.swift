@@ -21,10 +21,8 @@ struct LeverRestore {
     /// lines reach the journal anyway).
     var echo = false
 
-    private func say(_ line: String) { Self.say(line, to: log, echo: echo) }
-
     /// A line for the log, and for stdout when `echo` asks.
-    static func say(_ line: String, to log: EventLog, echo: Bool) {
+    private func say(_ line: String) {
         log.info(line)
         if echo && !log.console.outIsJournal { log.console.out(line + "\n") }
     }
@@ -109,11 +107,12 @@ struct LeverRestore {
             guard let lever = state.lever else { return .nothingRecorded }
             record = lever
         }
+        let root = (try? controller.get().cgroupRoot) ?? config.cgroupRoot
+        let restorer = LeverRestore(log: log, cgroupRoot: root, echo: echo)
         let lock = RunLock(path: config.lockFile)
         do {
             guard try lock.tryLock() else {
-                say(LogLines.leverNotRestored(record.lever, record.target, "another mon_memcg run holds \(config.lockFile); it restores it at its start"),
-                    to: log, echo: echo)
+                restorer.say(LogLines.leverNotRestored(record.lever, record.target, "another mon_memcg run holds \(config.lockFile); it restores it at its start"))
                 return .lockHeld
             }
         } catch {
@@ -122,8 +121,7 @@ struct LeverRestore {
         }
         // Loaded again under the lock: a check may have changed it since.
         guard case .valid(var state) = store.load(), let held = state.lever else { return .nothingRecorded }
-        let root = (try? controller.get().cgroupRoot) ?? config.cgroupRoot
-        guard LeverRestore(log: log, cgroupRoot: root, echo: echo).restore(held, why) else { return .kept }
+        guard restorer.restore(held, why) else { return .kept }
         state.lever = nil
         do {
             try store.save(state)

@@ -11,26 +11,30 @@ import MemcgKernel
 /// once the daemon has ended, however it ended.
 public enum RestoreRun {
     public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
-        guard let (config, fileProblem) = settings(request, console: console) else { return .configError }
-        let controller = MemoryControllers.detected(config: config)
-        if let refusal = RootCheck.refusal(config, command: "restore", controller: controller) {
-            return refusal.report(to: console)
+        guard let (loaded, fileProblem) = settings(request, console: console) else { return .configError }
+        switch RunStart.begin(loaded, command: "restore", writes: true,
+                              writesInTarget: "the target's memory.high or memory.limit_in_bytes", console: console) {
+        case .refused(let status):
+            return status
+        case .ready(let config, let controller):
+            let status = restore(config: config, controller: controller, console: console)
+            // A configuration that cannot be read is still an error to fix,
+            // after the restore it did not stop.
+            return status == .ok && fileProblem != nil ? .configError : status
         }
-        let status = restore(config: config, controller: controller, console: console)
-        // A configuration that cannot be read is still an error to fix,
-        // after the restore it did not stop.
-        return status == .ok && fileProblem != nil ? .configError : status
     }
 
-    /// The settings, or, when only the configuration file is at fault (an
-    /// edit with a typo, a file removed), the defaults with the command
-    /// line's options: what the file sets cannot be trusted, and putting
-    /// back a limit must not wait for the file to be mended (the daemon
-    /// would not start with it either). nil when the options themselves are
-    /// wrong (reported).
+    /// The settings, unresolved (a restore reads only paths: kubelet's
+    /// file or MemTotal, which `available_threshold` may need, must not
+    /// stop it), or, when the configuration file is at fault (an edit with
+    /// a typo, a file removed), the defaults with the command line's
+    /// options: what the file sets cannot be trusted, and putting back a
+    /// limit must not wait for the file to be mended (the daemon would not
+    /// start with it either). nil when the options themselves are wrong
+    /// (reported).
     static func settings(_ request: SettingsRequest, console: any Console) -> (Config, Failure?)? {
         do {
-            return (try Settings.load(request), nil)
+            return (try Settings.unresolved(request), nil)
         } catch {
             guard error.status == .configError,
                   let config = try? Settings.withoutFile(request) else {

@@ -10,8 +10,10 @@ import MemcgKernel
 public enum RootCheck {
     /// nil when the check may go on; otherwise the refusal to print.
     /// `controller`: the one the run found (once per run or `watch` start:
-    /// the refusal never looks for it again).
-    public static func refusal(_ config: Config, command: String, controller: DetectedController) -> Failure? {
+    /// the refusal never looks for it again). `writes`: what the command
+    /// writes in the target, for the message, when it is not the reclaim
+    /// file (`restore`: the lever's file).
+    public static func refusal(_ config: Config, command: String, controller: DetectedController, writes: String? = nil) -> Failure? {
         guard !CurrentProcess.isRoot else { return nil }
         var files = [config.stateFile, config.lockFile]
         var reclaimFile = "the target's memory.force_empty or memory.reclaim"
@@ -21,8 +23,6 @@ public enum RootCheck {
             reclaimFile = controller.reclaimFile(targetPath: target)
         }
         guard files.contains(where: { !FileIO.mayWrite($0) }) else { return nil }
-        // restore writes back the lever's file, never the reclaim file.
-        let writes = command == "restore" ? "the target's memory.high or memory.limit_in_bytes" : reclaimFile
-        return Failure(status: .notRoot, message: "mon_memcg \(command) must run as root (it writes \(writes), and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
+        return Failure(status: .notRoot, message: "mon_memcg \(command) must run as root (it writes \(writes ?? reclaimFile), and \(config.stateFile)); run it with sudo, or use 'mon_memcg status' or 'mon_memcg check --dry-run' as any user")
     }
 }

@@ -5,6 +5,15 @@ import MemcgKernel
 /// command line.
 public enum Settings {
     public static func load(_ request: SettingsRequest) throws(Failure) -> Config {
+        var config = try unresolved(request)
+        try ThresholdResolution.resolve(&config)
+        return config
+    }
+
+    /// The file and the options, `available_threshold` as written, not
+    /// turned into bytes on this node (which may read MemTotal and
+    /// kubelet's file): for `restore`, which uses only the paths.
+    public static func unresolved(_ request: SettingsRequest) throws(Failure) -> Config {
         var config = Config()
         let path = request.configPath ?? Config.defaultPath
         let text: String?
@@ -23,8 +32,9 @@ public enum Settings {
         return try applying(request.overrides, to: config)
     }
 
-    /// The defaults with the command line's options and no file at all:
-    /// `restore`'s way on when the file cannot be read (RestoreRun).
+    /// The defaults with the command line's options and no file at all,
+    /// unresolved: `restore`'s way on when the file cannot be read
+    /// (RestoreRun).
     public static func withoutFile(_ request: SettingsRequest) throws(Failure) -> Config {
         try applying(request.overrides, to: Config())
     }
@@ -38,7 +48,6 @@ public enum Settings {
                 throw Failure(status: .configError, message: "\(override.option): \(error.reason)")
             }
         }
-        try ThresholdResolution.resolve(&config)
         return config
     }
 }

@@ -135,3 +135,19 @@ extension RestoreCLITests {
         #expect(v1.limit(tree) == MemoryLimitFixtureTests.clamp)
     }
 }
+
+extension RestoreCLITests {
+    @Test("available_threshold that needs kubelet's file, which is missing: the restore reads only paths, so it goes on with the file's state_file (exit 0)")
+    func thresholdNotResolved() throws {
+        let tree = try killedV1()
+        try tree.write("mon_memcg.conf", (tree.read("mon_memcg.conf") ?? "") + "available_threshold = kubelet + 1G\n")
+        #expect(tree.read("kubelet/config.yaml") == nil, "the test needs kubelet's file missing")
+        let check = try Binary.run(["check", "--dry-run", "--config", tree.path("mon_memcg.conf")])
+        #expect(check.status == 2 && check.stderr.contains("needs kubelet's configuration"), "a check cannot resolve it: \(check.stderr)")
+        let r = try restore(tree.path("mon_memcg.conf"))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!r.stderr.contains("restore goes on without the configuration file"), "\(r.stderr)")
+        #expect(v1.limit(tree) == MemoryLimitFixtureTests.unlimited)
+        #expect(!v1.state(tree).contains("memory_limit"), "\(v1.state(tree))")
+    }
+}
