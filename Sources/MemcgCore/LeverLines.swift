@@ -74,6 +74,9 @@ extension LogLines {
         /// `mon_memcg restore`: mon_memcg-watch.service's ExecStopPost=,
         /// which systemd runs once the daemon has ended, however it ended.
         case restoreCommand
+        /// `watch --supervise`: the process that started the daemon, once
+        /// it ended (how, in words); the DaemonSet's ExecStopPost=.
+        case supervisor(ended: String)
         case checkFailed
         case leverOff(Lever)
         case targetChanged(String)
@@ -87,6 +90,7 @@ extension LogLines {
             case .reloading: "watch reloading its configuration"
             case .leftover: "left by a run that ended without restoring it (crash or kill -9), restored at this start"
             case .restoreCommand: "mon_memcg restore, after the run that set it ended (the unit's ExecStopPost=, or by hand)"
+            case .supervisor(let ended): "watch --supervise, after the daemon it started ended (\(ended))"
             case .checkFailed: "the check failed; a daemon that cannot see the node keeps no limit on it"
             case .leverOff(let lever): "hold or \(lever.settingName) is off for this run"
             case .targetChanged(let now): "the target is now \(now)"

@@ -10,14 +10,15 @@ import MemcgKernel
 /// mon_memcg-watch.service runs this as ExecStopPost=, which systemd runs
 /// once the daemon has ended, however it ended.
 public enum RestoreRun {
-    public static func execute(_ request: SettingsRequest, console: any Console) -> ExitStatus {
+    public static func execute(_ request: SettingsRequest, console: any Console,
+                               reason: LogLines.LeverRestoreReason = .restoreCommand) -> ExitStatus {
         guard let (loaded, fileProblem) = settings(request, console: console) else { return .configError }
         switch RunStart.begin(loaded, command: "restore", writes: true,
                               writesInTarget: "the target's memory.high or memory.limit_in_bytes", console: console) {
         case .refused(let status):
             return status
         case .ready(let config, let controller):
-            let status = restore(config: config, controller: controller, console: console)
+            let status = restore(config: config, controller: controller, console: console, reason: reason)
             // A configuration that cannot be read is still an error to fix,
             // after the restore it did not stop.
             return status == .ok && fileProblem != nil ? .configError : status
@@ -46,9 +47,10 @@ public enum RestoreRun {
         }
     }
 
-    static func restore(config: Config, controller: DetectedController, console: any Console) -> ExitStatus {
+    static func restore(config: Config, controller: DetectedController, console: any Console,
+                        reason: LogLines.LeverRestoreReason) -> ExitStatus {
         let log = EventLog(path: config.logFile, console: console)
-        switch LeverRestore.leftover(config: config, controller: controller, log: log, .restoreCommand, echo: true) {
+        switch LeverRestore.leftover(config: config, controller: controller, log: log, reason, echo: true) {
         case .nothingRecorded:
             // Every stop of the unit runs this after a daemon that
             // restored its own lever: no line in the journal for that.

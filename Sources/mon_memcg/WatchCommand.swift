@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import MemcgCore
 import MemcgEngine
@@ -22,12 +25,56 @@ struct Watch: ParsableCommand {
         reloads the configuration (a bad one is refused and the previous one kept) and reopens the log. \
         Under systemd (Type=notify, mon_memcg-watch.service) it reports through NOTIFY_SOCKET: READY=1 \
         after the first check, a STATUS= line after every check, WATCHDOG=1 pings when WatchdogSec= is set.
+
+        With --supervise (the DaemonSet's container runs it so) the daemon runs as a child of a \
+        process that stays: it passes SIGTERM, SIGINT and SIGHUP on, kills a daemon that has not \
+        ended --grace (default \(WatchSupervisor.defaultGrace)) after a stop signal (keep it under the pod's \
+        terminationGracePeriodSeconds, after which the runtime kills both), and once the daemon has ended, \
+        however it ended (kill -9, a crash), does what mon_memcg restore does: puts back the \
+        memory.high or memory.limit_in_bytes a held episode left. It exits with the daemon's status \
+        (128 + the signal that killed it). A unit does not need it: ExecStopPost= runs mon_memcg \
+        restore.
         """)
 
     @OptionGroup var options: SharedOptions
 
+    @Flag(help: "Run the daemon as a child, and put back what its end leaves on the target (for a container's PID 1).")
+    var supervise = false
+
+    @Option(help: ArgumentHelp("With --supervise: how long a stopping daemon gets before SIGKILL (default \(WatchSupervisor.defaultGrace)).", valueName: "duration"))
+    var grace: String?
+
     func run() throws {
+        if supervise {
+            // The same command line, less this flag, run again as the child.
+            let daemon = Array(CommandLine.arguments.prefix(1)) + Self.withoutSupervision(Array(CommandLine.arguments.dropFirst()))
+            let status = WatchSupervisor.execute(options.settings, grace: grace ?? WatchSupervisor.defaultGrace,
+                                                 daemonArguments: daemon, console: StandardStreams())
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        if grace != nil {
+            throw ValidationError("--grace is for --supervise only")
+        }
+        if SupervisedChild.followSupervisor() == false {
+            StandardStreams().err("mon_memcg: watch: its supervisor (watch --supervise, pid \(String(cString: getenv(SupervisedChild.supervisorVariable)))) ended before this daemon started; not starting without it\n")
+            throw ExitCode(ExitStatus.internalError.rawValue)
+        }
         let status = WatchDaemon.execute(options.settings, console: StandardStreams())
         if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    /// The command line for the daemon: --supervise and --grace (with its
+    /// value) left out.
+    static func withoutSupervision(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var skipValue = false
+        for argument in arguments {
+            if skipValue { skipValue = false; continue }
+            if argument == "--supervise" || argument.hasPrefix("--grace=") { continue }
+            if argument == "--grace" { skipValue = true; continue }
+            out.append(argument)
+        }
+        return out
     }
 }
