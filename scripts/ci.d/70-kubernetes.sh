@@ -17,7 +17,10 @@
 #     a mon_memcg-test-* cgroup, sees memory turn short on the real kernel
 #     and empties that cgroup; the liveness probe passes while it runs, fails
 #     once the daemon is frozen past --max-age, passes again after; SIGTERM
-#     ends it with status 0 within terminationGracePeriodSeconds. Needs root
+#     ends it with status 0 within terminationGracePeriodSeconds; the
+#     daemon runs under watch --supervise (PID 1), and a SIGKILL of the
+#     daemon in a second container run ends it with 137 after PID 1's
+#     restore. Needs root
 #     and a writable cgroup v1 memory controller (skipped, saying so,
 #     without them). About 2 minutes, most of it waiting out --max-age.
 set -euo pipefail
@@ -388,21 +391,28 @@ probe() {
 }
 started=$(date +%s)
 for _ in $(seq 100); do [ -s "$work/state/state.alive" ] && break; sleep 0.1; done
-cpid=$(runc_pid_of)
-if [ -n "$cpid" ] && [ -s "$work/state/state.alive" ] && grep -q 'watch started (pid 1)' "$log"; then
-    ok "runc: watch started in the container (host pid $cpid) and completed its first check"
+# PID 1 is watch --supervise (the DaemonSet's args); the daemon is its child.
+daemon_of() { cat "/proc/$1/task/$1/children" 2> /dev/null | awk '{print $1}'; }
+spid=$(runc_pid_of)
+cpid=$(daemon_of "$spid")
+# The daemon's pid in the container, as PID 1 said it and as the daemon did.
+inner=$(sed -n 's/^mon_memcg: watch --supervise: started the daemon, pid \([0-9]*\);.*/\1/p' "$log" | head -n 1)
+if [ -n "$cpid" ] && [ -s "$work/state/state.alive" ] && [ -n "$inner" ] && [ "$inner" != 1 ] \
+    && grep -q "watch started (pid $inner)" "$log"; then
+    ok "runc: watch --supervise is PID 1 (host pid $spid); its daemon (host pid $cpid) completed its first check"
 else
     cat "$log"
-    fail "runc: watch did not start or complete a check within 10 s"
+    fail "runc: watch --supervise did not start its daemon, or the daemon did not complete a check within 10 s"
     finish
 fi
 if grep -q 'need reclaim' "$log"; then
     echo "   note: memory was already short at the first check (the shared machine's usage grew by 1 GiB)"
 fi
 status=$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$cpid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
+sstatus=$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$spid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
 echo "   /proc/$cpid/status: $status"
-if grep -q 'CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2' <<< "$status"; then
-    ok "runc: the daemon runs with no capability at all, no_new_privs and a seccomp filter"
+if grep -q 'CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2' <<< "$status" && [ "$sstatus" = "$status" ]; then
+    ok "runc: the daemon and its supervisor run with no capability at all, no_new_privs and a seccomp filter"
 else
     fail "runc: the daemon's capabilities or no_new_privs are not what the DaemonSet asks"
 fi
@@ -509,6 +519,37 @@ if [ "$exit_status" = 0 ] && grep -q 'watch stopped on SIGTERM' "$log"; then
     ok "runc: SIGTERM stopped watch with status 0 in $ms ms (grace period ${grace} s)"
 else
     fail "runc: after SIGTERM the status is '${exit_status:-still running after ${grace} s}'"
+fi
+runc delete -f "$id" > /dev/null 2>&1 || true
+
+# The daemon killed with SIGKILL inside a running container (an OOM kill,
+# a crash): PID 1 outlives it, runs the restore (nothing recorded here: the
+# levers are off in the ConfigMap) and ends the container with 128 + 9.
+# That is what makes a killed daemon's lever go back before kubelet's
+# restart back-off (Tests/CLITests/SuperviseCLITests.swift on fixtures).
+log2=$work/container-killed.log
+(cd "$bundle" && exec runc run "$id") > "$log2" 2>&1 &
+runc_pid=$!
+for _ in $(seq 100); do grep -q 'watch started (pid ' "$log2" && break; sleep 0.1; done
+spid=$(runc_pid_of)
+cpid=$(daemon_of "$spid")
+[ -n "$cpid" ] && kill -KILL "$cpid"
+exit_status=
+for _ in $(seq 100); do
+    if ! kill -0 "$runc_pid" 2> /dev/null; then
+        exit_status=0
+        wait "$runc_pid" || exit_status=$?
+        break
+    fi
+    sleep 0.1
+done
+runc_pid=
+sed 's/^/     /' "$log2" | tail -4
+if [ -n "$cpid" ] && [ "$exit_status" = 137 ] && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
+    && grep -q 'records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore' "$log2"; then
+    ok "runc: the daemon killed with SIGKILL: PID 1 said so, ran the restore and ended the container with status 137"
+else
+    fail "runc: after the daemon's SIGKILL the container's status is '${exit_status:-still running after 10 s}' (daemon host pid '${cpid}')"
 fi
 runc delete -f "$id" > /dev/null 2>&1 || true
 finish

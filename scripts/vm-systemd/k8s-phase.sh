@@ -26,8 +26,13 @@ k8s_phase() {
     mkdir -p /run/mon_memcg /var/lib/node_exporter/textfile_collector
     (cd "$k8s_bundle" && exec runc --root /run/runc run --no-pivot "$k8s_id") > "$k8s_log" 2>&1 &
     local runc_pid=$! cpid started status mounts host1 host2 ctr d1 d2 tol before peak after runs
-    started() { [ -s /run/mon_memcg/state.alive ] && grep -q 'watch started (pid 1)' "$k8s_log"; }
-    check "runc started the DaemonSet's container; watch completed its first check" wait_for 30 started
+    # PID 1 is watch --supervise (the DaemonSet's args); the daemon its child.
+    started() {
+        local inner
+        inner=$(sed -n 's/^mon_memcg: watch --supervise: started the daemon, pid \([0-9]*\);.*/\1/p' "$k8s_log" | head -n 1)
+        [ -s /run/mon_memcg/state.alive ] && [ -n "$inner" ] && [ "$inner" != 1 ] && grep -q "watch started (pid $inner)" "$k8s_log"
+    }
+    check "runc started the DaemonSet's container; watch --supervise (PID 1) started the daemon, which completed its first check" wait_for 30 started
     sed 's/^/  container log: /' "$k8s_log"
     cpid=$(k8s_pid_of)
     status=$(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$cpid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
