@@ -17,6 +17,8 @@ public final class EventLog {
     private let dryRun: Bool
     public let console: any Console
     private var fileBroken = false
+    /// log_file = -: the lines go to stdout.
+    var isStandardOutput: Bool { file.isStandardOutput }
 
     /// `dryRun`: print the lines instead of appending them to `path`.
     public init(path: String, dryRun: Bool = false, console: any Console) {

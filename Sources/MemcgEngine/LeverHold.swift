@@ -24,7 +24,9 @@ struct LeverRestore {
     /// A line for the log, and for stdout when `echo` asks.
     private func say(_ line: String) {
         log.info(line)
-        if echo && !log.console.outIsJournal { log.console.out(line + "\n") }
+        // Not when the log is stdout itself (log_file = -, the DaemonSet):
+        // the line is there already.
+        if echo && !log.console.outIsJournal && !log.isStandardOutput { log.console.out(line + "\n") }
     }
 
     /// Restores `record` when the file still holds what the lever wrote.

@@ -151,3 +151,15 @@ extension RestoreCLITests {
         #expect(!v1.state(tree).contains("memory_limit"), "\(v1.state(tree))")
     }
 }
+
+extension RestoreCLITests {
+    @Test("log_file = - (the DaemonSet's): the restore line is on stdout once, as the log, not echoed a second time")
+    func logOnStdout() throws {
+        let tree = try killedV1()
+        let r = try Binary.run(["restore", "--config", tree.path("mon_memcg.conf"), "--log-file", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(v1.limit(tree) == MemoryLimitFixtureTests.unlimited)
+        let line = "memory.limit_in_bytes restored to 9223372036854771712 on \(tree.cgroupRoot)/user.slice (was 3016818688, set by a held episode): \(Self.why)"
+        #expect(r.stdout.components(separatedBy: line).count - 1 == 1, "\(r.stdout)")
+    }
+}
