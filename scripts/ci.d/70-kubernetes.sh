@@ -18,9 +18,9 @@
 #     and empties that cgroup; the liveness probe passes while it runs, fails
 #     once the daemon is frozen past --max-age, passes again after; SIGTERM
 #     ends it with status 0 within terminationGracePeriodSeconds; the
-#     daemon runs under watch --supervise (PID 1), and a SIGKILL of the
-#     daemon in a second container run ends it with 137 after PID 1's
-#     restore. Needs root
+#     daemon runs under watch --supervise (PID 1), and in a second run, with
+#     memory_limit = on and the lever set, a SIGKILL of the daemon: PID 1
+#     puts the limit back and ends the container with 137. Needs root
 #     and a writable cgroup v1 memory controller (skipped, saying so,
 #     without them). About 2 minutes, most of it waiting out --max-age.
 set -euo pipefail
@@ -523,17 +523,44 @@ fi
 runc delete -f "$id" > /dev/null 2>&1 || true
 
 # The daemon killed with SIGKILL inside a running container (an OOM kill,
-# a crash): PID 1 outlives it, runs the restore (nothing recorded here: the
-# levers are off in the ConfigMap) and ends the container with 128 + 9.
-# That is what makes a killed daemon's lever go back before kubelet's
-# restart back-off (Tests/CLITests/SuperviseCLITests.swift on fixtures).
+# a crash) while the v1 lever holds the target's memory.limit_in_bytes:
+# PID 1 outlives it, puts the limit back at once (kubelet would restart the
+# container only after its back-off) and ends the container with 128 + 9.
+# Second run, the same bundle with memory_limit = on and the node short
+# whatever the target frees (available_threshold = 64G), the target
+# refilled with 256 MiB of page cache so its growth calls for a reclaim.
+conf=$(readlink -f "$bundle/volumes/config/mon_memcg.conf")
+chmod u+w "$conf"
+sed -i '/^available_threshold *=/d' "$conf"
+printf 'available_threshold = 64G\nmemory_limit = on\n' >> "$conf"
+chmod 0444 "$conf"
+limit_before=$(cat "$target/memory.limit_in_bytes")
+sh -c 'echo $$ > "$1/cgroup.procs" && exec dd if=/dev/zero of="$2" bs=1M count=256 status=none' sh "$target" "$work/cache2"
 log2=$work/container-killed.log
 (cd "$bundle" && exec runc run "$id") > "$log2" 2>&1 &
 runc_pid=$!
-for _ in $(seq 100); do grep -q 'watch started (pid ' "$log2" && break; sleep 0.1; done
+engaged=
+for _ in $(seq 300); do
+    if [ "$(cat "$target/memory.limit_in_bytes")" != "$limit_before" ] && grep -q '^memory_limit_written ' "$work/state/state" 2> /dev/null; then
+        engaged=$(cat "$target/memory.limit_in_bytes"); break
+    fi
+    sleep 0.1
+done
+if [ -n "$engaged" ]; then
+    ok "runc, memory_limit = on: a held episode set ${target##*/}'s memory.limit_in_bytes to $engaged (was $limit_before)"
+else
+    sed 's/^/     /' "$log2" | tail -20
+    fail "runc, memory_limit = on: the lever was not set within 30 s"
+fi
 spid=$(runc_pid_of)
 cpid=$(daemon_of "$spid")
-[ -n "$cpid" ] && kill -KILL "$cpid"
+t0=$(date +%s%N)
+[ -n "$cpid" ] && [ -n "$engaged" ] && kill -KILL "$cpid"
+restored_ms=
+for _ in $(seq 500); do
+    if [ "$(cat "$target/memory.limit_in_bytes")" = "$limit_before" ]; then restored_ms=$((($(date +%s%N) - t0) / 1000000)); break; fi
+    sleep 0.01
+done
 exit_status=
 for _ in $(seq 100); do
     if ! kill -0 "$runc_pid" 2> /dev/null; then
@@ -544,12 +571,13 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 runc_pid=
-sed 's/^/     /' "$log2" | tail -4
-if [ -n "$cpid" ] && [ "$exit_status" = 137 ] && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
-    && grep -q 'records no memory.high or memory.limit_in_bytes set by a held episode: nothing to restore' "$log2"; then
-    ok "runc: the daemon killed with SIGKILL: PID 1 said so, ran the restore and ended the container with status 137"
+grep -E 'memory.limit_in_bytes (set|restored)|watch --supervise' "$log2" | sed 's/^/     /' | tail -6
+if [ -n "$engaged" ] && [ -n "$restored_ms" ] && [ "$exit_status" = 137 ] \
+    && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
+    && grep -q "memory.limit_in_bytes restored to $limit_before on /host/cgroup/${target##*/} (was $engaged, set by a held episode): watch --supervise, after the daemon it started ended (was killed by SIGKILL)" "$log2"; then
+    ok "runc: the daemon killed with SIGKILL: PID 1 put memory.limit_in_bytes back to $limit_before ${restored_ms} ms after the kill, then ended the container with status 137"
 else
-    fail "runc: after the daemon's SIGKILL the container's status is '${exit_status:-still running after 10 s}' (daemon host pid '${cpid}')"
+    fail "runc: after the daemon's SIGKILL: limit $(cat "$target/memory.limit_in_bytes") (was $limit_before), container status '${exit_status:-still running after 10 s}', daemon host pid '${cpid}'"
 fi
 runc delete -f "$id" > /dev/null 2>&1 || true
 finish
