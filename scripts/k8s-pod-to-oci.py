@@ -210,6 +210,11 @@ BLOCKED = ["acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_m
            "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl", "reboot",
            "request_key", "set_mempolicy", "setns", "settimeofday", "swapon", "swapoff", "sysfs", "_sysctl",
            "umount2", "unshare", "uselib", "userfaultfd", "ustat"]
+# And clone3, which Docker's and containerd's profiles answer with ENOSYS
+# for a container without CAP_SYS_ADMIN (moby#42681, containerd#5982), so
+# that glibc falls back to clone: watch --supervise starts its daemon with
+# posix_spawn, which tries clone3 first.
+ENOSYS = ["clone3"]
 ALL_CAPS = []  # with drop: [ALL] and nothing added, every set is empty
 
 
@@ -324,7 +329,8 @@ def bundle(by_kind, image_config, out, host_paths, overrides, cgroups_path, no_o
         linux["cgroupsPath"] = cgroups_path
     if seccomp_type == "RuntimeDefault":
         linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
-                            "syscalls": [{"names": BLOCKED, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+                            "syscalls": [{"names": BLOCKED, "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                                         {"names": ENOSYS, "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
     elif seccomp_type != "Unconfined":
         sys.exit(f"k8s-pod-to-oci: seccompProfile {seccomp_type!r} is not mapped")
 
@@ -352,7 +358,7 @@ def bundle(by_kind, image_config, out, host_paths, overrides, cgroups_path, no_o
     print(f"  args: {json.dumps(args)}")
     print(f"  user: {uid}:{gid}, capabilities: none, noNewPrivileges: {process['noNewPrivileges']},"
           f" read-only root: {spec['root']['readonly']}, oomScoreAdj: {process.get('oomScoreAdj', 'not set')}")
-    print(f"  seccomp: {seccomp_type} ({len(BLOCKED)} calls refused with EPERM), cgroup: {cgroups_path or 'runc default'},"
+    print(f"  seccomp: {seccomp_type} ({len(BLOCKED)} calls refused with EPERM, {', '.join(ENOSYS)} with ENOSYS), cgroup: {cgroups_path or 'runc default'},"
           f" memory limit: {resources.get('memory', {}).get('limit')}, cpu shares: {resources.get('cpu', {}).get('shares')}")
     for line in derived:
         print(f"  {line}")
