@@ -30,6 +30,13 @@ public enum Units {
         return Bytes(bytes)
     }
 
+    /// A duration that must be more than 0 (a command's --max-age, --grace).
+    public static func parsePositiveDurationMilliseconds(_ text: String) throws(ParseError) -> Int64 {
+        let ms = try parseDurationMilliseconds(text)
+        guard ms > 0 else { throw ParseError("duration \"\(text)\" must be more than 0") }
+        return ms
+    }
+
     /// `45`, `45s`, `1m`, `500ms`, `1h`: returned in milliseconds.
     public static func parseDurationMilliseconds(_ text: String) throws(ParseError) -> Int64 {
         let trimmed = text.trimmingBlanks()

@@ -8,8 +8,7 @@ public enum AliveProbe {
     public static func run(_ settings: SettingsRequest, maxAge: String, console: any Console) -> ExitStatus {
         let limit: Int64
         do throws(ParseError) {
-            limit = try Units.parseDurationMilliseconds(maxAge)
-            guard limit > 0 else { throw ParseError("duration \"\(maxAge)\" must be more than 0") }
+            limit = try Units.parsePositiveDurationMilliseconds(maxAge)
         } catch {
             console.err("mon_memcg: --max-age: \(error.reason)\n")
             return .configError

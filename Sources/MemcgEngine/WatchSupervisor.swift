@@ -30,8 +30,7 @@ public enum WatchSupervisor {
     public static func execute(_ request: SettingsRequest, grace: String, daemonArguments: [String], console: any Console) -> Int32 {
         let graceMilliseconds: Int64
         do throws(ParseError) {
-            graceMilliseconds = try Units.parseDurationMilliseconds(grace)
-            guard graceMilliseconds > 0 else { throw ParseError("duration \"\(grace)\" must be more than 0") }
+            graceMilliseconds = try Units.parsePositiveDurationMilliseconds(grace)
         } catch {
             console.err("mon_memcg: --grace: \(error.reason)\n")
             return ExitStatus.configError.rawValue
