@@ -76,6 +76,20 @@ trap cleanup EXIT
 trap 'fail "interrupted"; summary; exit 1' INT TERM
 # A command that fails outside a check (set -e) still ends with the summary.
 trap 'fail "line $LINENO: an unexpected command failed"; summary' ERR
+# Waits up to SECONDS for `runc run` ($runc_pid) to end: its status in
+# $exit_status (empty if still running), and $runc_pid cleared.
+container_exit() {
+    exit_status=
+    for _ in $(seq $(($1 * 10))); do
+        if ! kill -0 "$runc_pid" 2> /dev/null; then
+            exit_status=0
+            wait "$runc_pid" || exit_status=$?
+            break
+        fi
+        sleep 0.1
+    done
+    runc_pid=
+}
 runc_pid_of() { runc state "$id" 2> /dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2> /dev/null; }
 
 echo "-- tools (apt: umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils)"
@@ -503,17 +517,8 @@ done
 # SIGTERM, what kubelet sends: status 0 within the grace period.
 t0=$(date +%s%N)
 runc kill "$id" TERM
-exit_status=
-for _ in $(seq $((grace * 10))); do
-    if ! kill -0 "$runc_pid" 2> /dev/null; then
-        exit_status=0
-        wait "$runc_pid" || exit_status=$?
-        break
-    fi
-    sleep 0.1
-done
+container_exit "$grace"
 ms=$((($(date +%s%N) - t0) / 1000000))
-runc_pid=
 echo "   after SIGTERM: $(tail -1 "$log")"
 if [ "$exit_status" = 0 ] && grep -q 'watch stopped on SIGTERM' "$log"; then
     ok "runc: SIGTERM stopped watch with status 0 in $ms ms (grace period ${grace} s)"
@@ -561,16 +566,7 @@ for _ in $(seq 500); do
     if [ "$(cat "$target/memory.limit_in_bytes")" = "$limit_before" ]; then restored_ms=$((($(date +%s%N) - t0) / 1000000)); break; fi
     sleep 0.01
 done
-exit_status=
-for _ in $(seq 100); do
-    if ! kill -0 "$runc_pid" 2> /dev/null; then
-        exit_status=0
-        wait "$runc_pid" || exit_status=$?
-        break
-    fi
-    sleep 0.1
-done
-runc_pid=
+container_exit 10
 grep -E 'memory.limit_in_bytes (set|restored)|watch --supervise' "$log2" | sed 's/^/     /' | tail -6
 if [ -n "$engaged" ] && [ -n "$restored_ms" ] && [ "$exit_status" = 137 ] \
     && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
