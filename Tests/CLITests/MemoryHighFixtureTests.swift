@@ -45,8 +45,9 @@ struct MemoryHighFixtureTests {
     func log(_ tree: FixtureTreeV2) -> String { tree.read("mon_memcg.log") ?? "" }
     func state(_ tree: FixtureTreeV2) -> String { tree.read("state/state") ?? "" }
 
-    func watch(_ tree: FixtureTreeV2) throws -> Daemon {
-        try Daemon(["watch", "--config", tree.path("mon_memcg.conf")])
+    /// `extra`: more arguments (`--supervise`).
+    func watch(_ tree: FixtureTreeV2, _ extra: [String] = []) throws -> Daemon {
+        try Daemon(["watch", "--config", tree.path("mon_memcg.conf")] + extra)
     }
 
     /// Until the lever is engaged: memory.high at the floor, the original in the state file.
@@ -55,8 +56,8 @@ struct MemoryHighFixtureTests {
     }
 
     /// watch started on `tree`, once it has engaged the lever.
-    func engagedWatch(_ tree: FixtureTreeV2, sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
-        let daemon = try watch(tree)
+    func engagedWatch(_ tree: FixtureTreeV2, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
+        let daemon = try watch(tree, extra)
         #expect(engaged(tree, daemon: daemon), "\(log(tree))\n\(daemon.stderr)", sourceLocation: sourceLocation)
         return daemon
     }

@@ -40,7 +40,10 @@ struct MemoryLimitFixtureTests {
     func limit(_ tree: FixtureTree) -> String { tree.read("cgroup/user.slice/memory.limit_in_bytes") ?? "(missing)" }
     func log(_ tree: FixtureTree) -> String { tree.read("mon_memcg.log") ?? "" }
     func state(_ tree: FixtureTree) -> String { tree.read("state/state") ?? "" }
-    func watch(_ tree: FixtureTree) throws -> Daemon { try Daemon(["watch", "--config", tree.path("mon_memcg.conf")]) }
+    /// `extra`: more arguments (`--supervise`).
+    func watch(_ tree: FixtureTree, _ extra: [String] = []) throws -> Daemon {
+        try Daemon(["watch", "--config", tree.path("mon_memcg.conf")] + extra)
+    }
 
     /// The target's memory.stat and usage replaced in one rename each, while
     /// the daemon runs; `inPlace`: rewritten as a kernel file changes, for a
@@ -68,8 +71,8 @@ struct MemoryLimitFixtureTests {
     /// episode: a test that changes the target's files earlier races the
     /// check's own reading after its reclaim (which then records the
     /// changed usage as `last`, and the next wake-ups skip the reclaim).
-    func engagedWatch(_ tree: FixtureTree, sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
-        let daemon = try watch(tree)
+    func engagedWatch(_ tree: FixtureTree, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> Daemon {
+        let daemon = try watch(tree, extra)
         #expect(eventually(timeout: 10) { limit(tree) == Self.clamp && log(tree).contains("memory.limit_in_bytes set to") && log(tree).contains("hold ended after") },
                 "\(log(tree))\n\(daemon.stderr)", sourceLocation: sourceLocation)
         return daemon

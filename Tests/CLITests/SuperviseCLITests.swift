@@ -13,10 +13,6 @@ struct SuperviseCLITests {
     let v2 = MemoryHighFixtureTests()
     static func why(_ ended: String) -> String { "watch --supervise, after the daemon it started ended (\(ended))" }
 
-    func supervised(_ conf: String, _ extra: [String] = []) throws -> Daemon {
-        try Daemon(["watch", "--supervise", "--config", conf] + extra)
-    }
-
     /// The daemon the supervisor started: its only child.
     func child(of supervisor: Daemon) -> Int32? {
         var pid: Int32?
@@ -31,8 +27,7 @@ struct SuperviseCLITests {
     @Test("v2: the daemon killed with SIGKILL: memory.high put back to max by the supervisor at once, which exits 137")
     func v2Killed() throws {
         let tree = try v2.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
-        #expect(v2.engaged(tree, daemon: supervisor), "\(v2.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v2.engagedWatch(tree, ["--supervise"])
         let daemon = try #require(child(of: supervisor))
         #expect(daemon != supervisor.pid)
         kill(daemon, SIGKILL)
@@ -51,8 +46,7 @@ struct SuperviseCLITests {
     @Test("v1: the daemon killed by a signal it does not handle (SIGPIPE): memory.limit_in_bytes put back, exit 141")
     func v1Killed() throws {
         let tree = try v1.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
-        #expect(eventually(timeout: 10) { v1.limit(tree) == MemoryLimitFixtureTests.clamp }, "\(v1.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v1.engagedWatch(tree, ["--supervise"])
         let daemon = try #require(child(of: supervisor))
         kill(daemon, SIGPIPE)
         #expect(supervisor.waitForExit(timeout: 10) == 141, "\(supervisor.stderr)")
@@ -64,8 +58,7 @@ struct SuperviseCLITests {
     @Test("SIGTERM to the supervisor reaches the daemon, which restores and stops as alone; exit 0, nothing left to restore")
     func sigterm() throws {
         let tree = try v2.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
-        #expect(v2.engaged(tree, daemon: supervisor), "\(v2.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v2.engagedWatch(tree, ["--supervise"])
         supervisor.signal(SIGTERM)
         #expect(supervisor.waitForExit(timeout: 10) == 0, "\(supervisor.stderr)")
         #expect(v2.high(tree) == "max\n")
@@ -77,8 +70,7 @@ struct SuperviseCLITests {
     @Test("SIGHUP reaches the daemon: it reloads (and restores for it), the supervisor stays")
     func sighup() throws {
         let tree = try v2.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
-        #expect(v2.engaged(tree, daemon: supervisor), "\(v2.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v2.engagedWatch(tree, ["--supervise"])
         let daemon = try #require(child(of: supervisor))
         supervisor.signal(SIGHUP)
         #expect(eventually(timeout: 10) { v2.log(tree).contains("set by a held episode): watch reloading its configuration") }, "\(v2.log(tree))")
@@ -91,8 +83,7 @@ struct SuperviseCLITests {
     @Test("a daemon that does not end on SIGTERM (stopped) is killed after --grace, and the supervisor restores")
     func hungDaemon() throws {
         let tree = try v1.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"), ["--grace", "500ms"])
-        #expect(eventually(timeout: 10) { v1.limit(tree) == MemoryLimitFixtureTests.clamp }, "\(v1.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v1.engagedWatch(tree, ["--supervise", "--grace", "500ms"])
         let daemon = try #require(child(of: supervisor))
         kill(daemon, SIGSTOP)
         let started = Date()
@@ -107,7 +98,7 @@ struct SuperviseCLITests {
     func badConfiguration() throws {
         let tree = try v2.tree()
         try tree.write("mon_memcg.conf", (tree.read("mon_memcg.conf") ?? "") + "bogus_key = 1\n")
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
+        let supervisor = try v2.watch(tree, ["--supervise"])
         #expect(supervisor.waitForExit(timeout: 10) == 2, "\(supervisor.stderr)")
         #expect(supervisor.stderr.contains("unknown key \"bogus_key\""), "\(supervisor.stderr)")
         #expect(supervisor.stderr.contains("the daemon, pid"), "\(supervisor.stderr)")
@@ -116,8 +107,7 @@ struct SuperviseCLITests {
     @Test("the supervisor killed outright (SIGKILL): the daemon gets SIGTERM, restores and stops; none runs on unsupervised")
     func supervisorKilled() throws {
         let tree = try v2.tree()
-        let supervisor = try supervised(tree.path("mon_memcg.conf"))
-        #expect(v2.engaged(tree, daemon: supervisor), "\(v2.log(tree))\n\(supervisor.stderr)")
+        let supervisor = try v2.engagedWatch(tree, ["--supervise"])
         let daemon = try #require(child(of: supervisor))
         supervisor.signal(SIGKILL)
         #expect(supervisor.waitForExit(timeout: 10) != nil)
