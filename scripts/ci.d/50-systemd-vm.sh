@@ -10,7 +10,8 @@
 # restarts the running daemon and keeps the edited conffile, purge), and the
 # upgrade of both from a real earlier build (5f52752, below). In the v2 VM then, the DaemonSet's cgroup-v2 variant under
 # runc (scripts/vm-systemd/k8s-phase.sh): status against the host's, a
-# crossing answered through memory.reclaim. Last in the v2 VM, step 55's
+# crossing answered through memory.reclaim, and with memory_high = on the
+# daemon killed with SIGKILL: memory.high restored by PID 1 (watch --supervise). Last in the v2 VM, step 55's
 # kill -9 loop (scripts/kill-nine.sh, 40 kills, half inside memory.reclaim)
 # and 2-minute soak (scripts/soak.sh 120, 5 sessions/s) on cgroup v2
 # (scripts/vm-systemd/soak-phase.sh); either failing fails the step.

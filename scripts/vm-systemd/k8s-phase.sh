@@ -5,6 +5,9 @@
 # the rendered manifest, rootfs unpacked from the image with umoci, the
 # hostPaths as this guest's own paths) and Debian 12's runc into the v2 VM's
 # initramfs. Runs after the package phase, which leaves no mon_memcg behind.
+# (a) status in the container against the host's, (b) a crossing answered
+# through memory.reclaim, a SIGTERM stop, (c) a second run with
+# memory_high = on whose daemon is killed with SIGKILL: PID 1 restores.
 #
 # The root here is the initramfs, on which pivot_root(2) fails (EINVAL), so
 # runc runs with --no-pivot (containerd's no_pivot_root for the same case),
@@ -94,4 +97,62 @@ k8s_phase() {
     runc --root /run/runc delete -f "$k8s_id" >/dev/null 2>&1
     systemctl stop mmvm-k8s-session.service
     rm -f /srv/disk/mmvm-k8s-session
+    k8s_killed_daemon
+}
+
+# (c) The daemon killed with SIGKILL while a held episode holds user.slice's
+# memory.high (an OOM kill, a crash): PID 1 (watch --supervise) outlives it,
+# puts memory.high back at once (kubelet would restart the container only
+# after its back-off) and ends the container with 128 + 9. Step 70 shows the
+# same for v1's memory.limit_in_bytes on the host; this is the real v2
+# kernel's. A second run of the same bundle with memory_high = on; the node
+# stays short whatever user.slice frees (available_threshold = 64G), and a
+# session's 192 MiB of page cache puts user.slice above memory.high's floor
+# (what it cannot give back + 128M), so the episode's start sets it.
+k8s_killed_daemon() {
+    local conf log2 runc_pid high_before engaged spid cpid t0 restored_ms= exit_status
+    conf=$(readlink -f "$k8s_bundle/volumes/config/mon_memcg.conf")
+    sed -i '/^memory_high *=/d' "$conf"
+    echo 'memory_high = on' >> "$conf"
+    high_before=$(cat "$target/memory.high")
+    fill_user_slice mmvm-k8s-lever 192
+    log2=/mmvm/k8s/container-killed.log
+    (cd "$k8s_bundle" && exec runc --root /run/runc run --no-pivot "$k8s_id") > "$log2" 2>&1 &
+    runc_pid=$!
+    lever_set() { [ "$(cat "$target/memory.high")" != "$high_before" ] && grep -q '^memory_high_written ' /run/mon_memcg/state 2>/dev/null; }
+    if wait_for 30 lever_set; then
+        engaged=$(cat "$target/memory.high")
+        ok "runc, memory_high = on: a held episode set user.slice's memory.high to $engaged (was $high_before)"
+    else
+        sed 's/^/  container log: /' "$log2" | tail -n 20
+        not_ok "runc, memory_high = on: the lever was not set within 30 s"
+    fi
+    spid=$(k8s_pid_of)
+    cpid=$(awk '{print $1}' "/proc/$spid/task/$spid/children" 2>/dev/null)
+    t0=$(date +%s%N)
+    [ -n "$cpid" ] && [ -n "${engaged:-}" ] && kill -KILL "$cpid"
+    for _ in $(seq 500); do
+        if [ "$(cat "$target/memory.high")" = "$high_before" ]; then restored_ms=$((($(date +%s%N) - t0) / 1000000)); break; fi
+        sleep 0.01
+    done
+    # runc run ends with the container's PID 1; 10 s is the limit for it.
+    for _ in $(seq 100); do kill -0 "$runc_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$runc_pid" 2>/dev/null; then
+        exit_status=
+        runc --root /run/runc kill "$k8s_id" KILL >/dev/null 2>&1
+    else
+        wait "$runc_pid"; exit_status=$?
+    fi
+    grep -E 'memory.high (set|restored)|watch --supervise' "$log2" | tail -n 6 | sed 's/^/  container log: /'
+    if [ -n "${engaged:-}" ] && [ -n "$restored_ms" ] && [ "$exit_status" = 137 ] \
+        && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
+        && grep -q "memory.high restored to $high_before on /host/cgroup/user.slice (was $engaged, set by a held episode): watch --supervise, after the daemon it started ended (was killed by SIGKILL)" "$log2"; then
+        ok "runc: the daemon killed with SIGKILL: PID 1 put memory.high back to $high_before ${restored_ms} ms after the kill, then ended the container with status 137"
+    else
+        not_ok "runc: after the daemon's SIGKILL: memory.high $(cat "$target/memory.high") (was $high_before), container status '${exit_status:-still running after 10 s}', daemon pid '$cpid'"
+        echo "$high_before" > "$target/memory.high"
+    fi
+    runc --root /run/runc delete -f "$k8s_id" >/dev/null 2>&1
+    systemctl stop mmvm-k8s-lever.service
+    rm -f /srv/disk/mmvm-k8s-lever
 }
