@@ -12,14 +12,24 @@ struct MonMemcg: ParsableCommand {
         commandName: "mon_memcg",
         abstract: "Reclaim the user.slice memory cgroup before kubelet evicts pods.",
         discussion: """
-        kubelet computes memory.available = MemTotal - (root memory.usage_in_bytes - root \
-        total_inactive_file). Page cache, dying cgroups and mis-accounted RSS charged to \
-        user.slice (ssh sessions) inflate that working set, so kubelet evicts pods while the \
-        memory is reclaimable. mon_memcg runs from a systemd timer, computes the same number, \
-        and writes memory.force_empty on the target cgroup when it falls below \
-        available_threshold + vm.min_free_kbytes. On cgroup v2 (found in /proc/self/mountinfo \
-        unless cgroup_root is set) it computes kubelet's v2 signal from the root's memory.stat \
-        (anon + file - inactive_file) and asks the target's memory.reclaim for what is missing.
+        kubelet evicts pods when its memory.available falls below its eviction threshold: \
+        MemTotal minus the root cgroup's working set, which on cgroup v2 is anon + file - \
+        inactive_file of the root's memory.stat and on cgroup v1 memory.usage_in_bytes - \
+        total_inactive_file. Page cache, dying cgroups and mis-accounted RSS charged to \
+        user.slice (ssh sessions) count in that working set, so kubelet evicts pods while the \
+        memory is reclaimable. mon_memcg computes the same number and, when it falls below \
+        global thresh (available_threshold + vm.min_free_kbytes), reclaims the target cgroup: on v2 it asks \
+        the target's memory.reclaim for what is missing, on v1 it writes memory.force_empty, \
+        as the original script did. The hierarchy is found in /proc/self/mountinfo unless \
+        cgroup_root is set.
+
+        'mon_memcg check' (the default command) is one run, what the packaged mon_memcg.timer \
+        starts every 20 s. 'mon_memcg watch' is the daemon (mon_memcg-watch.service, the \
+        Kubernetes DaemonSet): it checks when the kernel reports the crossing (a usage threshold \
+        event on v1) or memory pressure (PSI on v2, a later signal), and polls every \
+        poll_interval, sooner near the threshold; \
+        with hold = on it reclaims in steps while memory is short, until available is back above \
+        global thresh + hold_hysteresis. 'mon_memcg status' shows what kubelet sees now.
 
         Every command takes the setting options: --config PATH, and one option per \
         configuration key that overrides it (\(ConfigKey.allCases.map { "--" + $0.optionName }.joined(separator: ", "))). \
