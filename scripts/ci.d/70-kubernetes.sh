@@ -26,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
+. scripts/lib/runc-container.sh  # container_exit, supervised_kill, supervised_restore_logged
 
 step=$(basename "$0" .sh)  # the name .ci/run reads the summary line by
 passed=0
@@ -76,20 +77,6 @@ trap cleanup EXIT
 trap 'fail "interrupted"; summary; exit 1' INT TERM
 # A command that fails outside a check (set -e) still ends with the summary.
 trap 'fail "line $LINENO: an unexpected command failed"; summary' ERR
-# Waits up to SECONDS for `runc run` ($runc_pid) to end: its status in
-# $exit_status (empty if still running), and $runc_pid cleared.
-container_exit() {
-    exit_status=
-    for _ in $(seq $(($1 * 10))); do
-        if ! kill -0 "$runc_pid" 2> /dev/null; then
-            exit_status=0
-            wait "$runc_pid" || exit_status=$?
-            break
-        fi
-        sleep 0.1
-    done
-    runc_pid=
-}
 runc_pid_of() { runc state "$id" 2> /dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2> /dev/null; }
 
 echo "-- tools (apt: umoci skopeo buildah runc yamllint python3-yaml python3-venv binutils)"
@@ -559,18 +546,12 @@ else
 fi
 spid=$(runc_pid_of)
 cpid=$(daemon_of "$spid")
-t0=$(date +%s%N)
-[ -n "$cpid" ] && [ -n "$engaged" ] && kill -KILL "$cpid"
 restored_ms=
-for _ in $(seq 500); do
-    if [ "$(cat "$target/memory.limit_in_bytes")" = "$limit_before" ]; then restored_ms=$((($(date +%s%N) - t0) / 1000000)); break; fi
-    sleep 0.01
-done
+[ -n "$engaged" ] && restored_ms=$(supervised_kill "$cpid" "$target/memory.limit_in_bytes" "$limit_before")
 container_exit 10
 grep -E 'memory.limit_in_bytes (set|restored)|watch --supervise' "$log2" | sed 's/^/     /' | tail -6
 if [ -n "$engaged" ] && [ -n "$restored_ms" ] && [ "$exit_status" = 137 ] \
-    && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
-    && grep -q "memory.limit_in_bytes restored to $limit_before on /host/cgroup/${target##*/} (was $engaged, set by a held episode): watch --supervise, after the daemon it started ended (was killed by SIGKILL)" "$log2"; then
+    && supervised_restore_logged "$log2" memory.limit_in_bytes "/host/cgroup/${target##*/}" "$limit_before" "$engaged"; then
     ok "runc: the daemon killed with SIGKILL: PID 1 put memory.limit_in_bytes back to $limit_before ${restored_ms} ms after the kill, then ended the container with status 137"
 else
     fail "runc: after the daemon's SIGKILL: limit $(cat "$target/memory.limit_in_bytes") (was $limit_before), container status '${exit_status:-still running after 10 s}', daemon host pid '${cpid}'"

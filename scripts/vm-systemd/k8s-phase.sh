@@ -14,6 +14,8 @@
 # which refuses a private root propagation, so the bundle keeps runc's
 # default (rslave) there; nothing else differs from step 70 on the v1 host.
 
+. /mmvm/k8s/runc-container.sh  # container_exit, supervised_kill, supervised_restore_logged
+
 k8s_id=mon-memcg-k8s
 k8s_bundle=/mmvm/k8s/bundle
 k8s_log=/mmvm/k8s/container.log
@@ -110,7 +112,7 @@ k8s_phase() {
 # session's 192 MiB of page cache puts user.slice above memory.high's floor
 # (what it cannot give back + 128M), so the episode's start sets it.
 k8s_killed_daemon() {
-    local conf log2 runc_pid high_before engaged spid cpid t0 restored_ms= exit_status
+    local conf log2 runc_pid high_before engaged spid cpid restored_ms= exit_status
     conf=$(readlink -f "$k8s_bundle/volumes/config/mon_memcg.conf")
     sed -i '/^memory_high *=/d' "$conf"
     echo 'memory_high = on' >> "$conf"
@@ -129,24 +131,13 @@ k8s_killed_daemon() {
     fi
     spid=$(k8s_pid_of)
     cpid=$(awk '{print $1}' "/proc/$spid/task/$spid/children" 2>/dev/null)
-    t0=$(date +%s%N)
-    [ -n "$cpid" ] && [ -n "${engaged:-}" ] && kill -KILL "$cpid"
-    for _ in $(seq 500); do
-        if [ "$(cat "$target/memory.high")" = "$high_before" ]; then restored_ms=$((($(date +%s%N) - t0) / 1000000)); break; fi
-        sleep 0.01
-    done
+    [ -n "${engaged:-}" ] && restored_ms=$(supervised_kill "$cpid" "$target/memory.high" "$high_before")
     # runc run ends with the container's PID 1; 10 s is the limit for it.
-    for _ in $(seq 100); do kill -0 "$runc_pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$runc_pid" 2>/dev/null; then
-        exit_status=
-        runc --root /run/runc kill "$k8s_id" KILL >/dev/null 2>&1
-    else
-        wait "$runc_pid"; exit_status=$?
-    fi
+    container_exit 10
+    [ -n "$exit_status" ] || runc --root /run/runc kill "$k8s_id" KILL >/dev/null 2>&1
     grep -E 'memory.high (set|restored)|watch --supervise' "$log2" | tail -n 6 | sed 's/^/  container log: /'
     if [ -n "${engaged:-}" ] && [ -n "$restored_ms" ] && [ "$exit_status" = 137 ] \
-        && grep -q 'watch --supervise: the daemon, pid [0-9]*, was killed by SIGKILL' "$log2" \
-        && grep -q "memory.high restored to $high_before on /host/cgroup/user.slice (was $engaged, set by a held episode): watch --supervise, after the daemon it started ended (was killed by SIGKILL)" "$log2"; then
+        && supervised_restore_logged "$log2" memory.high /host/cgroup/user.slice "$high_before" "$engaged"; then
         ok "runc: the daemon killed with SIGKILL: PID 1 put memory.high back to $high_before ${restored_ms} ms after the kill, then ended the container with status 137"
     else
         not_ok "runc: after the daemon's SIGKILL: memory.high $(cat "$target/memory.high") (was $high_before), container status '${exit_status:-still running after 10 s}', daemon pid '$cpid'"

@@ -228,7 +228,7 @@ PY
     sed -i "s|$k8s||g" "$k8s/mmvm/k8s/derived.txt"
     # The image's own binary, for status on the guest host.
     install -m 0755 "$bundle/rootfs/usr/sbin/mon_memcg" "$k8s/mmvm/k8s/mon_memcg"
-    install -m 0644 "$here/k8s-phase.sh" "$k8s/mmvm/k8s/"
+    install -m 0644 "$here/k8s-phase.sh" "$repo/scripts/lib/runc-container.sh" "$k8s/mmvm/k8s/"
     # Debian 12's runc (the guest's release) from this host's package.
     install -D -m 0755 "$(command -v runc)" "$k8s/usr/sbin/runc"
     sed 's/^/   /' "$k8s/mmvm/k8s/derived.txt"
