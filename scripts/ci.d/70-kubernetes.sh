@@ -26,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
-. scripts/lib/runc-container.sh  # container_exit, supervised_kill, supervised_restore_logged
+. scripts/lib/runc-container.sh  # container_exit, supervisor_started, daemon_of, supervised_kill, supervised_restore_logged
 
 step=$(basename "$0" .sh)  # the name .ci/run reads the summary line by
 passed=0
@@ -393,11 +393,10 @@ probe() {
 started=$(date +%s)
 for _ in $(seq 100); do [ -s "$work/state/state.alive" ] && break; sleep 0.1; done
 # PID 1 is watch --supervise (the DaemonSet's args); the daemon is its child.
-daemon_of() { cat "/proc/$1/task/$1/children" 2> /dev/null | awk '{print $1}'; }
 spid=$(runc_pid_of)
 cpid=$(daemon_of "$spid")
 # The daemon's pid in the container, as PID 1 said it and as the daemon did.
-inner=$(sed -n 's/^mon_memcg: watch --supervise: started the daemon, pid \([0-9]*\);.*/\1/p' "$log" | head -n 1)
+inner=$(supervisor_started "$log")
 if [ -n "$cpid" ] && [ -s "$work/state/state.alive" ] && [ -n "$inner" ] && [ "$inner" != 1 ] \
     && grep -q "watch started (pid $inner)" "$log"; then
     ok "runc: watch --supervise is PID 1 (host pid $spid); its daemon (host pid $cpid) completed its first check"

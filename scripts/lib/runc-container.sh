@@ -1,7 +1,7 @@
 # Sourced by CI step 70 (scripts/ci.d/70-kubernetes.sh, the v1 host) and the
 # v2 VM's k8s phase (scripts/vm-systemd/k8s-phase.sh, copied into the guest
 # by scripts/vm-systemd/run.sh): the DaemonSet's container under `runc run`,
-# how both wait for it to end, kill its daemon with SIGKILL while a held
+# how both wait for it to end, find its daemon, kill the daemon with SIGKILL while a held
 # episode's lever is set on the target, and check that the container's
 # PID 1 (`watch --supervise`) put the lever back.
 
@@ -20,6 +20,17 @@ container_exit() {
     done
     runc_pid=
 }
+
+# supervisor_started LOG: the daemon's pid in the container, as PID 1
+# (`watch --supervise`) said it in the container's log LOG; empty until it
+# has.
+supervisor_started() {
+    sed -n 's/^mon_memcg: watch --supervise: started the daemon, pid \([0-9]*\);.*/\1/p' "$1" | head -n 1
+}
+
+# daemon_of PID: the first child of PID (PID 1's daemon, as this host sees
+# both).
+daemon_of() { awk '{print $1}' "/proc/$1/task/$1/children" 2> /dev/null; }
 
 # supervised_kill DAEMON_PID LEVER_PATH ORIGINAL: SIGKILL to DAEMON_PID
 # (PID 1's child), then polls LEVER_PATH (the target's memory.limit_in_bytes

@@ -14,7 +14,7 @@
 # which refuses a private root propagation, so the bundle keeps runc's
 # default (rslave) there; nothing else differs from step 70 on the v1 host.
 
-. /mmvm/k8s/runc-container.sh  # container_exit, supervised_kill, supervised_restore_logged
+. /mmvm/k8s/runc-container.sh  # container_exit, supervisor_started, daemon_of, supervised_kill, supervised_restore_logged
 
 k8s_id=mon-memcg-k8s
 k8s_bundle=/mmvm/k8s/bundle
@@ -34,7 +34,7 @@ k8s_phase() {
     # PID 1 is watch --supervise (the DaemonSet's args); the daemon its child.
     started() {
         local inner
-        inner=$(sed -n 's/^mon_memcg: watch --supervise: started the daemon, pid \([0-9]*\);.*/\1/p' "$k8s_log" | head -n 1)
+        inner=$(supervisor_started "$k8s_log")
         [ -s /run/mon_memcg/state.alive ] && [ -n "$inner" ] && [ "$inner" != 1 ] && grep -q "watch started (pid $inner)" "$k8s_log"
     }
     check "runc started the DaemonSet's container; watch --supervise (PID 1) started the daemon, which completed its first check" wait_for 30 started
@@ -130,7 +130,7 @@ k8s_killed_daemon() {
         not_ok "runc, memory_high = on: the lever was not set within 30 s"
     fi
     spid=$(k8s_pid_of)
-    cpid=$(awk '{print $1}' "/proc/$spid/task/$spid/children" 2>/dev/null)
+    cpid=$(daemon_of "$spid")
     [ -n "${engaged:-}" ] && restored_ms=$(supervised_kill "$cpid" "$target/memory.high" "$high_before")
     # runc run ends with the container's PID 1; 10 s is the limit for it.
     container_exit 10
